@@ -1,0 +1,99 @@
+"""Staff roles as Django groups, with exactly the permissions each one needs.
+
+The table below is the single source of truth. Data migrations call ``sync_roles`` so
+that a fresh database has the groups; a permission that does not exist yet (its app is
+migrated later) is created by a later migration that calls ``sync_roles`` again.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+REVIEWER = "Instruction des candidatures"
+INVENTORY_OPERATOR = "Opérateurs de stock"
+CAMPAIGN_MANAGER = "Responsables de campagne"
+HANDOVER_OPERATOR = "Guichet de remise"
+
+ROLE_LABELS = {
+    REVIEWER: _("Instruction des candidatures"),
+    INVENTORY_OPERATOR: _("Opérateurs de stock"),
+    CAMPAIGN_MANAGER: _("Responsables de campagne"),
+    HANDOVER_OPERATOR: _("Guichet de remise"),
+}
+
+
+def _crud(app: str, model: str, *, add=True, change=True, delete=False) -> list[str]:
+    perms = [f"{app}.view_{model}"]
+    if add:
+        perms.append(f"{app}.add_{model}")
+    if change:
+        perms.append(f"{app}.change_{model}")
+    if delete:
+        perms.append(f"{app}.delete_{model}")
+    return perms
+
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    REVIEWER: [
+        "associations.view_association",
+        "associations.change_association",
+        "associations.view_application",
+        "associations.change_application",
+        "associations.review_application",
+        "associations.view_applicationevent",
+        "associations.view_message",
+        "associations.add_message",
+        "associations.view_mission",
+        "donations.view_campaign",
+    ],
+    INVENTORY_OPERATOR: [
+        *_crud("inventory", "lot"),
+        *_crud("inventory", "computer"),
+        *_crud("inventory", "wiperecord", change=False),
+        "inventory.view_computerevent",
+        "inventory.record_wipe",
+        "donations.view_donor",
+    ],
+    CAMPAIGN_MANAGER: [
+        *_crud("donations", "campaign"),
+        *_crud("donations", "campaigndonor", delete=True),
+        *_crud("donations", "donor"),
+        *_crud("donations", "wave"),
+        *_crud("donations", "allocation"),
+        "donations.plan_wave",
+        "associations.view_association",
+        "associations.view_application",
+        "associations.view_mission",
+        "inventory.view_lot",
+        "inventory.view_computer",
+    ],
+    HANDOVER_OPERATOR: [
+        "donations.view_campaign",
+        "donations.view_wave",
+        "donations.view_allocation",
+        *_crud("donations", "handover"),
+        "donations.record_handover",
+        "associations.view_association",
+        "inventory.view_computer",
+    ],
+}
+
+
+def sync_roles(apps=None) -> None:
+    """Create the groups and set their permissions to exactly the table above."""
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    apps = apps or global_apps
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for app_config in global_apps.get_app_configs():
+        # Permissions are normally created after migrate; make them exist now.
+        create_permissions(app_config, apps=apps, verbosity=0)
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = []
+        for code in codes:
+            app_label, codename = code.split(".")
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is not None:
+                wanted.append(perm)
+        group.permissions.set(wanted)

@@ -1,0 +1,160 @@
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from associations.documents import validate_pdf_document
+from associations.models import Application, Association, Mission
+from associations.validators import normalize_rna, normalize_siret
+
+
+class BaseForm(forms.Form):
+    """Crispy helper without its own <form> tag: templates hold the form and its buttons."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class AssociationForm(forms.ModelForm):
+    missions = forms.ModelMultipleChoiceField(
+        queryset=Mission.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Missions de l'association"),
+        help_text=_("Cochez au moins une mission : ce sont les missions éligibles à la campagne."),
+        error_messages={"required": _("Cochez au moins une mission.")},
+    )
+
+    class Meta:
+        model = Association
+        fields = [
+            "legal_name",
+            "acronym",
+            "rna",
+            "siret",
+            "address",
+            "postal_code",
+            "city",
+            "missions",
+            "description",
+            "beneficiaries_per_year",
+            "staff_count",
+            "volunteer_count",
+            "contact_name",
+            "contact_role",
+            "contact_email",
+            "contact_phone",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.fields["postal_code"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "postal-code"})
+        self.fields["address"].widget.attrs["autocomplete"] = "street-address"
+        self.fields["contact_email"].widget.attrs["autocomplete"] = "email"
+        self.fields["contact_phone"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
+        self.fields["rna"].widget.attrs["placeholder"] = "W133012345"
+
+    def clean_rna(self):
+        return normalize_rna(self.cleaned_data.get("rna", ""))
+
+    def clean_siret(self):
+        return normalize_siret(self.cleaned_data.get("siret", ""))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("rna") and not data.get("siret") and "rna" not in self.errors and "siret" not in self.errors:
+            self.add_error("rna", _("Indiquez le numéro RNA ou le numéro SIRET de l'association."))
+        return data
+
+
+class ApplicationForm(forms.ModelForm):
+    """One form for the draft and the submission: the button pressed decides."""
+
+    consent = forms.BooleanField(required=False)
+
+    class Meta:
+        model = Application
+        fields = [
+            "requested_quantity",
+            "public_use_quantity",
+            "admin_use_quantity",
+            "project",
+            "has_premises",
+            "has_internet",
+            "premises_details",
+            "statutes",
+            "activity_report",
+        ]
+        widgets = {
+            "project": forms.Textarea(attrs={"rows": 4}),
+            "premises_details": forms.Textarea(attrs={"rows": 2}),
+            "statutes": forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+            "activity_report": forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+        }
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        bounds = {"min": campaign.min_per_association, "max": campaign.max_per_association}
+        quantity = self.fields["requested_quantity"]
+        quantity.help_text = _("Entre %(min)s et %(max)s ordinateurs pour cette campagne.") % bounds
+        quantity.widget.attrs.update({"min": bounds["min"], "max": bounds["max"]})
+        self.fields["public_use_quantity"].help_text = _("Ateliers, formations, accès libre.")
+        self.fields["admin_use_quantity"].help_text = _("Secrétariat, comptabilité, bénévoles.")
+        for name in ("statutes", "activity_report"):
+            self.fields[name].help_text = _("Fichier PDF, 5 Mo au plus.")
+        self.fields["consent"].label = format_html(
+            '{} <a href="{}">{}</a>.',
+            _("J'accepte que les informations de cette candidature soient traitées pour la campagne, selon la"),
+            reverse("privacy"),
+            _("notice sur les données personnelles"),
+        )
+
+    def clean_statutes(self):
+        upload = self.cleaned_data.get("statutes")
+        if upload and hasattr(upload, "content_type"):
+            validate_pdf_document(upload)
+        return upload
+
+    def clean_activity_report(self):
+        upload = self.cleaned_data.get("activity_report")
+        if upload and hasattr(upload, "content_type"):
+            validate_pdf_document(upload)
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        requested = data.get("requested_quantity")
+        low, high = self.campaign.min_per_association, self.campaign.max_per_association
+        if requested is not None and not low <= requested <= high:
+            self.add_error(
+                "requested_quantity",
+                _("Pour cette campagne, demandez entre %(min)s et %(max)s ordinateurs.") % {"min": low, "max": high},
+            )
+        public, admin = data.get("public_use_quantity"), data.get("admin_use_quantity")
+        if requested is not None and public is not None and admin is not None and public + admin != requested:
+            self.add_error(
+                "public_use_quantity",
+                _("La répartition (%(public)s + %(admin)s) doit faire le total demandé (%(requested)s).")
+                % {"public": public, "admin": admin, "requested": requested},
+            )
+        return data
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.Meta.fields if name in self.cleaned_data}
+
+
+class AnswerForm(BaseForm):
+    body = forms.CharField(
+        label=_("Votre message"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        error_messages={"required": _("Écrivez votre message.")},
+    )

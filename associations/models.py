@@ -1,0 +1,292 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from associations.documents import document_upload_to
+from associations.validators import validate_no_nul, validate_postal_code, validate_rna, validate_siret
+from core.models import AppendOnlyModel
+
+
+class Mission(models.Model):
+    """An eligible mission (DESIGN.md): the list is fixed and loaded by a migration."""
+
+    class Code(models.TextChoices):
+        PRECARITY = "precarity", _("Lutte contre la précarité")
+        EXCLUSION = "exclusion", _("Lutte contre l'exclusion sociale")
+        ILLITERACY = "illiteracy", _("Lutte contre l'illettrisme")
+        ANALPHABETISM = "analphabetism", _("Lutte contre l'analphabétisme")
+        ILLECTRONISM = "illectronism", _("Lutte contre l'illectronisme")
+        EMPLOYMENT = "employment", _("Accès à l'emploi et insertion professionnelle")
+        MEDIATION = "mediation", _("Médiation numérique")
+
+    code = models.CharField(max_length=32, choices=Code.choices, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("mission")
+        verbose_name_plural = _("missions")
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return str(self.Code(self.code).label)
+
+
+class AssociationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The associations a person may see in the association space: their own."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+
+class Association(models.Model):
+    legal_name = models.CharField(_("nom de l'association"), max_length=200, validators=[validate_no_nul])
+    acronym = models.CharField(_("sigle"), max_length=40, blank=True, validators=[validate_no_nul])
+    rna = models.CharField(
+        _("numéro RNA"),
+        max_length=10,
+        blank=True,
+        validators=[validate_rna],
+        help_text=_("W suivi de 9 chiffres, sur le récépissé de déclaration en préfecture."),
+    )
+    siret = models.CharField(
+        _("numéro SIRET"),
+        max_length=14,
+        blank=True,
+        validators=[validate_siret],
+        help_text=_("14 chiffres, si votre association en a un."),
+    )
+    address = models.CharField(_("adresse"), max_length=250, validators=[validate_no_nul])
+    postal_code = models.CharField(_("code postal"), max_length=5, validators=[validate_postal_code])
+    city = models.CharField(_("ville"), max_length=120, validators=[validate_no_nul])
+    missions = models.ManyToManyField(Mission, related_name="associations", verbose_name=_("missions"))
+    description = models.TextField(_("activités"), blank=True, validators=[validate_no_nul])
+    beneficiaries_per_year = models.PositiveIntegerField(_("personnes accompagnées par an"))
+    staff_count = models.PositiveIntegerField(_("salariés"), default=0)
+    volunteer_count = models.PositiveIntegerField(_("bénévoles"), default=0)
+    contact_name = models.CharField(_("personne à contacter"), max_length=150, validators=[validate_no_nul])
+    contact_role = models.CharField(_("fonction"), max_length=100, blank=True, validators=[validate_no_nul])
+    contact_email = models.EmailField(_("e-mail de contact"))
+    contact_phone = models.CharField(_("téléphone"), max_length=20, blank=True, validators=[validate_no_nul])
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    objects = AssociationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("association")
+        verbose_name_plural = _("associations")
+        ordering = ["legal_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(rna="") | ~Q(siret=""),
+                name="association_has_rna_or_siret",
+                violation_error_message=_("Indiquez le numéro RNA ou le numéro SIRET de l'association."),
+            ),
+            models.UniqueConstraint(
+                fields=["rna"],
+                condition=~Q(rna=""),
+                name="association_unique_rna",
+                violation_error_message=_("Une association avec ce numéro RNA est déjà inscrite."),
+            ),
+            models.UniqueConstraint(
+                fields=["siret"],
+                condition=~Q(siret=""),
+                name="association_unique_siret",
+                violation_error_message=_("Une association avec ce numéro SIRET est déjà inscrite."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("associations:space")
+
+
+class Membership(models.Model):
+    """A person who acts for an association in the association space."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    association = models.ForeignKey(Association, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+        constraints = [models.UniqueConstraint(fields=["user", "association"], name="one_membership_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.association}"
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(association__memberships__user=user)
+
+    def pending_review(self):
+        return self.filter(status__in=[Application.Status.SUBMITTED, Application.Status.WAITLISTED])
+
+    def approved(self):
+        return self.filter(status=Application.Status.APPROVED)
+
+
+class Application(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        SUBMITTED = "submitted", _("En cours d'examen")
+        INFO_REQUESTED = "info_requested", _("Informations demandées")
+        WAITLISTED = "waitlisted", _("Sur liste d'attente")
+        APPROVED = "approved", _("Acceptée")
+        REJECTED = "rejected", _("Refusée")
+        WITHDRAWN = "withdrawn", _("Retirée")
+
+    class Priority(models.IntegerChoices):
+        HIGHEST = 1, _("1 – très haute")
+        HIGH = 2, _("2 – haute")
+        NORMAL = 3, _("3 – normale")
+        LOW = 4, _("4 – basse")
+
+    CLOSED_STATUSES = (Status.REJECTED, Status.WITHDRAWN)
+    EDITABLE_STATUSES = (Status.DRAFT, Status.INFO_REQUESTED)
+
+    association = models.ForeignKey(
+        Association, on_delete=models.PROTECT, related_name="applications", verbose_name=_("association")
+    )
+    campaign = models.ForeignKey(
+        "donations.Campaign", on_delete=models.PROTECT, related_name="applications", verbose_name=_("campagne")
+    )
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    requested_quantity = models.PositiveSmallIntegerField(_("ordinateurs demandés"), null=True, blank=True)
+    public_use_quantity = models.PositiveSmallIntegerField(
+        _("pour le public (ateliers, formations, accès libre)"), null=True, blank=True
+    )
+    admin_use_quantity = models.PositiveSmallIntegerField(
+        _("pour le fonctionnement de l'association"), null=True, blank=True
+    )
+    project = models.TextField(_("votre projet en quelques lignes"), blank=True, validators=[validate_no_nul])
+    has_premises = models.BooleanField(_("nous avons un local pour installer les ordinateurs"), default=False)
+    has_internet = models.BooleanField(_("ce local a une connexion internet"), default=False)
+    premises_details = models.TextField(_("précisions sur le local"), blank=True, validators=[validate_no_nul])
+    statutes = models.FileField(_("statuts (PDF)"), upload_to=document_upload_to, blank=True)
+    activity_report = models.FileField(_("dernier rapport d'activité (PDF)"), upload_to=document_upload_to, blank=True)
+    consent_at = models.DateTimeField(_("consentement donné le"), null=True, blank=True)
+    granted_quantity = models.PositiveSmallIntegerField(_("ordinateurs accordés"), null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(
+        _("priorité"),
+        choices=Priority.choices,
+        default=Priority.NORMAL,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+        help_text=_("Sert à l'ordre de distribution : 1 est servie en premier."),
+    )
+    decision_reason = models.TextField(_("motif de la décision"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    submitted_at = models.DateTimeField(_("déposée le"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("candidature")
+        verbose_name_plural = _("candidatures")
+        ordering = ["-created_at"]
+        permissions = [("review_application", _("Peut instruire les candidatures"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["association", "campaign"],
+                condition=~Q(status__in=["rejected", "withdrawn"]),
+                name="one_open_application_per_campaign",
+                violation_error_message=_("Votre association a déjà une candidature en cours pour cette campagne."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft")
+                | Q(
+                    requested_quantity__gte=1,
+                    public_use_quantity__isnull=False,
+                    admin_use_quantity__isnull=False,
+                    requested_quantity=F("public_use_quantity") + F("admin_use_quantity"),
+                ),
+                name="application_quantities_add_up",
+                violation_error_message=_("La répartition doit faire le total des ordinateurs demandés."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | Q(granted_quantity__gte=1),
+                name="approved_application_has_grant",
+            ),
+            models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4), name="application_priority_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.association} – {self.campaign}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("associations:application", kwargs={"pk": self.pk})
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE_STATUSES
+
+
+class ApplicationEvent(AppendOnlyModel):
+    """Append-only history of an application: who did what, when."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Création")
+        STATUS = "status", _("Changement de statut")
+        MESSAGE = "message", _("Message")
+        UPDATED = "updated", _("Modification")
+        PRIORITY = "priority", _("Priorité")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    actor_label = models.CharField(_("par"), max_length=200, blank=True)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    from_status = models.CharField(_("de"), max_length=20, choices=Application.Status.choices, blank=True)
+    to_status = models.CharField(_("vers"), max_length=20, choices=Application.Status.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("événement")
+        verbose_name_plural = _("historique")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%d/%m/%Y %H:%M})"
+
+
+class Message(models.Model):
+    """The thread between the reviewers and the association about one application."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_staff = models.BooleanField(_("de l'équipe de la ville"), default=False)
+    body = models.TextField(_("message"), validators=[validate_no_nul])
+    created_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.body[:60]

@@ -1,0 +1,44 @@
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from associations.models import Application, ApplicationEvent, Association, Message
+
+
+def associations_for_user(user) -> QuerySet[Association]:
+    return Association.objects.for_user(user).prefetch_related("missions")
+
+
+def applications_for_user(user) -> QuerySet[Application]:
+    return (
+        Application.objects.for_user(user)
+        .select_related("campaign", "association")
+        .annotate(unread=Count("messages", filter=Q(messages__from_staff=True)))
+        .order_by("-created_at")
+    )
+
+
+def application_for_user(user, pk: int) -> QuerySet[Application]:
+    """The application ``pk`` if ``user`` is a member of its association (else an empty queryset)."""
+    return (
+        Application.objects.for_user(user)
+        .filter(pk=pk)
+        .select_related("campaign", "association")
+        .prefetch_related(
+            Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor")),
+            Prefetch("messages", queryset=Message.objects.select_related("author")),
+        )
+    )
+
+
+def application_documents_visible_to(user) -> QuerySet[Application]:
+    """Members see their association's documents; staff who may view applications see all."""
+    if user.is_authenticated and user.is_staff and user.has_perm("associations.view_application"):
+        return Application.objects.all()
+    return Application.objects.for_user(user)
+
+
+def application_counts_by_status(queryset: QuerySet[Application] | None = None) -> list[dict]:
+    qs = queryset if queryset is not None else Application.objects.all()
+    counts = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
+    return [
+        {"status": value, "label": label, "count": counts.get(value, 0)} for value, label in Application.Status.choices
+    ]

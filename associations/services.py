@@ -1,0 +1,318 @@
+"""Every write on associations and applications goes through these functions.
+
+Each one is atomic, checks the status change against ``TRANSITIONS``, writes an
+append-only ``ApplicationEvent`` with the acting user and queues emails after commit.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from associations.models import Application, ApplicationEvent, Association, Membership, Message, Mission
+from core.emails import queue_email
+from core.errors import DomainError, TransitionError
+
+S = Application.Status
+
+# The one table of allowed status changes of an application.
+TRANSITIONS: dict[str, set[str]] = {
+    S.DRAFT: {S.SUBMITTED, S.WITHDRAWN},
+    S.SUBMITTED: {S.INFO_REQUESTED, S.APPROVED, S.REJECTED, S.WAITLISTED, S.WITHDRAWN},
+    S.INFO_REQUESTED: {S.SUBMITTED, S.REJECTED, S.WITHDRAWN},
+    S.WAITLISTED: {S.APPROVED, S.REJECTED, S.INFO_REQUESTED, S.WITHDRAWN},
+    S.APPROVED: set(),
+    S.REJECTED: set(),
+    S.WITHDRAWN: set(),
+}
+
+EDITABLE_FIELDS = (
+    "requested_quantity",
+    "public_use_quantity",
+    "admin_use_quantity",
+    "project",
+    "has_premises",
+    "has_internet",
+    "premises_details",
+    "statutes",
+    "activity_report",
+)
+
+
+def _actor_label(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.email
+
+
+def _event(application: Application, *, by, kind: str, from_status="", to_status="", note="") -> ApplicationEvent:
+    return ApplicationEvent.objects.create(
+        application=application,
+        actor=by,
+        actor_label=_actor_label(by),
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+    )
+
+
+def _lock(application: Application) -> Application:
+    return Application.objects.select_for_update().select_related("campaign", "association").get(pk=application.pk)
+
+
+def _transition(application: Application, *, to: str, by, note: str = "", **changes) -> Application:
+    """Move a locked application to ``to`` if the table allows it, with its history row."""
+    current = application.status
+    if to not in TRANSITIONS[current]:
+        raise TransitionError(
+            _("Impossible de passer une candidature « %(from)s » à « %(to)s ».")
+            % {"from": S(current).label, "to": S(to).label}
+        )
+    application.status = to
+    for field, value in changes.items():
+        setattr(application, field, value)
+    application.full_clean(exclude=["statutes", "activity_report"])
+    application.save()
+    _event(application, by=by, kind=ApplicationEvent.Kind.STATUS, from_status=current, to_status=to, note=note)
+    return application
+
+
+def _notify_association(application: Application, template: str, **context) -> None:
+    """Email every member of the association, each in their language."""
+    members = list(application.association.memberships.select_related("user"))
+    base = {
+        "association": application.association.legal_name,
+        "campaign": application.campaign.name,
+        "application_id": application.pk,
+        "application_path": application.get_absolute_url(),
+        **context,
+    }
+    recipients = {m.user.email: m.user.language for m in members if m.user.is_active}
+    if not recipients:
+        recipients = {application.association.contact_email: "fr"}
+    for language in set(recipients.values()):
+        queue_email(
+            template=template,
+            context=base,
+            to=sorted(e for e, lang in recipients.items() if lang == language),
+            language=language,
+        )
+
+
+# Associations ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def association_register(*, by, missions: list[Mission], **fields) -> Association:
+    """Register an association and make ``by`` its first member."""
+    association = Association(**fields)
+    association.full_clean()
+    association.save()
+    association.missions.set(missions)
+    Membership.objects.create(user=by, association=association)
+    return association
+
+
+@transaction.atomic
+def association_update(*, association: Association, by, missions: list[Mission] | None = None, **fields) -> Association:
+    for field, value in fields.items():
+        setattr(association, field, value)
+    association.full_clean()
+    association.save()
+    if missions is not None:
+        association.missions.set(missions)
+    return association
+
+
+# Applications ---------------------------------------------------------------------------------
+
+
+def _check_quantities(application: Application) -> None:
+    campaign = application.campaign
+    errors = {}
+    requested = application.requested_quantity
+    if requested is None:
+        errors["requested_quantity"] = _("Indiquez le nombre d'ordinateurs demandés.")
+    elif not campaign.min_per_association <= requested <= campaign.max_per_association:
+        errors["requested_quantity"] = _("Pour cette campagne, demandez entre %(min)s et %(max)s ordinateurs.") % {
+            "min": campaign.min_per_association,
+            "max": campaign.max_per_association,
+        }
+    public, admin = application.public_use_quantity, application.admin_use_quantity
+    if public is None or admin is None:
+        errors["public_use_quantity"] = _("Indiquez la répartition entre le public et l'association.")
+    elif requested is not None and public + admin != requested:
+        errors["public_use_quantity"] = _(
+            "La répartition (%(public)s + %(admin)s) doit faire le total demandé (%(requested)s)."
+        ) % {"public": public, "admin": admin, "requested": requested}
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def application_create(*, association: Association, campaign, by, **fields) -> Application:
+    """Start a draft application of an association to a campaign."""
+    if not campaign.is_open_for_applications():
+        raise DomainError(_("Les candidatures à cette campagne ne sont pas ouvertes."))
+    if (
+        Application.objects.filter(association=association, campaign=campaign)
+        .exclude(status__in=Application.CLOSED_STATUSES)
+        .exists()
+    ):
+        raise DomainError(_("Votre association a déjà une candidature en cours pour cette campagne."))
+    application = Application(association=association, campaign=campaign, created_by=by)
+    for field in EDITABLE_FIELDS:
+        if field in fields:
+            setattr(application, field, fields[field])
+    application.full_clean(exclude=["statutes", "activity_report"])
+    application.save()
+    _event(application, by=by, kind=ApplicationEvent.Kind.CREATED, to_status=application.status)
+    return application
+
+
+@transaction.atomic
+def application_update(*, application: Application, by, **fields) -> Application:
+    """Edit a draft, or an application on which the reviewers asked for more information."""
+    application = _lock(application)
+    if not application.is_editable:
+        raise DomainError(_("Cette candidature ne peut plus être modifiée."))
+    changed = []
+    for field in EDITABLE_FIELDS:
+        if field in fields and fields[field] != getattr(application, field):
+            setattr(application, field, fields[field])
+            changed.append(str(Application._meta.get_field(field).verbose_name))
+    if application.status != S.DRAFT:
+        _check_quantities(application)
+    application.full_clean(exclude=["statutes", "activity_report"])
+    application.save()
+    if changed:
+        _event(application, by=by, kind=ApplicationEvent.Kind.UPDATED, note=", ".join(changed))
+    return application
+
+
+@transaction.atomic
+def application_submit(*, application: Application, by, consent: bool) -> Application:
+    """The association sends its complete application for review."""
+    application = _lock(application)
+    if application.status != S.DRAFT:
+        raise TransitionError(_("Seul un brouillon peut être déposé."))
+    if not application.campaign.is_open_for_applications():
+        raise DomainError(_("Les candidatures à cette campagne sont closes."))
+    errors = {}
+    try:
+        _check_quantities(application)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if not application.project.strip():
+        errors["project"] = [_("Décrivez votre projet en quelques lignes.")]
+    if not application.statutes:
+        errors["statutes"] = [_("Joignez les statuts de l'association (PDF).")]
+    if not application.activity_report:
+        errors["activity_report"] = [_("Joignez le dernier rapport d'activité (PDF).")]
+    if not consent:
+        errors["consent"] = [
+            _("Votre accord sur le traitement des données est nécessaire pour déposer la candidature.")
+        ]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    _transition(application, to=S.SUBMITTED, by=by, submitted_at=now, consent_at=now)
+    _notify_association(application, "application_submitted")
+    return application
+
+
+@transaction.atomic
+def application_request_info(*, application: Application, by, message: str) -> Application:
+    """A reviewer asks the association a question; the application waits for the answer."""
+    if not message or not message.strip():
+        raise ValidationError({"message": _("Écrivez la question à poser à l'association.")})
+    application = _lock(application)
+    _transition(application, to=S.INFO_REQUESTED, by=by, note=message)
+    Message.objects.create(application=application, author=by, from_staff=True, body=message)
+    _notify_association(application, "application_info_requested", message=message)
+    return application
+
+
+@transaction.atomic
+def application_answer(*, application: Application, by, body: str) -> Application:
+    """The association answers in the thread; an answer to a question puts it back in review."""
+    if not body or not body.strip():
+        raise ValidationError({"body": _("Écrivez votre réponse.")})
+    application = _lock(application)
+    if application.status in (S.APPROVED, S.REJECTED, S.WITHDRAWN):
+        raise DomainError(_("Cette candidature est close : les messages ne sont plus possibles."))
+    Message.objects.create(application=application, author=by, from_staff=False, body=body)
+    _event(application, by=by, kind=ApplicationEvent.Kind.MESSAGE, note=body)
+    if application.status == S.INFO_REQUESTED:
+        _check_quantities(application)
+        _transition(application, to=S.SUBMITTED, by=by, note=gettext_lazy("Réponse de l'association"))
+    return application
+
+
+@transaction.atomic
+def application_approve(
+    *, application: Application, granted: int, by, priority: int | None = None, note: str = ""
+) -> Application:
+    """Approve with a granted quantity within the campaign's bounds."""
+    application = _lock(application)
+    campaign = application.campaign
+    if granted is None or not campaign.min_per_association <= granted <= campaign.max_per_association:
+        raise ValidationError(
+            {
+                "granted": _("Le nombre accordé doit être compris entre %(min)s et %(max)s.")
+                % {"min": campaign.min_per_association, "max": campaign.max_per_association}
+            }
+        )
+    now = timezone.now()
+    changes = {"granted_quantity": granted, "decided_at": now, "approved_at": now, "decision_reason": note}
+    if priority is not None:
+        changes["priority"] = priority
+    _transition(
+        application,
+        to=S.APPROVED,
+        by=by,
+        note=note or _("%(granted)s ordinateurs accordés") % {"granted": granted},
+        **changes,
+    )
+    _notify_association(application, "application_approved", granted=granted, note=note)
+    return application
+
+
+@transaction.atomic
+def application_reject(*, application: Application, by, reason: str) -> Application:
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Le motif du refus est obligatoire : il est envoyé à l'association.")})
+    application = _lock(application)
+    _transition(application, to=S.REJECTED, by=by, note=reason, decision_reason=reason, decided_at=timezone.now())
+    _notify_association(application, "application_rejected", reason=reason)
+    return application
+
+
+@transaction.atomic
+def application_waitlist(*, application: Application, by, note: str = "") -> Application:
+    application = _lock(application)
+    _transition(application, to=S.WAITLISTED, by=by, note=note, decision_reason=note)
+    _notify_association(application, "application_waitlisted", note=note)
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, by) -> Application:
+    application = _lock(application)
+    _transition(application, to=S.WITHDRAWN, by=by)
+    return application
+
+
+@transaction.atomic
+def application_set_priority(*, application: Application, priority: int, by) -> Application:
+    if priority not in Application.Priority.values:
+        raise ValidationError({"priority": _("Choisissez une priorité entre 1 et 4.")})
+    application = _lock(application)
+    if application.priority != priority:
+        old = application.priority
+        application.priority = priority
+        application.save(update_fields=["priority", "updated_at"])
+        _event(application, by=by, kind=ApplicationEvent.Kind.PRIORITY, note=f"{old} → {priority}")
+    return application

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from core import views as core_views
+
+admin.site.site_header = _("Dons d'ordinateurs – administration")
+admin.site.site_title = _("Dons d'ordinateurs")
+admin.site.index_title = _("Tableau de bord")
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("privacy/", core_views.privacy, name="privacy"),
+    path("accessibility/", core_views.accessibility, name="accessibility"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("space/", include("associations.urls")),
+    path("", include("donations.urls")),
+    path("admin/", admin.site.urls),
+]

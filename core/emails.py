@@ -1,0 +1,45 @@
+"""Emails from templates, in the recipient's language, queued after the transaction commits."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+logger = logging.getLogger(__name__)
+
+
+def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
+    """Returns (subject, text, html) of templates/emails/<template>_{subject,body}.(txt|html)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        ctx = {"site_url": settings.SITE_URL, **context}
+        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", ctx).split())
+        text = render_to_string(f"emails/{template}_body.txt", ctx)
+        html = render_to_string("emails/base.html", {**ctx, "text": text, "subject": subject})
+    return subject, text, html
+
+
+def send_email_now(*, template: str, context: dict, to: list[str], language: str) -> None:
+    subject, text, html = render_email(template, context, language)
+    message = EmailMultiAlternatives(subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=text, to=to)
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def queue_email(*, template: str, context: dict, to: list[str], language: str = "fr") -> None:
+    """Send after commit through Celery; if the broker is down, send in-process rather than lose it."""
+    if not to:
+        return
+
+    def _send() -> None:
+        from core.tasks import send_email
+
+        try:
+            send_email.delay(template=template, context=context, to=to, language=language)
+        except Exception:  # broker unreachable: the email matters more than the queue
+            logger.warning("Broker unreachable, sending email %s in-process", template, exc_info=True)
+            send_email_now(template=template, context=context, to=to, language=language)
+
+    transaction.on_commit(_send)

@@ -1,0 +1,17 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyModel(models.Model):
+    """A journal row: written once, never changed nor deleted through the ORM."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValueError(_("Une ligne d'historique ne peut pas être modifiée."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(_("Une ligne d'historique ne peut pas être supprimée."))

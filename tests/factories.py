@@ -1,0 +1,150 @@
+"""Factories for every model; later apps add theirs here."""
+
+import datetime
+import io
+
+import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from accounts import roles
+from accounts.models import User
+from associations.models import Application, Association, Membership, Mission
+from donations.models import Campaign, CampaignDonor, Donor
+
+# RNA and SIRET that validate (SIRET with a correct Luhn key).
+VALID_SIRETS = ["73282932000074", "35600000000048", "44306184100047", "55208131766522", "40483304800022"]
+
+
+def make_pdf_bytes(text: str = "Statuts") -> bytes:
+    """A minimal valid one-page PDF, built with pypdf."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": text})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def pdf_upload(name: str = "statuts.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, make_pdf_bytes(), content_type="application/pdf")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    first_name = "Camille"
+    last_name = factory.Sequence(lambda n: f"Martin{n}")
+    password = factory.PostGenerationMethodCall("set_password", "motdepasse-solide-42")
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        if create:
+            from allauth.account.models import EmailAddress
+
+            obj.save()
+            EmailAddress.objects.get_or_create(user=obj, email=obj.email, defaults={"verified": True, "primary": True})
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+
+    @factory.post_generation
+    def role(obj, create, extracted, **kwargs):
+        if create and extracted:
+            from django.contrib.auth.models import Group
+
+            obj.groups.add(Group.objects.get(name=extracted))
+
+
+def staff_with_role(role: str, **kwargs) -> User:
+    return StaffFactory(role=role, **kwargs)
+
+
+def reviewer(**kwargs) -> User:
+    return staff_with_role(roles.REVIEWER, **kwargs)
+
+
+class DonorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Donor
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Opérateur {n}")
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    name = factory.Sequence(lambda n: f"Campagne {n}")
+    slug = factory.Sequence(lambda n: f"campagne-{n}")
+    city = "Marseille"
+    pledged_units = 1000
+    min_per_association = 10
+    max_per_association = 30
+    status = Campaign.Status.OPEN
+    applications_open_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    applications_close_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=60))
+
+    @factory.post_generation
+    def with_donor(obj, create, extracted, **kwargs):
+        if create:
+            CampaignDonor.objects.create(campaign=obj, donor=DonorFactory(name="Orange"), pledged_units=obj.pledged_units)
+
+
+class AssociationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Association
+        skip_postgeneration_save = True
+
+    legal_name = factory.Sequence(lambda n: f"Association Numérique Solidaire {n}")
+    rna = factory.Sequence(lambda n: f"W13{n:07d}")
+    address = "12 rue de la République"
+    postal_code = "13001"
+    city = "Marseille"
+    beneficiaries_per_year = 250
+    contact_name = "Nadia Benali"
+    contact_email = factory.Sequence(lambda n: f"contact{n}@asso.example.org")
+
+    @factory.post_generation
+    def missions(obj, create, extracted, **kwargs):
+        if create:
+            obj.missions.set(extracted or Mission.objects.filter(code__in=["illectronism", "mediation"]))
+
+    @factory.post_generation
+    def members(obj, create, extracted, **kwargs):
+        if create and extracted:
+            for user in extracted:
+                Membership.objects.create(user=user, association=obj)
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Application
+
+    association = factory.SubFactory(AssociationFactory)
+    campaign = factory.SubFactory(CampaignFactory)
+    status = Application.Status.SUBMITTED
+    requested_quantity = 20
+    public_use_quantity = 16
+    admin_use_quantity = 4
+    project = "Ateliers d'initiation au numérique pour les seniors du quartier."
+    has_premises = True
+    has_internet = True
+    statutes = factory.LazyFunction(lambda: pdf_upload("statuts.pdf"))
+    activity_report = factory.LazyFunction(lambda: pdf_upload("rapport.pdf"))
+    submitted_at = factory.LazyFunction(timezone.now)
+    consent_at = factory.LazyFunction(timezone.now)
+
+
+def member_of(association: Association, **kwargs) -> User:
+    user = UserFactory(**kwargs)
+    Membership.objects.create(user=user, association=association)
+    return user
