@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from associations.documents import validate_pdf_document
 from associations.models import Application, Association, Mission
-from associations.validators import normalize_rna, normalize_siret
+from associations.validators import normalize_rna, normalize_siret, validate_rna, validate_siret
 
 
 class BaseForm(forms.Form):
@@ -19,6 +19,19 @@ class BaseForm(forms.Form):
 
 
 class AssociationForm(forms.ModelForm):
+    # Wider than the model: people type spaces and dots, removed before validation.
+    rna = forms.CharField(
+        label=Association._meta.get_field("rna").verbose_name,
+        help_text=Association._meta.get_field("rna").help_text,
+        max_length=20,
+        required=False,
+    )
+    siret = forms.CharField(
+        label=Association._meta.get_field("siret").verbose_name,
+        help_text=Association._meta.get_field("siret").help_text,
+        max_length=25,
+        required=False,
+    )
     missions = forms.ModelMultipleChoiceField(
         queryset=Mission.objects.all(),
         widget=forms.CheckboxSelectMultiple,
@@ -60,10 +73,16 @@ class AssociationForm(forms.ModelForm):
         self.fields["rna"].widget.attrs["placeholder"] = "W133012345"
 
     def clean_rna(self):
-        return normalize_rna(self.cleaned_data.get("rna", ""))
+        value = normalize_rna(self.cleaned_data.get("rna", ""))
+        if value:
+            validate_rna(value)
+        return value
 
     def clean_siret(self):
-        return normalize_siret(self.cleaned_data.get("siret", ""))
+        value = normalize_siret(self.cleaned_data.get("siret", ""))
+        if value:
+            validate_siret(value)
+        return value
 
     def clean(self):
         data = super().clean()

@@ -1,9 +1,13 @@
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.models import AppendOnlyModel
 
 
 class Donor(models.Model):
@@ -105,3 +109,297 @@ class CampaignDonor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.donor} : {self.pledged_units}"
+
+
+class WaveQuerySet(models.QuerySet):
+    def with_totals(self):
+        """Annotate proposed / allocated (confirmed + handed over) / handed over quantities, in one query."""
+        A = Allocation.Status
+        return self.annotate(
+            proposed_total=Coalesce(Sum("allocations__quantity", filter=Q(allocations__status=A.PROPOSED)), 0),
+            allocated_total=Coalesce(
+                Sum("allocations__quantity", filter=Q(allocations__status__in=[A.CONFIRMED, A.HANDED_OVER])), 0
+            ),
+            handed_over_total=Coalesce(Sum("allocations__quantity", filter=Q(allocations__status=A.HANDED_OVER)), 0),
+            allocation_count=Count("allocations", filter=~Q(allocations__status=A.CANCELLED)),
+        )
+
+
+class Wave(models.Model):
+    """One distribution round of a campaign: a capacity in units, a place and dates for the handovers."""
+
+    class Status(models.TextChoices):
+        PLANNING = "planning", _("En préparation")
+        CONFIRMED = "confirmed", _("Confirmée")
+        DISTRIBUTING = "distributing", _("Remises en cours")
+        CLOSED = "closed", _("Close")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="waves", verbose_name=_("campagne"))
+    number = models.PositiveSmallIntegerField(_("numéro"), validators=[MinValueValidator(1)])
+    name = models.CharField(_("nom"), max_length=120, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("capacité"),
+        validators=[MinValueValidator(1)],
+        help_text=_("Nombre d'ordinateurs à distribuer dans cette vague."),
+    )
+    is_final_lot = models.BooleanField(
+        _("lot final"),
+        default=False,
+        help_text=_("Dernière vague, pour les petits besoins : les quantités sous le minimum y sont permises."),
+    )
+    handover_starts_on = models.DateField(_("premier jour de remise"), null=True, blank=True)
+    handover_ends_on = models.DateField(_("dernier jour de remise"), null=True, blank=True)
+    place = models.CharField(_("lieu de remise"), max_length=250, blank=True)
+    status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.PLANNING)
+    planned_at = models.DateTimeField(_("proposition calculée le"), null=True, blank=True)
+    plan_skipped = models.JSONField(
+        _("associations sans attribution"),
+        default=list,
+        blank=True,
+        help_text=_("Ce que le planificateur a écarté à son dernier calcul, avec la raison."),
+    )
+    confirmed_at = models.DateTimeField(_("confirmée le"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("close le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    objects = WaveQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("vague")
+        verbose_name_plural = _("vagues")
+        ordering = ["campaign", "number"]
+        permissions = [("plan_wave", _("Peut planifier et confirmer une vague"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "number"],
+                name="one_wave_number_per_campaign",
+                violation_error_message=_("Cette campagne a déjà une vague avec ce numéro."),
+            ),
+            models.UniqueConstraint(
+                fields=["campaign"],
+                condition=Q(is_final_lot=True),
+                name="one_final_lot_per_campaign",
+                violation_error_message=_("Cette campagne a déjà un lot final."),
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="wave_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["planning", "confirmed", "distributing", "closed"]), name="wave_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(handover_starts_on__isnull=True)
+                | Q(handover_ends_on__isnull=True)
+                | Q(handover_starts_on__lte=F("handover_ends_on")),
+                name="wave_dates_ordered",
+                violation_error_message=_("Le dernier jour de remise doit suivre le premier."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = _("Lot final") if self.is_final_lot else _("Vague %(number)s") % {"number": self.number}
+        if self.name:
+            return f"{label} – {self.name}"
+        return str(label)
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:donations_wave_change", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.PLANNING
+
+
+class WaveEvent(AppendOnlyModel):
+    """Append-only history of a wave: status changes and every change to its plan."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Création")
+        STATUS = "status", _("Changement de statut")
+        PLANNED = "planned", _("Proposition calculée")
+        EDITED = "edited", _("Proposition modifiée")
+        UPDATED = "updated", _("Modification")
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(_("par"), max_length=200, blank=True)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    from_status = models.CharField(_("de"), max_length=16, choices=Wave.Status.choices, blank=True)
+    to_status = models.CharField(_("vers"), max_length=16, choices=Wave.Status.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("événement de vague")
+        verbose_name_plural = _("historique des vagues")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%d/%m/%Y %H:%M})"
+
+
+class AllocationQuerySet(models.QuerySet):
+    def live(self):
+        return self.exclude(status=Allocation.Status.CANCELLED)
+
+    def holding_units(self):
+        """Allocations that count against a grant: confirmed or handed over."""
+        return self.filter(status__in=[Allocation.Status.CONFIRMED, Allocation.Status.HANDED_OVER])
+
+    def for_user(self, user):
+        """The allocations an association member may see: confirmed or later, of their associations."""
+        from associations.models import Association
+
+        return self.filter(
+            application__association__in=Association.objects.for_user(user),
+            status__in=[Allocation.Status.CONFIRMED, Allocation.Status.HANDED_OVER],
+        )
+
+
+class Allocation(models.Model):
+    """What one approved application receives in one wave, and when it comes to collect it."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposée")
+        CONFIRMED = "confirmed", _("Confirmée")
+        HANDED_OVER = "handed_over", _("Remise")
+        CANCELLED = "cancelled", _("Annulée")
+
+    class Appointment(models.TextChoices):
+        NONE = "none", _("À fixer")
+        PROPOSED = "proposed", _("Proposé, à confirmer par l'association")
+        ACCEPTED = "accepted", _("Confirmé par l'association")
+        CHANGE_REQUESTED = "change_requested", _("Autre créneau demandé")
+
+    wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("vague"))
+    application = models.ForeignKey(
+        "associations.Application",
+        on_delete=models.PROTECT,
+        related_name="allocations",
+        verbose_name=_("candidature"),
+    )
+    quantity = models.PositiveSmallIntegerField(_("quantité"), validators=[MinValueValidator(1)])
+    planned_quantity = models.PositiveSmallIntegerField(
+        _("quantité proposée par le planificateur"), null=True, blank=True
+    )
+    position = models.PositiveIntegerField(_("ordre"), default=0)
+    reason = models.TextField(_("calcul"), blank=True, help_text=_("Comment la quantité a été calculée."))
+    status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    appointment_status = models.CharField(
+        _("rendez-vous"), max_length=20, choices=Appointment.choices, default=Appointment.NONE
+    )
+    appointment_date = models.DateField(_("date du rendez-vous"), null=True, blank=True)
+    appointment_start = models.TimeField(_("début du créneau"), null=True, blank=True)
+    appointment_end = models.TimeField(_("fin du créneau"), null=True, blank=True)
+    appointment_place = models.CharField(_("lieu du rendez-vous"), max_length=250, blank=True)
+    appointment_request = models.TextField(_("demande de l'association"), blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmée le"), null=True, blank=True)
+    handed_over_at = models.DateTimeField(_("remise le"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+
+    objects = AllocationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("attribution")
+        verbose_name_plural = _("attributions")
+        ordering = ["wave", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wave", "application"],
+                condition=~Q(status="cancelled"),
+                name="one_live_allocation_per_wave_and_application",
+                violation_error_message=_("Cette association a déjà une attribution dans cette vague."),
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="allocation_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["proposed", "confirmed", "handed_over", "cancelled"]),
+                name="allocation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(appointment_status="none")
+                | Q(appointment_date__isnull=False, appointment_start__isnull=False, appointment_end__isnull=False),
+                name="allocation_appointment_complete",
+                violation_error_message=_("Un rendez-vous a une date, une heure de début et une heure de fin."),
+            ),
+            models.CheckConstraint(
+                condition=Q(appointment_start__isnull=True)
+                | Q(appointment_end__isnull=True)
+                | Q(appointment_start__lt=F("appointment_end")),
+                name="allocation_appointment_ordered",
+                violation_error_message=_("La fin du créneau doit suivre son début."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wave} – {self.application.association} ({self.quantity})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:donations_allocation_change", args=[self.pk])
+
+    @property
+    def association(self):
+        return self.application.association
+
+    @property
+    def has_appointment(self) -> bool:
+        return self.appointment_status != self.Appointment.NONE
+
+
+class AllocationUnit(models.Model):
+    """A concrete unit assigned to an allocation. Live while ``released_at`` is empty.
+
+    The partial unique constraint is what makes double allocation impossible: whatever the
+    code does, the database refuses a second live link to the same computer.
+    """
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="units")
+    computer = models.ForeignKey(
+        "inventory.Computer", on_delete=models.PROTECT, related_name="allocation_links", verbose_name=_("ordinateur")
+    )
+    assigned_at = models.DateTimeField(_("attribué le"), default=timezone.now)
+    released_at = models.DateTimeField(_("libéré le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ordinateur attribué")
+        verbose_name_plural = _("ordinateurs attribués")
+        ordering = ["allocation", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["computer"],
+                condition=Q(released_at__isnull=True),
+                name="one_live_allocation_per_computer",
+                violation_error_message=_("Cet ordinateur est déjà attribué à une autre association."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.allocation_id} → {self.computer_id}"
+
+
+class AllocationEvent(AppendOnlyModel):
+    """Append-only history of an allocation: status, appointment, quantity and unit changes."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Changement de statut")
+        APPOINTMENT = "appointment", _("Rendez-vous")
+        UNITS = "units", _("Ordinateurs")
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(_("par"), max_length=200, blank=True)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    from_status = models.CharField(_("de"), max_length=20, blank=True)
+    to_status = models.CharField(_("vers"), max_length=20, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("événement d'attribution")
+        verbose_name_plural = _("historique des attributions")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%d/%m/%Y %H:%M})"

@@ -1,7 +1,174 @@
-from django.db.models import QuerySet
+"""Reads of the donations app: what pages, the admin and the planner need, in a few queries."""
 
-from donations.models import Campaign
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from donations.models import Allocation, Campaign, Wave
+from donations.planner import Candidate
+
+A = Allocation.Status
 
 
 def campaigns_for_home() -> QuerySet[Campaign]:
     return Campaign.objects.public().prefetch_related("pledges__donor").order_by("status", "-applications_open_on")
+
+
+def planning_candidates(wave: Wave, application_ids: list[int] | None = None) -> list[Candidate]:
+    """The campaign's approved applications, with what the other waves give them (two queries)."""
+    from associations.models import Application
+
+    applications = Application.objects.approved().filter(campaign_id=wave.campaign_id)
+    others = (
+        Allocation.objects.live()
+        .filter(application__campaign_id=wave.campaign_id)
+        .exclude(wave_id=wave.pk)
+        .order_by()
+        .values("application_id")
+        .annotate(
+            received=Coalesce(Sum("quantity", filter=Q(status__in=[A.CONFIRMED, A.HANDED_OVER])), 0),
+            planned=Coalesce(Sum("quantity", filter=Q(status=A.PROPOSED)), 0),
+        )
+    )
+    if application_ids is not None:
+        applications = applications.filter(pk__in=application_ids)
+        others = others.filter(application_id__in=application_ids)
+    elsewhere = {row["application_id"]: (row["received"], row["planned"]) for row in others}
+    rows = applications.order_by("pk").values_list(
+        "pk", "association__legal_name", "granted_quantity", "priority", "approved_at", "created_at"
+    )
+    return [
+        Candidate(
+            application_id=pk,
+            association=name,
+            granted=granted or 0,
+            received=elsewhere.get(pk, (0, 0))[0],
+            planned_elsewhere=elsewhere.get(pk, (0, 0))[1],
+            priority=priority,
+            approved_at=approved_at,
+            created_at=created_at,
+        )
+        for pk, name, granted, priority, approved_at, created_at in rows
+    ]
+
+
+@dataclass
+class PlanRow:
+    allocation: Allocation
+    candidate: Candidate | None
+    floor: int
+    ceiling: int
+
+    @property
+    def edited(self) -> bool:
+        return self.allocation.planned_quantity is not None and self.allocation.planned_quantity != (
+            self.allocation.quantity
+        )
+
+
+@dataclass
+class WavePlanView:
+    wave: Wave
+    rows: list[PlanRow]
+    skipped: list[dict]
+    addable: list[Candidate]
+    stock: int
+    floor: int
+    maximum: int
+    totals: dict = field(default_factory=dict)
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.totals["live"] > self.wave.capacity
+
+    @property
+    def over_stock(self) -> bool:
+        return self.totals["proposed"] > self.stock
+
+
+def wave_plan_view(wave: Wave) -> WavePlanView:
+    """Everything the « plan this wave » page shows, in a constant number of queries."""
+    from inventory.models import Computer
+
+    campaign = wave.campaign
+    floor = 1 if wave.is_final_lot else campaign.min_per_association
+    allocations = list(
+        wave.allocations.live()
+        .select_related("application__association")
+        .annotate(unit_count=Count("units", filter=Q(units__released_at__isnull=True)))
+        .order_by("position", "pk")
+    )
+    candidates = {c.application_id: c for c in planning_candidates(wave)}
+    rows = []
+    for allocation in allocations:
+        candidate = candidates.get(allocation.application_id)
+        ceiling = min(campaign.max_per_association, candidate.remaining) if candidate else allocation.quantity
+        rows.append(PlanRow(allocation, candidate, floor, ceiling))
+    in_wave = {a.application_id for a in allocations}
+    skipped = [s for s in wave.plan_skipped if s.get("application") not in in_wave]
+    addable = sorted(
+        (c for c in candidates.values() if c.application_id not in in_wave and c.remaining >= floor),
+        key=lambda c: c.sort_key,
+    )
+    stock = Computer.objects.ready().count()
+    totals = {
+        "live": sum(a.quantity for a in allocations),
+        "proposed": sum(a.quantity for a in allocations if a.status == A.PROPOSED),
+        "confirmed": sum(a.quantity for a in allocations if a.status in (A.CONFIRMED, A.HANDED_OVER)),
+        "handed_over": sum(a.quantity for a in allocations if a.status == A.HANDED_OVER),
+        "lines": len(allocations),
+    }
+    totals["capacity_left"] = wave.capacity - totals["live"]
+    return WavePlanView(
+        wave=wave,
+        rows=rows,
+        skipped=skipped,
+        addable=addable,
+        stock=stock,
+        floor=floor,
+        maximum=campaign.max_per_association,
+        totals=totals,
+    )
+
+
+def campaign_progress(campaign: Campaign) -> dict:
+    """Pledged, granted, allocated and handed over for a campaign, and per wave (three queries)."""
+    from associations.models import Application
+
+    granted = (
+        Application.objects.approved()
+        .filter(campaign=campaign)
+        .aggregate(n=Coalesce(Sum("granted_quantity"), 0), associations=Count("pk"))
+    )
+    waves = list(campaign.waves.with_totals().order_by("number"))
+    return {
+        "pledged": campaign.pledged_units,
+        "granted": granted["n"],
+        "approved_associations": granted["associations"],
+        "proposed": sum(w.proposed_total for w in waves),
+        "allocated": sum(w.allocated_total for w in waves),
+        "handed_over": sum(w.handed_over_total for w in waves),
+        "waves": waves,
+    }
+
+
+def allocations_for_application(user, application) -> list[Allocation]:
+    """The confirmed (or handed over) allocations of an application, if ``user`` is one of its members."""
+    return list(
+        Allocation.objects.for_user(user)
+        .filter(application=application)
+        .select_related("wave")
+        .order_by("wave__number", "pk")
+    )
+
+
+def allocation_for_member(user) -> QuerySet[Allocation]:
+    """Allocations a member may act on (confirm or move the appointment): theirs, confirmed."""
+    return (
+        Allocation.objects.for_user(user)
+        .filter(status=A.CONFIRMED)
+        .select_related("wave__campaign", "application__association")
+    )

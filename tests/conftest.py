@@ -61,3 +61,100 @@ def other_member(db):
 
     association = AssociationFactory(legal_name="Quartiers Connectés")
     return member_of(association, email="membre@asso-b.example.org")
+
+
+def _database_url_for_subprocess() -> str:
+    """The URL of the database this test uses, for a process started by the test (a worker)."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    if connection.vendor == "postgresql":
+        auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+        return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    return "sqlite:////tmp/portal-worker-unused.sqlite3"
+
+
+@pytest.fixture
+def celery_worker_process(tmp_path, settings):
+    """A real Celery worker (separate process) on Redis, consuming a queue of its own.
+
+    Yields a helper with ``queue`` (route tasks there with ``apply_async(queue=...)``),
+    ``mail_dir`` (where the worker writes emails) and ``env``. Needs REDIS_URL; the test
+    must use ``django_db(transaction=True)`` for the worker to see its rows.
+    """
+    import signal
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from config.celery import app
+
+    redis_url = os.environ.get("REDIS_URL", "")
+    require(bool(redis_url), "REDIS_URL is not set: no Redis for a real worker")
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    media = settings.MEDIA_ROOT
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DEBUG": "0",
+        "SECRET_KEY": "test-worker-not-secret",
+        "DATABASE_URL": _database_url_for_subprocess(),
+        "REDIS_URL": redis_url,
+        "EMAIL_URL": f"filemail:///{mail_dir}",  # environ drops one leading slash
+        "MEDIA_ROOT": str(media),
+    }
+    pidfile = tmp_path / "worker.pid"
+    log = tmp_path / "worker.log"
+    log_handle = log.open("w")
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=2",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+            f"--pidfile={pidfile}",
+        ],
+        env=env,
+        stdout=log_handle,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    old = (app.conf.task_always_eager, app.conf.broker_url)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = redis_url
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+    class Worker:
+        pass
+
+    handle = Worker()
+    handle.queue, handle.mail_dir, handle.env, handle.process, handle.log = queue, mail_dir, env, worker, log
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and worker.poll() is None and "ready." not in log.read_text():
+        time.sleep(0.2)
+    if "ready." not in log.read_text():
+        worker.kill()
+        pytest.fail(f"the Celery worker did not start: {log.read_text()[-3000:]}")
+    try:
+        yield handle
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = old
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log_handle.close()

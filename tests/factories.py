@@ -82,6 +82,7 @@ class DonorFactory(factory.django.DjangoModelFactory):
 class CampaignFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Campaign
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Campagne {n}")
     slug = factory.Sequence(lambda n: f"campagne-{n}")
@@ -96,7 +97,9 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def with_donor(obj, create, extracted, **kwargs):
         if create:
-            CampaignDonor.objects.create(campaign=obj, donor=DonorFactory(name="Orange"), pledged_units=obj.pledged_units)
+            CampaignDonor.objects.create(
+                campaign=obj, donor=DonorFactory(name="Orange"), pledged_units=obj.pledged_units
+            )
 
 
 class AssociationFactory(factory.django.DjangoModelFactory):
@@ -148,3 +151,80 @@ def member_of(association: Association, **kwargs) -> User:
     user = UserFactory(**kwargs)
     Membership.objects.create(user=user, association=association)
     return user
+
+
+# Donations (waves, allocations) ---------------------------------------------------------------
+
+
+class WaveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "donations.Wave"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    name = ""
+    capacity = 100
+    handover_starts_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=14))
+    handover_ends_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=18))
+    place = "Cité des associations, 93 La Canebière, 13001 Marseille"
+
+
+def approved_application(campaign, granted: int = 20, *, priority: int = 3, approved_at=None, **kwargs):
+    """An approved application without documents (fast), granted ``granted`` PCs."""
+    admin_use = 2 if granted > 2 else 0
+    return ApplicationFactory(
+        campaign=campaign,
+        status=Application.Status.APPROVED,
+        requested_quantity=granted,
+        public_use_quantity=granted - admin_use,
+        admin_use_quantity=admin_use,
+        granted_quantity=granted,
+        priority=priority,
+        approved_at=approved_at or timezone.now(),
+        decided_at=approved_at or timezone.now(),
+        statutes="",
+        activity_report="",
+        **kwargs,
+    )
+
+
+def ready_units(count: int, *, lot=None, manufacturer: str = "Dell", model: str = "OptiPlex 7070", prefix: str = ""):
+    """``count`` ready computers (wiped, through the inventory services), returned oldest first."""
+    from inventory import services as inventory_services
+    from inventory.models import Computer, Lot
+
+    operator = StaffFactory(email="operateur-stock@example.org", role=roles.INVENTORY_OPERATOR)
+    if lot is None:
+        lot = Lot.objects.create(
+            donor=DonorFactory(name="Orange"),
+            reference=f"LOT-{Lot.objects.count() + 1:04d}",
+            arrival_date=timezone.localdate(),
+            site="Atelier de Vitrolles",
+        )
+    start = Computer.objects.count()
+    prefix = prefix or f"{lot.reference}-"
+    computers = Computer.objects.bulk_create(
+        [
+            Computer(
+                asset_tag=f"{prefix}{start + i:06d}",
+                manufacturer=manufacturer,
+                model=model,
+                serial_number=f"SN{lot.pk:03d}{start + i:07d}",
+                lot=lot,
+            )
+            for i in range(count)
+        ]
+    )
+    ids = [c.pk for c in computers] or list(
+        Computer.objects.filter(lot=lot, asset_tag__startswith=prefix).values_list("pk", flat=True)
+    )
+    inventory_services.computers_start_reconditioning(computer_ids=ids, by=operator)
+    inventory_services.computers_record_wipe(
+        computer_ids=ids,
+        by=operator,
+        kind="exemption",
+        exemption="drive_kept",
+        exemption_reason="Disque conservé par le donateur.",
+    )
+    inventory_services.computers_mark_ready(computer_ids=ids, by=operator)
+    return list(Computer.objects.filter(pk__in=ids).order_by("pk"))

@@ -60,7 +60,9 @@ class Command(BaseCommand):
                 except ModuleNotFoundError:
                     continue
                 module.seed(context)
-        self.stdout.write(self.style.SUCCESS(f"Démo prête. Mot de passe des comptes de démonstration : {DEMO_PASSWORD}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Démo prête. Mot de passe des comptes de démonstration : {DEMO_PASSWORD}")
+        )
 
     def seed_users(self) -> dict[str, User]:
         users = {}

@@ -1,0 +1,61 @@
+import pytest
+from django.core.management import call_command
+
+from accounts import roles
+from accounts.models import User
+from associations.models import Application, Association
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    from django.apps import apps
+
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.app_label in ("accounts", "associations", "inventory", "donations")
+    }
+
+
+def test_seed_demo_is_idempotent_and_creates_one_account_per_role(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    first = counts()
+    call_command("seed_demo")
+    assert counts() == first
+    emails = set(User.objects.values_list("email", flat=True))
+    assert {
+        "reviewer@demo.test",
+        "stock@demo.test",
+        "manager@demo.test",
+        "desk@demo.test",
+        "association@demo.test",
+        "admin@demo.test",
+    } <= emails
+    assert User.objects.get(email="reviewer@demo.test").groups.filter(name=roles.REVIEWER).exists()
+    assert User.objects.get(email="admin@demo.test").is_superuser
+    member = User.objects.get(email="association@demo.test")
+    assert not member.is_staff and member.memberships.exists()
+    assert member.check_password("demo-dons-2026")
+
+
+def test_seed_demo_data_is_realistic(settings):
+    from stdnum.fr import siret
+
+    from associations.validators import validate_postal_code, validate_rna
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    associations = list(Association.objects.all())
+    assert len(associations) >= 40
+    for association in associations:
+        validate_rna(association.rna)
+        validate_postal_code(association.postal_code)
+        assert "13001" <= association.postal_code <= "13016"
+        assert not association.siret or siret.is_valid(association.siret)
+    approved = Application.objects.filter(status="approved").order_by("priority", "approved_at", "created_at")
+    assert approved.count() > len(associations) / 2
+    assert sum(a.granted_quantity for a in approved[:27]) == 486
+    statuses = set(Application.objects.values_list("status", flat=True))
+    assert {"approved", "submitted", "info_requested", "waitlisted", "rejected", "draft"} <= statuses
