@@ -211,6 +211,7 @@ class Application(models.Model):
             models.CheckConstraint(
                 condition=Q(status="draft")
                 | Q(
+                    requested_quantity__isnull=False,
                     requested_quantity__gte=1,
                     public_use_quantity__isnull=False,
                     admin_use_quantity__isnull=False,
@@ -220,7 +221,7 @@ class Application(models.Model):
                 violation_error_message=_("La répartition doit faire le total des ordinateurs demandés."),
             ),
             models.CheckConstraint(
-                condition=~Q(status="approved") | Q(granted_quantity__gte=1),
+                condition=~Q(status="approved") | Q(granted_quantity__isnull=False, granted_quantity__gte=1),
                 name="approved_application_has_grant",
             ),
             models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4), name="application_priority_range"),
