@@ -4,7 +4,6 @@ import datetime
 import io
 
 from django.core.files.base import ContentFile
-from django.utils import timezone
 from stdnum import luhn
 
 from associations.models import Application, ApplicationEvent, Association, Membership, Mission
@@ -156,8 +155,8 @@ def _demo_application(association, campaign, requested, outcome, reviewer, when)
         history.append((ApplicationEvent.Kind.STATUS, S.DRAFT, S.SUBMITTED, None, ""))
     if status in (S.APPROVED, S.REJECTED, S.WAITLISTED, S.INFO_REQUESTED):
         history.append((ApplicationEvent.Kind.STATUS, S.SUBMITTED, status, reviewer, application.decision_reason))
-    for kind, from_status, to_status, actor, note in history:
-        ApplicationEvent.objects.create(
+    for step, (kind, from_status, to_status, actor, note) in enumerate(history):
+        event = ApplicationEvent.objects.create(
             application=application,
             actor=actor,
             actor_label=(actor.get_full_name() or actor.email) if actor else association.contact_name,
@@ -166,6 +165,9 @@ def _demo_application(association, campaign, requested, outcome, reviewer, when)
             to_status=to_status,
             note=note,
         )
+        # Demo history is dated like the story it tells (created, submitted the same day, decided 10 days later).
+        moment = when + datetime.timedelta(days=10 if step == 2 else 0, minutes=step * 20)
+        ApplicationEvent.objects.filter(pk=event.pk).update(created_at=moment)
     if status == S.INFO_REQUESTED:
         from associations.models import Message
 
