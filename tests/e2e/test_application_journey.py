@@ -87,7 +87,9 @@ def test_sign_up_register_apply_and_get_approved(page, live_server, open_campaig
     page.get_by_label("Ordinateurs demandés").fill("20")
     page.get_by_label("Pour le public").fill("16")
     page.get_by_label("Pour le fonctionnement").fill("4")
-    page.get_by_label("Votre projet").fill("Ateliers d'initiation au numérique pour les seniors, 8 personnes par séance.")
+    page.get_by_label("Votre projet").fill(
+        "Ateliers d'initiation au numérique pour les seniors, 8 personnes par séance."
+    )
     page.get_by_label("Nous avons un local").check()
     page.get_by_label("Ce local a une connexion internet").check()
     page.get_by_label("Statuts (PDF)").set_input_files(str(fake))
