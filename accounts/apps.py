@@ -14,7 +14,7 @@ def _sync_roles_after_migrate(sender, **kwargs):
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = _("Comptes")
+    verbose_name = _("Utilisateurs et rôles")
 
     def ready(self):
         post_migrate.connect(_sync_roles_after_migrate, sender=self)

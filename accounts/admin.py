@@ -1,0 +1,140 @@
+"""People in the admin: the email is the login, staff roles are groups (accounts.roles)."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts import roles
+from accounts.models import User
+from associations.models import Membership
+
+
+def _clean_email(form: forms.ModelForm) -> str:
+    email = User.objects.normalize_email(form.cleaned_data.get("email", "")).lower()
+    taken = User.objects.filter(email__iexact=email)
+    if form.instance.pk:
+        taken = taken.exclude(pk=form.instance.pk)
+    if taken.exists():
+        raise forms.ValidationError(_("Un compte avec cette adresse e-mail existe déjà."))
+    return email
+
+
+class UserCreateForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+
+    def clean_email(self):
+        return _clean_email(self)
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+        field_classes: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "groups" in self.fields:
+            self.fields["groups"].label = _("Rôles")
+            self.fields["groups"].help_text = _(
+                "Un rôle donne exactement les droits de son équipe dans l'administration. "
+                "Les membres d'associations n'ont aucun rôle."
+            )
+
+    def clean_email(self):
+        return _clean_email(self)
+
+    def clean(self):
+        data = super().clean()
+        groups = data.get("groups")
+        has_role = bool(groups) and groups.filter(name__in=roles.ROLE_PERMISSIONS).exists()
+        if "is_staff" in self.fields and not data.get("is_superuser"):
+            if has_role and not data.get("is_staff"):
+                self.add_error(
+                    "is_staff", _("Un compte qui a un rôle doit avoir le statut équipe pour ouvrir l'admin.")
+                )
+            elif data.get("is_staff") and not has_role:
+                self.add_error(
+                    "is_staff",
+                    _("Le statut équipe est réservé aux rôles : choisissez un rôle, ou décochez le statut équipe."),
+                )
+        return data
+
+
+class RoleFilter(admin.RelatedFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("rôle")
+
+
+class UserMembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    fields = ("association", "member_since")
+    readonly_fields = ("member_since",)
+    autocomplete_fields = ("association",)
+    verbose_name = gettext_lazy("association")
+    verbose_name_plural = gettext_lazy("associations dont le compte est membre")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("association")
+
+    @admin.display(description=gettext_lazy("membre depuis le"))
+    def member_since(self, obj: Membership) -> str:
+        return date_format(timezone.localdate(obj.created_at)) if obj.created_at else "–"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserCreateForm
+    ordering = ("email",)
+    list_display = ("email", "first_name", "last_name", "role_list", "association_list", "is_staff", "is_active")
+    list_filter = ("is_staff", "is_superuser", "is_active", ("groups", RoleFilter), "language")
+    search_fields = ("email", "first_name", "last_name", "memberships__association__legal_name")
+    search_help_text = gettext_lazy("E-mail, prénom, nom ou association.")
+    readonly_fields = ("last_login", "date_joined")
+    filter_horizontal = ("user_permissions",)  # the four roles read better as checkboxes
+    inlines = (UserMembershipInline,)
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (gettext_lazy("Identité"), {"fields": ("first_name", "last_name", "language")}),
+        (
+            gettext_lazy("Rôles et accès"),
+            {"fields": ("is_active", "is_staff", "groups", "is_superuser", "user_permissions")},
+        ),
+        (gettext_lazy("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "first_name", "last_name", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups", "memberships__association")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.display(description=gettext_lazy("rôles"))
+    def role_list(self, obj: User) -> str:
+        return ", ".join(g.name for g in obj.groups.all()) or "–"
+
+    @admin.display(description=gettext_lazy("associations"))
+    def association_list(self, obj: User) -> str:
+        return ", ".join(m.association.legal_name for m in obj.memberships.all()) or "–"
