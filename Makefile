@@ -46,7 +46,7 @@ format:
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
 
 messages:
-	DEBUG=1 $(PY) manage.py makemessages -l en --no-location --ignore=.venv --ignore=var
+	DEBUG=1 $(PY) manage.py makemessages -l en --no-location -e html,txt,py --ignore=.venv --ignore=var --ignore=bench
 	DEBUG=1 $(PY) manage.py compilemessages -l en --ignore=.venv
 
 worker:
