@@ -1,0 +1,203 @@
+"""Demo stock for seed_demo: Orange's lot of 1000 desktops in Marseille.
+
+Written with bulk inserts (a few dozen queries) so that seed_demo stays fast; the history rows are
+the ones the services would have written (entry, reconditioning, wipe, ready or scrapped).
+"""
+
+import datetime
+import random
+
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from donations.models import Donor
+from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
+from inventory.services import actor_label
+
+LOT_REFERENCE = "ORANGE-2026-01"
+UNITS = 1000
+# (manufacturer, model, cpu, storage type, how many, serial maker)
+MODELS = [
+    ("Dell", "OptiPlex 7070 SFF", "Intel Core i5-9500", "nvme", 420, "dell"),
+    ("HP", "EliteDesk 800 G5 SFF", "Intel Core i5-9500", "nvme", 340, "hp"),
+    ("Lenovo", "ThinkCentre M720s", "Intel Core i5-8500", "ssd", 240, "lenovo"),
+]
+IN_RECONDITIONING = 20  # of which: 12 not wiped yet, 5 wiped, 3 failed wipes (2 of those need a part)
+SCRAPPED = 8
+SCRAP_REASONS = [
+    "Carte mère défectueuse : ne démarre pas.",
+    "Alimentation hors service, pièce introuvable.",
+    "Châssis enfoncé pendant le transport.",
+    "Carte mère défectueuse : ports USB hors service.",
+]
+ALNUM = "BCDFGHJKLMNPQRSTVWXYZ0123456789"
+
+
+def _serial(rng: random.Random, maker: str) -> str:
+    if maker == "dell":  # a service tag
+        return "".join(rng.choice(ALNUM) for _ in range(7))
+    if maker == "hp":  # CZC + year digit + week + unit
+        return f"CZC9{rng.randint(36, 52):02d}" + "".join(rng.choice(ALNUM) for _ in range(4))
+    return "MJ0" + "".join(rng.choice(ALNUM) for _ in range(5))
+
+
+def seed(context: dict) -> None:
+    stdout = context.get("stdout")
+    if Lot.objects.filter(reference=LOT_REFERENCE).exists():
+        if stdout:
+            stdout.write(f"  stock : lot {LOT_REFERENCE} déjà là")
+        return
+    operator = context["users"]["stock@demo.test"]
+    label = actor_label(operator)
+    rng = random.Random(2026)
+    now = timezone.now()
+    donor, _created = Donor.objects.get_or_create(name="Orange", defaults={"contact_email": "dons@orange-demo.test"})
+    lot = Lot.objects.create(
+        donor=donor,
+        reference=LOT_REFERENCE,
+        arrival_date=(now - datetime.timedelta(days=75)).date(),
+        site="Atelier de reconditionnement, 12 boulevard de la Méditerranée, 13015 Marseille",
+        expected_count=UNITS,
+        notes="Ordinateurs de bureau des salariés d'Orange, achetés fin 2019, remplacés par des portables. "
+        "Livrés avec clavier et souris.",
+    )
+
+    specs = [m for m in MODELS for _ in range(m[4])]
+    rng.shuffle(specs)
+    serials: set[str] = set()
+    plan = []  # (computer, final status, arrival time)
+    for number, (maker, model, cpu, storage_type, _count, serial_kind) in enumerate(specs, start=1):
+        serial = _serial(rng, serial_kind)
+        while serial in serials:
+            serial = _serial(rng, serial_kind)
+        serials.add(serial)
+        if number <= SCRAPPED:
+            final = Computer.Status.SCRAPPED
+        elif number <= SCRAPPED + IN_RECONDITIONING:
+            final = Computer.Status.RECONDITIONING
+        else:
+            final = Computer.Status.READY
+        # Ready units came out of the workshop over the last eight weeks: oldest first is meaningful.
+        since = now - datetime.timedelta(days=rng.randint(3, 56), minutes=rng.randint(0, 600))
+        computer = Computer(
+            asset_tag=f"{LOT_REFERENCE}-{number:04d}",
+            manufacturer=maker,
+            model=model,
+            serial_number=serial,
+            cpu=cpu,
+            ram_gb=16 if rng.random() < 0.3 else 8,
+            storage_gb=256,
+            storage_type=storage_type,
+            os=("Ubuntu 22.04 LTS" if rng.random() < 0.2 else "Windows 10 Pro") if final == "ready" else "",
+            grade=rng.choices(["A", "B", "C"], weights=[60, 35, 5])[0],
+            lot=lot,
+            status=Computer.Status.SCRAPPED if final == "scrapped" else Computer.Status.RECONDITIONING,
+            status_changed_at=since,
+            scrap_reason=SCRAP_REASONS[number % len(SCRAP_REASONS)] if final == "scrapped" else "",
+        )
+        plan.append((computer, final))
+    reconditioning = [c for c, final in plan if final == "reconditioning"]
+    failed = reconditioning[-3:]
+    for computer in failed:
+        computer.wipe_failed = True
+    for computer in failed[:2]:
+        computer.needs_spare_part = True
+        computer.notes = "Disque à remplacer (secteurs défectueux)."
+    Computer.objects.bulk_create([c for c, _final in plan])
+
+    arrived = datetime.datetime.combine(lot.arrival_date, datetime.time(9, 0), tzinfo=now.tzinfo)
+    records, events = [], []
+
+    def event(computer, kind, at, from_status="", to_status="", note=""):
+        events.append(
+            ComputerEvent(
+                computer=computer,
+                kind=kind,
+                actor=operator,
+                actor_label=label,
+                from_status=from_status,
+                to_status=to_status,
+                note=note,
+                created_at=at,
+            )
+        )
+
+    report = 0
+    for computer, final in plan:
+        since = computer.status_changed_at
+        started = min(since - datetime.timedelta(days=2), arrived + datetime.timedelta(days=3))
+        event(computer, ComputerEvent.Kind.CREATED, arrived, to_status="received", note=f"Lot {LOT_REFERENCE}")
+        event(computer, ComputerEvent.Kind.STATUS, started, "received", "reconditioning")
+        wiped = final == "ready" or (final == "reconditioning" and computer in reconditioning[-8:])
+        if final == "scrapped":
+            report += 1
+            records.append(
+                WipeRecord(
+                    computer=computer,
+                    kind=WipeRecord.Kind.WIPE,
+                    method=WipeRecord.Method.DESTROY,
+                    tool="Broyeur de disques (prestataire agréé)",
+                    performed_on=since.date(),
+                    result=WipeRecord.Result.PASSED,
+                    report_reference="CERT-DESTRUCTION-2026-014",
+                    operator=operator,
+                    operator_label=label,
+                )
+            )
+            event(
+                computer,
+                ComputerEvent.Kind.WIPE,
+                since,
+                "reconditioning",
+                "reconditioning",
+                "Destruction physique du disque – Réussi – rapport CERT-DESTRUCTION-2026-014",
+            )
+            event(computer, ComputerEvent.Kind.STATUS, since, "reconditioning", "scrapped", computer.scrap_reason)
+        elif wiped:
+            report += 1
+            ok = not computer.wipe_failed
+            reference = f"BDE-2026-{report:06d}"
+            records.append(
+                WipeRecord(
+                    computer=computer,
+                    kind=WipeRecord.Kind.WIPE,
+                    method=WipeRecord.Method.NIST_PURGE,
+                    tool="Blancco Drive Eraser",
+                    tool_version="7.9.1",
+                    performed_on=(since - datetime.timedelta(days=1)).date(),
+                    result=WipeRecord.Result.PASSED if ok else WipeRecord.Result.FAILED,
+                    report_reference=reference,
+                    operator=operator,
+                    operator_label=label,
+                )
+            )
+            outcome = "Réussi" if ok else "Échec"
+            event(
+                computer,
+                ComputerEvent.Kind.WIPE,
+                since - datetime.timedelta(days=1),
+                "reconditioning",
+                "reconditioning",
+                f"NIST SP 800-88 Purge – {outcome} – Blancco Drive Eraser 7.9.1 – rapport {reference}",
+            )
+            if final == "ready":
+                event(computer, ComputerEvent.Kind.STATUS, since, "reconditioning", "ready")
+    WipeRecord.objects.bulk_create(records)
+    ComputerEvent.objects.bulk_create(events)
+
+    # Point each wiped unit at its record, then open the gate: the constraint and triggers check it.
+    latest_clearing = (
+        WipeRecord.objects.filter(computer=OuterRef("pk"), result=WipeRecord.Result.PASSED)
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+    cleared = Computer.objects.filter(lot=lot, wipe_failed=False, wipe_records__result="passed")
+    Computer.objects.filter(pk__in=cleared.values("pk")).update(wipe_record=Subquery(latest_clearing))
+    ready_pks = [c.pk for c, final in plan if final == "ready"]
+    Computer.objects.filter(pk__in=ready_pks).update(status=Computer.Status.READY)
+    if stdout:
+        counts = {s: sum(1 for _c, f in plan if f == s) for s in ("ready", "reconditioning", "scrapped")}
+        stdout.write(
+            f"  stock : lot {LOT_REFERENCE}, {UNITS} ordinateurs ({counts['ready']} prêts, "
+            f"{counts['reconditioning']} en reconditionnement, {counts['scrapped']} au rebut)"
+        )

@@ -1,0 +1,274 @@
+"""Forms of the stock screens (Django admin): they validate input, the services decide."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from import_export.forms import ImportForm, SelectableFieldsExportForm
+
+from inventory.models import Computer, Lot, WipeRecord
+from inventory.services import LOT_REFERENCE_MAX, SPARE_PART_ON_READY
+from inventory.validators import (
+    normalize_manufacturer,
+    normalize_reference,
+    normalize_serial,
+    validate_no_control_characters,
+)
+
+
+def _check_text_fields(form: forms.Form) -> None:
+    for name, value in form.cleaned_data.items():
+        if isinstance(value, str):
+            try:
+                validate_no_control_characters(value)
+            except forms.ValidationError as error:
+                form.add_error(name, error)
+
+
+class LotForm(forms.ModelForm):
+    class Meta:
+        model = Lot
+        fields = ["donor", "reference", "arrival_date", "site", "expected_count", "notes"]
+
+    def clean_reference(self):
+        reference = normalize_reference(self.cleaned_data["reference"])
+        if len(reference) > LOT_REFERENCE_MAX:
+            raise forms.ValidationError(
+                _("%(max)s caractères au plus : les numéros d'inventaire du lot en sont tirés."),
+                params={"max": LOT_REFERENCE_MAX},
+            )
+        return reference
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_text_fields(self)
+        return cleaned
+
+
+class ComputerForm(forms.ModelForm):
+    class Meta:
+        model = Computer
+        fields = [
+            "asset_tag",
+            "lot",
+            "manufacturer",
+            "model",
+            "serial_number",
+            "form_factor",
+            "cpu",
+            "ram_gb",
+            "storage_gb",
+            "storage_type",
+            "os",
+            "grade",
+            "has_keyboard",
+            "has_mouse",
+            "needs_spare_part",
+            "notes",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "asset_tag" in self.fields:
+            self.fields["asset_tag"].required = False
+            self.fields["asset_tag"].help_text = _("Laissez vide pour numéroter dans le lot (LOT-0001…).")
+
+    def clean_manufacturer(self):
+        return normalize_manufacturer(self.cleaned_data["manufacturer"])
+
+    def clean_serial_number(self):
+        return normalize_serial(self.cleaned_data["serial_number"])
+
+    def clean_asset_tag(self):
+        return normalize_reference(self.cleaned_data.get("asset_tag") or "")
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_text_fields(self)
+        instance = self.instance
+        if (
+            instance.pk
+            and cleaned.get("needs_spare_part")
+            and "needs_spare_part" in self.changed_data
+            and instance.status in (Computer.Status.READY, Computer.Status.RESERVED)
+        ):
+            self.add_error("needs_spare_part", SPARE_PART_ON_READY)
+        return cleaned
+
+    def validate_unique(self):
+        # The services fill in the asset tag and check uniqueness; the database has the last word.
+        exclude = self._get_validation_exclusions()
+        if not self.cleaned_data.get("asset_tag"):
+            exclude.add("asset_tag")
+        try:
+            self.instance.validate_unique(exclude=exclude)
+            self.instance.validate_constraints(exclude=exclude | {"status", "wipe_record", "scrap_reason"})
+        except forms.ValidationError as error:
+            self._update_errors(error)
+
+
+class NoteForm(forms.Form):
+    """The optional note of a status change done on a selection."""
+
+    note = forms.CharField(label=_("Note (facultative)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_note(self):
+        note = self.cleaned_data["note"].strip()
+        validate_no_control_characters(note)
+        return note
+
+
+class ScrapForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif de mise au rebut"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Par exemple : carte mère défectueuse, envoyé au recyclage."),
+        error_messages={"required": _("Indiquez le motif de mise au rebut.")},
+        max_length=1000,
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        validate_no_control_characters(reason)
+        if not reason:
+            raise forms.ValidationError(_("Indiquez le motif de mise au rebut."))
+        return reason
+
+
+class WipeForm(forms.Form):
+    """One wipe record (or exemption) for a whole selection of units."""
+
+    kind = forms.ChoiceField(
+        label=_("Type"), choices=WipeRecord.Kind.choices, initial=WipeRecord.Kind.WIPE, widget=forms.RadioSelect
+    )
+    method = forms.ChoiceField(
+        label=_("Méthode"), choices=[("", "---------"), *WipeRecord.Method.choices], required=False
+    )
+    tool = forms.CharField(
+        label=_("Outil"), max_length=120, required=False, help_text=_("Par exemple Blancco Drive Eraser.")
+    )
+    tool_version = forms.CharField(label=_("Version de l'outil"), max_length=40, required=False)
+    performed_on = forms.DateField(
+        label=_("Date de l'effacement"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    result = forms.ChoiceField(
+        label=_("Résultat"), choices=[("", "---------"), *WipeRecord.Result.choices], required=False
+    )
+    report_reference = forms.CharField(
+        label=_("Référence du rapport d'effacement"),
+        max_length=120,
+        required=False,
+        help_text=_("Numéro du rapport produit par l'outil (ou du certificat de destruction) ; obligatoire si réussi."),
+    )
+    exemption = forms.ChoiceField(
+        label=_("Motif d'exemption"), choices=[("", "---------"), *WipeRecord.Exemption.choices], required=False
+    )
+    exemption_reason = forms.CharField(
+        label=_("Justification de l'exemption"), widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), required=False
+    )
+    note = forms.CharField(
+        label=_("Note (facultative)"), widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), required=False
+    )
+
+    def clean_performed_on(self):
+        performed_on = self.cleaned_data["performed_on"]
+        if performed_on > timezone.localdate():
+            raise forms.ValidationError(_("La date de l'effacement ne peut pas être dans le futur."))
+        return performed_on
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_text_fields(self)
+        kind = cleaned.get("kind")
+        if kind == WipeRecord.Kind.WIPE:
+            if not cleaned.get("method"):
+                self.add_error("method", _("Indiquez la méthode d'effacement."))
+            if not cleaned.get("result"):
+                self.add_error("result", _("Indiquez le résultat de l'effacement."))
+            if (
+                cleaned.get("result") == WipeRecord.Result.PASSED
+                and not (cleaned.get("report_reference") or "").strip()
+            ):
+                self.add_error(
+                    "report_reference", _("Un effacement réussi est prouvé par la référence de son rapport.")
+                )
+            cleaned["exemption"] = ""
+            cleaned["exemption_reason"] = ""
+        elif kind == WipeRecord.Kind.EXEMPTION:
+            if not cleaned.get("exemption"):
+                self.add_error("exemption", _("Indiquez le motif de l'exemption."))
+            if not (cleaned.get("exemption_reason") or "").strip():
+                self.add_error("exemption_reason", _("Justifiez l'exemption."))
+            cleaned["method"] = ""
+            cleaned["result"] = ""
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            name: data[name]
+            for name in (
+                "kind",
+                "method",
+                "tool",
+                "tool_version",
+                "performed_on",
+                "result",
+                "report_reference",
+                "exemption",
+                "exemption_reason",
+                "note",
+            )
+        }
+
+
+class ComputerImportForm(ImportForm):
+    """django-import-export's upload form, with a size limit checked before the file is read."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["import_file"].label = _("Fichier à importer (CSV ou XLSX)")
+
+    def clean_import_file(self):
+        from inventory.importing import MAX_FILE_BYTES
+
+        upload = self.cleaned_data["import_file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                _("Le fichier pèse plus de %(size)s Mo : découpez-le en plusieurs fichiers."),
+                params={"size": MAX_FILE_BYTES // (1024 * 1024)},
+            )
+        return upload
+
+
+EXPORT_LABELS = {
+    "numero_inventaire": _("Numéro d'inventaire"),
+    "fabricant": _("Fabricant"),
+    "modele": _("Modèle"),
+    "numero_serie": _("Numéro de série"),
+    "lot": _("Lot"),
+    "format": _("Format"),
+    "processeur": _("Processeur"),
+    "ram_go": _("Mémoire vive (Go)"),
+    "stockage_go": _("Stockage (Go)"),
+    "type_stockage": _("Type de stockage"),
+    "systeme": _("Système installé"),
+    "etat": _("État"),
+    "clavier": _("Clavier fourni"),
+    "souris": _("Souris fournie"),
+    "piece_a_remplacer": _("Pièce à remplacer"),
+    "notes": _("Notes"),
+    "statut": _("Statut"),
+    "statut_depuis": _("Statut depuis le"),
+    "effacement": _("Effacement des données"),
+    "donateur": _("Donateur"),
+}
+
+
+class ComputerExportForm(SelectableFieldsExportForm):
+    """The export form with the French names of the columns (the file keeps the short column names)."""
+
+    def _get_field_label(self, resource, field_name: str) -> str:
+        label = EXPORT_LABELS.get(field_name)
+        return f"{label} ({field_name})" if label else super()._get_field_label(resource, field_name)

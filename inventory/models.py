@@ -1,0 +1,319 @@
+"""Stock: donor lots, the computers they hold, their data-wipe evidence and their history.
+
+Every write goes through ``inventory.services``; the database refuses what the rules refuse
+(a computer is never ready, reserved or handed over without a clearing wipe record).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.models import AppendOnlyModel
+
+
+class LotQuerySet(models.QuerySet):
+    def with_counts(self):
+        """Annotate ``received_count`` and one ``n_<status>`` per status, in one query."""
+        per_status = {
+            f"n_{value}": Count("computers", filter=Q(computers__status=value)) for value in Computer.Status.values
+        }
+        return self.annotate(received_count=Count("computers"), **per_status)
+
+
+class Lot(models.Model):
+    """A delivery of desktops from one donor, received at one site."""
+
+    donor = models.ForeignKey(
+        "donations.Donor", on_delete=models.PROTECT, related_name="lots", verbose_name=_("donateur")
+    )
+    reference = models.CharField(
+        _("référence"),
+        max_length=40,
+        unique=True,
+        help_text=_("Référence unique du lot, par exemple ORANGE-2026-01."),
+        error_messages={"unique": _("Un lot avec cette référence existe déjà.")},
+    )
+    arrival_date = models.DateField(_("date d'arrivée"))
+    site = models.CharField(_("site"), max_length=200, help_text=_("Entrepôt ou atelier où le lot est stocké."))
+    expected_count = models.PositiveIntegerField(_("nombre d'unités annoncé"), default=0)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    objects = LotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lot")
+        verbose_name_plural = _("lots")
+        ordering = ["-arrival_date", "reference"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:inventory_lot_change", args=[self.pk])
+
+
+class ComputerQuerySet(models.QuerySet):
+    def ready(self):
+        """Units that may be allocated: wiped and ready, not yet reserved."""
+        return self.filter(status=Computer.Status.READY)
+
+    def oldest_ready_first(self):
+        return self.ready().order_by("status_changed_at", "pk")
+
+    def in_stock(self):
+        """Units physically in the warehouse and not scrapped."""
+        return self.exclude(status__in=[Computer.Status.HANDED_OVER, Computer.Status.SCRAPPED])
+
+    def with_related(self):
+        return self.select_related("lot", "lot__donor", "wipe_record")
+
+
+class Computer(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Reçu")
+        RECONDITIONING = "reconditioning", _("En reconditionnement")
+        READY = "ready", _("Prêt")
+        RESERVED = "reserved", _("Réservé")
+        HANDED_OVER = "handed_over", _("Remis")
+        SCRAPPED = "scrapped", _("Mis au rebut")
+
+    class FormFactor(models.TextChoices):
+        DESKTOP = "desktop", _("Ordinateur de bureau")
+        MINI = "mini", _("Mini PC")
+        ALL_IN_ONE = "all_in_one", _("Tout-en-un")
+        LAPTOP = "laptop", _("Portable")
+
+    class StorageType(models.TextChoices):
+        SSD = "ssd", _("SSD SATA")
+        NVME = "nvme", _("SSD NVMe")
+        HDD = "hdd", _("Disque dur")
+        NONE = "none", _("Aucun disque")
+
+    class Grade(models.TextChoices):
+        A = "A", _("A – comme neuf")
+        B = "B", _("B – traces d'usage")
+        C = "C", _("C – usure marquée")
+
+    # Statuses that require a clearing wipe record (a passed wipe or an exemption).
+    CLEARED_STATUSES = (Status.READY, Status.RESERVED, Status.HANDED_OVER)
+
+    asset_tag = models.CharField(
+        _("numéro d'inventaire"),
+        max_length=32,
+        unique=True,
+        error_messages={"unique": _("Un ordinateur porte déjà ce numéro d'inventaire.")},
+    )
+    manufacturer = models.CharField(_("fabricant"), max_length=64)
+    model = models.CharField(_("modèle"), max_length=120)
+    serial_number = models.CharField(_("numéro de série"), max_length=64)
+    form_factor = models.CharField(_("format"), max_length=16, choices=FormFactor.choices, default=FormFactor.DESKTOP)
+    cpu = models.CharField(_("processeur"), max_length=120, blank=True)
+    ram_gb = models.PositiveSmallIntegerField(_("mémoire vive (Go)"), null=True, blank=True)
+    storage_gb = models.PositiveIntegerField(_("stockage (Go)"), null=True, blank=True)
+    storage_type = models.CharField(_("type de stockage"), max_length=8, choices=StorageType.choices, blank=True)
+    os = models.CharField(_("système installé"), max_length=80, blank=True)
+    grade = models.CharField(_("état"), max_length=1, choices=Grade.choices, blank=True)
+    has_keyboard = models.BooleanField(_("clavier fourni"), default=True)
+    has_mouse = models.BooleanField(_("souris fournie"), default=True)
+    needs_spare_part = models.BooleanField(_("pièce à remplacer"), default=False)
+    wipe_failed = models.BooleanField(_("effacement en échec"), default=False)
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="computers", verbose_name=_("lot"))
+    status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    status_changed_at = models.DateTimeField(_("statut depuis le"), default=timezone.now)
+    scrap_reason = models.TextField(_("motif de mise au rebut"), blank=True)
+    wipe_record = models.ForeignKey(
+        "WipeRecord",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("effacement validé"),
+        help_text=_("L'effacement réussi ou l'exemption qui autorise la remise de l'ordinateur."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    objects = ComputerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ordinateur")
+        verbose_name_plural = _("ordinateurs")
+        ordering = ["asset_tag"]
+        indexes = [models.Index(fields=["status", "status_changed_at"], name="computer_status_since")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["manufacturer", "serial_number"],
+                name="computer_unique_serial_per_manufacturer",
+                violation_error_message=_("Un ordinateur de ce fabricant porte déjà ce numéro de série."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["received", "reconditioning", "ready", "reserved", "handed_over", "scrapped"]),
+                name="computer_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["ready", "reserved", "handed_over"]) | Q(wipe_record__isnull=False),
+                name="computer_cleared_needs_wipe",
+                violation_error_message=_(
+                    "Un ordinateur ne peut être prêt, réservé ou remis sans effacement réussi ou exemption."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="scrapped") | ~Q(scrap_reason=""),
+                name="computer_scrapped_has_reason",
+                violation_error_message=_("Indiquez le motif de mise au rebut."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(serial_number="") & ~Q(manufacturer="") & ~Q(asset_tag=""),
+                name="computer_identified",
+                violation_error_message=_("Le fabricant, le numéro de série et le numéro d'inventaire sont requis."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_tag} – {self.manufacturer} {self.model} ({self.serial_number})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:inventory_computer_change", args=[self.pk])
+
+    @property
+    def wipe_ok(self) -> bool:
+        return self.wipe_record_id is not None
+
+    @property
+    def accessories_label(self) -> str:
+        parts = []
+        if self.has_keyboard:
+            parts.append(str(_("clavier")))
+        if self.has_mouse:
+            parts.append(str(_("souris")))
+        return ", ".join(parts) or str(_("aucun"))
+
+    @property
+    def spec_label(self) -> str:
+        parts = [self.cpu] if self.cpu else []
+        if self.ram_gb:
+            parts.append(f"{self.ram_gb} Go RAM")
+        if self.storage_gb:
+            kind = self.get_storage_type_display() if self.storage_type else ""
+            parts.append(f"{self.storage_gb} Go {kind}".strip())
+        return ", ".join(parts)
+
+
+class WipeRecord(AppendOnlyModel):
+    """Evidence that a computer's drive was wiped (or why it did not need to be). Never changed."""
+
+    class Kind(models.TextChoices):
+        WIPE = "wipe", _("Effacement")
+        EXEMPTION = "exemption", _("Exemption")
+
+    class Method(models.TextChoices):
+        NIST_CLEAR = "nist_clear", _("NIST SP 800-88 Clear (réécriture)")
+        NIST_PURGE = "nist_purge", _("NIST SP 800-88 Purge (effacement sécurisé du support)")
+        DESTROY = "destroy", _("Destruction physique du disque")
+
+    class Result(models.TextChoices):
+        PASSED = "passed", _("Réussi")
+        FAILED = "failed", _("Échec")
+
+    class Exemption(models.TextChoices):
+        NO_DRIVE = "no_drive", _("Aucun disque dans la machine")
+        DRIVE_KEPT = "drive_kept", _("Disque retiré et conservé par le donateur")
+        NEW_DRIVE = "new_drive", _("Disque neuf installé (l'ancien a été détruit)")
+
+    computer = models.ForeignKey(
+        Computer, on_delete=models.PROTECT, related_name="wipe_records", verbose_name=_("ordinateur")
+    )
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.WIPE)
+    method = models.CharField(_("méthode"), max_length=16, choices=Method.choices, blank=True)
+    tool = models.CharField(_("outil"), max_length=120, blank=True)
+    tool_version = models.CharField(_("version de l'outil"), max_length=40, blank=True)
+    performed_on = models.DateField(_("date"), default=timezone.localdate)
+    result = models.CharField(_("résultat"), max_length=8, choices=Result.choices, blank=True)
+    report_reference = models.CharField(
+        _("référence du rapport d'effacement"),
+        max_length=120,
+        blank=True,
+        help_text=_("Numéro du rapport produit par l'outil, ou du certificat de destruction."),
+    )
+    exemption = models.CharField(_("exemption"), max_length=16, choices=Exemption.choices, blank=True)
+    exemption_reason = models.TextField(_("justification de l'exemption"), blank=True)
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opérateur"),
+    )
+    operator_label = models.CharField(_("opérateur"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("effacement des données")
+        verbose_name_plural = _("effacements des données")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("record_wipe", _("Peut enregistrer un effacement des données"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="wipe", exemption="", result__in=["passed", "failed"])
+                    & ~Q(method="")
+                    & (Q(result="failed") | ~Q(report_reference=""))
+                )
+                | (Q(kind="exemption", method="", result="") & ~Q(exemption="") & ~Q(exemption_reason="")),
+                name="wiperecord_wipe_or_exemption",
+                violation_error_message=_(
+                    "Un effacement indique sa méthode, son résultat et, s'il a réussi, la référence de son rapport ; "
+                    "une exemption indique son type et sa justification."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.EXEMPTION:
+            return f"{self.get_exemption_display()} ({self.performed_on:%d/%m/%Y})"
+        return f"{self.get_method_display()} – {self.get_result_display()} ({self.performed_on:%d/%m/%Y})"
+
+    @property
+    def clears(self) -> bool:
+        """True when this record allows the computer to be handed over."""
+        return self.kind == self.Kind.EXEMPTION or self.result == self.Result.PASSED
+
+
+class ComputerEvent(AppendOnlyModel):
+    """Append-only history of a computer: who did what, when, from which status to which."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Entrée en stock")
+        STATUS = "status", _("Changement de statut")
+        WIPE = "wipe", _("Effacement des données")
+        UPDATED = "updated", _("Mise à jour")
+
+    computer = models.ForeignKey(Computer, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    actor_label = models.CharField(_("par"), max_length=200, blank=True)
+    from_status = models.CharField(_("de"), max_length=16, choices=Computer.Status.choices, blank=True)
+    to_status = models.CharField(_("vers"), max_length=16, choices=Computer.Status.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("événement")
+        verbose_name_plural = _("historique des ordinateurs")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"

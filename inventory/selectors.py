@@ -1,0 +1,78 @@
+"""Reads that the stock pages need, each in a constant number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from inventory.models import Computer, ComputerEvent, Lot
+
+S = Computer.Status
+# Spec rows shown in the stock summary before the rest is summed up.
+SUMMARY_SPEC_ROWS = 12
+
+
+def status_counts(queryset: QuerySet[Computer] | None = None) -> list[dict]:
+    """One entry per status, in the order of the flow, with its count (one query)."""
+    qs = queryset if queryset is not None else Computer.objects.all()
+    counts = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
+    return [{"status": value, "label": label, "count": counts.get(value, 0)} for value, label in S.choices]
+
+
+def stock_summary(queryset: QuerySet[Computer]) -> dict:
+    """Counts by status and by specification (model, CPU, RAM, storage) of ``queryset``, in one query."""
+    per_status = {f"n_{value}": Count("pk", filter=Q(status=value)) for value in S.values}
+    rows = list(
+        queryset.order_by()
+        .values("manufacturer", "model", "cpu", "ram_gb", "storage_gb", "storage_type")
+        .annotate(total=Count("pk"), **per_status)
+        .order_by("-total", "manufacturer", "model", "ram_gb")
+    )
+    totals = {value: sum(row[f"n_{value}"] for row in rows) for value in S.values}
+    specs = []
+    for row in rows[:SUMMARY_SPEC_ROWS]:
+        specs.append(
+            {
+                "manufacturer": row["manufacturer"],
+                "model": row["model"],
+                "cpu": row["cpu"],
+                "ram_gb": row["ram_gb"],
+                "storage_gb": row["storage_gb"],
+                "storage_type": Computer.StorageType(row["storage_type"]).label if row["storage_type"] else "",
+                "counts": [row[f"n_{value}"] for value in S.values],
+                "total": row["total"],
+                "in_stock": row["total"] - row["n_handed_over"] - row["n_scrapped"],
+            }
+        )
+    others = rows[SUMMARY_SPEC_ROWS:]
+    other = None
+    if others:
+        other = {
+            "specs": len(others),
+            "counts": [sum(row[f"n_{value}"] for row in others) for value in S.values],
+            "total": sum(row["total"] for row in others),
+        }
+    return {
+        "statuses": [{"status": value, "label": label, "count": totals[value]} for value, label in S.choices],
+        "columns": [label for _value, label in S.choices],
+        "specs": specs,
+        "other": other,
+        "total": sum(row["total"] for row in rows),
+        "available": totals[S.READY],
+        "in_progress": totals[S.RECEIVED] + totals[S.RECONDITIONING],
+    }
+
+
+def lots_with_counts() -> QuerySet[Lot]:
+    return Lot.objects.select_related("donor").with_counts()
+
+
+def lot_units(lot: Lot) -> QuerySet[Computer]:
+    return lot.computers.order_by("asset_tag")
+
+
+def computer_history(computer: Computer) -> QuerySet[ComputerEvent]:
+    return computer.events.select_related("actor").order_by("created_at", "pk")
+
+
+def computers_for_labels(queryset: QuerySet[Computer]) -> QuerySet[Computer]:
+    return queryset.select_related(None).select_related("lot").order_by("asset_tag")

@@ -1,0 +1,656 @@
+"""Every write on the stock goes through these functions.
+
+One table of allowed status changes (``TRANSITIONS``) and one table saying which service performs
+which of them (``MOVES``). Services that act on a selection lock the rows ordered by primary key,
+write with a constant number of queries whatever the number of units (one UPDATE, one bulk INSERT of
+history rows) and leave one append-only ``ComputerEvent`` per unit with the acting user.
+
+Two kinds of bulk services:
+
+- the operator's (``computers_start_reconditioning``, ``computers_mark_ready``, ``computers_scrap``,
+  ``computers_record_wipe``) apply what is allowed and return, per unit, what was refused and why;
+- the donations app's (``computers_reserve``, ``computers_release``, ``computers_hand_over``) are all
+  or nothing: they raise ``TransitionError`` naming the refused units and change nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from core.errors import DomainError, TransitionError
+from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
+from inventory.validators import normalize_manufacturer, normalize_reference, normalize_serial
+
+S = Computer.Status
+
+# The one table of allowed status changes of a computer.
+TRANSITIONS: dict[str, set[str]] = {
+    S.RECEIVED: {S.RECONDITIONING, S.SCRAPPED},
+    S.RECONDITIONING: {S.READY, S.SCRAPPED},
+    S.READY: {S.RESERVED, S.RECONDITIONING, S.SCRAPPED},
+    S.RESERVED: {S.READY, S.HANDED_OVER, S.SCRAPPED},
+    S.HANDED_OVER: set(),
+    S.SCRAPPED: set(),
+}
+
+# Which service performs which transitions: (from statuses, to status). Reserved and handed over
+# are set only by the donations app (reserve, release, hand_over).
+MOVES: dict[str, tuple[frozenset[str], str]] = {
+    "start_reconditioning": (frozenset({S.RECEIVED, S.READY}), S.RECONDITIONING),
+    "mark_ready": (frozenset({S.RECONDITIONING}), S.READY),
+    "scrap": (frozenset({S.RECEIVED, S.RECONDITIONING, S.READY, S.RESERVED}), S.SCRAPPED),
+    "reserve": (frozenset({S.READY}), S.RESERVED),
+    "release": (frozenset({S.RESERVED}), S.READY),
+    "hand_over": (frozenset({S.RESERVED}), S.HANDED_OVER),
+}
+assert all(to in TRANSITIONS[source] for sources, to in MOVES.values() for source in sources)
+assert {(s, t) for s, targets in TRANSITIONS.items() for t in targets} == {
+    (s, to) for sources, to in MOVES.values() for s in sources
+}, "every allowed transition has exactly one service"
+
+# A wipe (or an exemption) is recorded while the unit is in the workshop, or before recycling.
+WIPE_STATUSES = frozenset({S.RECEIVED, S.RECONDITIONING, S.SCRAPPED})
+
+# Fields an operator may correct on a unit (status and wipe evidence only change through services).
+EDITABLE_FIELDS = (
+    "asset_tag",
+    "manufacturer",
+    "model",
+    "serial_number",
+    "form_factor",
+    "cpu",
+    "ram_gb",
+    "storage_gb",
+    "storage_type",
+    "os",
+    "grade",
+    "has_keyboard",
+    "has_mouse",
+    "needs_spare_part",
+    "lot",
+    "notes",
+)
+LOT_FIELDS = ("donor", "reference", "arrival_date", "site", "expected_count", "notes")
+
+SPARE_PART_ON_READY = gettext_lazy(
+    "Un ordinateur prêt ou réservé ne peut pas attendre une pièce : remettez-le d'abord en reconditionnement."
+)
+# How many refused units a TransitionError names before summing up the rest.
+NAMED_IN_ERRORS = 20
+# Selections are written in slices of this many units: one query per slice (SQLite caps the number
+# of parameters of a query at 32,766), so up to 10,000 units the number of queries is constant.
+SLICE = 10_000
+BATCH = 5_000  # rows per INSERT
+
+
+def _slices(ids: list[int]):
+    for start in range(0, len(ids), SLICE):
+        yield ids[start : start + SLICE]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    computer: Computer
+    reason: str
+
+
+@dataclass
+class BulkResult:
+    """What an operator's bulk service did: the units changed, and each refused unit with its reason."""
+
+    done: list[Computer] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    missing: list[int] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.done)
+
+
+def actor_label(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.email
+
+
+def _ids(computer_ids: Iterable) -> list[int]:
+    try:
+        return sorted({int(pk) for pk in computer_ids})
+    except (TypeError, ValueError):
+        raise DomainError(_("Identifiants d'ordinateurs invalides."))
+
+
+def _lock(ids: list[int]) -> list[Computer]:
+    """The computers, locked in primary-key order so that concurrent requests cannot deadlock."""
+    if not ids:
+        return []
+    computers = []
+    for chunk in _slices(ids):
+        computers += Computer.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+    return computers
+
+
+def _name(computer: Computer) -> str:
+    return f"{computer.asset_tag} ({computer.manufacturer} {computer.serial_number})"
+
+
+def _refusal(computer: Computer, move: str) -> str | None:
+    """Why ``computer`` cannot take ``move`` (None when it can)."""
+    sources, to = MOVES[move]
+    current = computer.status
+    if current not in sources or to not in TRANSITIONS[current]:
+        return _("statut « %(from)s » : passage à « %(to)s » impossible") % {
+            "from": S(current).label,
+            "to": S(to).label,
+        }
+    if to in Computer.CLEARED_STATUSES and computer.wipe_record_id is None:
+        if computer.wipe_failed:
+            return _("le dernier effacement a échoué : il doit être refait")
+        return _("aucun effacement réussi ni exemption enregistré")
+    if move == "mark_ready" and computer.needs_spare_part:
+        return _("une pièce est à remplacer")
+    return None
+
+
+def _write_moves(computers: list[Computer], *, to: str, by, note: str, **changes) -> None:
+    """Write the checked status change of locked computers: one UPDATE, one bulk INSERT of history."""
+    if not computers:
+        return
+    now = timezone.now()
+    for chunk in _slices([c.pk for c in computers]):
+        Computer.objects.filter(pk__in=chunk).update(status=to, status_changed_at=now, updated_at=now, **changes)
+    label = actor_label(by)
+    ComputerEvent.objects.bulk_create(
+        [
+            ComputerEvent(
+                computer_id=c.pk,
+                kind=ComputerEvent.Kind.STATUS,
+                actor=by,
+                actor_label=label,
+                from_status=c.status,
+                to_status=to,
+                note=note,
+                created_at=now,
+            )
+            for c in computers
+        ],
+        batch_size=BATCH,
+    )
+    for computer in computers:
+        computer.status = to
+        computer.status_changed_at = now
+        computer.updated_at = now
+        for name, value in changes.items():
+            setattr(computer, name, value)
+
+
+def _apply(move: str, *, computer_ids: Iterable, by, note: str = "", **changes) -> BulkResult:
+    """Operator's bulk move: apply what is allowed, report the rest."""
+    ids = _ids(computer_ids)
+    result = BulkResult()
+    with transaction.atomic():
+        computers = _lock(ids)
+        result.missing = sorted(set(ids) - {c.pk for c in computers})
+        for computer in computers:
+            reason = _refusal(computer, move)
+            if reason:
+                result.refused.append(Refusal(computer, reason))
+            else:
+                result.done.append(computer)
+        _write_moves(result.done, to=MOVES[move][1], by=by, note=note, **changes)
+    return result
+
+
+def _all_or_nothing(move: str, *, computer_ids: Iterable, by, note: str = "") -> int:
+    """Donations' bulk move: every unit moves, or none and a TransitionError names the refused ones."""
+    ids = _ids(computer_ids)
+    if not ids:
+        return 0
+    with transaction.atomic():
+        computers = _lock(ids)
+        problems = [_("n° %(pk)s : introuvable") % {"pk": pk} for pk in sorted(set(ids) - {c.pk for c in computers})]
+        for computer in computers:
+            reason = _refusal(computer, move)
+            if reason:
+                problems.append(f"{_name(computer)} : {reason}")
+        if problems:
+            named = "; ".join(problems[:NAMED_IN_ERRORS])
+            if len(problems) > NAMED_IN_ERRORS:
+                named += " " + _("et %(n)s autres") % {"n": len(problems) - NAMED_IN_ERRORS}
+            raise TransitionError(
+                ngettext(
+                    "Aucun ordinateur n'a été modifié : %(n)s ordinateur est refusé (%(list)s).",
+                    "Aucun ordinateur n'a été modifié : %(n)s ordinateurs sont refusés (%(list)s).",
+                    len(problems),
+                )
+                % {"n": len(problems), "list": named}
+            )
+        _write_moves(computers, to=MOVES[move][1], by=by, note=note)
+    return len(computers)
+
+
+# Donations app ----------------------------------------------------------------------------------
+
+
+def computers_reserve(*, computer_ids: list[int], by, note: str = "") -> int:
+    """ready -> reserved for every unit, or none (TransitionError naming the refused units)."""
+    return _all_or_nothing("reserve", computer_ids=computer_ids, by=by, note=note)
+
+
+def computers_release(*, computer_ids: list[int], by, note: str = "") -> int:
+    """reserved -> ready for every unit, or none."""
+    return _all_or_nothing("release", computer_ids=computer_ids, by=by, note=note)
+
+
+def computers_hand_over(*, computer_ids: list[int], by, note: str = "") -> int:
+    """reserved -> handed over for every unit, or none."""
+    return _all_or_nothing("hand_over", computer_ids=computer_ids, by=by, note=note)
+
+
+# Operators --------------------------------------------------------------------------------------
+
+
+def computers_start_reconditioning(*, computer_ids: Iterable[int], by, note: str = "") -> BulkResult:
+    """received (or ready, to fix something) -> reconditioning."""
+    return _apply("start_reconditioning", computer_ids=computer_ids, by=by, note=note)
+
+
+def computers_mark_ready(*, computer_ids: Iterable[int], by, note: str = "") -> BulkResult:
+    """reconditioning -> ready, only with a passed wipe or an exemption, no failed wipe, no missing part."""
+    return _apply("mark_ready", computer_ids=computer_ids, by=by, note=note)
+
+
+def computers_scrap(*, computer_ids: Iterable[int], by, reason: str) -> BulkResult:
+    """Any status before handover -> scrapped (sent to recycling), with a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Indiquez le motif de mise au rebut."), field="reason")
+    return _apply("scrap", computer_ids=computer_ids, by=by, note=reason, scrap_reason=reason)
+
+
+def _wipe_note(record: WipeRecord) -> str:
+    if record.kind == WipeRecord.Kind.EXEMPTION:
+        return _("Exemption : %(type)s – %(reason)s") % {
+            "type": record.get_exemption_display(),
+            "reason": record.exemption_reason,
+        }
+    parts = [record.get_method_display(), record.get_result_display()]
+    if record.tool:
+        parts.append(f"{record.tool} {record.tool_version}".strip())
+    if record.report_reference:
+        parts.append(_("rapport %(ref)s") % {"ref": record.report_reference})
+    return " – ".join(parts)
+
+
+def computers_record_wipe(
+    *,
+    computer_ids: Iterable[int],
+    by,
+    kind: str = WipeRecord.Kind.WIPE,
+    method: str = "",
+    tool: str = "",
+    tool_version: str = "",
+    performed_on: datetime.date | None = None,
+    result: str = "",
+    report_reference: str = "",
+    exemption: str = "",
+    exemption_reason: str = "",
+    note: str = "",
+) -> BulkResult:
+    """Record the same wipe (or exemption) for a selection: one record and one history row per unit.
+
+    The latest record decides: a passed wipe or an exemption clears the unit for handover, a failed
+    wipe withdraws the clearance and flags the unit. Only inventory operators may record one.
+    """
+    if by is None or not by.has_perm("inventory.record_wipe"):
+        raise DomainError(_("Seuls les opérateurs de stock peuvent enregistrer un effacement des données."))
+    template = WipeRecord(
+        kind=kind,
+        method=method if kind == WipeRecord.Kind.WIPE else "",
+        tool=(tool or "").strip(),
+        tool_version=(tool_version or "").strip(),
+        performed_on=performed_on or timezone.localdate(),
+        result=result if kind == WipeRecord.Kind.WIPE else "",
+        report_reference=(report_reference or "").strip(),
+        exemption=exemption if kind == WipeRecord.Kind.EXEMPTION else "",
+        exemption_reason=(exemption_reason or "").strip() if kind == WipeRecord.Kind.EXEMPTION else "",
+        operator=by,
+        operator_label=actor_label(by),
+    )
+    if template.performed_on > timezone.localdate():
+        raise DomainError(_("La date de l'effacement ne peut pas être dans le futur."), field="performed_on")
+    try:
+        template.full_clean(exclude=["computer"])
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages))
+
+    ids = _ids(computer_ids)
+    outcome = BulkResult()
+    with transaction.atomic():
+        computers = _lock(ids)
+        outcome.missing = sorted(set(ids) - {c.pk for c in computers})
+        for computer in computers:
+            if computer.status in WIPE_STATUSES:
+                outcome.done.append(computer)
+            elif computer.status == S.READY:
+                outcome.refused.append(
+                    Refusal(
+                        computer, _("déjà prêt : remettez-le d'abord en reconditionnement pour l'effacer de nouveau")
+                    )
+                )
+            else:
+                outcome.refused.append(
+                    Refusal(
+                        computer,
+                        _("statut « %(status)s » : l'ordinateur a quitté l'atelier")
+                        % {"status": computer.get_status_display()},
+                    )
+                )
+        if not outcome.done:
+            return outcome
+        fields = {
+            f.attname: getattr(template, f.attname) for f in WipeRecord._meta.concrete_fields if not f.primary_key
+        }
+        fields.pop("computer_id")
+        now = timezone.now()
+        fields["created_at"] = now
+        WipeRecord.objects.bulk_create([WipeRecord(computer_id=c.pk, **fields) for c in outcome.done], batch_size=BATCH)
+        done_ids = [c.pk for c in outcome.done]
+        if template.clears:
+            # The records just written are the newest of each unit (highest keys).
+            latest = WipeRecord.objects.filter(computer=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+            for chunk in _slices(done_ids):
+                Computer.objects.filter(pk__in=chunk).update(
+                    wipe_record=Subquery(latest), wipe_failed=False, updated_at=now
+                )
+        else:
+            for chunk in _slices(done_ids):
+                Computer.objects.filter(pk__in=chunk).update(wipe_record=None, wipe_failed=True, updated_at=now)
+        text = _wipe_note(template)
+        if note:
+            text = f"{text}\n{note}"
+        label = actor_label(by)
+        ComputerEvent.objects.bulk_create(
+            [
+                ComputerEvent(
+                    computer_id=c.pk,
+                    kind=ComputerEvent.Kind.WIPE,
+                    actor=by,
+                    actor_label=label,
+                    from_status=c.status,
+                    to_status=c.status,
+                    note=text,
+                    created_at=now,
+                )
+                for c in outcome.done
+            ],
+            batch_size=BATCH,
+        )
+    return outcome
+
+
+def computer_record_wipe(*, computer: Computer, by, **data) -> WipeRecord:
+    """Record a wipe (or exemption) for one unit; DomainError if it is refused."""
+    outcome = computers_record_wipe(computer_ids=[computer.pk], by=by, **data)
+    if outcome.refused:
+        raise DomainError(outcome.refused[0].reason)
+    if not outcome.done:
+        raise DomainError(_("Ordinateur introuvable."))
+    computer.refresh_from_db()
+    return computer.wipe_records.order_by("-pk").first()
+
+
+# Single units and lots --------------------------------------------------------------------------
+
+
+def _clean_computer_fields(fields: dict) -> dict:
+    if "manufacturer" in fields:
+        fields["manufacturer"] = normalize_manufacturer(fields["manufacturer"])
+    if "serial_number" in fields:
+        fields["serial_number"] = normalize_serial(fields["serial_number"])
+    if "asset_tag" in fields:
+        fields["asset_tag"] = normalize_reference(fields["asset_tag"])
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(_("Champs non modifiables : %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    return fields
+
+
+def _full_clean(instance) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages))
+
+
+@transaction.atomic
+def computer_create(*, by, note: str = "", **fields) -> Computer:
+    """A unit entered by hand: status received, with its first history row."""
+    fields = _clean_computer_fields(fields)
+    computer = Computer(**fields)
+    if not computer.asset_tag and computer.lot_id:
+        computer.asset_tag = next_asset_tags(computer.lot, 1)[0]
+    _full_clean(computer)
+    computer.save()
+    ComputerEvent.objects.create(
+        computer=computer,
+        kind=ComputerEvent.Kind.CREATED,
+        actor=by,
+        actor_label=actor_label(by),
+        to_status=computer.status,
+        note=note or _("Saisie manuelle"),
+    )
+    return computer
+
+
+def describe_changes(before: dict, after: dict) -> str:
+    labels = {f.name: str(f.verbose_name) for f in Computer._meta.fields}
+    parts = []
+    for name, old in before.items():
+        new = after[name]
+        if old != new:
+            parts.append(f"{labels.get(name, name)} : {_display(old)} → {_display(new)}")
+    return "; ".join(parts)
+
+
+def _display(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return _("oui")
+    if value is False:
+        return _("non")
+    return str(value)
+
+
+@transaction.atomic
+def computer_update(*, computer: Computer, by, **fields) -> Computer:
+    """Correct the description of a unit; the history keeps what changed."""
+    fields = _clean_computer_fields(fields)
+    locked = Computer.objects.select_for_update().get(pk=computer.pk)
+    if locked.status == S.HANDED_OVER:
+        raise DomainError(_("Cet ordinateur a été remis à une association : sa fiche ne peut plus être modifiée."))
+    if fields.get("needs_spare_part") and not locked.needs_spare_part and locked.status in (S.READY, S.RESERVED):
+        raise DomainError(SPARE_PART_ON_READY, field="needs_spare_part")
+    before = {name: getattr(locked, name) for name in fields}
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    after = {name: getattr(locked, name) for name in fields}
+    changes = describe_changes(before, after)
+    if not changes:
+        return locked
+    _full_clean(locked)
+    locked.save()
+    ComputerEvent.objects.create(
+        computer=locked,
+        kind=ComputerEvent.Kind.UPDATED,
+        actor=by,
+        actor_label=actor_label(by),
+        from_status=locked.status,
+        to_status=locked.status,
+        note=changes,
+    )
+    return locked
+
+
+def next_asset_tags(lot: Lot, count: int, taken: set[str] | None = None) -> list[str]:
+    """``count`` free asset tags numbered in the lot: <lot reference>-0001, -0002..."""
+    prefix = f"{lot.reference}-"
+    if taken is None:
+        taken = set(Computer.objects.filter(asset_tag__startswith=prefix).values_list("asset_tag", flat=True))
+    tags, number = [], 0
+    while len(tags) < count:
+        number += 1
+        tag = f"{prefix}{number:04d}"
+        if tag not in taken:
+            tags.append(tag)
+            taken.add(tag)
+    return tags
+
+
+LOT_REFERENCE_MAX = 24  # asset tags are numbered <reference>-0001 and must fit in 32 characters
+
+
+def _lot_reference(value: str) -> str:
+    reference = normalize_reference(value)
+    if len(reference) > LOT_REFERENCE_MAX:
+        raise DomainError(
+            _("La référence du lot fait %(max)s caractères au plus.") % {"max": LOT_REFERENCE_MAX}, field="reference"
+        )
+    return reference
+
+
+@transaction.atomic
+def lot_create(*, by, **fields) -> Lot:
+    unknown = set(fields) - set(LOT_FIELDS)
+    if unknown:
+        raise DomainError(_("Champs inconnus : %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    fields["reference"] = _lot_reference(fields.get("reference", ""))
+    lot = Lot(**fields)
+    _full_clean(lot)
+    lot.save()
+    return lot
+
+
+@transaction.atomic
+def lot_update(*, lot: Lot, by, **fields) -> Lot:
+    unknown = set(fields) - set(LOT_FIELDS)
+    if unknown:
+        raise DomainError(_("Champs inconnus : %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    if "reference" in fields:
+        fields["reference"] = _lot_reference(fields["reference"])
+    locked = Lot.objects.select_for_update().get(pk=lot.pk)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    _full_clean(locked)
+    locked.save()
+    return locked
+
+
+# Import -----------------------------------------------------------------------------------------
+
+
+class ImportRejected(DomainError):
+    """The file has errors: nothing was written. ``plan`` lists them (row, column, reason)."""
+
+    def __init__(self, plan):
+        super().__init__(
+            ngettext(
+                "Le fichier contient %(n)s erreur : aucun ordinateur n'a été importé.",
+                "Le fichier contient %(n)s erreurs : aucun ordinateur n'a été importé.",
+                len(plan.errors) + len(plan.file_errors),
+            )
+            % {"n": len(plan.errors) + len(plan.file_errors)}
+        )
+        self.plan = plan
+
+
+def computers_import(*, table, by, file_name: str = ""):
+    """Create or update the units of a checked table, all or nothing. Returns the plan that was written.
+
+    Rows are matched to existing units by (manufacturer, serial number): importing the same file
+    twice updates (or leaves alone) the units of the first import instead of duplicating them.
+    """
+    from django.db import IntegrityError
+
+    from inventory.importing import plan_import
+
+    try:
+        with transaction.atomic():
+            plan = plan_import(table, lock=True)
+            if plan.has_errors:
+                raise ImportRejected(plan)
+            now = timezone.now()
+            label = actor_label(by)
+            origin = _("Import du fichier « %(name)s »") % {"name": file_name} if file_name else _("Import")
+            new_rows = [row for row in plan.rows if row.action == "new"]
+            created = Computer.objects.bulk_create(
+                [
+                    Computer(status=S.RECEIVED, status_changed_at=now, created_at=now, updated_at=now, **row.values)
+                    for row in new_rows
+                ],
+                batch_size=2000,
+            )
+            if created and created[0].pk is None:  # a database that does not return the new keys
+                by_tag = dict(
+                    Computer.objects.filter(asset_tag__in=[c.asset_tag for c in created]).values_list("asset_tag", "pk")
+                )
+                for computer in created:
+                    computer.pk = by_tag[computer.asset_tag]
+            updated_rows = [row for row in plan.rows if row.action == "update"]
+            changed_fields = sorted({name for row in updated_rows for name in row.changes})
+            for row in updated_rows:
+                for name in row.changes:
+                    setattr(row.computer, name, row.values[name])
+                row.computer.updated_at = now
+            if updated_rows:
+                Computer.objects.bulk_update(
+                    [row.computer for row in updated_rows], [*changed_fields, "updated_at"], batch_size=1000
+                )
+            events = [
+                ComputerEvent(
+                    computer_id=computer.pk,
+                    kind=ComputerEvent.Kind.CREATED,
+                    actor=by,
+                    actor_label=label,
+                    to_status=S.RECEIVED,
+                    note=_("%(origin)s, ligne %(line)s") % {"origin": origin, "line": row.line},
+                    created_at=now,
+                )
+                for row, computer in zip(new_rows, created, strict=True)
+            ]
+            events += [
+                ComputerEvent(
+                    computer_id=row.computer.pk,
+                    kind=ComputerEvent.Kind.UPDATED,
+                    actor=by,
+                    actor_label=label,
+                    from_status=row.computer.status,
+                    to_status=row.computer.status,
+                    note=f"{origin}, {_('ligne')} {row.line} : "
+                    + describe_changes(
+                        {n: old for n, (old, _new) in row.changes.items()},
+                        {n: new for n, (_old, new) in row.changes.items()},
+                    ),
+                    created_at=now,
+                )
+                for row in updated_rows
+            ]
+            ComputerEvent.objects.bulk_create(events, batch_size=2000)
+            for row, computer in zip(new_rows, created, strict=True):
+                row.computer = computer
+    except IntegrityError:
+        # Someone changed the stock between the check and the write: nothing was written.
+        raise DomainError(
+            _("Le stock a été modifié pendant l'import : aucun ordinateur n'a été importé. Relancez l'import.")
+        )
+    return plan

@@ -1,0 +1,352 @@
+"""Bulk import of units: preview, all-or-nothing validation, re-import, every kind of bad file."""
+
+import codecs
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from inventory.importing import MAX_ROWS, ImportFileError, plan_import, read_table
+from inventory.models import Computer, ComputerEvent
+from inventory.services import ImportRejected, computers_import
+from tests.factories import ComputerFactory, LotFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = [
+    "numero_inventaire",
+    "fabricant",
+    "modele",
+    "numero_serie",
+    "lot",
+    "processeur",
+    "ram_go",
+    "stockage_go",
+    "type_stockage",
+    "systeme",
+    "etat",
+    "clavier",
+    "souris",
+]
+
+
+def rows(n: int = 3, lot: str = "ORANGE-2026-01", start: int = 1):
+    models = [("Dell", "OptiPlex 7070 SFF", "Intel Core i5-9500"), ("HP", "EliteDesk 800 G5 SFF", "Intel Core i5-9500")]
+    result = []
+    for i in range(start, start + n):
+        maker, model, cpu = models[i % 2]
+        result.append(
+            ["", maker, model, f"SN{i:06d}", lot, cpu, "8", "256", "SSD", "Windows 10 Pro", "A", "oui", "oui"]
+        )
+    return result
+
+
+def csv_bytes(header, body, *, delimiter=";", encoding="utf-8-sig") -> bytes:
+    lines = [delimiter.join(header)] + [delimiter.join(str(c) for c in row) for row in body]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+def xlsx_bytes(header, body) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in body:
+        sheet.append([int(c) if isinstance(c, str) and c.isdigit() and len(c) < 5 else c for c in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def lot(db):
+    return LotFactory(reference="ORANGE-2026-01")
+
+
+def import_bytes(data: bytes, by=None):
+    return computers_import(table=read_table(data), by=by, file_name="dons.csv")
+
+
+# Valid files and re-import -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("maker", [csv_bytes, xlsx_bytes])
+def test_a_valid_file_creates_units_with_their_history(maker, lot, operator):
+    plan = import_bytes(maker(HEADER, rows(3)), by=operator)
+    assert plan.count("new") == 3
+    computers = list(Computer.objects.order_by("serial_number"))
+    assert [c.asset_tag for c in computers] == ["ORANGE-2026-01-0001", "ORANGE-2026-01-0002", "ORANGE-2026-01-0003"]
+    first = computers[0]
+    assert (first.manufacturer, first.ram_gb, first.storage_gb, first.storage_type, first.grade) == (
+        "HP",
+        8,
+        256,
+        "ssd",
+        "A",
+    )
+    assert first.status == "received" and first.has_keyboard and first.lot == lot
+    event = first.events.get()
+    assert event.kind == "created" and event.actor == operator and "ligne 2" in event.note
+
+
+def test_reimporting_the_same_file_updates_instead_of_duplicating(lot, operator):
+    data = csv_bytes(HEADER, rows(3))
+    import_bytes(data, by=operator)
+    plan = import_bytes(data, by=operator)
+    assert (plan.count("new"), plan.count("update"), plan.count("skip")) == (0, 0, 3)
+    assert Computer.objects.count() == 3
+    changed = rows(3)
+    changed[1][6] = "16"
+    changed[2][9] = "Ubuntu 22.04 LTS"
+    plan = import_bytes(csv_bytes(HEADER, changed + rows(1, start=10)), by=operator)
+    assert (plan.count("new"), plan.count("update"), plan.count("skip")) == (1, 2, 1)
+    assert Computer.objects.count() == 4
+    assert Computer.objects.get(serial_number="SN000002").ram_gb == 16
+    update = ComputerEvent.objects.filter(kind="updated").order_by("pk")
+    assert update.count() == 2 and "8 → 16" in update[0].note
+
+
+def test_french_excel_csv_in_windows_1252_with_labels_and_comma_numbers(lot):
+    header = ["Numéro de série", "Fabricant", "Modèle", "Lot", "RAM (Go)", "Stockage", "Type de stockage", "Clavier"]
+    body = [["ab12cd", "HEWLETT-PACKARD", "EliteDesk 800 G5 SFF", "orange-2026-01", "8,0", "1 To", "Disque dur", "non"]]
+    plan = import_bytes(csv_bytes(header, body, encoding="cp1252"))
+    assert plan.encoding == "Windows-1252"
+    computer = Computer.objects.get()
+    assert (computer.serial_number, computer.manufacturer, computer.storage_gb, computer.storage_type) == (
+        "AB12CD",
+        "HP",
+        1000,
+        "hdd",
+    )
+    assert computer.has_keyboard is False and computer.has_mouse is True
+
+
+def export_all(client, query: str = "") -> bytes:
+    url = reverse("admin:inventory_computer_export") + query
+    form = client.get(url).context["form"]
+    fields = {name: "on" for name, field in form.fields.items() if field.widget.input_type == "checkbox"}
+    response = client.post(url, {"format": "0", "resource": "0", **fields})
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv"
+    return response.content
+
+
+def test_the_export_can_be_reimported(lot, operator, admin_client):
+    import_bytes(csv_bytes(HEADER, rows(4)), by=operator)
+    data = export_all(admin_client)
+    assert data.startswith("\ufeff".encode()) and b"statut" in data.split(b"\r\n")[0]
+    plan = plan_import(read_table(data))
+    assert not plan.has_errors, plan.errors + plan.file_errors
+    assert plan.count("skip") == 4
+    assert set(plan.ignored_columns) == {"statut", "statut_depuis", "effacement", "donateur"}
+
+
+def test_the_export_follows_the_filters_of_the_list(lot, operator, admin_client):
+    import_bytes(csv_bytes(HEADER, rows(4)), by=operator)
+    data = export_all(admin_client, "?manufacturer__exact=Dell")
+    table = read_table(data)
+    assert len(table.rows) == 2 and all(row[1] == "Dell" for row in table.rows)
+
+
+# Bad rows: nothing is written, every error has its row, column and reason ---------------------------
+
+
+def test_a_file_with_any_invalid_row_imports_nothing_and_lists_each_error(lot, operator):
+    ComputerFactory(manufacturer="Dell", serial_number="TAKEN01", lot=LotFactory(reference="SFR-2025-03"))
+    body = rows(5)
+    body[1][6] = "huit"  # bad number (line 3)
+    body[2][3] = body[0][3]  # duplicate serial in the file (line 4, same maker as line 2?)
+    body[2][1] = body[0][1]
+    body[3][4] = "LOT-INCONNU"  # unknown lot (line 5)
+    body[4][1], body[4][3] = "Dell", "TAKEN01"  # serial already in the database, in another lot (line 6)
+    with pytest.raises(ImportRejected) as rejected:
+        import_bytes(csv_bytes(HEADER, body), by=operator)
+    errors = {(e.line, e.column): e.message for e in rejected.value.plan.errors}
+    assert "nombre entier" in errors[(3, "ram_go")] or "nombre attendu" in errors[(3, "ram_go")]
+    assert "en double dans le fichier (déjà à la ligne 2)" in errors[(4, "numero_serie")]
+    assert "lot inconnu" in errors[(5, "lot")]
+    assert "SFR-2025-03" in errors[(6, "numero_serie")]
+    assert Computer.objects.count() == 1 and not ComputerEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("ram_go", "-8", "nombre"),
+        ("ram_go", "8.5", "entier"),
+        ("stockage_go", "0", "entre 1 et"),
+        ("type_stockage", "disquette", "valeur inconnue"),
+        ("etat", "Z", "état A, B ou C"),
+        ("clavier", "peut-être", "« oui » ou « non »"),
+        ("numero_serie", "", "obligatoire"),
+        ("modele", "x" * 200, "120 caractères au plus"),
+        ("systeme", "Windows\x07", "invisibles"),
+    ],
+)
+def test_each_kind_of_bad_cell_is_reported(column, value, message, lot):
+    body = rows(1)
+    body[0][HEADER.index(column)] = value
+    plan = plan_import(read_table(csv_bytes(HEADER, body)))
+    assert [(e.line, e.column) for e in plan.errors] == [(2, column)]
+    assert message in plan.errors[0].message
+
+
+def test_an_asset_tag_used_by_another_unit_is_refused(lot):
+    ComputerFactory(asset_tag="MRS-0001", serial_number="OTHER")
+    body = rows(1)
+    body[0][0] = "mrs-0001"
+    plan = plan_import(read_table(csv_bytes(HEADER, body)))
+    assert plan.errors[0].column == "numero_inventaire" and "déjà porté" in plan.errors[0].message
+
+
+def test_a_handed_over_unit_cannot_be_changed_by_import(lot, operator):
+    import_bytes(csv_bytes(HEADER, rows(1)), by=operator)
+    Computer.objects.update(status="scrapped", scrap_reason="x")  # any final status: here handed over below
+    computer = Computer.objects.get()
+    from inventory.models import WipeRecord
+
+    record = WipeRecord.objects.create(computer=computer, method="nist_clear", result="passed", report_reference="R")
+    Computer.objects.update(status="handed_over", wipe_record=record)
+    changed = rows(1)
+    changed[0][6] = "16"
+    plan = plan_import(read_table(csv_bytes(HEADER, changed)))
+    assert "déjà remis" in plan.errors[0].message
+    assert plan_import(read_table(csv_bytes(HEADER, rows(1)))).count("skip") == 1  # unchanged: fine
+
+
+# Bad files ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "vide"),
+        (b"   \r\n\r\n", "vide"),
+        (b"numero_serie;fabricant;modele;lot\r\n", "que la ligne des en-têtes"),
+        (b"\x00\x01\x02garbage\x00" * 50, "encodage non reconnu"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "Excel 97-2003"),
+        (b"PK\x03\x04 this is not a workbook", "classeur Excel"),
+        ("numero_serie;fabricant\nA1;Dell\n".encode("utf-16-le"), "encodage non reconnu"),  # UTF-16 without BOM
+        (b"numero_serie;fabricant\n\x81\x8d;Dell\n", "ni UTF-8 ni Windows-1252"),
+    ],
+)
+def test_unreadable_files_get_a_clear_message(data, message):
+    with pytest.raises(ImportFileError) as error:
+        read_table(data)
+    assert message in str(error.value)
+
+
+def test_utf16_with_bom_is_read():
+    data = codecs.BOM_UTF16_LE + "numero_serie;fabricant\nA1;Dell\n".encode("utf-16-le")
+    table = read_table(data)
+    assert table.headers == ["numero_serie", "fabricant"] and table.rows == [["A1", "Dell"]]
+
+
+def test_missing_and_extra_columns_are_refused_with_the_expected_list(lot):
+    plan = plan_import(read_table(csv_bytes(["numero_serie", "modele", "couleur"], [["A", "B", "rouge"]])))
+    assert any("Colonnes inconnues : « couleur »" in e for e in plan.file_errors)
+    assert any("Colonnes obligatoires absentes : fabricant, lot" in e for e in plan.file_errors)
+    assert not plan.rows and not plan.errors
+
+
+def test_values_beyond_the_named_columns_are_refused(lot):
+    data = csv_bytes(HEADER, [row + ["en trop"] for row in rows(1)])
+    plan = plan_import(read_table(data))
+    assert plan.errors and "au-delà de la dernière colonne" in plan.errors[0].message
+
+
+def test_too_many_rows_are_refused_with_the_limit():
+    body = "\r\n".join(f"S{i};Dell;X;L" for i in range(MAX_ROWS + 5))
+    with pytest.raises(ImportFileError) as error:
+        read_table(("numero_serie;fabricant;modele;lot\r\n" + body).encode())
+    assert "20\u202f000" in str(error.value) and "Découpez" in str(error.value)
+
+
+# Through the admin: preview, confirm, errors -------------------------------------------------------
+
+
+def upload(client, data: bytes, name: str, fmt: str):
+    return client.post(
+        reverse("admin:inventory_computer_import"),
+        {"import_file": SimpleUploadedFile(name, data), "format": fmt, "resource": "0"},
+    )
+
+
+@pytest.mark.parametrize(("maker", "name", "fmt"), [(csv_bytes, "dons.csv", "0"), (xlsx_bytes, "dons.xlsx", "1")])
+def test_admin_import_shows_a_preview_then_imports_on_confirmation(maker, name, fmt, lot, operator_client):
+    assert operator_client.get(reverse("admin:inventory_computer_import")).status_code == 200
+    response = upload(operator_client, maker(HEADER, rows(3)), name, fmt)
+    assert response.status_code == 200
+    assert "confirm_form" in response.context and not Computer.objects.exists()
+    assert "3</strong> ordinateurs à créer" in response.content.decode()
+    confirm = response.context["confirm_form"].initial
+    response = operator_client.post(reverse("admin:inventory_computer_process_import"), confirm)
+    assert response.status_code == 302
+    assert Computer.objects.count() == 3
+    page = operator_client.get(response["Location"]).content.decode()
+    assert "Import terminé : 3 ordinateurs créés" in page
+
+
+def test_admin_import_with_errors_lists_them_and_offers_no_confirmation(lot, operator_client):
+    body = rows(2)
+    body[1][4] = "LOT-X"
+    response = upload(operator_client, csv_bytes(HEADER, body), "dons.csv", "0")
+    assert response.status_code == 200 and "confirm_form" not in response.context
+    page = response.content.decode()
+    assert "rien n&#x27;a été importé" in page or "rien n'a été importé" in page
+    assert "Lot inconnu" in page and "LOT-X" in page
+    assert not Computer.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "est vide"),
+        (b"  \n", "Le fichier est vide"),
+        (b"\x00\x00\x00", "encodage non reconnu"),
+        (b"PK\x03\x04xx", "classeur Excel"),
+    ],
+)
+def test_admin_import_of_an_unreadable_file_is_a_form_error_not_a_500(data, message, operator_client):
+    response = upload(operator_client, data, "dons.csv", "0")
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_admin_import_with_missing_columns_explains_them(lot, operator_client):
+    response = upload(operator_client, csv_bytes(["numero_serie", "couleur"], [["A", "rouge"]]), "d.csv", "0")
+    page = response.content.decode()
+    assert response.status_code == 200 and "Colonnes obligatoires absentes" in page and "couleur" in page
+
+
+def test_confirming_after_the_stock_changed_imports_nothing(lot, operator_client):
+    response = upload(operator_client, csv_bytes(HEADER, rows(2)), "dons.csv", "0")
+    confirm = response.context["confirm_form"].initial
+    lot.reference = "RENAMED"
+    lot.save()
+    response = operator_client.post(reverse("admin:inventory_computer_process_import"), confirm)
+    assert response.status_code == 200
+    assert "Lot inconnu" in response.content.decode()
+    assert not Computer.objects.exists()
+
+
+def test_admin_import_of_a_huge_file_is_refused_before_reading(operator_client, settings):
+    from inventory import importing
+
+    big = b"numero_serie;fabricant;modele;lot\r\n" + b"S;Dell;X;L\r\n" * (importing.MAX_FILE_BYTES // 12 + 10)
+    response = upload(operator_client, big, "enorme.csv", "0")
+    assert response.status_code == 200
+    assert "découpez-le en plusieurs fichiers" in response.content.decode()
+    assert not Computer.objects.exists()
+
+
+def test_a_refused_file_leaves_no_copy_behind(lot, operator_client, settings):
+    folder = settings.MEDIA_ROOT / "django-import-export"
+    body = rows(2)
+    body[1][4] = "LOT-X"
+    upload(operator_client, csv_bytes(HEADER, body), "dons.csv", "0")
+    assert not folder.exists() or not any(folder.iterdir())
+    response = upload(operator_client, csv_bytes(HEADER, rows(2)), "dons.csv", "0")
+    assert len(list(folder.iterdir())) == 1  # kept for the confirmation
+    operator_client.post(reverse("admin:inventory_computer_process_import"), response.context["confirm_form"].initial)
+    assert not any(folder.iterdir())

@@ -1,0 +1,364 @@
+"""Every allowed and forbidden transition, the wipe gate, bulk behaviour and history rows."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from core.errors import DomainError, TransitionError
+from inventory import services
+from inventory.models import Computer, ComputerEvent, WipeRecord
+from tests.factories import ComputerFactory, LotFactory, ready_computers, reviewer, stock_operator
+
+pytestmark = pytest.mark.django_db
+S = Computer.Status
+ALL_STATUSES = list(S.values)
+
+OPERATOR_MOVES = {
+    "start_reconditioning": services.computers_start_reconditioning,
+    "mark_ready": services.computers_mark_ready,
+    "scrap": lambda **kw: services.computers_scrap(reason="Carte mère hors service", **kw),
+}
+DONATIONS_MOVES = {
+    "reserve": services.computers_reserve,
+    "release": services.computers_release,
+    "hand_over": services.computers_hand_over,
+}
+
+
+def unit(status: str, *, wiped: bool = True) -> Computer:
+    """A unit in ``status``; in reconditioning it has a passed wipe unless ``wiped`` is False."""
+    computer = ComputerFactory(status=status)
+    if status in (S.RECEIVED, S.RECONDITIONING, S.SCRAPPED) and wiped:
+        record = WipeRecord.objects.create(
+            computer=computer, kind="wipe", method="nist_purge", result="passed", report_reference="R"
+        )
+        Computer.objects.filter(pk=computer.pk).update(wipe_record=record)
+        computer.refresh_from_db()
+    return computer
+
+
+def test_the_table_of_transitions_is_the_documented_flow():
+    assert services.TRANSITIONS[S.RECEIVED] == {S.RECONDITIONING, S.SCRAPPED}
+    assert services.TRANSITIONS[S.RECONDITIONING] == {S.READY, S.SCRAPPED}
+    assert services.TRANSITIONS[S.READY] == {S.RESERVED, S.RECONDITIONING, S.SCRAPPED}
+    assert services.TRANSITIONS[S.RESERVED] == {S.READY, S.HANDED_OVER, S.SCRAPPED}
+    assert services.TRANSITIONS[S.HANDED_OVER] == set()
+    assert services.TRANSITIONS[S.SCRAPPED] == set()
+    # Only the donations services reach or leave "reserved" and "handed over" (scrapping aside).
+    for move, (_sources, to) in services.MOVES.items():
+        if to in (S.RESERVED, S.HANDED_OVER) or (to == S.READY and move != "mark_ready"):
+            assert move in DONATIONS_MOVES
+
+
+@pytest.mark.parametrize("status", ALL_STATUSES)
+@pytest.mark.parametrize("move", list(OPERATOR_MOVES))
+def test_operator_moves_from_every_status(move, status, operator):
+    computer = unit(status)
+    sources, to = services.MOVES[move]
+    result = OPERATOR_MOVES[move](computer_ids=[computer.pk], by=operator)
+    computer.refresh_from_db()
+    if status in sources:
+        assert [c.pk for c in result.done] == [computer.pk] and not result.refused
+        assert computer.status == to
+        event = computer.events.get()
+        assert (event.from_status, event.to_status, event.actor, event.kind) == (status, to, operator, "status")
+        assert event.actor_label == "Samia Stock"
+        assert computer.status_changed_at == event.created_at
+    else:
+        assert not result.done and [r.computer.pk for r in result.refused] == [computer.pk]
+        assert "impossible" in result.refused[0].reason
+        assert computer.status == status
+        assert not computer.events.exists()
+
+
+@pytest.mark.parametrize("status", ALL_STATUSES)
+@pytest.mark.parametrize("move", list(DONATIONS_MOVES))
+def test_donations_moves_from_every_status(move, status, operator):
+    computer = unit(status)
+    sources, to = services.MOVES[move]
+    if status in sources:
+        assert DONATIONS_MOVES[move](computer_ids=[computer.pk], by=operator, note="Vague 1") == 1
+        computer.refresh_from_db()
+        assert computer.status == to
+        event = computer.events.get()
+        assert (event.from_status, event.to_status, event.note) == (status, to, "Vague 1")
+    else:
+        with pytest.raises(TransitionError) as error:
+            DONATIONS_MOVES[move](computer_ids=[computer.pk], by=operator)
+        assert computer.asset_tag in str(error.value)
+        assert "Aucun ordinateur n'a été modifié" in str(error.value)
+        computer.refresh_from_db()
+        assert computer.status == status
+        assert not computer.events.exists()
+
+
+def test_reserve_is_all_or_nothing_and_names_the_refused_units(operator):
+    ready = ready_computers(3)
+    busy = unit(S.RECONDITIONING)
+    ids = [c.pk for c in ready] + [busy.pk, 999999]
+    with pytest.raises(TransitionError) as error:
+        services.computers_reserve(computer_ids=ids, by=operator)
+    message = str(error.value)
+    assert busy.asset_tag in message and "999999" in message and "En reconditionnement" in message
+    assert Computer.objects.filter(status=S.READY).count() == 3
+    assert not ComputerEvent.objects.exists()
+    assert services.computers_reserve(computer_ids=[], by=operator) == 0
+
+
+def test_bulk_moves_use_a_constant_number_of_queries(operator):
+    small = [c.pk for c in ready_computers(5)]
+    large = [c.pk for c in ready_computers(60)]
+    counts = []
+    for ids in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            services.computers_reserve(computer_ids=ids, by=operator)
+        counts.append(len(queries))
+        with CaptureQueriesContext(connection) as queries:
+            services.computers_hand_over(computer_ids=ids, by=operator)
+        counts.append(len(queries))
+    assert counts[0] == counts[2] and counts[1] == counts[3]
+    assert counts[0] <= 6
+    assert Computer.objects.filter(status=S.HANDED_OVER).count() == 65
+    assert ComputerEvent.objects.count() == 130
+
+
+def test_operator_bulk_moves_use_a_constant_number_of_queries(operator):
+    lot = LotFactory()
+    small = [ComputerFactory(lot=lot).pk for _ in range(3)]
+    large = [ComputerFactory(lot=lot).pk for _ in range(40)]
+    operator.has_perm("inventory.record_wipe")  # the permission cache is filled once per request
+    counts = []
+    for ids in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            services.computers_start_reconditioning(computer_ids=ids, by=operator)
+            services.computers_record_wipe(
+                computer_ids=ids, by=operator, method="nist_purge", result="passed", report_reference="R-42"
+            )
+            services.computers_mark_ready(computer_ids=ids, by=operator)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert Computer.objects.ready().count() == 43
+
+
+# The wipe gate -----------------------------------------------------------------------------------
+
+
+def test_mark_ready_needs_a_passed_wipe_or_an_exemption(operator):
+    never = unit(S.RECONDITIONING, wiped=False)
+    result = services.computers_mark_ready(computer_ids=[never.pk], by=operator)
+    assert result.refused[0].reason == "aucun effacement réussi ni exemption enregistré"
+
+    services.computers_record_wipe(computer_ids=[never.pk], by=operator, method="nist_clear", result="failed")
+    never.refresh_from_db()
+    assert never.wipe_failed and never.wipe_record is None
+    result = services.computers_mark_ready(computer_ids=[never.pk], by=operator)
+    assert "a échoué" in result.refused[0].reason
+
+    services.computers_record_wipe(
+        computer_ids=[never.pk], by=operator, kind="exemption", exemption="no_drive", exemption_reason="Pas de disque."
+    )
+    result = services.computers_mark_ready(computer_ids=[never.pk], by=operator)
+    assert result.count == 1
+    never.refresh_from_db()
+    assert never.status == S.READY and never.wipe_record.kind == "exemption" and not never.wipe_failed
+
+
+def test_the_latest_wipe_decides(operator):
+    computer = unit(S.RECONDITIONING)
+    assert computer.wipe_record is not None
+    services.computers_record_wipe(computer_ids=[computer.pk], by=operator, method="nist_purge", result="failed")
+    computer.refresh_from_db()
+    assert computer.wipe_record is None and computer.wipe_failed
+    assert not services.computers_mark_ready(computer_ids=[computer.pk], by=operator).done
+    services.computers_record_wipe(
+        computer_ids=[computer.pk], by=operator, method="destroy", result="passed", report_reference="CERT-1"
+    )
+    computer.refresh_from_db()
+    assert computer.wipe_record.method == "destroy" and not computer.wipe_failed
+    assert services.computers_mark_ready(computer_ids=[computer.pk], by=operator).count == 1
+
+
+def test_a_unit_needing_a_part_is_not_ready(operator):
+    computer = unit(S.RECONDITIONING)
+    Computer.objects.filter(pk=computer.pk).update(needs_spare_part=True)
+    result = services.computers_mark_ready(computer_ids=[computer.pk], by=operator)
+    assert result.refused[0].reason == "une pièce est à remplacer"
+
+
+def test_operator_moves_report_each_unit(operator):
+    ok = unit(S.RECONDITIONING)
+    not_wiped = unit(S.RECONDITIONING, wiped=False)
+    received = unit(S.RECEIVED)
+    result = services.computers_mark_ready(computer_ids=[ok.pk, not_wiped.pk, received.pk, 424242], by=operator)
+    assert [c.pk for c in result.done] == [ok.pk]
+    assert {r.computer.pk: r.reason for r in result.refused} == {
+        not_wiped.pk: "aucun effacement réussi ni exemption enregistré",
+        received.pk: "statut « Reçu » : passage à « Prêt » impossible",
+    }
+    assert result.missing == [424242]
+
+
+# Recording wipes ---------------------------------------------------------------------------------
+
+
+def test_record_wipe_for_a_selection_writes_one_record_and_one_history_row_each(operator):
+    computers = [unit(S.RECONDITIONING, wiped=False) for _ in range(3)] + [unit(S.RECEIVED, wiped=False)]
+    result = services.computers_record_wipe(
+        computer_ids=[c.pk for c in computers],
+        by=operator,
+        method="nist_purge",
+        tool="Blancco Drive Eraser",
+        tool_version="7.9",
+        result="passed",
+        report_reference="BDE-2026-0001",
+        performed_on=timezone.localdate() - datetime.timedelta(days=1),
+        note="Série du matin",
+    )
+    assert result.count == 4
+    for computer in computers:
+        computer.refresh_from_db()
+        record = computer.wipe_record
+        assert record.computer_id == computer.pk and record.operator == operator
+        assert record.operator_label == "Samia Stock" and record.report_reference == "BDE-2026-0001"
+        event = computer.events.get()
+        assert event.kind == "wipe" and "Purge" in event.note and "Série du matin" in event.note
+
+
+@pytest.mark.parametrize("status", [S.READY, S.RESERVED, S.HANDED_OVER])
+def test_a_wipe_is_not_recorded_on_a_unit_already_cleared_for_handover(status, operator):
+    computer = unit(status)
+    result = services.computers_record_wipe(
+        computer_ids=[computer.pk], by=operator, method="nist_clear", result="failed"
+    )
+    assert not result.done and result.refused
+    assert computer.wipe_records.count() == 1
+
+
+def test_scrapped_units_can_get_their_destruction_certificate(operator):
+    computer = unit(S.SCRAPPED, wiped=False)
+    record = services.computer_record_wipe(
+        computer=computer, by=operator, method="destroy", result="passed", report_reference="CERT-DESTR-7"
+    )
+    assert record.method == "destroy"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"method": "", "result": "passed", "report_reference": "R"},
+        {"method": "nist_clear", "result": "", "report_reference": "R"},
+        {"method": "nist_clear", "result": "passed", "report_reference": ""},
+        {"kind": "exemption", "exemption": "no_drive", "exemption_reason": "  "},
+        {"kind": "exemption", "exemption": "", "exemption_reason": "Pas de disque"},
+        {
+            "method": "nist_clear",
+            "result": "passed",
+            "report_reference": "R",
+            "performed_on": datetime.date(2999, 1, 1),
+        },
+    ],
+)
+def test_incomplete_wipe_records_are_refused(data, operator):
+    computer = unit(S.RECONDITIONING, wiped=False)
+    with pytest.raises(DomainError):
+        services.computers_record_wipe(computer_ids=[computer.pk], by=operator, **data)
+    assert not WipeRecord.objects.filter(computer=computer).exists()
+
+
+def test_only_inventory_operators_record_wipes():
+    computer = unit(S.RECONDITIONING, wiped=False)
+    with pytest.raises(DomainError):
+        services.computers_record_wipe(
+            computer_ids=[computer.pk], by=reviewer(), method="nist_clear", result="passed", report_reference="R"
+        )
+    with pytest.raises(DomainError):
+        services.computers_record_wipe(
+            computer_ids=[computer.pk], by=None, method="nist_clear", result="passed", report_reference="R"
+        )
+    assert not computer.wipe_records.exists()
+
+
+# Scrapping ---------------------------------------------------------------------------------------
+
+
+def test_scrap_needs_a_reason_and_keeps_it(operator):
+    computer = unit(S.RESERVED)
+    with pytest.raises(DomainError):
+        services.computers_scrap(computer_ids=[computer.pk], by=operator, reason="   ")
+    result = services.computers_scrap(computer_ids=[computer.pk], by=operator, reason="Écran de POST : carte mère HS")
+    assert result.count == 1
+    computer.refresh_from_db()
+    assert computer.status == S.SCRAPPED and computer.scrap_reason == "Écran de POST : carte mère HS"
+    assert computer.events.get().note == "Écran de POST : carte mère HS"
+
+
+# Single units and lots ---------------------------------------------------------------------------
+
+
+def test_create_and_update_a_unit_keep_its_history(operator, lot):
+    computer = services.computer_create(
+        by=operator, lot=lot, manufacturer="dell inc.", model="OptiPlex 7070 SFF", serial_number=" 4k7 xq23 "
+    )
+    assert (computer.manufacturer, computer.serial_number, computer.asset_tag) == (
+        "Dell",
+        "4K7XQ23",
+        "ORANGE-2026-01-0001",
+    )
+    assert computer.status == S.RECEIVED and computer.events.get().kind == "created"
+    services.computer_update(computer=computer, by=operator, ram_gb=16, os="Ubuntu 22.04 LTS")
+    event = computer.events.order_by("pk").last()
+    assert event.kind == "updated" and "16" in event.note and "Ubuntu" in event.note
+    with pytest.raises(DomainError):
+        services.computer_update(computer=computer, by=operator, status=S.READY)
+    with pytest.raises(DomainError):
+        services.computer_create(by=operator, lot=lot, manufacturer="Dell", model="X", serial_number="4K7XQ23")
+
+
+def test_a_handed_over_unit_is_final(operator):
+    computer = unit(S.HANDED_OVER)
+    with pytest.raises(DomainError):
+        services.computer_update(computer=computer, by=operator, notes="changement")
+
+
+def test_lot_reference_is_normalised_and_short_enough(operator):
+    from donations.models import Donor
+
+    donor = Donor.objects.create(name="Orange")
+    lot = services.lot_create(
+        by=operator, donor=donor, reference=" orange-2026-02 ", arrival_date=timezone.localdate(), site="Marseille"
+    )
+    assert lot.reference == "ORANGE-2026-02"
+    with pytest.raises(DomainError):
+        services.lot_create(by=operator, donor=donor, reference="X" * 30, arrival_date=timezone.localdate(), site="M")
+
+
+def test_the_shared_factory_path_of_the_donations_app_works():
+    from tests.factories import ready_units
+
+    computers = ready_units(4)
+    assert {c.status for c in computers} == {S.READY}
+    assert stock_operator().has_perm("inventory.record_wipe")
+
+
+def test_large_selections_are_written_in_slices(operator, monkeypatch):
+    monkeypatch.setattr(services, "SLICE", 3)
+    monkeypatch.setattr(services, "BATCH", 4)
+    ids = [c.pk for c in ready_computers(10)]
+    assert services.computers_reserve(computer_ids=ids, by=operator) == 10
+    result = services.computers_scrap(computer_ids=ids, by=operator, reason="Lot noyé dans l'entrepôt")
+    assert result.count == 10
+    assert Computer.objects.filter(status=S.SCRAPPED).count() == 10
+    assert ComputerEvent.objects.count() == 20
+
+
+def test_a_ready_unit_cannot_wait_for_a_part(operator):
+    computer = unit(S.READY)
+    with pytest.raises(DomainError):
+        services.computer_update(computer=computer, by=operator, needs_spare_part=True)
+    services.computers_start_reconditioning(computer_ids=[computer.pk], by=operator, note="Ventilateur bruyant")
+    services.computer_update(computer=computer, by=operator, needs_spare_part=True)
+    computer.refresh_from_db()
+    assert computer.needs_spare_part and computer.status == S.RECONDITIONING
