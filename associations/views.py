@@ -13,6 +13,7 @@ from associations.forms import AnswerForm, ApplicationForm, AssociationForm
 from associations.models import Application
 from core.errors import DomainError
 from donations.models import Campaign
+from donations.selectors import allocations_for_application
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -162,7 +163,11 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "associations/application_detail.html",
-        {"application": application, "answer_form": AnswerForm()},
+        {
+            "application": application,
+            "answer_form": AnswerForm(),
+            "allocations": allocations_for_application(request.user, application),
+        },
     )
 
 

@@ -132,7 +132,7 @@ class Wave(models.Model):
         PLANNING = "planning", _("En préparation")
         CONFIRMED = "confirmed", _("Confirmée")
         DISTRIBUTING = "distributing", _("Remises en cours")
-        CLOSED = "closed", _("Close")
+        CLOSED = "closed", _("Clôturée")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="waves", verbose_name=_("campagne"))
     number = models.PositiveSmallIntegerField(_("numéro"), validators=[MinValueValidator(1)])
@@ -200,7 +200,7 @@ class Wave(models.Model):
             return f"{label} – {self.name}"
         return str(label)
 
-    def get_absolute_url(self) -> str:
+    def get_admin_url(self) -> str:
         return reverse("admin:donations_wave_change", args=[self.pk])
 
     @property
@@ -334,7 +334,7 @@ class Allocation(models.Model):
     def __str__(self) -> str:
         return f"{self.wave} – {self.application.association} ({self.quantity})"
 
-    def get_absolute_url(self) -> str:
+    def get_admin_url(self) -> str:
         return reverse("admin:donations_allocation_change", args=[self.pk])
 
     @property
@@ -403,3 +403,25 @@ class AllocationEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.created_at:%d/%m/%Y %H:%M})"
+
+
+class CampaignEvent(AppendOnlyModel):
+    """Append-only history of a campaign's status."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(_("par"), max_length=200, blank=True)
+    from_status = models.CharField(_("de"), max_length=16, choices=Campaign.Status.choices, blank=True)
+    to_status = models.CharField(_("vers"), max_length=16, choices=Campaign.Status.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("événement de campagne")
+        verbose_name_plural = _("historique des campagnes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status} ({self.created_at:%d/%m/%Y %H:%M})"

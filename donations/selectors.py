@@ -81,6 +81,15 @@ class WavePlanView:
     totals: dict = field(default_factory=dict)
 
     @property
+    def waiting(self) -> list[dict]:
+        """Left out of this wave although they still need units (capacity, minimum)."""
+        return [s for s in self.skipped if s.get("code") != "served"]
+
+    @property
+    def served(self) -> list[dict]:
+        return [s for s in self.skipped if s.get("code") == "served"]
+
+    @property
     def over_capacity(self) -> bool:
         return self.totals["live"] > self.wave.capacity
 

@@ -172,20 +172,20 @@ class WaveFactory(factory.django.DjangoModelFactory):
 def approved_application(campaign, granted: int = 20, *, priority: int = 3, approved_at=None, **kwargs):
     """An approved application without documents (fast), granted ``granted`` PCs."""
     admin_use = 2 if granted > 2 else 0
-    return ApplicationFactory(
-        campaign=campaign,
-        status=Application.Status.APPROVED,
-        requested_quantity=granted,
-        public_use_quantity=granted - admin_use,
-        admin_use_quantity=admin_use,
-        granted_quantity=granted,
-        priority=priority,
-        approved_at=approved_at or timezone.now(),
-        decided_at=approved_at or timezone.now(),
-        statutes="",
-        activity_report="",
+    fields = {
+        "status": Application.Status.APPROVED,
+        "requested_quantity": granted,
+        "public_use_quantity": granted - admin_use,
+        "admin_use_quantity": admin_use,
+        "granted_quantity": granted,
+        "priority": priority,
+        "approved_at": approved_at or timezone.now(),
+        "decided_at": approved_at or timezone.now(),
+        "statutes": "",
+        "activity_report": "",
         **kwargs,
-    )
+    }
+    return ApplicationFactory(campaign=campaign, **fields)
 
 
 def ready_units(count: int, *, lot=None, manufacturer: str = "Dell", model: str = "OptiPlex 7070", prefix: str = ""):
@@ -228,3 +228,142 @@ def ready_units(count: int, *, lot=None, manufacturer: str = "Dell", model: str 
     )
     inventory_services.computers_mark_ready(computer_ids=ids, by=operator)
     return list(Computer.objects.filter(pk__in=ids).order_by("pk"))
+
+
+# Inventory (inventory app) ----------------------------------------------------------------------
+
+
+def stock_operator(**kwargs) -> User:
+    return staff_with_role(roles.INVENTORY_OPERATOR, **kwargs)
+
+
+class LotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "inventory.Lot"
+
+    donor = factory.SubFactory(DonorFactory, name="Orange")
+    reference = factory.Sequence(lambda n: f"LOT-2026-{n:03d}")
+    arrival_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=20))
+    site = "Atelier de reconditionnement, Marseille 14e"
+    expected_count = 100
+
+
+class ComputerFactory(factory.django.DjangoModelFactory):
+    """A unit in the given status; ready, reserved and handed-over units get a passed wipe record."""
+
+    class Meta:
+        model = "inventory.Computer"
+        skip_postgeneration_save = True
+
+    asset_tag = factory.Sequence(lambda n: f"TEST-{n:05d}")
+    manufacturer = "Dell"
+    model = "OptiPlex 7070 SFF"
+    serial_number = factory.Sequence(lambda n: f"SN{n:07d}")
+    cpu = "Intel Core i5-9500"
+    ram_gb = 8
+    storage_gb = 256
+    storage_type = "nvme"
+    os = "Windows 10 Pro"
+    grade = "A"
+    lot = factory.SubFactory(LotFactory)
+    status = "received"
+    scrap_reason = factory.LazyAttribute(lambda o: "Carte mère hors service" if o.status == "scrapped" else "")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from inventory.models import Computer, WipeRecord
+
+        status = kwargs.get("status", "received")
+        cleared = status in Computer.CLEARED_STATUSES
+        if cleared:
+            kwargs["status"] = "reconditioning"
+        computer = super()._create(model_class, *args, **kwargs)
+        if cleared:
+            record = WipeRecord.objects.create(
+                computer=computer,
+                kind="wipe",
+                method="nist_purge",
+                tool="Blancco Drive Eraser",
+                tool_version="7.9",
+                result="passed",
+                report_reference=f"BLANCCO-{computer.serial_number}",
+                operator_label="Usine de test",
+            )
+            Computer.objects.filter(pk=computer.pk).update(wipe_record=record, status=status)
+            computer.refresh_from_db()
+        return computer
+
+
+def ready_computers(n: int, **kwargs) -> list:
+    """``n`` ready units in one lot, created in a few queries."""
+    from inventory.models import Computer, WipeRecord
+
+    lot = kwargs.pop("lot", None) or LotFactory()
+    start = Computer.objects.count()
+    computers = Computer.objects.bulk_create(
+        [
+            Computer(
+                asset_tag=f"{lot.reference}-R{start + i:05d}",
+                manufacturer="HP",
+                model="EliteDesk 800 G5 SFF",
+                serial_number=f"CZC{lot.pk:03d}{start + i:06d}",
+                cpu="Intel Core i5-9500",
+                ram_gb=8,
+                storage_gb=256,
+                storage_type="ssd",
+                os="Windows 10 Pro",
+                grade="A",
+                lot=lot,
+                status="reconditioning",
+                **kwargs,
+            )
+            for i in range(n)
+        ]
+    )
+    records = WipeRecord.objects.bulk_create(
+        [
+            WipeRecord(
+                computer=c,
+                kind="wipe",
+                method="nist_purge",
+                result="passed",
+                report_reference=f"R-{c.serial_number}",
+                tool="Blancco Drive Eraser",
+            )
+            for c in computers
+        ]
+    )
+    for computer, record in zip(computers, records, strict=True):
+        computer.wipe_record = record
+        computer.status = "ready"
+    Computer.objects.bulk_update(computers, ["wipe_record", "status"])
+    return computers
+
+
+# Certificates (certificates app) ----------------------------------------------------------------
+
+
+def desk_operator(**kwargs) -> User:
+    return staff_with_role(roles.HANDOVER_OPERATOR, **kwargs)
+
+
+def confirmed_wave(allocations: int = 1, units: int = 12, *, campaign=None, wave_number: int = 1):
+    """A confirmed wave of ``allocations`` associations with ``units`` reserved computers each, and their
+    certificates (pending, not rendered). Built through the donations services, in a few dozen queries.
+    Returns the wave; its allocations are ``wave.allocations.order_by("position")``.
+    """
+    from certificates.services import handover_ensure_for_allocations
+    from donations import services as donation_services
+
+    campaign = campaign or CampaignFactory()
+    manager = staff_with_role(roles.CAMPAIGN_MANAGER, email="responsable-certificats@example.org")
+    wave = WaveFactory(campaign=campaign, number=wave_number, capacity=allocations * units)
+    for _i in range(allocations):
+        approved_application(campaign, units)
+    ready_computers(allocations * units)
+    donation_services.wave_plan(wave=wave, by=manager)
+    donation_services.wave_confirm(wave=wave, by=manager, notify=False)
+    ids = list(wave.allocations.values_list("pk", flat=True))
+    handover_ensure_for_allocations(ids, by=manager)  # a no-op when the donations app already did it
+    wave.refresh_from_db()
+    return wave

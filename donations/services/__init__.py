@@ -1,0 +1,52 @@
+"""Every write of the donations app: waves, their plans, allocations and their units.
+
+Import the services from here: ``from donations import services; services.wave_plan(...)``.
+"""
+
+from donations.services.allocations import (
+    APPOINTMENT_TRANSITIONS,
+    ConfirmResult,
+    allocation_appointment_accept,
+    allocation_appointment_request_change,
+    allocation_cancel,
+    allocation_confirm,
+    allocation_hand_over,
+    allocation_set_appointment,
+)
+from donations.services.allocations import TRANSITIONS as ALLOCATION_TRANSITIONS
+from donations.services.campaigns import TRANSITIONS as CAMPAIGN_TRANSITIONS
+from donations.services.campaigns import campaign_set_status
+from donations.services.waves import TRANSITIONS as WAVE_TRANSITIONS
+from donations.services.waves import (
+    wave_add_application,
+    wave_check,
+    wave_close,
+    wave_confirm,
+    wave_edit_plan,
+    wave_plan,
+    wave_save,
+    wave_start_distribution,
+)
+
+__all__ = [
+    "ALLOCATION_TRANSITIONS",
+    "APPOINTMENT_TRANSITIONS",
+    "CAMPAIGN_TRANSITIONS",
+    "WAVE_TRANSITIONS",
+    "ConfirmResult",
+    "allocation_appointment_accept",
+    "allocation_appointment_request_change",
+    "allocation_cancel",
+    "allocation_confirm",
+    "allocation_hand_over",
+    "allocation_set_appointment",
+    "campaign_set_status",
+    "wave_add_application",
+    "wave_check",
+    "wave_close",
+    "wave_confirm",
+    "wave_edit_plan",
+    "wave_plan",
+    "wave_save",
+    "wave_start_distribution",
+]

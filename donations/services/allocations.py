@@ -1,0 +1,573 @@
+"""Allocations: reserving concrete units on confirmation, cancelling, handing over, appointments.
+
+Every status change goes through ``_transition_many`` and the ``TRANSITIONS`` table; every
+appointment change through ``_appointment`` and ``APPOINTMENT_TRANSITIONS``. Each writes an
+append-only ``AllocationEvent``. Units change status only through the inventory services.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from core.errors import DomainError, TransitionError
+from donations.models import Allocation, AllocationEvent, AllocationUnit, Wave
+from donations.planner import Unit, UnitPool, handover_days, schedule_slots
+from donations.services._common import actor_label, association_recipients, french, notify
+
+S = Allocation.Status
+AP = Allocation.Appointment
+
+# The one table of allowed status changes of an allocation.
+TRANSITIONS: dict[str, set[str]] = {
+    S.PROPOSED: {S.CONFIRMED, S.CANCELLED},
+    S.CONFIRMED: {S.HANDED_OVER, S.CANCELLED},
+    S.HANDED_OVER: set(),
+    S.CANCELLED: set(),
+}
+
+# The one table of allowed changes of the handover appointment (managers propose, associations answer).
+APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
+    AP.NONE: {AP.PROPOSED},
+    AP.PROPOSED: {AP.PROPOSED, AP.ACCEPTED, AP.CHANGE_REQUESTED},
+    AP.ACCEPTED: {AP.PROPOSED, AP.CHANGE_REQUESTED},
+    AP.CHANGE_REQUESTED: {AP.PROPOSED},
+}
+
+# Waves in which allocations may be confirmed one by one (after the wave itself is confirmed).
+CONFIRMABLE_WAVE_STATUSES = (Wave.Status.CONFIRMED, Wave.Status.DISTRIBUTING)
+
+# How many times the unit picker retries when concurrent confirmations took its first choice.
+_LOCK_ROUNDS = 8
+# Ids per locking query when the database caps the parameters of one statement (SQLite: 999).
+_CHUNK_WITHOUT_CAP = 50_000
+
+
+def _check_transition(allocation: Allocation, to: str) -> None:
+    if to not in TRANSITIONS[allocation.status]:
+        if allocation.status == to:
+            raise TransitionError(
+                _("L'attribution de %(association)s est déjà « %(status)s ».")
+                % {"association": allocation.application.association, "status": S(to).label}
+            )
+        raise TransitionError(
+            _("Impossible de passer une attribution « %(from)s » à « %(to)s ».")
+            % {"from": S(allocation.status).label, "to": S(to).label}
+        )
+
+
+def _transition_many(
+    allocations: Sequence[Allocation], *, to: str, by, note: str = "", notes: dict[int, str] | None = None, **changes
+) -> None:
+    """Move locked allocations to ``to``: all are checked before any is written; one event each."""
+    for allocation in allocations:
+        _check_transition(allocation, to)
+    if not allocations:
+        return
+    now = timezone.now()
+    Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(status=to, **changes)
+    label = actor_label(by)
+    AllocationEvent.objects.bulk_create(
+        [
+            AllocationEvent(
+                allocation=a,
+                actor=by,
+                actor_label=label,
+                kind=AllocationEvent.Kind.STATUS,
+                from_status=a.status,
+                to_status=to,
+                note=(notes or {}).get(a.pk, note),
+                created_at=now,
+            )
+            for a in allocations
+        ]
+    )
+    for allocation in allocations:
+        allocation.status = to
+        for name, value in changes.items():
+            setattr(allocation, name, value)
+
+
+def lock_allocations(ids: Sequence[int]) -> list[Allocation]:
+    """Lock allocations in pk order (no deadlock between two confirmations), with what they need."""
+    return list(
+        Allocation.objects.filter(pk__in=list(ids))
+        .select_related("wave__campaign", "application__association")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+
+
+def _lock(allocation: Allocation) -> Allocation:
+    locked = lock_allocations([allocation.pk])
+    if not locked:
+        raise DomainError(_("Cette attribution n'existe plus."))
+    return locked[0]
+
+
+# Confirmation: grants and units ----------------------------------------------------------------
+
+
+@dataclass
+class ConfirmResult:
+    confirmed: list[Allocation] = field(default_factory=list)
+    refused: list[tuple[Allocation, str]] = field(default_factory=list)
+
+    @property
+    def units(self) -> int:
+        return sum(a.quantity for a in self.confirmed)
+
+
+def quantity_floor(wave: Wave) -> int:
+    return 1 if wave.is_final_lot else wave.campaign.min_per_association
+
+
+def _grant_problems(allocations: Sequence[Allocation]) -> dict[int, str]:
+    """Allocations that would exceed their grant (or the campaign bounds), with the reason."""
+    from associations.models import Application
+
+    app_ids = sorted({a.application_id for a in allocations})
+    # Serialises confirmations for the same association across waves.
+    applications = {
+        app.pk: app
+        for app in Application.objects.filter(pk__in=app_ids).select_for_update().order_by("pk").only("pk", "status")
+    }
+    holding = dict(
+        Allocation.objects.holding_units()
+        .filter(application_id__in=app_ids)
+        .exclude(pk__in=[a.pk for a in allocations])
+        .values("application_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("application_id", "n")
+    )
+    problems: dict[int, str] = {}
+    for allocation in sorted(allocations, key=lambda a: (a.position, a.pk)):
+        application = allocation.application
+        campaign = allocation.wave.campaign
+        name = application.association.legal_name
+        if applications.get(application.pk) is None or applications[application.pk].status != "approved":
+            problems[allocation.pk] = _("%(association)s : la candidature n'est plus acceptée.") % {"association": name}
+            continue
+        floor = quantity_floor(allocation.wave)
+        if not floor <= allocation.quantity <= campaign.max_per_association:
+            problems[allocation.pk] = _("%(association)s : %(quantity)s hors des bornes (%(min)s à %(max)s).") % {
+                "association": name,
+                "quantity": allocation.quantity,
+                "min": floor,
+                "max": campaign.max_per_association,
+            }
+            continue
+        held = holding.get(application.pk, 0)
+        if held + allocation.quantity > (application.granted_quantity or 0):
+            problems[allocation.pk] = _(
+                "%(association)s : accordé %(granted)s, déjà %(held)s attribués ; "
+                "%(quantity)s de plus dépasserait l'accord."
+            ) % {
+                "association": name,
+                "granted": application.granted_quantity,
+                "held": held,
+                "quantity": allocation.quantity,
+            }
+            continue
+        holding[application.pk] = held + allocation.quantity
+    return problems
+
+
+def _ready_units() -> list[Unit]:
+    from inventory.models import Computer
+
+    rows = Computer.objects.ready().values_list("pk", "lot_id", "manufacturer", "model", "status_changed_at")
+    return [Unit(*row) for row in rows.iterator(chunk_size=5000)]
+
+
+def _lock_ready(ids: Sequence[int]) -> set[int]:
+    """Lock the units among ``ids`` still ready; units locked by a concurrent confirmation are skipped."""
+    from inventory.models import Computer
+
+    got: set[int] = set()
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    size = connection.features.max_query_params or _CHUNK_WITHOUT_CAP
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        qs = Computer.objects.ready().filter(pk__in=chunk).order_by("pk")
+        qs = qs.select_for_update(skip_locked=True) if skip_locked else qs.select_for_update()
+        got.update(qs.values_list("pk", flat=True))
+    return got
+
+
+def _pick_units(allocations: Sequence[Allocation]) -> tuple[dict[int, list[int]], dict[int, str]]:
+    """Choose and lock units for each allocation; an allocation gets all its units or none."""
+    units = _ready_units()
+    pool = UnitPool(units)
+    chosen: dict[int, list[int]] = {}
+    short: dict[int, str] = {}
+
+    def refuse_short(allocation: Allocation) -> None:
+        short[allocation.pk] = ngettext(
+            "%(association)s : stock prêt insuffisant pour %(quantity)s ordinateur (%(left)s disponible) : "
+            "rien n'est attribué.",
+            "%(association)s : stock prêt insuffisant pour %(quantity)s ordinateurs (%(left)s disponibles) : "
+            "rien n'est attribué.",
+            allocation.quantity,
+        ) % {
+            "association": allocation.application.association.legal_name,
+            "quantity": allocation.quantity,
+            "left": len(pool),
+        }
+
+    for allocation in allocations:
+        ids = pool.take(allocation.quantity)
+        if ids is None:
+            refuse_short(allocation)
+        else:
+            chosen[allocation.pk] = ids
+    locked: set[int] = set()
+    for _round in range(_LOCK_ROUNDS):
+        wanted = [i for ids in chosen.values() for i in ids if i not in locked]
+        if not wanted:
+            break
+        got = _lock_ready(wanted)
+        locked |= got
+        lost = set(wanted) - got
+        if not lost:
+            break
+        # Someone else took these meanwhile: top up from what is left, in the same order.
+        pool.discard(lost)
+        for allocation in allocations:
+            ids = chosen.get(allocation.pk)
+            if ids is None or lost.isdisjoint(ids):
+                continue
+            kept = [i for i in ids if i not in lost]
+            extra = pool.take(allocation.quantity - len(kept))
+            if extra is None:
+                del chosen[allocation.pk]
+                refuse_short(allocation)
+            else:
+                chosen[allocation.pk] = kept + extra
+    for allocation in allocations:
+        ids = chosen.get(allocation.pk)
+        if ids is not None and not locked.issuperset(ids):
+            del chosen[allocation.pk]
+            refuse_short(allocation)
+    return chosen, short
+
+
+def confirm_allocations(allocations: Sequence[Allocation], *, by, note: str = "") -> ConfirmResult:
+    """Reserve units for locked, proposed allocations, each entirely or not at all.
+
+    Must run inside a transaction. Query count does not depend on the number of allocations:
+    one read of the ready stock, a few locking queries, one bulk reservation, bulk inserts.
+    """
+    from inventory.services import computers_reserve
+
+    allocations = sorted(allocations, key=lambda a: (a.position, a.pk))
+    for allocation in allocations:
+        _check_transition(allocation, S.CONFIRMED)
+    result = ConfirmResult()
+    problems = _grant_problems(allocations)
+    candidates = [a for a in allocations if a.pk not in problems]
+    chosen, short = _pick_units(candidates) if candidates else ({}, {})
+    problems.update(short)
+    result.refused = [(a, problems[a.pk]) for a in allocations if a.pk in problems]
+    result.confirmed = [a for a in allocations if a.pk in chosen]
+    if not result.confirmed:
+        return result
+    all_ids = [i for a in result.confirmed for i in chosen[a.pk]]
+    computers_reserve(computer_ids=all_ids, by=by, note=note)
+    now = timezone.now()
+    AllocationUnit.objects.bulk_create(
+        [AllocationUnit(allocation=a, computer_id=i, assigned_at=now) for a in result.confirmed for i in chosen[a.pk]],
+    )
+    with french():
+        notes = {
+            a.pk: ngettext("%(n)s ordinateur réservé", "%(n)s ordinateurs réservés", a.quantity) % {"n": a.quantity}
+            for a in result.confirmed
+        }
+    _transition_many(result.confirmed, to=S.CONFIRMED, by=by, notes=notes, confirmed_at=now)
+    return result
+
+
+def schedule_appointments(allocations: Sequence[Allocation], *, wave: Wave, by, first_slot: int = 0) -> int:
+    """Propose a handover slot to each confirmed allocation without one, in planning order."""
+    if wave.handover_starts_on is None:
+        return 0
+    todo = [a for a in allocations if a.appointment_status == AP.NONE and a.status == S.CONFIRMED]
+    if not todo:
+        return 0
+    days = handover_days(wave.handover_starts_on, wave.handover_ends_on)
+    slots = schedule_slots(first_slot + len(todo), days)[first_slot:]
+    label = actor_label(by)
+    now = timezone.now()
+    events = []
+    for allocation, (day, start, end) in zip(todo, slots, strict=True):
+        _check_appointment(allocation, AP.PROPOSED)
+        events.append(
+            AllocationEvent(
+                allocation=allocation,
+                actor=by,
+                actor_label=label,
+                kind=AllocationEvent.Kind.APPOINTMENT,
+                from_status=allocation.appointment_status,
+                to_status=AP.PROPOSED,
+                note=f"{day:%d/%m/%Y} {start:%H:%M}–{end:%H:%M}",
+                created_at=now,
+            )
+        )
+        allocation.appointment_status = AP.PROPOSED
+        allocation.appointment_date, allocation.appointment_start, allocation.appointment_end = day, start, end
+        allocation.appointment_place = wave.place
+    # A few UPDATEs (one per day, one per time of day), not one per allocation.
+    by_day: dict[datetime.date, list[int]] = defaultdict(list)
+    by_time: dict[tuple, list[int]] = defaultdict(list)
+    for allocation in todo:
+        by_day[allocation.appointment_date].append(allocation.pk)
+        by_time[(allocation.appointment_start, allocation.appointment_end)].append(allocation.pk)
+    for day, ids in by_day.items():
+        Allocation.objects.filter(pk__in=ids).update(appointment_date=day)
+    for (start, end), ids in by_time.items():
+        Allocation.objects.filter(pk__in=ids).update(appointment_start=start, appointment_end=end)
+    # Last: the status needs the date and times (a database constraint checks it).
+    Allocation.objects.filter(pk__in=[a.pk for a in todo]).update(
+        appointment_status=AP.PROPOSED, appointment_place=wave.place
+    )
+    AllocationEvent.objects.bulk_create(events)
+    return len(todo)
+
+
+def _allocation_context(allocation: Allocation) -> dict:
+    application = allocation.application
+    return {
+        "association": application.association.legal_name,
+        "campaign": allocation.wave.campaign.name,
+        "wave": str(allocation.wave),
+        "quantity": allocation.quantity,
+        "reason": allocation.reason,
+        "appointment_date": allocation.appointment_date.strftime("%d/%m/%Y") if allocation.appointment_date else "",
+        "appointment_start": allocation.appointment_start.strftime("%H:%M") if allocation.appointment_start else "",
+        "appointment_end": allocation.appointment_end.strftime("%H:%M") if allocation.appointment_end else "",
+        "appointment_place": allocation.appointment_place,
+        "application_path": application.get_absolute_url(),
+    }
+
+
+def notify_confirmed(allocations: Sequence[Allocation]) -> None:
+    """Tell each association its allocation is confirmed (members fetched in one query)."""
+    from associations.models import Membership
+
+    by_association = defaultdict(list)
+    association_ids = {a.application.association_id for a in allocations}
+    for membership in Membership.objects.filter(association_id__in=association_ids).select_related("user"):
+        by_association[membership.association_id].append(membership)
+    for allocation in allocations:
+        association = allocation.application.association
+        recipients = association_recipients(association, by_association.get(association.pk, []))
+        notify(recipients, "allocation_confirmed", _allocation_context(allocation))
+
+
+# One allocation at a time ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def allocation_confirm(*, allocation: Allocation, by) -> Allocation:
+    """Confirm one proposed allocation of a confirmed wave: all its units are reserved, or none."""
+    allocation = _lock(allocation)
+    _check_transition(allocation, S.CONFIRMED)
+    wave = allocation.wave
+    if wave.status not in CONFIRMABLE_WAVE_STATUSES:
+        raise DomainError(
+            _("La vague est « %(status)s » : confirmez la vague entière depuis sa page de planification.")
+            % {"status": wave.get_status_display()}
+        )
+    result = confirm_allocations([allocation], by=by, note=str(wave))
+    if result.refused:
+        raise DomainError(result.refused[0][1])
+    already = wave.allocations.exclude(appointment_status=AP.NONE).count()
+    schedule_appointments(result.confirmed, wave=wave, by=by, first_slot=already)
+    notify_confirmed(result.confirmed)
+    return allocation
+
+
+def _live_unit_ids(allocation: Allocation) -> list[int]:
+    return list(allocation.units.filter(released_at__isnull=True).order_by("pk").values_list("computer_id", flat=True))
+
+
+@transaction.atomic
+def allocation_cancel(*, allocation: Allocation, by, reason: str = "") -> Allocation:
+    """Cancel an allocation; its reserved units go back to the ready stock."""
+    from inventory.services import computers_release
+
+    allocation = _lock(allocation)
+    was_confirmed = allocation.status == S.CONFIRMED
+    if was_confirmed and not (reason or "").strip():
+        raise ValidationError({"reason": _("Indiquez le motif de l'annulation : il est envoyé à l'association.")})
+    _check_transition(allocation, S.CANCELLED)
+    unit_ids = _live_unit_ids(allocation)
+    if unit_ids:
+        computers_release(computer_ids=unit_ids, by=by, note=_("Attribution annulée : %(reason)s") % {"reason": reason})
+        allocation.units.filter(released_at__isnull=True).update(released_at=timezone.now())
+    _transition_many([allocation], to=S.CANCELLED, by=by, note=reason, cancelled_at=timezone.now())
+    if was_confirmed:
+        association = allocation.application.association
+        notify(
+            association_recipients(association),
+            "allocation_cancelled",
+            {**_allocation_context(allocation), "cancel_reason": reason},
+        )
+    return allocation
+
+
+@transaction.atomic
+def allocation_hand_over(
+    *,
+    allocation: Allocation,
+    by,
+    note: str = "",
+    refused_computer_ids: Iterable[int] = (),
+    handed_over_at: datetime.datetime | None = None,
+) -> Allocation:
+    """Record that the association collected its units: they become « handed over ».
+
+    A unit refused on the spot goes back to the ready stock and leaves the allocation, whose
+    quantity becomes what was actually handed over (so a later wave may make up for it).
+    ``handed_over_at`` is when it happened, when recorded afterwards (default: now).
+    """
+    from donations.services.waves import wave_start_distribution
+    from inventory.services import computers_hand_over, computers_release
+
+    allocation = _lock(allocation)
+    _check_transition(allocation, S.HANDED_OVER)
+    unit_ids = _live_unit_ids(allocation)
+    if len(unit_ids) != allocation.quantity:
+        raise DomainError(
+            _("L'attribution compte %(units)s ordinateurs pour %(quantity)s prévus : vérifiez-la avant la remise.")
+            % {"units": len(unit_ids), "quantity": allocation.quantity}
+        )
+    try:
+        refused = sorted({int(pk) for pk in refused_computer_ids})
+    except (TypeError, ValueError):
+        raise DomainError(_("Sélection d'ordinateurs invalide.")) from None
+    if set(refused) - set(unit_ids):
+        raise DomainError(_("Ces ordinateurs ne font pas partie de cette attribution."))
+    handed = [pk for pk in unit_ids if pk not in set(refused)]
+    if not handed:
+        raise DomainError(_("Tous les ordinateurs sont refusés : annulez plutôt l'attribution."))
+    now = timezone.now()
+    if handed_over_at is not None and handed_over_at > now:
+        raise DomainError(_("La date de la remise ne peut pas être dans le futur."))
+    changes = {"handed_over_at": handed_over_at or now}
+    if refused:
+        computers_release(computer_ids=refused, by=by, note=note or _("Refusé à la remise"))
+        allocation.units.filter(computer_id__in=refused, released_at__isnull=True).update(released_at=now)
+        changes["quantity"] = len(handed)
+    computers_hand_over(computer_ids=handed, by=by, note=note or str(allocation.wave))
+    _transition_many([allocation], to=S.HANDED_OVER, by=by, note=note, **changes)
+    if allocation.wave.status == Wave.Status.CONFIRMED:
+        wave_start_distribution(wave=allocation.wave, by=by)
+    return allocation
+
+
+# Appointments ---------------------------------------------------------------------------------
+
+
+def _check_appointment(allocation: Allocation, to: str) -> None:
+    if to not in APPOINTMENT_TRANSITIONS[allocation.appointment_status]:
+        raise TransitionError(
+            _("Rendez-vous « %(from)s » : impossible de passer à « %(to)s ».")
+            % {"from": AP(allocation.appointment_status).label, "to": AP(to).label}
+        )
+
+
+def _appointment(allocation: Allocation, *, to: str, by, note: str = "", **changes) -> None:
+    if allocation.status != S.CONFIRMED:
+        raise DomainError(_("Le rendez-vous ne concerne qu'une attribution confirmée, pas encore remise."))
+    _check_appointment(allocation, to)
+    current = allocation.appointment_status
+    allocation.appointment_status = to
+    for name, value in changes.items():
+        setattr(allocation, name, value)
+    allocation.full_clean(exclude=["wave", "application"])
+    allocation.save(update_fields=["appointment_status", *changes])
+    AllocationEvent.objects.create(
+        allocation=allocation,
+        actor=by,
+        actor_label=actor_label(by),
+        kind=AllocationEvent.Kind.APPOINTMENT,
+        from_status=current,
+        to_status=to,
+        note=note,
+    )
+
+
+@transaction.atomic
+def allocation_set_appointment(
+    *, allocation: Allocation, by, date: datetime.date, start: datetime.time, end: datetime.time, place: str = ""
+) -> Allocation:
+    """A manager proposes (or moves) the handover slot; the association is told and answers."""
+    errors = {}
+    if date is None:
+        errors["appointment_date"] = _("Indiquez la date du rendez-vous.")
+    elif date < timezone.localdate():
+        errors["appointment_date"] = _("La date du rendez-vous est passée.")
+    if start is None or end is None:
+        errors["appointment_start"] = _("Indiquez le début et la fin du créneau.")
+    elif start >= end:
+        errors["appointment_end"] = _("La fin du créneau doit suivre son début.")
+    if errors:
+        raise ValidationError(errors)
+    allocation = _lock(allocation)
+    place = (place or "").strip() or allocation.appointment_place or allocation.wave.place
+    _appointment(
+        allocation,
+        to=AP.PROPOSED,
+        by=by,
+        note=f"{date:%d/%m/%Y} {start:%H:%M}–{end:%H:%M}, {place}",
+        appointment_date=date,
+        appointment_start=start,
+        appointment_end=end,
+        appointment_place=place,
+        appointment_request="",
+    )
+    notify(
+        association_recipients(allocation.application.association),
+        "allocation_appointment",
+        _allocation_context(allocation),
+    )
+    return allocation
+
+
+@transaction.atomic
+def allocation_appointment_accept(*, allocation: Allocation, by) -> Allocation:
+    """The association confirms it will come at the proposed slot."""
+    allocation = _lock(allocation)
+    if allocation.appointment_status == AP.ACCEPTED:
+        raise TransitionError(_("Vous avez déjà confirmé ce rendez-vous."))
+    _appointment(allocation, to=AP.ACCEPTED, by=by)
+    return allocation
+
+
+@transaction.atomic
+def allocation_appointment_request_change(*, allocation: Allocation, by, message: str) -> Allocation:
+    """The association asks for another slot; the campaign managers are told by email."""
+    from accounts import roles
+
+    if not message or not message.strip():
+        raise ValidationError({"message": _("Indiquez les jours et heures qui vous conviendraient.")})
+    allocation = _lock(allocation)
+    _appointment(allocation, to=AP.CHANGE_REQUESTED, by=by, note=message, appointment_request=message.strip())
+    managers = get_user_model().objects.filter(groups__name=roles.CAMPAIGN_MANAGER, is_active=True).distinct()
+    notify(
+        {m.email: m.language for m in managers},
+        "allocation_slot_requested",
+        {**_allocation_context(allocation), "message": message.strip(), "admin_path": allocation.get_admin_url()},
+    )
+    return allocation

@@ -1,0 +1,37 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from accounts import roles
+from tests.factories import CampaignFactory, WaveFactory, approved_application, staff_with_role
+
+T0 = datetime.datetime(2026, 2, 1, 9, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def manager(db):
+    return staff_with_role(roles.CAMPAIGN_MANAGER, email="manager@example.org")
+
+
+@pytest.fixture
+def marseille(db):
+    return CampaignFactory(name="Marseille", slug="marseille-test", pledged_units=1000)
+
+
+@pytest.fixture
+def applications(marseille):
+    """Five approved applications: grants 30, 25, 20, 15, 10 in that order of approval."""
+    return [
+        approved_application(marseille, granted, approved_at=T0 + datetime.timedelta(hours=i))
+        for i, granted in enumerate([30, 25, 20, 15, 10])
+    ]
+
+
+@pytest.fixture
+def wave(marseille):
+    return WaveFactory(campaign=marseille, number=1, capacity=100)
+
+
+def in_days(n: int) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=n)
