@@ -743,8 +743,8 @@ class ComputerAdmin(ImportExportMixin, admin.ModelAdmin):
             form=form,
             intro=_(
                 "Les ordinateurs mis au rebut partent au recyclage et ne peuvent plus revenir en stock. "
-                "Un ordinateur réservé pour une association quitte sa réservation : "
-                "prévenez le responsable de campagne."
+                "Un ordinateur réservé pour une association doit d'abord quitter son attribution "
+                "(refusé à la remise, ou attribution annulée par le responsable de campagne)."
             ),
             submit=_("Mettre au rebut"),
         )

@@ -37,7 +37,9 @@ TRANSITIONS: dict[str, set[str]] = {
     S.RECEIVED: {S.RECONDITIONING, S.SCRAPPED},
     S.RECONDITIONING: {S.READY, S.SCRAPPED},
     S.READY: {S.RESERVED, S.RECONDITIONING, S.SCRAPPED},
-    S.RESERVED: {S.READY, S.HANDED_OVER, S.SCRAPPED},
+    # A reserved unit belongs to a live allocation: it leaves it first (refused at the handover, or the
+    # allocation cancelled, both of which release it to ready), then it can be scrapped.
+    S.RESERVED: {S.READY, S.HANDED_OVER},
     S.HANDED_OVER: set(),
     S.SCRAPPED: set(),
 }
@@ -47,7 +49,7 @@ TRANSITIONS: dict[str, set[str]] = {
 MOVES: dict[str, tuple[frozenset[str], str]] = {
     "start_reconditioning": (frozenset({S.RECEIVED, S.READY}), S.RECONDITIONING),
     "mark_ready": (frozenset({S.RECONDITIONING}), S.READY),
-    "scrap": (frozenset({S.RECEIVED, S.RECONDITIONING, S.READY, S.RESERVED}), S.SCRAPPED),
+    "scrap": (frozenset({S.RECEIVED, S.RECONDITIONING, S.READY}), S.SCRAPPED),
     "reserve": (frozenset({S.READY}), S.RESERVED),
     "release": (frozenset({S.RESERVED}), S.READY),
     "hand_over": (frozenset({S.RESERVED}), S.HANDED_OVER),
@@ -147,6 +149,11 @@ def _refusal(computer: Computer, move: str) -> str | None:
     """Why ``computer`` cannot take ``move`` (None when it can)."""
     sources, to = MOVES[move]
     current = computer.status
+    if move == "scrap" and current == S.RESERVED:
+        return _(
+            "réservé pour une association : retirez-le d'abord de son attribution "
+            "(refusé à la remise ou attribution annulée), puis mettez-le au rebut"
+        )
     if current not in sources or to not in TRANSITIONS[current]:
         return _("statut « %(from)s » : passage à « %(to)s » impossible") % {
             "from": S(current).label,

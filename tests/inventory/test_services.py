@@ -44,7 +44,7 @@ def test_the_table_of_transitions_is_the_documented_flow():
     assert services.TRANSITIONS[S.RECEIVED] == {S.RECONDITIONING, S.SCRAPPED}
     assert services.TRANSITIONS[S.RECONDITIONING] == {S.READY, S.SCRAPPED}
     assert services.TRANSITIONS[S.READY] == {S.RESERVED, S.RECONDITIONING, S.SCRAPPED}
-    assert services.TRANSITIONS[S.RESERVED] == {S.READY, S.HANDED_OVER, S.SCRAPPED}
+    assert services.TRANSITIONS[S.RESERVED] == {S.READY, S.HANDED_OVER}
     assert services.TRANSITIONS[S.HANDED_OVER] == set()
     assert services.TRANSITIONS[S.SCRAPPED] == set()
     # Only the donations services reach or leave "reserved" and "handed over" (scrapping aside).
@@ -69,7 +69,8 @@ def test_operator_moves_from_every_status(move, status, operator):
         assert computer.status_changed_at == event.created_at
     else:
         assert not result.done and [r.computer.pk for r in result.refused] == [computer.pk]
-        assert "impossible" in result.refused[0].reason
+        expected = "retirez-le d'abord" if (move, status) == ("scrap", S.RESERVED) else "impossible"
+        assert expected in result.refused[0].reason
         assert computer.status == status
         assert not computer.events.exists()
 
@@ -284,8 +285,17 @@ def test_only_inventory_operators_record_wipes():
 # Scrapping ---------------------------------------------------------------------------------------
 
 
-def test_scrap_needs_a_reason_and_keeps_it(operator):
+def test_a_reserved_unit_must_leave_its_allocation_before_it_is_scrapped(operator):
     computer = unit(S.RESERVED)
+    result = services.computers_scrap(computer_ids=[computer.pk], by=operator, reason="Carte mère HS")
+    assert result.count == 0
+    assert "retirez-le d'abord de son attribution" in str(result.refused)
+    computer.refresh_from_db()
+    assert computer.status == S.RESERVED
+
+
+def test_scrap_needs_a_reason_and_keeps_it(operator):
+    computer = unit(S.READY)
     with pytest.raises(DomainError):
         services.computers_scrap(computer_ids=[computer.pk], by=operator, reason="   ")
     result = services.computers_scrap(computer_ids=[computer.pk], by=operator, reason="Écran de POST : carte mère HS")
@@ -348,10 +358,11 @@ def test_large_selections_are_written_in_slices(operator, monkeypatch):
     monkeypatch.setattr(services, "BATCH", 4)
     ids = [c.pk for c in ready_computers(10)]
     assert services.computers_reserve(computer_ids=ids, by=operator) == 10
+    assert services.computers_release(computer_ids=ids, by=operator) == 10
     result = services.computers_scrap(computer_ids=ids, by=operator, reason="Lot noyé dans l'entrepôt")
     assert result.count == 10
     assert Computer.objects.filter(status=S.SCRAPPED).count() == 10
-    assert ComputerEvent.objects.count() == 20
+    assert ComputerEvent.objects.count() == 30
 
 
 def test_a_ready_unit_cannot_wait_for_a_part(operator):
