@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from associations.documents import document_upload_to
@@ -270,7 +271,7 @@ class ApplicationEvent(AppendOnlyModel):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.created_at:%d/%m/%Y %H:%M})"
+        return f"{self.get_kind_display()} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"
 
 
 class Message(models.Model):

@@ -36,7 +36,7 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
 fi
 
 # A role that may create the test database. Trust auth (as on these machines): use postgres.
-if psql "postgres://postgres@127.0.0.1:5432/postgres" -tAc "select 1" >/dev/null 2>&1; then
+if psql -w "postgres://postgres@127.0.0.1:5432/postgres" -tAc "select 1" >/dev/null 2>&1; then
   echo "postgres://postgres@127.0.0.1:5432/portal"
 else
   (cd / && $SUDO runuser -u postgres -- psql -tAc "SELECT 1 FROM pg_roles WHERE rolname='app'" | grep -q 1) ||

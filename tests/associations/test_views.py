@@ -238,3 +238,19 @@ def test_detail_query_count_does_not_grow_with_history(client, member, django_as
     with django_assert_max_num_queries(15) as large:
         client.get(application.get_absolute_url())
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_submitting_again_after_a_refused_submission_submits_the_saved_draft(client, member, campaign):
+    """The first try lacks consent: the draft is kept and the form now posts to its edit page."""
+    client.force_login(member)
+    response = client.post(
+        reverse("associations:application_create", args=[campaign.slug]), application_payload(consent="")
+    )
+    application = Application.objects.get()
+    assert response.status_code == 200 and application.status == S.DRAFT
+    edit_url = reverse("associations:application_edit", args=[application.pk])
+    assert f'action="{edit_url}"' in response.content.decode()
+    response = client.post(edit_url, application_payload(statutes="", activity_report=""))
+    application.refresh_from_db()
+    assert response.status_code == 302 and application.status == S.SUBMITTED
+    assert application.statutes and application.activity_report  # kept from the first try

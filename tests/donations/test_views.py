@@ -135,7 +135,8 @@ def test_no_action_once_handed_over(client, first, member, manager):
 
 
 def test_public_campaign_page_shows_progress(client, confirmed, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):
+    # 12 with an empty cache (the impact figures included), whatever the amount of data; 5 once cached.
+    with django_assert_max_num_queries(13):
         response = client.get(confirmed.campaign.get_absolute_url())
     content = response.content.decode()
     assert "100 ordinateurs attribués, dont 0 déjà remis, sur 1" in content
