@@ -31,6 +31,17 @@ def _crud(app: str, model: str, *, add=True, change=True, delete=False) -> list[
     return perms
 
 
+# Impact reports: read, return for correction or accept, and export; history is never deleted.
+IMPACT_REVIEW = [
+    "impact.view_impactreport",
+    "impact.change_impactreport",
+    "impact.review_impactreport",
+    "impact.export_data",
+    "impact.view_impactreportevent",
+    "impact.view_impactreminder",
+    "impact.view_campaignreporting",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     REVIEWER: [
         "associations.view_association",
@@ -43,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "associations.add_message",
         "associations.view_mission",
         "donations.view_campaign",
+        *IMPACT_REVIEW,
     ],
     INVENTORY_OPERATOR: [
         *_crud("inventory", "lot"),
@@ -64,6 +76,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "associations.view_mission",
         "inventory.view_lot",
         "inventory.view_computer",
+        *IMPACT_REVIEW,
+        *_crud("impact", "campaignreporting"),
     ],
     HANDOVER_OPERATOR: [
         "donations.view_campaign",

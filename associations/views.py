@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from associations import selectors, services
 from associations.forms import AnswerForm, ApplicationForm, AssociationForm
 from associations.models import Application
+from certificates.selectors import handovers_for_allocations
 from core.errors import DomainError
 from donations.models import Campaign
 from donations.selectors import allocations_for_application
@@ -160,13 +161,15 @@ def application_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(selectors.application_for_user(request.user, pk))
+    allocations = allocations_for_application(request.user, application)
     return render(
         request,
         "associations/application_detail.html",
         {
             "application": application,
             "answer_form": AnswerForm(),
-            "allocations": allocations_for_application(request.user, application),
+            "allocations": allocations,
+            "handovers": handovers_for_allocations(request.user, allocations),
         },
     )
 

@@ -17,5 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("space/", include("associations.urls")),
     path("", include("donations.urls")),
+    path("", include("certificates.urls")),
+    path("", include("impact.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError
 from donations import selectors, services
 from donations.models import Campaign
+from impact.views import progress_context
 
 
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -18,7 +19,11 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "donations/campaign_detail.html",
-        {"campaign": campaign, "progress": selectors.campaign_progress(campaign)},
+        {
+            "campaign": campaign,
+            "progress": selectors.campaign_progress(campaign),
+            **progress_context(campaign),  # the impact app's figures and charts (cached)
+        },
     )
 
 

@@ -158,3 +158,18 @@ def celery_worker_process(tmp_path, settings):
         except subprocess.TimeoutExpired:
             worker.kill()
         log_handle.close()
+
+
+@pytest.fixture
+def page(page):
+    """pytest-playwright's page, failing the test on any Content-Security-Policy violation or JS error."""
+    problems: list[str] = []
+
+    def on_console(message):
+        if message.type == "error" and ("Content Security Policy" in message.text or "Refused to" in message.text):
+            problems.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    yield page
+    assert not problems, "\n".join(problems)

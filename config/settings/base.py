@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "associations",
     "inventory",
     "donations",
+    "certificates",
+    "impact",
 ]
 
 MIDDLEWARE = [
@@ -56,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -163,7 +166,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Re-queue handover certificates whose render was lost (broker down at commit, worker killed).
+    "certificates-sweep": {"task": "certificates.tasks.sweep_handovers", "schedule": 120.0},
+    # Impact reports owed by equipped associations, and reminders before / after they are due (idempotent).
+    "impact-report-reminders": {"task": "impact.tasks.send_report_reminders", "schedule": 3600.0},
+}
 
 if REDIS_URL:
     CACHES = {
@@ -180,6 +188,24 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 RATELIMIT_VIEW = "core.views.ratelimited"
+
+# Content Security Policy (django-csp): every script and style comes from our own static files.
+# Inline <script> is refused; inline styles stay allowed for the admin and the PDF templates.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

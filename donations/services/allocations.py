@@ -294,6 +294,11 @@ def confirm_allocations(allocations: Sequence[Allocation], *, by, note: str = ""
             for a in result.confirmed
         }
     _transition_many(result.confirmed, to=S.CONFIRMED, by=by, notes=notes, confirmed_at=now)
+    # Each confirmed allocation gets its handover certificate (pending); the PDF is rendered by a
+    # worker after commit, or later by the periodic sweep if the broker is down.
+    from certificates.services import handover_ensure_for_allocations
+
+    handover_ensure_for_allocations([a.pk for a in result.confirmed], by=by)
     return result
 
 

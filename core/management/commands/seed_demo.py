@@ -27,7 +27,7 @@ DEMO_USERS = [
 ]
 
 # Apps that add their own demo data: a module with seed(context) -> None, called in this order.
-DEMO_MODULES = ["inventory.demo", "donations.demo"]
+DEMO_MODULES = ["inventory.demo", "donations.demo", "certificates.demo", "impact.demo"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,360 @@
+"""Benchmark: handover certificates rendered by real Celery workers.
+
+Usage (needs Redis and a PostgreSQL database of its own, emptied at the start):
+
+    REDIS_URL=redis://127.0.0.1:6379/0 \\
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/certbench \\
+    DEBUG=1 .venv/bin/python bench/certificates.py [--workers 2] [--runs 5]
+
+It measures:
+
+1. one certificate of 30 units rendered in-process (template, WeasyPrint, checksum), after a warm-up;
+2. a wave of 27 certificates (486 units, 10 to 30 per association, like Marseille's wave 1): two real
+   Celery workers are started as subprocesses on a private queue; the wave is confirmed through the
+   donations service, which queues one render per certificate after commit; the clock stops when the
+   27 certificates are « ready ». Target (issue 5): under 30 s on this machine;
+3. « print all »: the 27 PDFs merged into one, in appointment order;
+4. for comparison, the same 27 rendered in-process on every core (what seed_demo does with no worker).
+
+Exit status 1 if the wave takes more than 30 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if not DATABASE_URL.startswith("postgres") or not REDIS_URL:
+    sys.exit(
+        "bench/certificates.py needs REDIS_URL and a PostgreSQL BENCH_DATABASE_URL (or DATABASE_URL), "
+        "for example postgres://postgres@127.0.0.1:5432/certbench"
+    )
+_media = tempfile.TemporaryDirectory(prefix="bench-certificates-")
+os.environ["DATABASE_URL"] = DATABASE_URL
+os.environ["MEDIA_ROOT"] = _media.name
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("SECRET_KEY", "bench-not-secret")
+os.environ["EMAIL_URL"] = "memorymail://"
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+TARGET_SECONDS = 30.0
+# 27 associations, 486 units: 6 × 30, 12 × 18, 9 × 10 (the Marseille wave 1 totals).
+GRANTS = [30] * 6 + [18] * 12 + [10] * 9
+MODELS = [("Dell", "OptiPlex 7070 SFF"), ("HP", "EliteDesk 800 G5 SFF"), ("Lenovo", "ThinkCentre M720s")]
+
+
+def ensure_database() -> None:
+    """Create the benchmark's database if it does not exist (PostgreSQL)."""
+    from urllib.parse import urlparse
+
+    import psycopg2
+    from psycopg2 import sql
+
+    url = urlparse(DATABASE_URL)
+    name = url.path.lstrip("/")
+    connection = psycopg2.connect(
+        dbname="postgres",
+        user=url.username or "postgres",
+        password=url.password or None,
+        host=url.hostname or "127.0.0.1",
+        port=url.port or 5432,
+    )
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    connection.close()
+
+
+ensure_database()
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+
+def build():
+    """A confirmed-ready wave: 486 wiped, ready units and 27 approved applications (bulk inserts)."""
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+    from accounts.models import User
+    from associations.models import Application, Association
+    from donations.models import Campaign, CampaignDonor, Donor, Wave
+    from inventory.models import Computer, Lot, WipeRecord
+
+    manager = User.objects.create(email="manager@bench.test", is_staff=True, first_name="Marc", last_name="Bench")
+    manager.groups.add(Group.objects.get(name=roles.CAMPAIGN_MANAGER))
+    donor = Donor.objects.create(name="Orange")
+    today = timezone.localdate()
+    campaign = Campaign.objects.create(
+        name="1000 ordinateurs pour les associations marseillaises",
+        slug="marseille-bench",
+        city="Marseille",
+        pledged_units=1000,
+        applications_open_on=today - datetime.timedelta(days=60),
+        applications_close_on=today + datetime.timedelta(days=60),
+        status=Campaign.Status.OPEN,
+    )
+    CampaignDonor.objects.create(campaign=campaign, donor=donor, pledged_units=1000)
+    lot = Lot.objects.create(
+        donor=donor, reference="ORANGE-BENCH", arrival_date=today, site="Atelier", expected_count=486
+    )
+    computers = Computer.objects.bulk_create(
+        [
+            Computer(
+                asset_tag=f"ORANGE-BENCH-{i:04d}",
+                manufacturer=MODELS[i % 3][0],
+                model=MODELS[i % 3][1],
+                serial_number=f"SN{i:08d}",
+                cpu="Intel Core i5-9500",
+                ram_gb=8 if i % 4 else 16,
+                storage_gb=256,
+                storage_type="nvme",
+                os="Windows 10 Pro",
+                grade="A",
+                lot=lot,
+                status="reconditioning",
+            )
+            for i in range(sum(GRANTS))
+        ]
+    )
+    records = WipeRecord.objects.bulk_create(
+        [
+            WipeRecord(
+                computer=c,
+                kind="wipe",
+                method="nist_purge",
+                tool="Blancco Drive Eraser",
+                tool_version="7.9.1",
+                result="passed",
+                report_reference=f"BDE-{c.pk:06d}",
+            )
+            for c in computers
+        ]
+    )
+    for computer, record in zip(computers, records, strict=True):
+        computer.wipe_record, computer.status = record, "ready"
+    Computer.objects.bulk_update(computers, ["wipe_record", "status"])
+    associations = Association.objects.bulk_create(
+        [
+            Association(
+                legal_name=f"Association numérique {i + 1:02d}",
+                rna=f"W13{i:07d}",
+                address=f"{i + 1} rue de la République",
+                postal_code="13001",
+                city="Marseille",
+                beneficiaries_per_year=200,
+                contact_name="Camille Martin",
+                contact_email=f"contact{i}@asso.bench.test",
+            )
+            for i in range(len(GRANTS))
+        ]
+    )
+    base = timezone.now() - datetime.timedelta(days=30)
+    Application.objects.bulk_create(
+        [
+            Application(
+                association=a,
+                campaign=campaign,
+                status=Application.Status.APPROVED,
+                requested_quantity=g,
+                public_use_quantity=g - 2,
+                admin_use_quantity=2,
+                granted_quantity=g,
+                submitted_at=base,
+                approved_at=base + datetime.timedelta(minutes=i),
+                decided_at=base + datetime.timedelta(minutes=i),
+            )
+            for i, (a, g) in enumerate(zip(associations, GRANTS, strict=True))
+        ]
+    )
+    wave = Wave.objects.create(
+        campaign=campaign,
+        number=1,
+        name="Première distribution",
+        capacity=sum(GRANTS),
+        handover_starts_on=today + datetime.timedelta(days=7),
+        handover_ends_on=today + datetime.timedelta(days=11),
+        place="Cité des associations, 93 La Canebière, 13001 Marseille",
+    )
+    return wave, manager
+
+
+def start_workers(count: int, queue: str, logs: Path) -> list[subprocess.Popen]:
+    env = {**os.environ, "DEBUG": "0", "LOG_LEVEL": "WARNING"}
+    workers = []
+    for index in range(count):
+        log = logs / f"worker-{index}.log"
+        workers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool=prefork",
+                    "--concurrency=1",
+                    "-Q",
+                    queue,
+                    "-n",
+                    f"bench{index}-{queue}@%h",
+                    "--without-heartbeat",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--loglevel=INFO",
+                    f"--pidfile={logs / f'worker-{index}.pid'}",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log.open("w"),
+                stderr=subprocess.STDOUT,
+            )
+        )
+    deadline = time.monotonic() + 90
+    for index, _worker in enumerate(workers):
+        log = logs / f"worker-{index}.log"
+        while "ready." not in log.read_text():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"worker {index} did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.2)
+    return workers
+
+
+def stop_workers(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=5, help="renders of the single 30-unit certificate")
+    args = parser.parse_args()
+
+    from certificates import selectors, services
+    from certificates.models import Handover
+    from certificates.pdf import html_to_pdf, merge_pdfs, page_count
+    from donations import services as donation_services
+
+    print(f"Database {settings.DATABASES['default']['NAME']} (PostgreSQL), Redis {REDIS_URL}, {os.cpu_count()} CPU")
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    wave, manager = build()
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    settings.CERTIFICATES_QUEUE = queue  # renders queued after commit go to the benchmark's workers
+    logs = Path(_media.name) / "logs"
+    logs.mkdir()
+    workers = start_workers(args.workers, queue, logs)
+    try:
+        donation_services.wave_plan(wave=wave, by=manager)
+        started = time.perf_counter()
+        result = donation_services.wave_confirm(wave=wave, by=manager, notify=False)  # commits, then queues
+        queued = time.perf_counter() - started
+        total = len(result.confirmed)
+        last_report = 0.0
+        while True:
+            ready = Handover.objects.filter(wave=wave, state=Handover.State.READY).count()
+            failed = Handover.objects.filter(wave=wave, state=Handover.State.FAILED).count()
+            elapsed = time.perf_counter() - started
+            if ready + failed >= total or elapsed > 180:
+                break
+            if elapsed - last_report >= 2:
+                print(f"  {elapsed:5.1f} s: {ready} / {total} prêtes")
+                last_report = elapsed
+            time.sleep(0.1)
+        wave_seconds = time.perf_counter() - started
+    finally:
+        stop_workers(workers)
+
+    handovers = list(Handover.objects.filter(wave=wave).select_related("allocation").order_by("sequence"))
+    ready = [h for h in handovers if h.state == Handover.State.READY]
+    pages = sum(h.page_count for h in ready)
+    units = sum(h.allocation.quantity for h in handovers)
+    durations = sorted((h.rendered_at - h.render_started_at).total_seconds() for h in ready)
+
+    # One 30-unit certificate, in-process, after a warm-up.
+    thirty = next(h for h in handovers if h.allocation.quantity == 30)
+    services.build_certificate_pdf(handover_id=thirty.pk, signed=False)
+    times = []
+    for _run in range(args.runs):
+        t0 = time.perf_counter()
+        data = selectors.certificate_data(thirty.pk)
+        t1 = time.perf_counter()
+        html = services.render_certificate_html(data, signed=False)
+        t2 = time.perf_counter()
+        pdf = html_to_pdf(html, base_url=str(settings.BASE_DIR))
+        t3 = time.perf_counter()
+        times.append((t1 - t0, t2 - t1, t3 - t2))
+    best = min(times, key=sum)
+    mean = sum(sum(t) for t in times) / len(times)
+
+    # « Print all »: merge the 27 PDFs in appointment order.
+    t0 = time.perf_counter()
+    documents = []
+    for h in selectors.handovers_to_print(wave):
+        with h.document.open("rb") as handle:
+            documents.append(handle.read())
+    merged = merge_pdfs(documents)
+    merge_seconds = time.perf_counter() - t0
+
+    # The same wave rendered in-process on every core (seed_demo's path, no worker).
+    Handover.objects.filter(wave=wave).update(revision=2, state=Handover.State.PENDING)
+    t0 = time.perf_counter()
+    rendered, failed_now = services.handovers_render_now([h.pk for h in handovers])
+    in_process = time.perf_counter() - t0
+
+    print()
+    print(f"One certificate of 30 units (in-process, {args.runs} runs after a warm-up)")
+    print(
+        f"  {page_count(pdf)} pages, {len(pdf) / 1024:.0f} KiB; mean {mean:.2f} s, best {sum(best):.2f} s "
+        f"(data {best[0] * 1000:.0f} ms, template + QR {best[1] * 1000:.0f} ms, WeasyPrint {best[2]:.2f} s)"
+    )
+    print(f"Wave of {total} certificates, {units} units, {args.workers} Celery workers on Redis")
+    print(
+        f"  confirmation (plan → reserved units → certificates queued): {queued:.2f} s; "
+        f"all ready {wave_seconds:.1f} s after confirming ({len(ready)} ready, {total - len(ready)} failed)"
+    )
+    if durations:
+        print(
+            f"  render per certificate in the workers: median {durations[len(durations) // 2]:.2f} s, "
+            f"max {durations[-1]:.2f} s; {pages} pages in all ({pages / wave_seconds:.1f} pages/s)"
+        )
+    print(f"« Print all »: {len(documents)} PDFs merged into {page_count(merged)} pages in {merge_seconds:.2f} s")
+    print(
+        f"In-process on {min(os.cpu_count() or 1, 4)} processes (seed_demo, no worker): "
+        f"{rendered} rendered, {failed_now} failed, {in_process:.1f} s"
+    )
+    ok = len(ready) == total and wave_seconds < TARGET_SECONDS
+    print(f"Target: the wave ready in under {TARGET_SECONDS:.0f} s: {'OK' if ok else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

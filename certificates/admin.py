@@ -1,0 +1,378 @@
+"""The print desk: per wave, the certificates with their state, « generate all », « print all »,
+« print one », the retry button, and recording the signed handover at the counter. Thin: every
+write calls a service; reads go through selectors.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from certificates import selectors, services
+from certificates.forms import RecordHandoverForm
+from certificates.models import Handover, HandoverEvent
+from certificates.pdf import merge_pdfs
+from core.errors import DomainError
+
+S = Handover.State
+
+
+def _read(field) -> bytes:
+    with field.storage.open(field.name, "rb") as handle:
+        return handle.read()
+
+
+class HandoverEventInline(admin.TabularInline):
+    model = HandoverEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "actor_label", "kind", "from_state", "to_state", "note")
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("historique")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Handover)
+class HandoverAdmin(admin.ModelAdmin):
+    list_display = ("number", "association", "wave", "state_label", "signed", "page_count", "updated_at")
+    list_filter = ("state", ("wave", admin.RelatedOnlyFieldListFilter), ("signed_at", admin.EmptyFieldListFilter))
+    list_select_related = ("allocation__application__association", "wave__campaign")
+    search_fields = ("number", "allocation__application__association__legal_name")
+    ordering = ("wave", "sequence")
+    inlines = [HandoverEventInline]
+    actions = ["generate_selected"]
+    fieldsets = (
+        (None, {"fields": ("number", "allocation", "state_label", "error", "attempts", "documents", "verify_link")}),
+        (
+            gettext_lazy("Remise signée"),
+            {
+                "fields": (
+                    "handed_over_on",
+                    "representative_name",
+                    "operator_name",
+                    "handed_over_count",
+                    "refusal_note",
+                    "signed_at",
+                    "emailed_at",
+                )
+            },
+        ),
+        (
+            gettext_lazy("Empreintes"),
+            {"fields": ("pdf_sha256", "signed_pdf_sha256", "queued_at", "render_started_at", "rendered_at")},
+        ),
+    )
+    readonly_fields = (
+        "number",
+        "allocation",
+        "state_label",
+        "error",
+        "attempts",
+        "documents",
+        "verify_link",
+        "handed_over_on",
+        "representative_name",
+        "operator_name",
+        "handed_over_count",
+        "refusal_note",
+        "signed_at",
+        "emailed_at",
+        "pdf_sha256",
+        "signed_pdf_sha256",
+        "queued_at",
+        "render_started_at",
+        "rendered_at",
+    )
+
+    # Permissions: certificates come from confirmed allocations and are never deleted.
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the page is read-only; the desk's buttons check their own permission
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_generate_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("certificates.change_handover")
+
+    def has_record_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("certificates.record_handover")
+
+    # List ---------------------------------------------------------------------------------------
+
+    @admin.display(description=gettext_lazy("association"), ordering="allocation__application__association__legal_name")
+    def association(self, obj):
+        return obj.allocation.application.association.legal_name
+
+    @admin.display(description=gettext_lazy("génération"), ordering="state")
+    def state_label(self, obj):
+        return format_html('<span class="cert-state cert-{}">{}</span>', obj.state, obj.get_state_display())
+
+    @admin.display(description=gettext_lazy("signée"), boolean=True, ordering="signed_at")
+    def signed(self, obj):
+        return obj.is_signed
+
+    @admin.display(description=gettext_lazy("documents"))
+    def documents(self, obj):
+        links = []
+        if obj.pdf:
+            links.append(
+                (reverse("admin:certificates_handover_pdf", args=[obj.pk]) + "?version=unsigned", _("à signer"))
+            )
+        if obj.signed_pdf:
+            links.append((reverse("admin:certificates_handover_pdf", args=[obj.pk]), _("signée")))
+        if not links:
+            return "–"
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    @admin.display(description=gettext_lazy("page publique de vérification"))
+    def verify_link(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.get_verify_url(), obj.verification_url)
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"desk_waves": list(selectors.desk_waves()), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra)
+
+    @admin.action(description=gettext_lazy("Générer les attestations sélectionnées"), permissions=["generate"])
+    def generate_selected(self, request, queryset):
+        failed = queued = 0
+        for handover in queryset.filter(state=S.FAILED).order_by("pk"):
+            try:
+                services.handover_retry(handover=handover, by=request.user)
+                queued += 1
+            except DomainError as exc:
+                failed += 1
+                self.message_user(request, f"{handover.number} : {exc}", messages.ERROR)
+        waiting = list(queryset.filter(state=S.PENDING).values_list("pk", flat=True))
+        services.queue_renders(waiting)
+        queued += len(waiting)
+        self.message_user(
+            request,
+            ngettext("%(n)s attestation mise en génération.", "%(n)s attestations mises en génération.", queued)
+            % {"n": queued},
+            messages.SUCCESS if not failed else messages.WARNING,
+        )
+
+    # The print desk -----------------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("desk/", view(self.desk_index_view), name="certificates_handover_desk_index"),
+            path("desk/<int:wave_id>/", view(self.desk_view), name="certificates_handover_desk"),
+            path("desk/<int:wave_id>/progress/", view(self.progress_view), name="certificates_handover_progress"),
+            path("desk/<int:wave_id>/generate/", view(self.generate_view), name="certificates_handover_generate"),
+            path("desk/<int:wave_id>/print/", view(self.print_view), name="certificates_handover_print"),
+            path("<int:object_id>/pdf/", view(self.pdf_view), name="certificates_handover_pdf"),
+            path("<int:object_id>/retry/", view(self.retry_view), name="certificates_handover_retry"),
+            path("<int:object_id>/record/", view(self.record_view), name="certificates_handover_record"),
+            *super().get_urls(),
+        ]
+
+    def _check_view(self, request) -> None:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+
+    def _wave(self, request, wave_id: int):
+        from donations.models import Wave
+
+        self._check_view(request)
+        return get_object_or_404(Wave.objects.select_related("campaign"), pk=wave_id)
+
+    def _context(self, request, **extra) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "app_label": self.model._meta.app_label,
+            **extra,
+        }
+
+    def desk_index_view(self, request: HttpRequest) -> HttpResponse:
+        self._check_view(request)
+        context = self._context(request, title=_("Guichet d'impression"), waves=list(selectors.desk_waves()))
+        return TemplateResponse(request, "admin/certificates/handover/desk_index.html", context)
+
+    def desk_view(self, request: HttpRequest, wave_id: int) -> HttpResponse:
+        wave = self._wave(request, wave_id)
+        desk = selectors.desk(wave)
+        context = self._context(
+            request,
+            title=_("Guichet d'impression : %(wave)s") % {"wave": wave},
+            wave=wave,
+            desk=desk,
+            counts=desk.counts,
+            can_generate=self.has_generate_permission(request),
+            can_record=self.has_record_permission(request),
+        )
+        return TemplateResponse(request, "admin/certificates/handover/desk.html", context)
+
+    def progress_view(self, request: HttpRequest, wave_id: int) -> JsonResponse:
+        wave = self._wave(request, wave_id)
+        return JsonResponse(selectors.wave_progress(wave))
+
+    def generate_view(self, request: HttpRequest, wave_id: int) -> HttpResponse:
+        wave = self._wave(request, wave_id)
+        if request.method != "POST":
+            return redirect("admin:certificates_handover_desk", wave_id=wave.pk)
+        if not self.has_generate_permission(request):
+            raise PermissionDenied
+        result = services.handovers_generate_for_wave(wave=wave, by=request.user)
+        if result.queued:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)s attestation mise en génération : la barre de progression suit leur avancement.",
+                    "%(n)s attestations mises en génération : la barre de progression suit leur avancement.",
+                    result.queued,
+                )
+                % {"n": result.queued},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, _("Toutes les attestations sont déjà prêtes ou en cours."), messages.INFO)
+        return redirect("admin:certificates_handover_desk", wave_id=wave.pk)
+
+    def print_view(self, request: HttpRequest, wave_id: int) -> HttpResponse:
+        """« Print all »: one PDF of the wave's certificates, in appointment order."""
+        wave = self._wave(request, wave_id)
+        handovers = selectors.handovers_to_print(wave)
+        not_ready = [h for h in handovers if not (h.state == S.READY and h.document)]
+        if not handovers or not_ready:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)s attestation n'est pas encore prête : générez-la d'abord, puis imprimez.",
+                    "%(n)s attestations ne sont pas encore prêtes : générez-les d'abord, puis imprimez.",
+                    len(not_ready),
+                )
+                % {"n": len(not_ready)}
+                if not_ready
+                else _("Aucune attestation dans cette vague."),
+                messages.ERROR,
+            )
+            return redirect("admin:certificates_handover_desk", wave_id=wave.pk)
+        merged = merge_pdfs([_read(h.document) for h in handovers])
+        response = HttpResponse(merged, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'inline; filename="attestations-{wave.campaign.slug}-vague-{wave.number}.pdf"'
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def pdf_view(self, request: HttpRequest, object_id: int) -> FileResponse:
+        """« Print one »: the signed certificate when there is one, else the certificate to sign."""
+        self._check_view(request)
+        handover = get_object_or_404(Handover, pk=object_id)
+        document = handover.pdf if request.GET.get("version") == "unsigned" else handover.document
+        if not document:
+            raise Http404
+        try:
+            handle = document.storage.open(document.name, "rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        suffix = "-signee" if document == handover.signed_pdf else ""
+        return FileResponse(
+            handle, content_type="application/pdf", filename=f"attestation-{handover.number}{suffix}.pdf"
+        )
+
+    def retry_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        self._check_view(request)
+        handover = get_object_or_404(Handover, pk=object_id)
+        if request.method != "POST":
+            return redirect("admin:certificates_handover_desk", wave_id=handover.wave_id)
+        if not self.has_generate_permission(request):
+            raise PermissionDenied
+        try:
+            services.handover_retry(handover=handover, by=request.user)
+        except DomainError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(
+                request, _("%(number)s : nouvelle génération demandée.") % {"number": handover.number}, messages.SUCCESS
+            )
+        return redirect("admin:certificates_handover_desk", wave_id=handover.wave_id)
+
+    def record_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Recording the signed handover at the counter: signatures on screen, or the paper scan."""
+        from donations.models import AllocationUnit
+
+        self._check_view(request)
+        if not self.has_record_permission(request):
+            raise PermissionDenied
+        handover = get_object_or_404(
+            Handover.objects.select_related("allocation__application__association", "wave__campaign"), pk=object_id
+        )
+        desk_url = reverse("admin:certificates_handover_desk", args=[handover.wave_id])
+        if handover.is_signed:
+            self.message_user(request, _("La remise de %(number)s est déjà enregistrée.") % {"number": handover.number})
+            return redirect(desk_url)
+        if handover.allocation.status != "confirmed":
+            self.message_user(
+                request,
+                _("L'attribution est « %(status)s » : la remise ne peut pas être enregistrée.")
+                % {"status": handover.allocation.get_status_display()},
+                messages.ERROR,
+            )
+            return redirect(desk_url)
+        units = [
+            link.computer
+            for link in AllocationUnit.objects.filter(allocation=handover.allocation, released_at__isnull=True)
+            .select_related("computer")
+            .order_by("computer__asset_tag")
+        ]
+        association = handover.allocation.application.association
+        form = RecordHandoverForm(
+            request.POST or None,
+            request.FILES or None,
+            units=units,
+            initial={"representative_name": association.contact_name},
+        )
+        status = 200
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                try:
+                    services.handover_record(handover=handover, by=request.user, **form.service_arguments())
+                except ValidationError as exc:
+                    for field, errors in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                except DomainError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    self.message_user(
+                        request,
+                        _("Remise enregistrée pour %(association)s : l'attestation signée est en préparation.")
+                        % {"association": association.legal_name},
+                        messages.SUCCESS,
+                    )
+                    return redirect(desk_url)
+        context = self._context(
+            request,
+            title=_("Enregistrer la remise : %(association)s") % {"association": association.legal_name},
+            handover=handover,
+            allocation=handover.allocation,
+            association=association,
+            wave=handover.wave,
+            form=form,
+            units=units,
+            media=self.media + form.media,
+        )
+        return TemplateResponse(request, "admin/certificates/handover/record.html", context, status=status)

@@ -1,0 +1,102 @@
+"""The counter's form: recording a signed handover. Field checks only; the rules live in the service."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from certificates import services
+
+
+class RecordHandoverForm(forms.Form):
+    SCREEN, PAPER = "screen", "paper"
+
+    handed_over_on = forms.DateField(
+        label=gettext_lazy("Date de la remise"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    representative_name = forms.CharField(
+        label=gettext_lazy("Nom du représentant de l'association"),
+        max_length=150,
+        help_text=gettext_lazy("La personne présente au guichet, qui signe pour l'association."),
+    )
+    mode = forms.ChoiceField(
+        label=gettext_lazy("Signature"),
+        choices=[
+            (SCREEN, gettext_lazy("Signée à l'écran (tablette, stylet ou doigt)")),
+            (PAPER, gettext_lazy("Signée sur papier : je joins le scan")),
+        ],
+        initial=SCREEN,
+        widget=forms.RadioSelect,
+    )
+    association_signature = forms.CharField(required=False, widget=forms.HiddenInput)
+    operator_signature = forms.CharField(required=False, widget=forms.HiddenInput)
+    signed_scan = forms.FileField(
+        label=gettext_lazy("Scan de l'attestation signée"),
+        required=False,
+        help_text=gettext_lazy("PDF, JPEG ou PNG, 10 Mo au plus."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+    refused_computers = forms.MultipleChoiceField(
+        label=gettext_lazy("Ordinateurs refusés à la remise"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Cochez seulement les ordinateurs que l'association refuse : ils retournent en stock."),
+    )
+    refusal_note = forms.CharField(
+        label=gettext_lazy("Motif du refus"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["refused_computers"].choices = [
+            (str(c.pk), f"{c.asset_tag} – {c.manufacturer} {c.model} – {c.serial_number}") for c in units
+        ]
+        if not self.is_bound:
+            self.initial.setdefault("handed_over_on", timezone.localdate())
+
+    def clean_representative_name(self):
+        value = self.cleaned_data["representative_name"]
+        if "\x00" in value:
+            raise forms.ValidationError(_("Ce texte contient un caractère non autorisé."))
+        return value
+
+    def clean_refusal_note(self):
+        value = self.cleaned_data["refusal_note"]
+        if "\x00" in value:
+            raise forms.ValidationError(_("Ce texte contient un caractère non autorisé."))
+        return value
+
+    def clean_signed_scan(self):
+        upload = self.cleaned_data.get("signed_scan")
+        if upload and upload.size > services.MAX_SCAN_BYTES:
+            raise forms.ValidationError(
+                _("Le fichier dépasse %(n)s Mo.") % {"n": services.MAX_SCAN_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mode") == self.PAPER and not data.get("signed_scan") and "signed_scan" not in self.errors:
+            self.add_error("signed_scan", _("Joignez le scan de l'attestation signée sur papier."))
+        return data
+
+    def service_arguments(self) -> dict:
+        """Arguments of ``handover_record`` (decoding the pads' images may raise a ValidationError)."""
+        data = self.cleaned_data
+        arguments = {
+            "handed_over_on": data["handed_over_on"],
+            "representative_name": data["representative_name"],
+            "refused_computer_ids": [int(pk) for pk in data.get("refused_computers") or []],
+            "refusal_note": data.get("refusal_note", ""),
+        }
+        if data["mode"] == self.PAPER:
+            arguments["scan"] = data["signed_scan"].read()
+        else:
+            for field in ("association_signature", "operator_signature"):
+                value = data.get(field)
+                arguments[field] = services.decode_data_url(value, field=field) if value else None
+        return arguments

@@ -1,0 +1,307 @@
+"""Reads of the certificates app: the certificate's content, the print desk, verification, downloads."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from certificates.models import Handover
+
+S = Handover.State
+
+# Allocations that have (or should have) a certificate.
+CERTIFIED_ALLOCATION_STATUSES = ("confirmed", "handed_over")
+
+
+def _allocation_model():
+    from donations.models import Allocation
+
+    return Allocation
+
+
+def appointment_order() -> list:
+    """Allocations in the order the association comes to the counter."""
+    return [
+        F("appointment_date").asc(nulls_last=True),
+        F("appointment_start").asc(nulls_last=True),
+        "position",
+        "pk",
+    ]
+
+
+def handover_order() -> list:
+    return [
+        F("allocation__appointment_date").asc(nulls_last=True),
+        F("allocation__appointment_start").asc(nulls_last=True),
+        "allocation__position",
+        "allocation__pk",
+    ]
+
+
+# The certificate ------------------------------------------------------------------------------
+
+
+def wipe_evidence(computer) -> dict:
+    """How the unit's data was cleared, in the short words of the certificate's table."""
+    from inventory.models import WipeRecord
+
+    record = computer.wipe_record
+    if record is None:
+        return {"label": _("aucune preuve d'effacement"), "detail": "", "tool": "", "date": None, "missing": True}
+    if record.kind == WipeRecord.Kind.EXEMPTION:
+        exemptions = {
+            WipeRecord.Exemption.NO_DRIVE: _("Exemption : sans disque"),
+            WipeRecord.Exemption.DRIVE_KEPT: _("Exemption : disque conservé par le donateur"),
+            WipeRecord.Exemption.NEW_DRIVE: _("Exemption : disque neuf, ancien détruit"),
+        }
+        return {
+            "label": exemptions.get(record.exemption, record.get_exemption_display()),
+            "detail": record.exemption_reason,
+            "tool": "",
+            "date": record.performed_on,
+            "missing": False,
+        }
+    methods = {
+        WipeRecord.Method.NIST_CLEAR: _("NIST 800-88 Clear"),
+        WipeRecord.Method.NIST_PURGE: _("NIST 800-88 Purge"),
+        WipeRecord.Method.DESTROY: _("Disque détruit"),
+    }
+    return {
+        "label": methods.get(record.method, record.get_method_display()),
+        "detail": _("rapport %(ref)s") % {"ref": record.report_reference} if record.report_reference else "",
+        "tool": " ".join(part for part in (record.tool, record.tool_version) if part),
+        "date": record.performed_on,
+        "missing": False,
+    }
+
+
+@dataclass
+class UnitLine:
+    computer: object
+    wipe: dict
+
+    @property
+    def storage_label(self) -> str:
+        c = self.computer
+        if not c.storage_gb:
+            return "–"
+        kind = {"ssd": "SSD", "nvme": "SSD NVMe", "hdd": "HDD"}.get(c.storage_type, "")
+        return f"{c.storage_gb} Go {kind}".strip()
+
+
+@dataclass
+class CertificateData:
+    handover: Handover
+    allocation: object
+    wave: object
+    campaign: object
+    association: object
+    donors: list[str]
+    units: list[UnitLine]
+    refused: list[UnitLine] = field(default_factory=list)
+    totals: dict = field(default_factory=dict)
+
+
+def certificate_data(handover_id: int) -> CertificateData:
+    """Everything printed on a certificate, in four queries whatever the number of units."""
+    from donations.models import AllocationUnit
+
+    handover = Handover.objects.select_related(
+        "allocation__wave__campaign", "allocation__application__association", "operator"
+    ).get(pk=handover_id)
+    allocation = handover.allocation
+    campaign = allocation.wave.campaign
+    donors = [p.donor.name for p in campaign.pledges.select_related("donor").order_by("-pledged_units", "donor__name")]
+    links = list(
+        AllocationUnit.objects.filter(allocation=allocation)
+        .select_related("computer__wipe_record")
+        .order_by("computer__asset_tag", "pk")
+    )
+    refused_ids = set(handover.refused_computers.values_list("pk", flat=True)) if handover.is_signed else set()
+    units = [UnitLine(link.computer, wipe_evidence(link.computer)) for link in links if link.released_at is None]
+    refused = [
+        UnitLine(link.computer, wipe_evidence(link.computer)) for link in links if link.computer_id in refused_ids
+    ]
+    models = Counter(f"{u.computer.manufacturer} {u.computer.model}" for u in units)
+    totals = {
+        "units": len(units),
+        "keyboards": sum(1 for u in units if u.computer.has_keyboard),
+        "mice": sum(1 for u in units if u.computer.has_mouse),
+        "wiped": sum(1 for u in units if not u.wipe["missing"]),
+        "models": sorted(models.items(), key=lambda item: (-item[1], item[0])),
+        "wipe_tools": sorted(Counter(u.wipe["tool"] for u in units if u.wipe["tool"]).items()),
+        "refused": len(refused),
+    }
+    return CertificateData(
+        handover=handover,
+        allocation=allocation,
+        wave=allocation.wave,
+        campaign=campaign,
+        association=allocation.application.association,
+        donors=donors,
+        units=units,
+        refused=refused,
+        totals=totals,
+    )
+
+
+# The print desk -------------------------------------------------------------------------------
+
+
+def _count_per_wave(queryset) -> Coalesce:
+    """A correlated count per wave (a subquery: no join that multiplies rows)."""
+    counted = queryset.filter(wave=OuterRef("pk")).order_by().values("wave").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted[:1], output_field=IntegerField()), 0)
+
+
+def desk_waves() -> QuerySet:
+    """Waves with confirmed allocations, with the counts the desk index shows (one query)."""
+    from donations.models import Wave
+
+    live = Handover.objects.live()
+    return (
+        Wave.objects.filter(status__in=["confirmed", "distributing", "closed"])
+        .select_related("campaign")
+        .annotate(
+            allocation_n=_count_per_wave(_allocation_model().objects.filter(status__in=CERTIFIED_ALLOCATION_STATUSES)),
+            ready_n=_count_per_wave(live.filter(state=S.READY)),
+            failed_n=_count_per_wave(live.filter(state=S.FAILED)),
+            signed_n=_count_per_wave(live.filter(signed_at__isnull=False)),
+        )
+        .filter(allocation_n__gt=0)
+        .order_by("-campaign__applications_open_on", "campaign__name", "number")
+    )
+
+
+@dataclass
+class DeskRow:
+    allocation: object
+    handover: Handover | None
+
+    @property
+    def state(self) -> str:
+        return self.handover.state if self.handover else "missing"
+
+    @property
+    def state_label(self) -> str:
+        return self.handover.get_state_display() if self.handover else _("Pas encore créée")
+
+
+@dataclass
+class Desk:
+    wave: object
+    rows: list[DeskRow]
+
+    @property
+    def counts(self) -> dict:
+        states = Counter(row.state for row in self.rows)
+        total = len(self.rows)
+        return {
+            "total": total,
+            "ready": states[S.READY],
+            "pending": states[S.PENDING] + states["missing"],
+            "rendering": states[S.RENDERING],
+            "failed": states[S.FAILED],
+            "signed": sum(1 for row in self.rows if row.handover and row.handover.is_signed),
+            "handed_over": sum(1 for row in self.rows if row.allocation.status == "handed_over"),
+            "units": sum(row.allocation.quantity for row in self.rows),
+        }
+
+
+def desk(wave) -> Desk:
+    """Every certified allocation of the wave with its certificate, in appointment order: one query."""
+    allocations = (
+        _allocation_model()
+        .objects.filter(wave=wave, status__in=CERTIFIED_ALLOCATION_STATUSES)
+        .select_related("application__association", "handover")
+        .order_by(*appointment_order())
+    )
+    rows = []
+    for allocation in allocations:
+        try:
+            handover = allocation.handover
+        except Handover.DoesNotExist:
+            handover = None
+        rows.append(DeskRow(allocation, handover))
+    return Desk(wave=wave, rows=rows)
+
+
+def wave_progress(wave) -> dict:
+    """The small JSON the print desk polls: counts and each certificate's state (two queries)."""
+    total = _allocation_model().objects.filter(wave=wave, status__in=CERTIFIED_ALLOCATION_STATUSES).count()
+    rows = list(
+        Handover.objects.for_wave(wave)
+        .live()
+        .order_by("pk")
+        .values("pk", "allocation_id", "state", "error", "signed_at", "attempts")
+    )
+    states = Counter(row["state"] for row in rows)
+    labels = dict(S.choices)
+    ready = states[S.READY]
+    return {
+        "total": total,
+        "ready": ready,
+        "pending": states[S.PENDING] + (total - len(rows)),
+        "rendering": states[S.RENDERING],
+        "failed": states[S.FAILED],
+        "signed": sum(1 for row in rows if row["signed_at"]),
+        "percent": round(100 * ready / total) if total else 100,
+        "done": states[S.PENDING] + states[S.RENDERING] == 0 and len(rows) == total,
+        "rows": [
+            {
+                "id": row["pk"],
+                "allocation": row["allocation_id"],
+                "state": row["state"],
+                "label": _("Signée") if row["signed_at"] and row["state"] == S.READY else str(labels[row["state"]]),
+                "error": row["error"],
+                "attempts": row["attempts"],
+            }
+            for row in rows
+        ],
+    }
+
+
+def handovers_to_print(wave) -> list[Handover]:
+    """The wave's live certificates in appointment order (what « print all » merges)."""
+    return list(
+        Handover.objects.for_wave(wave)
+        .live()
+        .select_related("allocation__application__association")
+        .order_by(*handover_order())
+    )
+
+
+# Association space and verification ---------------------------------------------------------
+
+
+def handovers_visible_to(user) -> QuerySet[Handover]:
+    return Handover.objects.visible_to(user).select_related(
+        "allocation__application__association", "allocation__wave__campaign"
+    )
+
+
+def handovers_for_allocations(user, allocations) -> list[Handover]:
+    """The certificates of the allocations shown in an association's space that ``user`` may see (one query)."""
+    ids = [a.pk for a in allocations]
+    if not ids:
+        return []
+    return list(
+        Handover.objects.visible_to(user)
+        .filter(allocation_id__in=ids)
+        .select_related("allocation__wave")
+        .order_by("allocation__wave__number", "pk")
+    )
+
+
+def handover_for_verification(code: str) -> Handover | None:
+    if not code or len(code) > 64:
+        return None
+    return (
+        Handover.objects.select_related("allocation__wave__campaign", "allocation__application__association")
+        .filter(code=code)
+        .first()
+    )

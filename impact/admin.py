@@ -1,0 +1,291 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.errors import DomainError
+from impact import exports, selectors, services
+from impact.forms import ReturnForm
+from impact.models import CampaignReporting, ImpactReminder, ImpactReport, ImpactReportEvent
+
+REVIEW_PERMISSION = "impact.review_impactreport"
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = gettext_lazy("échéance")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return (("overdue", _("En retard")), ("open", _("À rendre")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.overdue()
+        if self.value() == "open":
+            return queryset.open()
+        return queryset
+
+
+class EventInline(admin.TabularInline):
+    model = ImpactReportEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "actor_label", "kind", "from_status", "to_status", "note")
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("historique")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReminderInline(admin.TabularInline):
+    model = ImpactReminder
+    extra = 0
+    can_delete = False
+    fields = ("kind", "sent_at", "recipients")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImpactReport)
+class ImpactReportAdmin(admin.ModelAdmin):
+    list_display = (
+        "association",
+        "campaign",
+        "period",
+        "due_on",
+        "status_label",
+        "people_trained",
+        "workshops_held",
+        "machines_received",
+    )
+    list_filter = ("status", OverdueFilter, "campaign", "association__postal_code")
+    list_select_related = ("association", "campaign")
+    search_fields = ("association__legal_name", "association__rna")
+    date_hierarchy = "due_on"
+    ordering = ("due_on", "pk")
+    inlines = (EventInline, ReminderInline)
+    actions = ("accept_selected",)
+    change_form_template = "admin/impact/impactreport/change_form.html"
+    change_list_template = "admin/impact/impactreport/change_list.html"
+    fieldsets = (
+        (None, {"fields": ("campaign", "association", "allocation", "period_start", "period_end", "due_on", "status")}),
+        (
+            gettext_lazy("Ateliers"),
+            {"fields": ("workshops_held", "workshop_hours", "people_trained")},
+        ),
+        (
+            gettext_lazy("Répartitions (anonymes)"),
+            {
+                "fields": (
+                    ("age_under_26", "age_26_59", "age_60_74", "age_75_plus"),
+                    ("gender_women", "gender_men", "gender_other"),
+                    ("situation_job_seekers", "situation_seniors", "situation_young_out_of_school"),
+                )
+            },
+        ),
+        (
+            gettext_lazy("Ordinateurs"),
+            {"fields": ("machines_received", "machines_in_use", "machines_out_of_order", "machines_lent")},
+        ),
+        (None, {"fields": ("comment", "return_message", "submitted_at", "accepted_at")}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Figures are the association's: staff return a report for correction, they never rewrite it.
+        return [f.name for f in ImpactReport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("période"), ordering="period_start")
+    def period(self, obj):
+        return obj.period_label
+
+    @admin.display(description=gettext_lazy("statut"), ordering="status")
+    def status_label(self, obj):
+        if obj.is_overdue():
+            return format_html("<strong>{}</strong> ({})", obj.get_status_display(), _("en retard"))
+        return obj.get_status_display()
+
+    @admin.action(description=gettext_lazy("Valider les bilans sélectionnés"), permissions=["review"])
+    def accept_selected(self, request, queryset):
+        for report in queryset.select_related("association", "campaign"):
+            try:
+                services.impact_report_accept(report=report, by=request.user)
+            except (DomainError, ValidationError) as exc:
+                self.message_user(request, f"{report} : {exc}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(report)s : validé.") % {"report": report}, messages.SUCCESS)
+
+    def has_review_permission(self, request):
+        return request.user.has_perm(REVIEW_PERMISSION)
+
+    def get_urls(self):
+        own = [
+            path("<int:pk>/return/", self.admin_site.admin_view(self.return_view), name="impact_impactreport_return"),
+            path("<int:pk>/accept/", self.admin_site.admin_view(self.accept_view), name="impact_impactreport_accept"),
+            path("overdue/", self.admin_site.admin_view(self.overdue_view), name="impact_impactreport_overdue"),
+            path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="impact_dashboard"),
+            path(
+                "dashboard/<int:campaign_id>/",
+                self.admin_site.admin_view(self.dashboard_view),
+                name="impact_dashboard_campaign",
+            ),
+            path(
+                "export/<str:key>.<str:fmt>",
+                self.admin_site.admin_view(self.export_view),
+                name="impact_export",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _report(self, request, pk):
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(ImpactReport.objects.select_related("association", "campaign"), pk=pk)
+
+    def return_view(self, request, pk):
+        report = self._report(request, pk)
+        form = ReturnForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.impact_report_return(report=report, by=request.user, message=form.cleaned_data["message"])
+            except ValidationError as exc:
+                form.add_error("message", exc.messages)
+            except DomainError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return redirect("admin:impact_impactreport_change", report.pk)
+            else:
+                self.message_user(request, _("Le bilan est renvoyé à l'association pour correction."))
+                return redirect("admin:impact_impactreport_change", report.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Renvoyer le bilan pour correction"),
+            "report": report,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/impact/impactreport/return.html", context)
+
+    def accept_view(self, request, pk):
+        report = self._report(request, pk)
+        if request.method != "POST":
+            return redirect("admin:impact_impactreport_change", report.pk)
+        try:
+            services.impact_report_accept(report=report, by=request.user)
+        except DomainError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(request, _("Le bilan est validé."))
+        return redirect("admin:impact_impactreport_change", report.pk)
+
+    def overdue_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Bilans en retard"),
+            "reports": list(selectors.overdue_reports()[:500]),
+            "today": timezone.localdate(),
+        }
+        return TemplateResponse(request, "admin/impact/impactreport/overdue.html", context)
+
+    def dashboard_view(self, request, campaign_id=None):
+        from donations.models import Campaign
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        campaigns = list(Campaign.objects.order_by("-applications_open_on", "name"))
+        if campaign_id is None:
+            if not campaigns:
+                campaign = None
+            else:
+                campaign = campaigns[0]
+        else:
+            campaign = next((c for c in campaigns if c.pk == campaign_id), None)
+            if campaign is None:
+                from django.http import Http404
+
+                raise Http404
+        labels = {
+            "applications": _("Candidatures déposées"),
+            "approved": _("Acceptées"),
+            "allocated": _("Associations avec une attribution"),
+            "handed_over": _("Associations équipées"),
+        }
+        dashboard = selectors.campaign_dashboard(campaign) if campaign else None
+        if dashboard:
+            dashboard["funnel"] = [{**row, "label": labels[row["key"]]} for row in dashboard["funnel"]]
+            from inventory.models import Computer
+
+            dashboard["stock_rows"] = [
+                {"label": label, "value": dashboard["stats"]["stock"].get(value, 0)}
+                for value, label in Computer.Status.choices
+            ]
+            top = max((r["value"] for r in dashboard["stock_rows"]), default=0)
+            for row in dashboard["stock_rows"]:
+                row["bar"] = round(100 * row["value"] / top) if top else 0
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Tableau de bord de la campagne"),
+            "campaign": campaign,
+            "campaigns": campaigns,
+            "dashboard": dashboard,
+            "exports": exports.available_datasets(request.user),
+        }
+        return TemplateResponse(request, "admin/impact/dashboard.html", context)
+
+    def export_view(self, request, key, fmt):
+        return exports.export_response(request, key, fmt)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_export": request.user.has_perm(exports.EXPORT_PERMISSION),
+            "export_query": request.GET.urlencode(),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_review": self.has_review_permission(request),
+            # Every field is read-only: staff return or accept a report, they never rewrite it.
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(CampaignReporting)
+class CampaignReportingAdmin(admin.ModelAdmin):
+    list_display = ("campaign", "period_months", "starts_on", "grace_days", "remind_days_before", "remind_days_after")
+    list_select_related = ("campaign",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def export_url(key: str, fmt: str, query: str = "") -> str:
+    url = reverse("admin:impact_export", kwargs={"key": key, "fmt": fmt})
+    return f"{url}?{query}" if query else url

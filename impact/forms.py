@@ -1,0 +1,133 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from impact import services
+from impact.models import AGE_FIELDS, GENDER_FIELDS, MACHINE_FIELDS, SITUATION_FIELDS, ImpactReport
+
+_COUNT_ERRORS = {
+    "min_value": _("Ce nombre ne peut pas être négatif."),
+    "max_value": _("Ce nombre est trop grand."),
+    "invalid": _("Indiquez un nombre entier, sans espace ni lettre."),
+}
+
+
+def _count(name: str, help_text: str = "") -> forms.IntegerField:
+    return forms.IntegerField(
+        label=ImpactReport._meta.get_field(name).verbose_name,
+        min_value=0,
+        max_value=1_000_000,
+        initial=0,
+        required=False,
+        help_text=help_text,
+        error_messages=_COUNT_ERRORS,
+        widget=forms.NumberInput(attrs={"min": 0, "inputmode": "numeric", "class": "form-control"}),
+    )
+
+
+class ImpactReportForm(forms.Form):
+    """What the association reports for a period. Counts only: no personal data about participants."""
+
+    GROUPS = (
+        ("activity", _("Ateliers et formations"), ("workshops_held", "workshop_hours", "people_trained")),
+        ("ages", _("Personnes formées par âge"), AGE_FIELDS),
+        ("genders", _("Personnes formées par genre"), GENDER_FIELDS),
+        ("situations", _("Situation des personnes formées"), SITUATION_FIELDS),
+        ("machines", _("Les ordinateurs reçus aujourd'hui"), MACHINE_FIELDS),
+    )
+    GROUP_HELP = {
+        "ages": _("Facultatif. Le total ne peut pas dépasser le nombre de personnes formées."),
+        "genders": _("Facultatif. Le total ne peut pas dépasser le nombre de personnes formées."),
+        "situations": _(
+            "Une personne peut être dans plusieurs situations ; chaque nombre reste inférieur ou égal "
+            "au nombre de personnes formées."
+        ),
+        "machines": _("En service, en panne ou prêtés : le total ne peut pas dépasser les ordinateurs reçus."),
+    }
+
+    workshops_held = _count("workshops_held", _("Un atelier réunit en général 5 à 10 personnes."))
+    workshop_hours = forms.DecimalField(
+        label=ImpactReport._meta.get_field("workshop_hours").verbose_name,
+        min_value=0,
+        max_value=100_000,
+        max_digits=7,
+        decimal_places=1,
+        initial=0,
+        required=False,
+        help_text=_("Par exemple 12,5 pour douze heures et demie."),
+        error_messages={
+            **_COUNT_ERRORS,
+            "invalid": _("Indiquez un nombre d'heures, par exemple 12,5."),
+            "max_decimal_places": _("Une décimale au plus, par exemple 12,5."),
+            "max_digits": _("Ce nombre est trop grand."),
+        },
+        widget=forms.NumberInput(attrs={"min": 0, "step": "0.5", "inputmode": "decimal", "class": "form-control"}),
+        localize=True,
+    )
+    people_trained = _count("people_trained", _("Chaque personne une seule fois sur la période."))
+    age_under_26 = _count("age_under_26")
+    age_26_59 = _count("age_26_59")
+    age_60_74 = _count("age_60_74")
+    age_75_plus = _count("age_75_plus")
+    gender_women = _count("gender_women")
+    gender_men = _count("gender_men")
+    gender_other = _count("gender_other")
+    situation_job_seekers = _count("situation_job_seekers")
+    situation_seniors = _count("situation_seniors")
+    situation_young_out_of_school = _count("situation_young_out_of_school")
+    machines_in_use = _count("machines_in_use")
+    machines_out_of_order = _count("machines_out_of_order")
+    machines_lent = _count("machines_lent", _("Prêtés à des personnes accompagnées, pour travailler chez elles."))
+    comment = forms.CharField(
+        label=_("Commentaire"),
+        required=False,
+        max_length=4000,
+        help_text=_("Ce qui a marché, ce qui manque. Ne nommez pas les personnes accompagnées."),
+        widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
+    )
+
+    def __init__(self, *args, report: ImpactReport, **kwargs):
+        self.report = report
+        initial = {name: getattr(report, name) for name in services.EDITABLE_FIELDS}
+        super().__init__(*args, initial=initial, **kwargs)
+
+    def clean_comment(self):
+        comment = self.cleaned_data.get("comment") or ""
+        if "\x00" in comment:
+            raise forms.ValidationError(_("Ce texte contient un caractère non autorisé."))
+        return comment
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        values = {name: (data.get(name) or 0) for name in services.EDITABLE_FIELDS if name != "comment"}
+        for field, message in services.check_counts(values, machines_received=self.report.machines_received).items():
+            self.add_error(field, message)
+        return data
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        fields = {name: (data.get(name) or 0) for name in services.EDITABLE_FIELDS if name != "comment"}
+        fields["comment"] = data.get("comment") or ""
+        return fields
+
+    def groups(self):
+        for key, title, names in self.GROUPS:
+            yield {"key": key, "title": title, "help": self.GROUP_HELP.get(key, ""), "fields": [self[n] for n in names]}
+
+
+class ReturnForm(forms.Form):
+    message = forms.CharField(
+        label=_("Ce que l'association doit corriger"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages={"required": _("Dites à l'association ce qu'elle doit corriger.")},
+    )
+
+    def clean_message(self):
+        message = self.cleaned_data["message"].strip()
+        if "\x00" in message:
+            raise forms.ValidationError(_("Ce texte contient un caractère non autorisé."))
+        if not message:
+            raise forms.ValidationError(_("Dites à l'association ce qu'elle doit corriger."))
+        return message

@@ -1,0 +1,319 @@
+"""Impact reports: what the associations do with the computers they received.
+
+An association equipped by a campaign reports once per period (quarterly by default, set per
+campaign in ``CampaignReporting``): workshops, hours, people trained and anonymous counts of
+participants. No personal data about participants is collected: only counts. Every status change
+goes through ``impact.services`` and leaves an append-only ``ImpactReportEvent``.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.models import AppendOnlyModel
+
+
+class CampaignReporting(models.Model):
+    """How often the associations equipped by a campaign report, and when the calendar starts."""
+
+    campaign = models.OneToOneField(
+        "donations.Campaign", on_delete=models.CASCADE, related_name="reporting", verbose_name=_("campagne")
+    )
+    period_months = models.PositiveSmallIntegerField(
+        _("durée d'une période (mois)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("3 pour un bilan trimestriel."),
+    )
+    starts_on = models.DateField(
+        _("début du calendrier des bilans"),
+        null=True,
+        blank=True,
+        help_text=_("Vide : le 1er janvier de l'année d'ouverture des candidatures (trimestres civils)."),
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        _("délai pour rendre le bilan (jours)"),
+        default=15,
+        validators=[MaxValueValidator(90)],
+        help_text=_("Le bilan d'une période est attendu ce nombre de jours après sa fin."),
+    )
+    remind_days_before = models.PositiveSmallIntegerField(
+        _("rappel avant l'échéance (jours)"), default=7, validators=[MaxValueValidator(60)]
+    )
+    remind_days_after = models.PositiveSmallIntegerField(
+        _("relance après l'échéance (jours)"), default=7, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+
+    class Meta:
+        verbose_name = _("calendrier des bilans")
+        verbose_name_plural = _("calendriers des bilans")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_months__gte=1, period_months__lte=12),
+                name="reporting_period_months_range",
+                violation_error_message=_("Une période dure de 1 à 12 mois."),
+            ),
+            models.CheckConstraint(condition=Q(remind_days_after__gte=1), name="reporting_remind_after_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} – {self.period_months} mois"
+
+
+COUNT_FIELDS = (
+    "workshops_held",
+    "people_trained",
+    "age_under_26",
+    "age_26_59",
+    "age_60_74",
+    "age_75_plus",
+    "gender_women",
+    "gender_men",
+    "gender_other",
+    "situation_job_seekers",
+    "situation_seniors",
+    "situation_young_out_of_school",
+    "machines_in_use",
+    "machines_out_of_order",
+    "machines_lent",
+)
+AGE_FIELDS = ("age_under_26", "age_26_59", "age_60_74", "age_75_plus")
+GENDER_FIELDS = ("gender_women", "gender_men", "gender_other")
+SITUATION_FIELDS = ("situation_job_seekers", "situation_seniors", "situation_young_out_of_school")
+MACHINE_FIELDS = ("machines_in_use", "machines_out_of_order", "machines_lent")
+
+
+def _sum(fields) -> F:
+    expression = F(fields[0])
+    for name in fields[1:]:
+        expression = expression + F(name)
+    return expression
+
+
+class ImpactReportQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The reports an association member may see and file: their associations'."""
+        from associations.models import Association
+
+        return self.filter(association__in=Association.objects.for_user(user))
+
+    def open(self):
+        """Reports the association still has to send (never sent, or returned for correction)."""
+        return self.filter(status__in=ImpactReport.OPEN_STATUSES)
+
+    def overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.open().filter(due_on__lt=today)
+
+    def counted(self):
+        """Reports whose figures count in the public statistics (sent, not returned)."""
+        return self.filter(status__in=[ImpactReport.Status.SUBMITTED, ImpactReport.Status.ACCEPTED])
+
+
+class ImpactReport(models.Model):
+    """One association's report for one period of one campaign."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("À remplir")
+        SUBMITTED = "submitted", _("Envoyé")
+        RETURNED = "returned", _("À corriger")
+        ACCEPTED = "accepted", _("Validé")
+
+    OPEN_STATUSES = (Status.DRAFT, Status.RETURNED)
+
+    campaign = models.ForeignKey(
+        "donations.Campaign", on_delete=models.PROTECT, related_name="impact_reports", verbose_name=_("campagne")
+    )
+    association = models.ForeignKey(
+        "associations.Association",
+        on_delete=models.PROTECT,
+        related_name="impact_reports",
+        verbose_name=_("association"),
+    )
+    allocation = models.ForeignKey(
+        "donations.Allocation",
+        on_delete=models.PROTECT,
+        related_name="impact_reports",
+        verbose_name=_("attribution"),
+        help_text=_("La première remise de la campagne à cette association."),
+    )
+    period_start = models.DateField(_("début de la période"))
+    period_end = models.DateField(_("fin de la période"))
+    due_on = models.DateField(_("à rendre le"), db_index=True)
+    machines_received = models.PositiveIntegerField(_("ordinateurs reçus"), default=0)
+    status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+
+    workshops_held = models.PositiveIntegerField(_("ateliers tenus"), default=0)
+    workshop_hours = models.DecimalField(_("heures d'atelier (total)"), max_digits=7, decimal_places=1, default=0)
+    people_trained = models.PositiveIntegerField(_("personnes formées"), default=0)
+    age_under_26 = models.PositiveIntegerField(_("moins de 26 ans"), default=0)
+    age_26_59 = models.PositiveIntegerField(_("26 à 59 ans"), default=0)
+    age_60_74 = models.PositiveIntegerField(_("60 à 74 ans"), default=0)
+    age_75_plus = models.PositiveIntegerField(_("75 ans et plus"), default=0)
+    gender_women = models.PositiveIntegerField(_("femmes"), default=0)
+    gender_men = models.PositiveIntegerField(_("hommes"), default=0)
+    gender_other = models.PositiveIntegerField(_("autre ou non précisé"), default=0)
+    situation_job_seekers = models.PositiveIntegerField(_("demandeurs d'emploi"), default=0)
+    situation_seniors = models.PositiveIntegerField(_("seniors"), default=0)
+    situation_young_out_of_school = models.PositiveIntegerField(_("jeunes sortis du système scolaire"), default=0)
+    machines_in_use = models.PositiveIntegerField(_("ordinateurs en service"), default=0)
+    machines_out_of_order = models.PositiveIntegerField(_("ordinateurs en panne"), default=0)
+    machines_lent = models.PositiveIntegerField(_("ordinateurs prêtés"), default=0)
+    comment = models.TextField(_("commentaire"), blank=True)
+
+    return_message = models.TextField(_("motif du retour"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("validé le"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    objects = ImpactReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bilan d'impact")
+        verbose_name_plural = _("bilans d'impact")
+        ordering = ["due_on", "pk"]
+        permissions = [
+            ("review_impactreport", _("Peut valider ou renvoyer un bilan d'impact")),
+            ("export_data", _("Peut exporter les données (CSV, XLSX)")),
+        ]
+        indexes = [models.Index(fields=["campaign", "status"], name="impactreport_campaign_status")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "association", "period_start"],
+                name="one_impact_report_per_period",
+                violation_error_message=_("Cette association a déjà un bilan pour cette période."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "returned", "accepted"]),
+                name="impactreport_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=F("period_end")) & Q(period_end__lte=F("due_on")),
+                name="impactreport_period_ordered",
+                violation_error_message=_("La période doit finir après son début, et l'échéance suivre sa fin."),
+            ),
+            models.CheckConstraint(
+                condition=Q(**{f"{name}__gte": 0 for name in COUNT_FIELDS}) & Q(workshop_hours__gte=0),
+                name="impactreport_counts_not_negative",
+                violation_error_message=_("Les nombres ne peuvent pas être négatifs."),
+            ),
+            models.CheckConstraint(
+                condition=Q(workshops_held=0, workshop_hours=0) | Q(workshops_held__gt=0, workshop_hours__gt=0),
+                name="impactreport_workshops_have_hours",
+                violation_error_message=_(
+                    "Indiquez des heures d'atelier si des ateliers ont eu lieu, et seulement alors."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(people_trained__gte=_sum(AGE_FIELDS)),
+                name="impactreport_ages_within_trained",
+                violation_error_message=_("La répartition par âge dépasse le nombre de personnes formées."),
+            ),
+            models.CheckConstraint(
+                condition=Q(people_trained__gte=_sum(GENDER_FIELDS)),
+                name="impactreport_genders_within_trained",
+                violation_error_message=_("La répartition par genre dépasse le nombre de personnes formées."),
+            ),
+            models.CheckConstraint(
+                condition=Q(people_trained__gte=F("situation_job_seekers"))
+                & Q(people_trained__gte=F("situation_seniors"))
+                & Q(people_trained__gte=F("situation_young_out_of_school")),
+                name="impactreport_situations_within_trained",
+                violation_error_message=_("Une situation compte plus de personnes que de personnes formées."),
+            ),
+            models.CheckConstraint(
+                condition=Q(machines_received__gte=_sum(MACHINE_FIELDS)),
+                name="impactreport_machines_within_received",
+                violation_error_message=_("Les ordinateurs en service, en panne et prêtés dépassent ceux reçus."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["submitted", "accepted"]) | Q(submitted_at__isnull=False),
+                name="impactreport_sent_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="returned") | ~Q(return_message=""),
+                name="impactreport_returned_has_message",
+                violation_error_message=_("Un bilan renvoyé pour correction indique pourquoi."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.association} – {self.period_label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("impact:report", kwargs={"pk": self.pk})
+
+    @property
+    def period_label(self) -> str:
+        return _("du %(start)s au %(end)s") % {
+            "start": self.period_start.strftime("%d/%m/%Y"),
+            "end": self.period_end.strftime("%d/%m/%Y"),
+        }
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def is_overdue(self, today=None) -> bool:
+        return self.is_editable and self.due_on < (today or timezone.localdate())
+
+    @property
+    def age_60_plus(self) -> int:
+        return self.age_60_74 + self.age_75_plus
+
+
+class ImpactReportEvent(AppendOnlyModel):
+    """Append-only history of a report: who sent, returned or accepted it, when, and why."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Création")
+        UPDATED = "updated", _("Modification")
+        STATUS = "status", _("Changement de statut")
+
+    report = models.ForeignKey(ImpactReport, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(_("par"), max_length=200, blank=True)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    from_status = models.CharField(_("de"), max_length=16, choices=ImpactReport.Status.choices, blank=True)
+    to_status = models.CharField(_("vers"), max_length=16, choices=ImpactReport.Status.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("événement de bilan")
+        verbose_name_plural = _("historique des bilans")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"
+
+
+class ImpactReminder(models.Model):
+    """A reminder sent about a report: recorded so that the periodic task never sends it twice."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", _("Rappel avant l'échéance")
+        AFTER = "after", _("Relance après l'échéance")
+
+    report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
+    recipients = models.TextField(_("destinataires"), blank=True)
+
+    class Meta:
+        verbose_name = _("rappel de bilan")
+        verbose_name_plural = _("rappels de bilan")
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "kind"], name="one_reminder_per_kind_and_report"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.report_id}"

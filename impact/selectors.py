@@ -1,0 +1,305 @@
+"""Reads for the impact pages: public campaign statistics (cached), the association's reports, the dashboard.
+
+The public statistics are a handful of aggregate queries whatever the size of the campaign, and
+are cached under a version number that ``invalidate_stats`` bumps whenever a report, an
+allocation, a handover or a campaign changes (see ``impact.signals``). Stock counts change
+through bulk updates that send no signal: the cache also expires after ``STATS_TTL`` seconds.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from impact.models import ImpactReport
+
+STATS_VERSION_KEY = "impact:stats:version"
+STATS_TTL = 300
+
+
+def _stats_version() -> int:
+    version = cache.get(STATS_VERSION_KEY)
+    if version is None:
+        version = int(timezone.now().timestamp())  # a fresh cache never meets old entries
+        cache.add(STATS_VERSION_KEY, version, None)
+        version = cache.get(STATS_VERSION_KEY, version)
+    return version
+
+
+def _bump() -> None:
+    try:
+        cache.incr(STATS_VERSION_KEY)
+    except ValueError:  # the key expired or was never set
+        cache.set(STATS_VERSION_KEY, int(timezone.now().timestamp()), None)
+
+
+def invalidate_stats() -> None:
+    """Make every cached campaign statistic stale, once the current transaction commits."""
+    transaction.on_commit(_bump)
+
+
+def campaign_stats(campaign) -> dict:
+    """The public statistics of a campaign, from the cache when they are fresh."""
+    key = f"impact:stats:{campaign.pk}:{_stats_version()}"
+    stats = cache.get(key)
+    if stats is None:
+        stats = compute_campaign_stats(campaign)
+        cache.set(key, stats, STATS_TTL)
+    return stats
+
+
+def _prefetched(campaign) -> bool:
+    return "pledges" in getattr(campaign, "_prefetched_objects_cache", {})
+
+
+def _pct(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+def compute_campaign_stats(campaign) -> dict:
+    """Pledged, received, ready, handed over; per wave, per postal code, per donor; impact. Seven queries at most."""
+    from associations.models import Application
+    from donations.models import Allocation, AllocationUnit, CampaignDonor
+    from inventory.models import Computer
+
+    C = Computer.Status
+    # Reuses the campaign page's prefetch of pledges__donor when there is one.
+    if _prefetched(campaign):
+        pledges = sorted(campaign.pledges.all(), key=lambda p: p.donor.name)
+    else:
+        pledges = list(CampaignDonor.objects.filter(campaign=campaign).select_related("donor").order_by("donor__name"))
+    donor_ids = [p.donor_id for p in pledges]
+
+    # Units received from the campaign's donors, per donor and status (one query).
+    received_rows = (
+        Computer.objects.filter(lot__donor_id__in=donor_ids).values("lot__donor_id", "status").annotate(n=Count("pk"))
+    )
+    by_donor_status: dict[int, dict[str, int]] = {}
+    for row in received_rows:
+        by_donor_status.setdefault(row["lot__donor_id"], {})[row["status"]] = row["n"]
+
+    # Units handed over through this campaign's allocations, per donor (one query).
+    handed_rows = (
+        AllocationUnit.objects.filter(
+            released_at__isnull=True,
+            allocation__wave__campaign=campaign,
+            allocation__status=Allocation.Status.HANDED_OVER,
+        )
+        .values("computer__lot__donor_id")
+        .annotate(n=Count("pk"))
+    )
+    handed_by_donor = {r["computer__lot__donor_id"]: r["n"] for r in handed_rows}
+
+    donors = []
+    for pledge in pledges:
+        statuses = by_donor_status.get(pledge.donor_id, {})
+        received = sum(n for s, n in statuses.items())
+        donors.append(
+            {
+                "name": pledge.donor.name,
+                "pledged": pledge.pledged_units,
+                "received": received,
+                "ready": statuses.get(C.READY, 0) + statuses.get(C.RESERVED, 0),
+                "handed_over": handed_by_donor.get(pledge.donor_id, 0),
+            }
+        )
+    stock = {value: sum(by_donor_status.get(d, {}).get(value, 0) for d in donor_ids) for value in C.values}
+
+    # Waves: units handed over and associations equipped (one query).
+    A = Allocation.Status
+    waves = []
+    for wave in campaign.waves.annotate(
+        handed_units=Coalesce(Sum("allocations__quantity", filter=Q(allocations__status=A.HANDED_OVER)), 0),
+        allocated_units=Coalesce(
+            Sum("allocations__quantity", filter=Q(allocations__status__in=[A.CONFIRMED, A.HANDED_OVER])), 0
+        ),
+        equipped=Count(
+            "allocations__application__association",
+            filter=Q(allocations__status=A.HANDED_OVER),
+            distinct=True,
+        ),
+    ).order_by("number"):
+        waves.append(
+            {
+                "number": wave.number,
+                "label": str(wave),
+                "status": wave.get_status_display(),
+                "capacity": wave.capacity,
+                "allocated": wave.allocated_units,
+                "handed_over": wave.handed_units,
+                "associations_equipped": wave.equipped,
+                "handover_starts_on": wave.handover_starts_on.isoformat() if wave.handover_starts_on else None,
+            }
+        )
+
+    # Associations equipped, per postal code (one query), and overall (one query).
+    handed = Allocation.objects.filter(wave__campaign=campaign, status=A.HANDED_OVER)
+    postal_rows = (
+        handed.values("application__association__postal_code")
+        .annotate(
+            associations=Count("application__association", distinct=True),
+            units=Coalesce(Sum("quantity"), 0),
+        )
+        .order_by("application__association__postal_code")
+    )
+
+    # Impact reported (one query for the totals, one per postal code).
+    counted = ImpactReport.objects.filter(campaign=campaign).counted()
+    impact = counted.aggregate(
+        reports=Count("pk"),
+        associations=Count("association", distinct=True),
+        workshops_held=Coalesce(Sum("workshops_held"), 0),
+        people_trained=Coalesce(Sum("people_trained"), 0),
+        age_60_74=Coalesce(Sum("age_60_74"), 0),
+        age_75_plus=Coalesce(Sum("age_75_plus"), 0),
+        job_seekers=Coalesce(Sum("situation_job_seekers"), 0),
+        young_out_of_school=Coalesce(Sum("situation_young_out_of_school"), 0),
+        women=Coalesce(Sum("gender_women"), 0),
+        hours=Sum("workshop_hours"),
+    )
+    impact["workshop_hours"] = float(impact.pop("hours") or 0)
+    impact["age_60_plus"] = impact["age_60_74"] + impact["age_75_plus"]
+    trained_by_postal = {
+        r["association__postal_code"]: r["n"]
+        for r in counted.values("association__postal_code").annotate(n=Coalesce(Sum("people_trained"), 0))
+    }
+    postal_codes = [
+        {
+            "postal_code": r["application__association__postal_code"],
+            "associations_equipped": r["associations"],
+            "handed_over": r["units"],
+            "people_trained": trained_by_postal.get(r["application__association__postal_code"], 0),
+        }
+        for r in postal_rows
+    ]
+    approved = Application.objects.approved().filter(campaign=campaign).count()
+    # An association has one postal code: the per-code rows add up to the campaign's totals.
+    equipped = {
+        "n": sum(p["associations_equipped"] for p in postal_codes),
+        "units": sum(p["handed_over"] for p in postal_codes),
+    }
+
+    pledged = campaign.pledged_units
+    received = sum(d["received"] for d in donors)
+    ready = stock.get(C.READY, 0) + stock.get(C.RESERVED, 0)
+    handed_over = equipped["units"]
+    max_postal = max((p["handed_over"] for p in postal_codes), default=0)
+    for p in postal_codes:
+        p["bar"] = _pct(p["handed_over"], max_postal)
+    return {
+        "campaign": {"slug": campaign.slug, "name": campaign.name, "city": campaign.city},
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "pledged": pledged,
+        "received": received,
+        "ready": ready,
+        "handed_over": handed_over,
+        "approved_associations": approved,
+        "associations_equipped": equipped["n"],
+        "stock": stock,
+        "funnel": [
+            {"key": "pledged", "value": pledged, "bar": 100 if pledged else 0},
+            {"key": "received", "value": received, "bar": _pct(received, pledged)},
+            {"key": "ready", "value": ready, "bar": _pct(ready, pledged)},
+            {"key": "handed_over", "value": handed_over, "bar": _pct(handed_over, pledged)},
+        ],
+        "waves": waves,
+        "postal_codes": postal_codes,
+        "donors": donors,
+        "impact": impact,
+    }
+
+
+# Open data: the same aggregates, flattened for CSV -------------------------------------------------
+
+
+def stats_rows(stats: dict) -> list[tuple[str, str, str, int | float]]:
+    """(section, key, label-free key 2, value) rows of the statistics, for the CSV download."""
+    rows: list[tuple[str, str, str, int | float]] = []
+    for key in ("pledged", "received", "ready", "handed_over", "approved_associations", "associations_equipped"):
+        rows.append(("campaign", key, "", stats[key]))
+    for key, value in stats["impact"].items():
+        rows.append(("impact", key, "", value))
+    for status, value in stats["stock"].items():
+        rows.append(("stock", status, "", value))
+    for wave in stats["waves"]:
+        for key in ("capacity", "allocated", "handed_over", "associations_equipped"):
+            rows.append(("wave", key, str(wave["number"]), wave[key]))
+    for postal in stats["postal_codes"]:
+        for key in ("associations_equipped", "handed_over", "people_trained"):
+            rows.append(("postal_code", key, postal["postal_code"], postal[key]))
+    for donor in stats["donors"]:
+        for key in ("pledged", "received", "ready", "handed_over"):
+            rows.append(("donor", key, donor["name"], donor[key]))
+    return rows
+
+
+# The association's reports --------------------------------------------------------------------
+
+
+def reports_for_user(user) -> QuerySet[ImpactReport]:
+    return (
+        ImpactReport.objects.for_user(user).select_related("campaign", "association").order_by("status", "due_on", "pk")
+    )
+
+
+def report_for_user(user, pk: int) -> QuerySet[ImpactReport]:
+    return (
+        ImpactReport.objects.for_user(user)
+        .filter(pk=pk)
+        .select_related("campaign", "association")
+        .prefetch_related("events")
+    )
+
+
+def overdue_reports(*, campaign=None, today: datetime.date | None = None) -> QuerySet[ImpactReport]:
+    qs = ImpactReport.objects.overdue(today).select_related("campaign", "association")
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+    return qs.order_by("due_on", "association__legal_name")
+
+
+# The staff dashboard --------------------------------------------------------------------------
+
+
+def campaign_dashboard(campaign, *, today: datetime.date | None = None) -> dict:
+    """Funnel applications -> approved -> allocated -> handed over, stock, waves, overdue reports."""
+    from associations.models import Application
+    from donations.models import Allocation
+
+    today = today or timezone.localdate()
+    S = Application.Status
+    apps = Application.objects.filter(campaign=campaign).aggregate(
+        submitted=Count("pk", filter=~Q(status=S.DRAFT)),
+        approved=Count("pk", filter=Q(status=S.APPROVED)),
+        granted=Coalesce(Sum("granted_quantity", filter=Q(status=S.APPROVED)), 0),
+    )
+    A = Allocation.Status
+    allocs = Allocation.objects.filter(wave__campaign=campaign).aggregate(
+        allocated=Count("application__association", filter=Q(status__in=[A.CONFIRMED, A.HANDED_OVER]), distinct=True),
+        handed=Count("application__association", filter=Q(status=A.HANDED_OVER), distinct=True),
+    )
+    stats = compute_campaign_stats(campaign)
+    funnel = [
+        ("applications", apps["submitted"]),
+        ("approved", apps["approved"]),
+        ("allocated", allocs["allocated"]),
+        ("handed_over", allocs["handed"]),
+    ]
+    top = max((v for _k, v in funnel), default=0)
+    reports = ImpactReport.objects.filter(campaign=campaign).aggregate(
+        total=Count("pk"),
+        **{s: Count("pk", filter=Q(status=s)) for s in ImpactReport.Status.values},
+        overdue=Count("pk", filter=Q(status__in=ImpactReport.OPEN_STATUSES, due_on__lt=today)),
+    )
+    return {
+        "funnel": [{"key": k, "value": v, "bar": _pct(v, top)} for k, v in funnel],
+        "granted_units": apps["granted"],
+        "stats": stats,
+        "reports": reports,
+        "overdue": list(overdue_reports(campaign=campaign, today=today)[:100]),
+    }

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from impact import views
+
+app_name = "impact"
+
+urlpatterns = [
+    path("campaigns/<slug:slug>/stats.json", views.campaign_stats_json, name="stats_json"),
+    path("campaigns/<slug:slug>/stats.csv", views.campaign_stats_csv, name="stats_csv"),
+    path("campaigns/<slug:slug>/progress/", views.campaign_progress, name="progress"),
+    path("space/reports/", views.report_list, name="reports"),
+    path("space/reports/<int:pk>/", views.report_detail, name="report"),
+]

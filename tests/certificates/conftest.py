@@ -1,0 +1,56 @@
+import base64
+import io
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories import confirmed_wave, desk_operator, member_of
+
+
+def signature_png(width: int = 400, height: int = 150, *, ink: bool = True) -> bytes:
+    """A signature as the pad sends it: a transparent PNG with a dark stroke (or nothing)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (width, height), (255, 255, 255, 0))
+    if ink:
+        ImageDraw.Draw(image).line([(20, 100), (120, 30), (220, 110), (360, 40)], fill=(0, 0, 0, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()  # the verification page's rate limit counts in the cache
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def desk(db):
+    return desk_operator(email="guichet@example.org", first_name="Denise", last_name="Guichet")
+
+
+@pytest.fixture
+def wave(db):
+    """A confirmed wave: one association, 12 reserved units, its certificate pending."""
+    return confirmed_wave(1, 12)
+
+
+@pytest.fixture
+def allocation(wave):
+    return wave.allocations.select_related("application__association").get()
+
+
+@pytest.fixture
+def handover(allocation):
+    return allocation.handover
+
+
+@pytest.fixture
+def association_member(allocation):
+    return member_of(allocation.application.association, email="presidente@asso.example.org")
