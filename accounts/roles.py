@@ -76,6 +76,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "associations.view_mission",
         "inventory.view_lot",
         "inventory.view_computer",
+        "certificates.view_handover",  # follow the handovers of their waves, and export them
         *IMPACT_REVIEW,
         *_crud("impact", "campaignreporting"),
     ],

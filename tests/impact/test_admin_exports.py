@@ -212,7 +212,9 @@ def test_export_permissions(client, wave):
     client.force_login(users["reviewer"])  # may export applications and reports, not allocations
     assert client.get(reverse("admin:impact_export", kwargs={"key": "applications", "fmt": "csv"})).status_code == 200
     assert client.get(reverse("admin:impact_export", kwargs={"key": "allocations", "fmt": "csv"})).status_code == 403
-    client.force_login(users["manager"])  # no access to certificates
+    client.force_login(users["manager"])  # follows the handovers, so may export them
+    assert client.get(reverse("admin:impact_export", kwargs={"key": "handovers", "fmt": "csv"})).status_code == 200
+    client.force_login(users["desk"])  # no export permission
     assert client.get(reverse("admin:impact_export", kwargs={"key": "handovers", "fmt": "csv"})).status_code == 403
     client.force_login(users["stock"])
     assert client.get(reverse("admin:impact_export", kwargs={"key": "applications", "fmt": "csv"})).status_code == 403
@@ -231,3 +233,19 @@ def test_export_neutralises_formulas(client, reports):
     assert sheet[1][-1] == "'=HYPERLINK(1)"
     rows = _rows_csv(client.get(reverse("admin:impact_export", kwargs={"key": "reports", "fmt": "csv"})))
     assert rows[1][-1] == "'=HYPERLINK(1)"
+
+
+def test_admin_lists_offer_an_export_of_what_they_show(client, wave):
+    users = _users()
+    client.force_login(users["manager"])
+    page = client.get(reverse("admin:associations_application_changelist") + "?status__exact=approved").content.decode()
+    assert (
+        reverse("admin:impact_export", kwargs={"key": "applications", "fmt": "csv"}) + "?status__exact=approved" in page
+    )
+    page = client.get(reverse("admin:donations_allocation_changelist")).content.decode()
+    assert reverse("admin:impact_export", kwargs={"key": "allocations", "fmt": "xlsx"}) in page
+    page = client.get(reverse("admin:certificates_handover_changelist")).content.decode()
+    assert reverse("admin:impact_export", kwargs={"key": "handovers", "fmt": "csv"}) in page
+    client.force_login(users["desk"])  # may see handovers but not export them
+    page = client.get(reverse("admin:certificates_handover_changelist")).content.decode()
+    assert "impact/impactreport/export" not in page
