@@ -15,6 +15,8 @@ from certificates.selectors import handovers_for_allocations
 from core.errors import DomainError
 from donations.models import Campaign
 from donations.selectors import allocations_for_application
+from impact.models import ImpactReport
+from impact.selectors import reports_for_user
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -33,10 +35,17 @@ def space(request: HttpRequest) -> HttpResponse:
     applied = {(a.association_id, a.campaign_id) for a in applications if a.status not in Application.CLOSED_STATUSES}
     open_campaigns = list(Campaign.objects.open_for_applications())
     can_apply = [c for c in open_campaigns if any((a.pk, c.pk) not in applied for a in associations)]
+    reports = reports_for_user(request.user)
     return render(
         request,
         "associations/space.html",
-        {"associations": associations, "applications": applications, "open_campaigns": can_apply},
+        {
+            "associations": associations,
+            "applications": applications,
+            "open_campaigns": can_apply,
+            "reports_total": reports.count(),
+            "reports_to_file": reports.filter(status__in=ImpactReport.OPEN_STATUSES).count(),
+        },
     )
 
 

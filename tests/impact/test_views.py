@@ -123,3 +123,14 @@ def member_of_existing(user, association):
 def test_member_of_helper_is_used(reports):
     user = member_of(reports[1].association, email="b@example.org")
     assert list(ImpactReport.objects.for_user(user)) == [reports[1]]
+
+
+def test_the_association_space_points_to_the_reports_to_file(client):
+    from tests.factories import handed_over_wave, impact_reports_for, member_of
+
+    wave = handed_over_wave(1, 10)
+    impact_reports_for(wave)
+    association = wave.allocations.first().application.association
+    client.force_login(member_of(association, email="bilan@asso.example.org"))
+    page = client.get(reverse("associations:space")).content.decode()
+    assert "bilan à remplir" in page and reverse("impact:reports") in page
