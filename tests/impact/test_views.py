@@ -126,8 +126,6 @@ def test_member_of_helper_is_used(reports):
 
 
 def test_the_association_space_points_to_the_reports_to_file(client):
-    from tests.factories import handed_over_wave, impact_reports_for, member_of
-
     wave = handed_over_wave(1, 10)
     impact_reports_for(wave)
     association = wave.allocations.first().application.association
