@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from associations.models import Application, ApplicationEvent, Association, Membership, Message, Mission
 from core.emails import queue_email
 from core.errors import DomainError, TransitionError
+from core.models import actor_label
 
 S = Application.Status
 
@@ -40,17 +41,11 @@ EDITABLE_FIELDS = (
 )
 
 
-def _actor_label(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.email
-
-
 def _event(application: Application, *, by, kind: str, from_status="", to_status="", note="") -> ApplicationEvent:
     return ApplicationEvent.objects.create(
         application=application,
         actor=by,
-        actor_label=_actor_label(by),
+        actor_label=actor_label(by),
         kind=kind,
         from_status=from_status,
         to_status=to_status,

@@ -37,6 +37,7 @@ from certificates.models import Handover, HandoverEvent
 from certificates.pdf import html_to_pdf, image_to_pdf, merge_pdfs, page_count
 from certificates.qr import qr_svg_data_uri
 from core.errors import DomainError, TransitionError
+from core.models import actor_label
 
 logger = logging.getLogger(__name__)
 
@@ -65,12 +66,6 @@ CERTIFIED = selectors.CERTIFIED_ALLOCATION_STATUSES
 
 class RenderError(Exception):
     """A render failed; the row is « failed » with the error, and the task may retry."""
-
-
-def actor_label(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.email
 
 
 def _storage():

@@ -15,3 +15,10 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError(_("Une ligne d'historique ne peut pas être supprimée."))
+
+
+def actor_label(user) -> str:
+    """The name kept on a history row, so that it survives the user's deletion or anonymisation."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.email

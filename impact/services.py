@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from core.emails import queue_email
 from core.errors import DomainError, TransitionError
+from core.models import actor_label
 from impact.models import (
     AGE_FIELDS,
     COUNT_FIELDS,
@@ -45,12 +46,6 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 EDITABLE_FIELDS = (*COUNT_FIELDS, "workshop_hours", "comment")
-
-
-def actor_label(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.email
 
 
 def _event(report: ImpactReport, *, by, kind: str, from_status="", to_status="", note="") -> ImpactReportEvent:

@@ -10,9 +10,9 @@ import random
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from core.models import actor_label
 from donations.models import Donor
 from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
-from inventory.services import actor_label
 
 LOT_REFERENCE = "ORANGE-2026-01"
 UNITS = 1000

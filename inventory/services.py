@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from core.errors import DomainError, TransitionError
+from core.models import actor_label
 from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
 from inventory.validators import normalize_manufacturer, normalize_reference, normalize_serial
 
@@ -116,12 +117,6 @@ class BulkResult:
     @property
     def count(self) -> int:
         return len(self.done)
-
-
-def actor_label(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.email
 
 
 def _ids(computer_ids: Iterable) -> list[int]:

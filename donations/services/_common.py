@@ -1,4 +1,4 @@
-"""Helpers shared by the donations services: actor labels, notifications, stock reads."""
+"""Helpers shared by the donations services: notifications, stock reads."""
 
 from __future__ import annotations
 
@@ -8,12 +8,6 @@ from django.conf import settings
 from django.utils import translation
 
 from core.emails import queue_email
-
-
-def actor_label(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.email
 
 
 def french():

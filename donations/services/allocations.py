@@ -21,9 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.errors import DomainError, TransitionError
+from core.models import actor_label
 from donations.models import Allocation, AllocationEvent, AllocationUnit, Wave
 from donations.planner import Unit, UnitPool, handover_days, schedule_slots
-from donations.services._common import actor_label, association_recipients, french, notify
+from donations.services._common import association_recipients, french, notify
 
 S = Allocation.Status
 AP = Allocation.Appointment

@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import TransitionError
+from core.models import actor_label
 from donations.models import Campaign, CampaignEvent
-from donations.services._common import actor_label
 
 C = Campaign.Status
 

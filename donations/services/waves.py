@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.errors import DomainError, TransitionError
+from core.models import actor_label
 from donations import selectors
 from donations.models import Allocation, Wave, WaveEvent
 from donations.planner import Plan, describe, plan_wave
-from donations.services._common import actor_label, french, ready_stock_count
+from donations.services._common import french, ready_stock_count
 from donations.services.allocations import (
     ConfirmResult,
     _grant_problems,
