@@ -538,7 +538,9 @@ class ApplicationAdmin(admin.ModelAdmin):
         return request.user.has_perm(REVIEW_PERMISSION)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("association", "campaign")
+        # A draft is the association's own work in progress: staff see it once submitted (and consented).
+        qs = super().get_queryset(request).select_related("association", "campaign")
+        return qs.exclude(status=Application.Status.DRAFT)
 
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
@@ -730,6 +732,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                     "active": current == row["status"],
                 }
                 for row in counts
+                if row["status"] != Application.Status.DRAFT
             ]
             context["status_total"] = {
                 "count": sum(row["count"] for row in counts),

@@ -32,7 +32,8 @@ def application_for_user(user, pk: int) -> QuerySet[Application]:
 def application_documents_visible_to(user) -> QuerySet[Application]:
     """Members see their association's documents; staff who may view applications see all."""
     if user.is_authenticated and user.is_staff and user.has_perm("associations.view_application"):
-        return Application.objects.all()
+        # Staff see documents once the application is submitted (with the association's consent).
+        return Application.objects.exclude(status=Application.Status.DRAFT) | Application.objects.for_user(user)
     return Application.objects.for_user(user)
 
 

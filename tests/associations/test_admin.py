@@ -157,12 +157,28 @@ def test_service_validation_error_lands_on_the_form_field(reviewer_client, appli
     assert response.context["form"].errors["granted"] == ["Le nombre accordé doit être compris entre 10 et 12."]
 
 
+# A draft is not shown to staff at all (see test_drafts_are_not_shown_to_staff).
 FORBIDDEN = [
     (source, step)
     for source in S.values
+    if source != S.DRAFT
     for step, review_step in REVIEW_STEPS.items()
     if review_step.target not in TRANSITIONS[source]
 ]
+
+
+def test_drafts_are_not_shown_to_staff(reviewer_client, campaign):
+    """Before the association submits (and consents), its draft and documents stay its own."""
+    draft = ApplicationFactory(campaign=campaign, status=S.DRAFT, submitted_at=None, consent_at=None)
+    changelist = reviewer_client.get(reverse("admin:associations_application_changelist"))
+    assert draft not in changelist.context["cl"].result_list
+    assert reviewer_client.get(change_url(draft)).status_code == 302  # "does not exist", back to the index
+    for step in REVIEW_STEPS:
+        assert reviewer_client.post(step_url(draft, step), {"granted": "20", "reason": "x"}).status_code in (302, 404)
+    draft.refresh_from_db()
+    assert draft.status == S.DRAFT
+    document = reverse("associations:application_document", args=[draft.pk, "statutes"])
+    assert reviewer_client.get(document).status_code == 404
 
 
 @pytest.mark.parametrize(("source", "step"), FORBIDDEN)
@@ -212,7 +228,9 @@ def test_unknown_step_and_unknown_application_are_404(reviewer_client, applicati
 
 
 ALLOWED_STEPS = {
-    source: {step.label for step in REVIEW_STEPS.values() if step.target in TRANSITIONS[source]} for source in S.values
+    source: {step.label for step in REVIEW_STEPS.values() if step.target in TRANSITIONS[source]}
+    for source in S.values
+    if source != S.DRAFT
 }
 
 
