@@ -13,7 +13,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("privacy/", core_views.privacy, name="privacy"),
     path("accessibility/", core_views.accessibility, name="accessibility"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("space/", include("associations.urls")),
     path("", include("donations.urls")),

@@ -20,6 +20,18 @@ def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "core/accessibility.html")
 
 
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, remembered on the account too (emails follow it)."""
+    from django.views.i18n import set_language as django_set_language
+
+    from accounts.services import user_set_language
+
+    response = django_set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        user_set_language(user=request.user, language=request.POST.get("language", ""))
+    return response
+
+
 def ratelimited(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "core/ratelimited.html", status=429)
 

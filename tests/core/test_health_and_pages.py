@@ -98,3 +98,13 @@ def test_seed_demo_refuses_to_run_with_debug_off():
     result = run_manage("seed_demo", DEBUG="0", SECRET_KEY="x" * 50, DATABASE_URL="sqlite:////tmp/never-used.sqlite3")
     assert result.returncode != 0
     assert "DEBUG" in result.stderr
+
+
+def test_the_language_switch_is_remembered_for_emails(client, member):
+    client.force_login(member)
+    client.post(reverse("set_language"), {"language": "en", "next": "/space/"})
+    member.refresh_from_db()
+    assert member.language == "en"
+    client.post(reverse("set_language"), {"language": "xx", "next": "/"})
+    member.refresh_from_db()
+    assert member.language == "en"
