@@ -522,7 +522,7 @@ def plan_import(table: Table, *, lock: bool = False) -> ImportPlan:
     width = len(table.headers)
 
     # 1. Parse every cell.
-    parsed: list[tuple[int, dict, dict]] = []
+    parsed: list[tuple[int, dict, dict, bool]] = []
     for record, line in zip(table.rows, table.lines, strict=True):
         values, cells, ok = {}, {}, True
         if len(record) > width and any(record[width:]):
@@ -547,13 +547,15 @@ def plan_import(table: Table, *, lock: bool = False) -> ImportPlan:
             except CellError as error:
                 plan.errors.append(CellIssue(line, header_of[column.key], str(error), text))
                 ok = False
-        parsed.append((line, values, cells) if ok else (line, None, cells))
+        # A row with a bad cell is never imported, but its other cells are still checked below,
+        # so that the operator sees every error of the file in one go.
+        parsed.append((line, values, cells, ok))
 
     # 2. What the database already holds, in a few queries.
-    good = [(line, values, cells) for line, values, cells in parsed if values is not None]
-    references = sorted({values["lot"] for _l, values, _c in good})
+    good = [(line, values, cells) for line, values, cells, _ok in parsed]
+    references = sorted({values["lot"] for _l, values, _c in good if values.get("lot")})
     lots = {lot.reference: lot for lot in Lot.objects.filter(reference__in=references)}
-    serials = sorted({values["serial_number"] for _l, values, _c in good})
+    serials = sorted({values["serial_number"] for _l, values, _c in good if values.get("serial_number")})
     existing: dict[tuple[str, str], Computer] = {}
     base = Computer.objects.select_related("lot")
     if lock:
@@ -573,13 +575,12 @@ def plan_import(table: Table, *, lock: bool = False) -> ImportPlan:
     first_line_of_serial: dict[tuple[str, str], int] = {}
     first_line_of_tag: dict[str, int] = {}
     new_rows: list[PlannedRow] = []
-    for line, values, cells in parsed:
-        if values is None:
-            continue
-        row_ok = True
-        key = (values["manufacturer"], values["serial_number"])
-        lot = lots.get(values["lot"])
-        if lot is None:
+    for line, values, cells, parsed_ok in parsed:
+        row_ok = parsed_ok
+        has_key = bool(values.get("manufacturer")) and bool(values.get("serial_number"))
+        key = (values.get("manufacturer"), values.get("serial_number"))
+        lot = lots.get(values["lot"]) if values.get("lot") else None
+        if lot is None and values.get("lot"):
             plan.errors.append(
                 CellIssue(
                     line,
@@ -589,7 +590,7 @@ def plan_import(table: Table, *, lock: bool = False) -> ImportPlan:
                 )
             )
             row_ok = False
-        if key in first_line_of_serial:
+        if has_key and key in first_line_of_serial:
             plan.errors.append(
                 CellIssue(
                     line,
@@ -600,7 +601,7 @@ def plan_import(table: Table, *, lock: bool = False) -> ImportPlan:
                 )
             )
             row_ok = False
-        else:
+        elif has_key:
             first_line_of_serial[key] = line
         tag = values.get("asset_tag") or ""
         if tag:
@@ -617,7 +618,7 @@ def plan_import(table: Table, *, lock: bool = False) -> ImportPlan:
                 row_ok = False
             else:
                 first_line_of_tag[tag] = line
-        match = existing.get(key)
+        match = existing.get(key) if has_key else None
         if match is not None and lot is not None and match.lot_id != lot.pk:
             plan.errors.append(
                 CellIssue(

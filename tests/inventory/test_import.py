@@ -350,3 +350,15 @@ def test_a_refused_file_leaves_no_copy_behind(lot, operator_client, settings):
     assert len(list(folder.iterdir())) == 1  # kept for the confirmation
     operator_client.post(reverse("admin:inventory_computer_process_import"), response.context["confirm_form"].initial)
     assert not any(folder.iterdir())
+
+
+def test_every_error_of_a_row_is_listed_not_only_the_first(lot):
+    """A bad number does not hide an unknown lot or a duplicate serial on the same row."""
+    body = rows(2)
+    body[1][6] = "huit"  # bad number
+    body[1][4] = "LOT-INCONNU"  # and an unknown lot, on the same row
+    body[1][1], body[1][3] = body[0][1], body[0][3]  # and a serial already on line 2
+    plan = plan_import(read_table(csv_bytes(HEADER, body)))
+    columns = {e.column for e in plan.errors if e.line == 3}
+    assert columns == {"ram_go", "lot", "numero_serie"}
+    assert not plan.rows or all(r.line != 3 for r in plan.rows)
