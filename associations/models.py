@@ -3,7 +3,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from associations.documents import document_upload_to
@@ -269,9 +268,6 @@ class ApplicationEvent(AppendOnlyModel):
         verbose_name = _("événement")
         verbose_name_plural = _("historique")
         ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"
 
 
 class Message(models.Model):

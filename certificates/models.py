@@ -240,6 +240,3 @@ class HandoverEvent(AppendOnlyModel):
         verbose_name = _("événement d'attestation")
         verbose_name_plural = _("historique des attestations")
         ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"

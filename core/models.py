@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,6 +8,10 @@ class AppendOnlyModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def __str__(self) -> str:
+        # Every journal has a ``kind`` and a ``created_at``; shown in local time, as in the pages.
+        return f"{self.get_kind_display()} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:

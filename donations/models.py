@@ -234,9 +234,6 @@ class WaveEvent(AppendOnlyModel):
         verbose_name_plural = _("historique des vagues")
         ordering = ["created_at", "pk"]
 
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.created_at:%d/%m/%Y %H:%M})"
-
 
 class AllocationQuerySet(models.QuerySet):
     def live(self):
@@ -400,9 +397,6 @@ class AllocationEvent(AppendOnlyModel):
         verbose_name = _("événement d'attribution")
         verbose_name_plural = _("historique des attributions")
         ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.created_at:%d/%m/%Y %H:%M})"
 
 
 class CampaignEvent(AppendOnlyModel):

@@ -291,9 +291,6 @@ class ImpactReportEvent(AppendOnlyModel):
         verbose_name_plural = _("historique des bilans")
         ordering = ["created_at", "pk"]
 
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"
-
 
 class ImpactReminder(models.Model):
     """A reminder sent about a report: recorded so that the periodic task never sends it twice."""

@@ -314,6 +314,3 @@ class ComputerEvent(AppendOnlyModel):
         verbose_name = _("événement")
         verbose_name_plural = _("historique des ordinateurs")
         ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"
