@@ -4,8 +4,9 @@ Runs after ``donations.demo`` (wave 1 confirmed, 27 allocations with reserved un
 services: each allocation gets its certificate, the handover is recorded at the counter by the
 desk operator with two signatures drawn here (the units become « handed over »), and the signed
 certificate is rendered in-process, so that a new user finds finished certificates to download and
-to verify from their QR code. The last ``LEFT_AT_COUNTER`` appointments stay to be handed over, so
-that the counter (record a signed handover) can be tried on real data.
+to verify from their QR code. ``LEFT_AT_COUNTER`` appointments may be left to be handed over (none by
+default: the whole of wave 1 is handed over, as in the real campaign; the counter can be tried on wave 2
+once it is confirmed).
 
 Idempotent: what exists is left alone; only certificates whose document is missing are rendered.
 Demo handovers do not email the fictional associations.
@@ -24,7 +25,7 @@ from certificates import selectors, services
 from certificates.models import Handover
 
 # Appointments of wave 1 left for the counter (the demo association's own is always handed over).
-LEFT_AT_COUNTER = 2
+LEFT_AT_COUNTER = 0
 
 
 def signature_png(name: str, *, width: int = 600, height: int = 200) -> bytes:
@@ -79,7 +80,8 @@ def seed(context: dict) -> None:
     own = set()
     if member is not None:
         own = set(member.memberships.values_list("association_id", flat=True))
-    counter = [a for a in allocations if a.application.association_id not in own][-LEFT_AT_COUNTER:]
+    others = [a for a in allocations if a.application.association_id not in own]
+    counter = others[len(others) - LEFT_AT_COUNTER :] if LEFT_AT_COUNTER else []
     to_hand_over = [a for a in allocations if a not in counter]
     today = timezone.localdate()
     operator_signature = signature_png(desk.get_full_name() or desk.email)
