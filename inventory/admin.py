@@ -36,7 +36,7 @@ from inventory.forms import (
     WipeForm,
 )
 from inventory.labels import MAX_LABELS, labels_pdf
-from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
+from inventory.models import Computer, ComputerEvent, Lot, WipeRecord, gigabytes
 from inventory.resources import FORMATS, ComputerResource
 
 S = Computer.Status
@@ -445,10 +445,10 @@ class ComputerAdmin(ImportExportMixin, admin.ModelAdmin):
     def config_display(self, computer):
         parts = []
         if computer.ram_gb:
-            parts.append(f"{computer.ram_gb} Go")
+            parts.append(gigabytes(computer.ram_gb))
         if computer.storage_gb:
             kind = computer.get_storage_type_display() if computer.storage_type else ""
-            parts.append(f"{computer.storage_gb} Go {kind}".strip())
+            parts.append(f"{gigabytes(computer.storage_gb)} {kind}".strip())
         text = " · ".join(parts) or "—"
         if computer.os:
             text = format_html('{}<br><span class="inv-muted">{}</span>', text, computer.os)

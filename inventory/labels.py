@@ -16,7 +16,7 @@ import pydyf
 import segno
 from django.utils import timezone
 
-from inventory.models import Computer
+from inventory.models import Computer, gigabytes
 
 MM = 72 / 25.4
 PAGE_WIDTH, PAGE_HEIGHT = 210 * MM, 297 * MM
@@ -131,10 +131,10 @@ def short_spec(computer: Computer) -> str:
     if computer.cpu:
         parts.append(computer.cpu.replace("Intel Core ", "").replace("Intel ", "").replace("AMD ", ""))
     if computer.ram_gb:
-        parts.append(f"{computer.ram_gb} Go")
+        parts.append(gigabytes(computer.ram_gb))
     if computer.storage_gb:
         kind = computer.get_storage_type_display() if computer.storage_type else ""
-        parts.append(f"{computer.storage_gb} Go {kind}".strip())
+        parts.append(f"{gigabytes(computer.storage_gb)} {kind}".strip())
     return " · ".join(parts)
 
 

@@ -9,9 +9,15 @@ from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AppendOnlyModel
+
+
+def gigabytes(value) -> str:
+    """A size in gigabytes, in the reader's language (« 8 Go » in French, « 8 GB » in English)."""
+    return gettext("%(n)s Go") % {"n": value}
 
 
 class LotQuerySet(models.QuerySet):
@@ -197,10 +203,10 @@ class Computer(models.Model):
     def spec_label(self) -> str:
         parts = [self.cpu] if self.cpu else []
         if self.ram_gb:
-            parts.append(f"{self.ram_gb} Go RAM")
+            parts.append(gettext("%(size)s RAM") % {"size": gigabytes(self.ram_gb)})
         if self.storage_gb:
             kind = self.get_storage_type_display() if self.storage_type else ""
-            parts.append(f"{self.storage_gb} Go {kind}".strip())
+            parts.append(f"{gigabytes(self.storage_gb)} {kind}".strip())
         return ", ".join(parts)
 
 
