@@ -1,9 +1,13 @@
 """People in the admin: the email is the login, staff roles are groups (accounts.roles)."""
 
+import json
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -11,7 +15,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from accounts.models import User
+from accounts.privacy import anonymise_user, export_user_data, is_anonymised
 from associations.models import Membership
+from core.admin_inlines import PreloadedAutocompleteInlineMixin
 
 
 def _clean_email(form: forms.ModelForm) -> str:
@@ -74,7 +80,7 @@ class RoleFilter(admin.RelatedFieldListFilter):
         self.title = _("rôle")
 
 
-class UserMembershipInline(admin.TabularInline):
+class UserMembershipInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):
     model = Membership
     fk_name = "user"
     extra = 0
@@ -85,7 +91,7 @@ class UserMembershipInline(admin.TabularInline):
     verbose_name_plural = gettext_lazy("associations dont le compte est membre")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("association")
+        return super().get_queryset(request).select_related("association", "user")  # str(membership) names both
 
     @admin.display(description=gettext_lazy("membre depuis le"))
     def member_since(self, obj: Membership) -> str:
@@ -125,6 +131,51 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups", "memberships__association")
+
+    actions = ("export_personal_data", "anonymise_selected")
+
+    def has_anonymise_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    @admin.action(description=gettext_lazy("Exporter leurs données personnelles (JSON)"), permissions=["view"])
+    def export_personal_data(self, request, queryset):
+        """A request for access: everything we hold about these people, as one JSON file."""
+        data = [export_user_data(user) for user in queryset]
+        response = HttpResponse(
+            json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2),
+            content_type="application/json; charset=utf-8",
+        )
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="donnees-personnelles-{stamp}.json"'
+        return response
+
+    @admin.action(description=gettext_lazy("Anonymiser (demande de suppression)"), permissions=["anonymise"])
+    def anonymise_selected(self, request, queryset):
+        """A request for erasure: a confirmation page, then the accounts are emptied and closed."""
+        users = [u for u in queryset.order_by("email") if not is_anonymised(u)]
+        own = [u for u in users if u.pk == request.user.pk]
+        if own:
+            self.message_user(request, _("Vous ne pouvez pas anonymiser votre propre compte."), messages.ERROR)
+            return None
+        if request.POST.get("apply") == "yes":
+            for user in users:
+                anonymise_user(user, actor=request.user)
+            self.message_user(
+                request,
+                _("%(count)d compte(s) anonymisé(s). L'historique et les attestations sont conservés.")
+                % {"count": len(users)},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Anonymiser des comptes"),
+            "users": users,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+        }
+        return TemplateResponse(request, "admin/accounts/user/anonymise.html", context)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups":

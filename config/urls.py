@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from accounts import views as accounts_views
 from core import views as core_views
 
 admin.site.site_header = _("Dons d'ordinateurs – administration")
@@ -15,6 +16,7 @@ urlpatterns = [
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
+    path("space/my-data.json", accounts_views.my_data, name="my_data"),
     path("space/", include("associations.urls")),
     path("", include("donations.urls")),
     path("", include("certificates.urls")),

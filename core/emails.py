@@ -30,6 +30,9 @@ def send_email_now(*, template: str, context: dict, to: list[str], language: str
 
 def queue_email(*, template: str, context: dict, to: list[str], language: str = "fr") -> None:
     """Send after commit through Celery; if the broker is down, send in-process rather than lose it."""
+    from accounts.privacy import ANONYMOUS_DOMAIN
+
+    to = [address for address in to if not address.lower().endswith("@" + ANONYMOUS_DOMAIN)]  # anonymised people
     if not to:
         return
 

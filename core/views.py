@@ -13,7 +13,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/privacy.html")
+    retention = {
+        "unconfirmed": settings.RETENTION_UNCONFIRMED_ACCOUNT_DAYS,
+        "inactive": settings.RETENTION_INACTIVE_ACCOUNT_DAYS,
+        "documents": settings.RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS,
+    }
+    return render(
+        request, "core/privacy.html", {"retention": retention, "privacy_contact": settings.PRIVACY_CONTACT_EMAIL}
+    )
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:
