@@ -10,6 +10,8 @@ timeout = 60
 graceful_timeout = 30
 max_requests = 2000
 max_requests_jitter = 200
-accesslog = "-"
+# Requests are logged by the application as JSON lines (core/logging.py); gunicorn's own access log is off
+# unless GUNICORN_ACCESS_LOG is set (for example to "-").
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -108,6 +109,20 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Dons de PC] "
+# Throttling (allauth, counted in the shared cache): five wrong passwords for one account lock its
+# login for 15 minutes; one address cannot flood sign-up or password reset. A refused request gets
+# the plain "Trop de demandes" page (templates/429.html) or an error on the login form.
+ACCOUNT_RATE_LIMITS = {
+    "login": env("RATE_LIMIT_LOGIN", default="30/m/ip"),
+    "login_failed": env("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/15m/key"),
+    "signup": env("RATE_LIMIT_SIGNUP", default="10/h/ip"),
+    "reset_password": env("RATE_LIMIT_RESET_PASSWORD", default="10/h/ip,3/h/key"),
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "associations:space"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
@@ -121,7 +136,7 @@ USE_TZ = True
 FORMAT_MODULE_PATH = ["config.formats"]  # hours as « 9h30 » in French, « 9:30 AM » in English
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 MEDIA_URL = "/media/"  # never served publicly: files go through views that check access
@@ -169,10 +184,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-queue handover certificates whose render was lost (broker down at commit, worker killed).
-    "certificates-sweep": {"task": "certificates.tasks.sweep_handovers", "schedule": 120.0},
+    # CERTIFICATES_SWEEP_SECONDS: shorter only for the end-to-end stack test, which waits for beat to send it.
+    "certificates-sweep": {
+        "task": "certificates.tasks.sweep_handovers",
+        "schedule": env.float("CERTIFICATES_SWEEP_SECONDS", default=120.0),
+    },
     # Impact reports owed by equipped associations, and reminders before / after they are due (idempotent).
     "impact-report-reminders": {"task": "impact.tasks.send_report_reminders", "schedule": 3600.0},
+    # Personal data kept no longer than the retention settings below (accounts/privacy.py).
+    "personal-data-retention": {"task": "accounts.tasks.apply_retention", "schedule": 86400.0},
 }
+
+# Retention of personal data (days), shown on the privacy page. Signed certificates and wipe records are
+# kept as evidence of the donations; applications are kept for the campaign's follow-up.
+RETENTION_UNCONFIRMED_ACCOUNT_DAYS = env.int("RETENTION_UNCONFIRMED_ACCOUNT_DAYS", default=30)
+RETENTION_INACTIVE_ACCOUNT_DAYS = env.int("RETENTION_INACTIVE_ACCOUNT_DAYS", default=3 * 365)
+RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS = env.int("RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS", default=365)
+PRIVACY_CONTACT_EMAIL = env("PRIVACY_CONTACT_EMAIL", default="donnees-personnelles@dons-pc.example")
 
 if REDIS_URL:
     CACHES = {
@@ -189,6 +217,10 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 RATELIMIT_VIEW = "core.views.ratelimited"
+# Behind a reverse proxy (nginx, a load balancer), set TRUSTED_PROXY_COUNT to the number of proxies that
+# append to X-Forwarded-For, so that rate limits count each client, not the proxy.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+RATELIMIT_IP_META_KEY = "core.client_ip.client_ip"
 
 # Content Security Policy (django-csp): every script and style comes from our own static files.
 # Inline <script> is refused; inline styles stay allowed for the admin and the PDF templates.
@@ -214,11 +246,34 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Logs: JSON lines in production (LOG_FORMAT=json), readable text in development (core/logging.py).
+LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_context": {"()": "core.logging.RequestContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s %(process)d",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["request_context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One line per request from RequestLogMiddleware; Django's own lines would repeat 4xx/5xx.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+        "portal.request": {"level": env("REQUEST_LOG_LEVEL", default="INFO")},
+    },
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING too: same JSON lines
