@@ -5,13 +5,16 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format messages worker beat clean
+.PHONY: demo test stack-e2e lint format messages worker beat clean
 
 demo:
 	scripts/demo.sh
 
 test:
 	scripts/test.sh $(PYTEST_ARGS)
+
+stack-e2e:
+	scripts/stack-e2e.sh $(PYTEST_ARGS)
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

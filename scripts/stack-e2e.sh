@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# The real stack end to end: from a clean database, gunicorn + a Celery worker + Celery beat on PostgreSQL
+# and Redis with production settings, then the browser journeys of tests/stack/ against it.
+# Stops exactly the processes it started, whatever happens; prints their logs' tails on failure.
+#
+#   scripts/stack-e2e.sh [pytest arguments]      (make stack-e2e)
+#
+# Environment (all optional): STACK_DATABASE_URL (default: the server that scripts/ensure-services.sh
+# answers for, database portal_stack — DROPPED and created again), STACK_REDIS_URL (default
+# redis://127.0.0.1:6379/2 — FLUSHED), STACK_PORT (8300), KEEP_STACK_DIR=1 keeps the logs, emails and files.
+#
+# Settings: config.settings.production with SECURE_SSL_REDIRECT=0 only. Secure cookies and the HSTS
+# header stay on: chromium stores and sends Secure cookies on http://127.0.0.1 (a "potentially
+# trustworthy" origin) and ignores HSTS received over HTTP, so no other production setting is relaxed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started_at=$(date +%s)
+say() { echo "stack-e2e [$(($(date +%s) - started_at)) s] $*"; }
+
+scripts/bootstrap.sh requirements-dev.txt
+scripts/system-deps.sh test
+server_url=$(scripts/ensure-services.sh | tail -1) # postgres://<role>@127.0.0.1:5432/portal
+
+port=${STACK_PORT:-8300}
+base_url="http://127.0.0.1:$port"
+database_url=${STACK_DATABASE_URL:-${server_url%/*}/portal_stack}
+database_name=${database_url##*/}
+redis_url=${STACK_REDIS_URL:-redis://127.0.0.1:6379/2}
+case "$database_name" in
+  *stack*) ;;
+  *) echo "stack-e2e : la base « $database_name » serait supprimée ; donnez une base dont le nom contient « stack »." >&2
+     exit 2 ;;
+esac
+
+if curl -s --max-time 2 -o /dev/null "$base_url/"; then
+  echo "stack-e2e : le port $port répond déjà : un autre serveur tourne, rien n'est lancé." >&2
+  exit 1
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/portal-stack.XXXXXX")
+logs="$work/logs"
+mkdir -p "$logs" "$work/mail" "$work/media" "$work/static"
+
+declare -A pids=()
+status=0
+cleanup() {
+  status=${status:-$?}
+  local name pid
+  for name in "${!pids[@]}"; do
+    kill -TERM "${pids[$name]}" 2>/dev/null || true
+  done
+  for name in "${!pids[@]}"; do
+    pid=${pids[$name]}
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "stack-e2e : $name (pid $pid) ne s'arrête pas, SIGKILL à son groupe de processus" >&2
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  if [ "$status" -ne 0 ]; then
+    for name in gunicorn worker beat; do
+      [ -s "$logs/$name.log" ] || continue
+      echo "----- $name : fin du journal ($logs/$name.log) -----" >&2
+      tail -n 30 "$logs/$name.log" >&2
+    done
+    echo "stack-e2e : ÉCHEC après $(($(date +%s) - started_at)) s ; journaux, courriels et captures dans $work" >&2
+  elif [ "${KEEP_STACK_DIR:-}" = 1 ]; then
+    say "OK ; journaux, courriels et fichiers gardés dans $work"
+  else
+    rm -rf "$work"
+    say "OK"
+  fi
+  exit "$status"
+}
+trap 'status=$?; cleanup' EXIT
+trap 'status=130; exit 130' INT TERM
+
+fail() {
+  echo "stack-e2e : $*" >&2
+  status=1
+  exit 1
+}
+
+secret_key=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')
+stack_env=(
+  DJANGO_SETTINGS_MODULE=config.settings.production
+  DEBUG=0
+  SECRET_KEY="$secret_key"
+  SECURE_SSL_REDIRECT=0
+  ALLOWED_HOSTS=127.0.0.1
+  SITE_URL="$base_url"
+  DATABASE_URL="$database_url"
+  REDIS_URL="$redis_url"
+  CACHE_KEY_PREFIX=portal-stack
+  MEDIA_ROOT="$work/media"
+  STATIC_ROOT="$work/static"
+  EMAIL_URL="filemail:///$work/mail" # django-environ drops one leading slash
+  CERTIFICATES_SWEEP_SECONDS=5       # beat sends the sweep every 5 s instead of 120 s
+  LOG_LEVEL=INFO
+)
+in_stack() { env "${stack_env[@]}" "$@"; }
+
+say "base $database_name (supprimée puis créée), Redis $redis_url (vidé), $base_url"
+admin_url="${database_url%/*}/postgres"
+psql -q -w -v ON_ERROR_STOP=1 "$admin_url" \
+  -c "DROP DATABASE IF EXISTS \"$database_name\" WITH (FORCE)" -c "CREATE DATABASE \"$database_name\""
+redis-cli -u "$redis_url" flushdb >/dev/null
+
+# collectstatic needs no database: it runs while the database is migrated and seeded.
+env "${stack_env[@]}" .venv/bin/python manage.py collectstatic --noinput -v 0 >"$logs/collectstatic.log" 2>&1 &
+pids[collectstatic]=$!
+in_stack .venv/bin/python manage.py migrate --noinput -v 0
+say "migrations appliquées"
+in_stack .venv/bin/python manage.py seed_demo --force >"$logs/seed_demo.log"
+say "démonstration chargée"
+wait "${pids[collectstatic]}" || fail "collectstatic : $(tail -n 20 "$logs/collectstatic.log")"
+unset 'pids[collectstatic]'
+say "fichiers statiques collectés"
+
+# setsid: each process leads its own process group, so that a last-resort SIGKILL reaches its children
+# and nothing else. `env` and `setsid` exec in place: $! is the server's own pid (checked against --pidfile).
+start() {
+  local name=$1
+  shift
+  setsid env "${stack_env[@]}" "$@" >"$logs/$name.log" 2>&1 &
+  pids[$name]=$!
+}
+start gunicorn .venv/bin/gunicorn config.wsgi --config config/gunicorn.py --bind "127.0.0.1:$port" --workers 2 \
+  --pid "$work/gunicorn.pid"
+start worker .venv/bin/celery -A config worker --pool=prefork --concurrency=2 --loglevel=INFO \
+  --hostname stack-e2e@portal --pidfile "$work/worker.pid"
+start beat .venv/bin/celery -A config beat --loglevel=INFO --schedule "$work/celerybeat-schedule" \
+  --pidfile "$work/beat.pid"
+
+alive() {
+  local name
+  for name in gunicorn worker beat; do
+    kill -0 "${pids[$name]}" 2>/dev/null || fail "$name s'est arrêté au démarrage"
+  done
+}
+
+# /healthz answers 200 with the database and Redis both "ok".
+healthy() {
+  local code
+  code=$(curl -s --max-time 3 -o "$work/healthz.json" -w '%{http_code}' "$base_url/healthz" 2>/dev/null) || return 1
+  [ "$code" = 200 ] && .venv/bin/python -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit((d.get("database"), d.get("redis")) != ("ok", "ok"))' "$work/healthz.json" 2>/dev/null
+}
+ready=""
+for _ in $(seq 1 120); do
+  alive
+  if healthy; then ready=1 && break; fi
+  sleep 0.5
+done
+[ -n "$ready" ] || fail "/healthz ne répond pas 200 avec la base et Redis : $(cat "$work/healthz.json" 2>/dev/null)"
+say "gunicorn prêt : /healthz $(cat "$work/healthz.json")"
+
+pinged=""
+for _ in $(seq 1 20); do
+  alive
+  if in_stack .venv/bin/celery -A config inspect ping --timeout 2 -d stack-e2e@portal >"$work/ping.txt" 2>&1; then
+    pinged=1
+    break
+  fi
+  sleep 1
+done
+[ -n "$pinged" ] || fail "le worker Celery ne répond pas à « celery inspect ping » : $(tail -n 5 "$work/ping.txt")"
+say "worker Celery prêt ($(grep -c pong "$work/ping.txt") réponse à inspect ping)"
+
+for name in gunicorn worker beat; do
+  [ "$(cat "$work/$name.pid" 2>/dev/null)" = "${pids[$name]}" ] ||
+    fail "$name : le pidfile ne donne pas le pid lancé (${pids[$name]})"
+done
+
+# The test process keeps its own settings (config.settings.test): it talks to the stack only through
+# the browser, the email files and the logs.
+set +e
+env -u DJANGO_SETTINGS_MODULE \
+  STACK_BASE_URL="$base_url" STACK_MAIL_DIR="$work/mail" STACK_LOG_DIR="$logs" STACK_ARTIFACTS_DIR="$work" \
+  .venv/bin/pytest tests/stack -p no:cacheprovider --timeout=180 -v "$@"
+status=$?
+set -e
+[ "$status" -eq 0 ] || fail "parcours en échec (pytest : $status)"
+say "parcours réussis"
