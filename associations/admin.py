@@ -27,6 +27,7 @@ from associations import services
 from associations.forms import AssociationForm
 from associations.models import Application, ApplicationEvent, Association, Membership, Message, Mission
 from associations.selectors import application_counts_by_status
+from core.admin_inlines import PreloadedAutocompleteInlineMixin
 from core.errors import DomainError
 from donations.models import Campaign
 
@@ -367,7 +368,7 @@ class MessageInline(ReadOnlyInlineMixin, admin.TabularInline):
         return f"{who} ({side})" if who else side
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):
     """Members of an association: listed for whoever may view the association, managed by user admins."""
 
     model = Membership
@@ -378,7 +379,7 @@ class MembershipInline(admin.TabularInline):
     verbose_name_plural = gettext_lazy("membres (comptes qui agissent pour l'association)")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user")
+        return super().get_queryset(request).select_related("user", "association")  # str(membership) names both
 
     def get_fields(self, request, obj=None):
         if self.has_change_permission(request, obj) or self.has_add_permission(request, obj):
@@ -411,7 +412,7 @@ class AssociationApplicationInline(ReadOnlyInlineMixin, admin.TabularInline):
     verbose_name_plural = gettext_lazy("candidatures")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("campaign")
+        return super().get_queryset(request).select_related("campaign", "association")  # str(application)
 
     @admin.display(description=gettext_lazy("campagne"))
     def open_link(self, obj: Application):

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core.admin_inlines import PreloadedAutocompleteInlineMixin
 from core.errors import DomainError
 from donations import selectors, services
 from donations.models import (
@@ -95,11 +96,14 @@ class _ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class PledgeInline(admin.TabularInline):
+class PledgeInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):
     model = CampaignDonor
     extra = 0
     autocomplete_fields = ["donor"]
     verbose_name_plural = gettext_lazy("donateurs et ordinateurs promis")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("donor")  # str(pledge) and the autocomplete's label
 
 
 class WaveInline(_ReadOnlyInline):

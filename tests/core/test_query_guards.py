@@ -1,0 +1,937 @@
+"""Query-count guards: every list page of the portal and every admin list costs a fixed number of queries.
+
+Each builder below makes a small dataset (``SMALL`` rows of what the pages list, and of what each row shows),
+measures its pages, then adds a larger one (``LARGE`` more rows) and measures again. For every page the guard
+checks that
+
+* the page answers 200 and shows something of the last row built, so it cannot pass on an empty list;
+* the number of queries is the same for both sizes: a query per row (N+1) would add one per row added;
+* that number is at most the page's maximum in ``MAXIMA`` (and ``WARM_MAXIMA`` for the pages that cache their
+  figures: measured with an empty cache, then again with the cache filled by the previous request).
+
+The meta-tests at the end keep the tables complete: every ModelAdmin registered on the admin site has a guard on
+its change list (and on its change page when it has inlines), and every other admin or portal URL is either
+guarded here or listed in ``NOT_LISTS`` with the reason it shows no list. Older guards next to each app's tests
+may stay; this file is the one that covers all.
+
+The maxima are the counts measured on SQLite and PostgreSQL (the same on both). Raising one is a reviewed change:
+say in the commit which query was added and why it does not grow with the data.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from accounts import roles
+from associations.models import Application, ApplicationEvent, Membership, Message, Mission
+from tests.associations.test_admin import _make_applications
+from tests.donations.test_admin import _many_applications
+from tests.factories import (
+    AssociationFactory,
+    CampaignFactory,
+    DonorFactory,
+    LotFactory,
+    UserFactory,
+    WaveFactory,
+    approved_application,
+    confirmed_wave,
+    handed_over_wave,
+    impact_reports_for,
+    member_of,
+    ready_computers,
+    staff_with_role,
+)
+from tests.impact.conftest import GOOD
+from tests.inventory.test_admin import bulk_units
+
+pytestmark = pytest.mark.django_db
+
+SMALL = 3
+LARGE = 27  # added to the small dataset: lists show 30 rows, pages about one object show 27
+
+# The maximum number of queries of each page, with an empty cache (see the module's docstring).
+MAXIMA: dict[str, int] = {
+    # Admin change lists, one per registered ModelAdmin.
+    "admin:auth_group_changelist": 5,
+    "admin:account_emailaddress_changelist": 5,
+    "admin:accounts_user_changelist": 9,
+    "admin:associations_application_changelist": 12,
+    "admin:associations_association_changelist": 10,
+    "admin:associations_mission_changelist": 7,
+    "admin:inventory_lot_changelist": 10,
+    "admin:inventory_computer_changelist": 14,
+    "admin:inventory_wiperecord_changelist": 8,
+    "admin:inventory_computerevent_changelist": 8,
+    "admin:donations_donor_changelist": 7,
+    "admin:donations_campaign_changelist": 8,
+    "admin:donations_wave_changelist": 8,
+    "admin:donations_allocation_changelist": 9,
+    "admin:certificates_handover_changelist": 9,
+    "admin:impact_impactreport_changelist": 11,
+    "admin:impact_campaignreporting_changelist": 7,
+    # Admin pages that list things.
+    "admin:certificates_handover_desk_index": 5,
+    "admin:certificates_handover_desk": 6,
+    "admin:certificates_handover_progress": 7,
+    "admin:certificates_handover_record": 6,
+    "admin:donations_wave_plan": 10,
+    "admin:donations_wave_plan_confirm": 9,
+    "admin:impact_impactreport_overdue": 5,
+    "admin:impact_dashboard": 17,
+    "admin:impact_dashboard_campaign": 17,
+    "admin:impact_export (applications.csv)": 11,
+    "admin:impact_export (allocations.csv)": 11,
+    "admin:impact_export (handovers.csv)": 11,
+    "admin:impact_export (reports.csv)": 9,
+    # Admin change pages that list rows (inlines, the lot's units).
+    "admin:accounts_user_change": 10,
+    "admin:associations_association_change": 9,
+    "admin:associations_association_change (superuser)": 7,
+    "admin:associations_application_change": 8,
+    "admin:donations_campaign_change": 10,
+    "admin:donations_wave_change": 8,
+    "admin:donations_allocation_change": 8,
+    "admin:certificates_handover_change": 8,
+    "admin:impact_impactreport_change": 13,
+    "admin:inventory_lot_change": 10,
+    "admin:inventory_computer_change": 9,
+    # The portal.
+    "home": 3,
+    "my_data": 15,
+    "associations:space": 8,
+    "associations:application": 7,
+    "certificates:list": 3,
+    "impact:reports": 3,
+    "impact:report": 4,
+    "donations:campaign": 12,
+    "impact:progress": 9,
+    "impact:stats_json": 9,
+    "impact:stats_csv": 9,
+}
+
+# Pages that cache their figures: the maximum once the cache is filled.
+WARM_MAXIMA: dict[str, int] = {
+    "donations:campaign": 5,
+    "impact:progress": 1,
+    "impact:stats_json": 1,
+    "impact:stats_csv": 1,
+}
+
+# URL names that show no list, and why (the meta-tests below require every other URL to be guarded).
+NOT_LISTS: dict[str, str] = {
+    # The portal.
+    "healthz": "a health check: one query, whatever the data",
+    "privacy": "a static page",
+    "accessibility": "a static page",
+    "set_language": "a redirect that stores the language",
+    "associations:association_create": "a form",
+    "associations:association_edit": "a form about one association",
+    "associations:application_create": "a form",
+    "associations:application_edit": "a form about one application",
+    "associations:application_answer": "a POST that answers on one application's thread",
+    "associations:application_withdraw": "a confirmation page about one application",
+    "associations:application_document": "one PDF file",
+    "donations:appointment_accept": "a POST about one allocation",
+    "donations:appointment_change": "a form about one allocation",
+    "certificates:verify": "the public page of one certificate",
+    "certificates:download": "one PDF file",
+    # The admin (besides Django's own add, change, delete and history pages).
+    "admin:associations_application_review": "a review form about one application",
+    "admin:inventory_lot_labels": "a PDF of labels (one query through computers_for_labels)",
+    "admin:inventory_computer_import": "the import form; its preview shows the uploaded file, not the database",
+    "admin:inventory_computer_process_import": "the POST that confirms an import",
+    "admin:inventory_computer_export": "the export form; the file is written by django-import-export's resource",
+    "admin:certificates_handover_generate": "a POST that queues the wave's certificates",
+    "admin:certificates_handover_print": "a merged PDF of stored files (one query through handovers_to_print)",
+    "admin:certificates_handover_pdf": "one PDF file",
+    "admin:certificates_handover_retry": "a POST about one certificate",
+    "admin:donations_allocation_cancel": "a form about one allocation",
+    "admin:impact_impactreport_return": "a form about one report",
+    "admin:impact_impactreport_accept": "a POST about one report",
+}
+
+# Django's own admin views, guarded (change lists) or about one object.
+STANDARD_ADMIN_SUFFIXES = ("_changelist", "_add", "_change", "_delete", "_history")
+STANDARD_ADMIN_NAMES = {"auth_user_password_change"}
+PORTAL_NAMESPACES = {"associations", "donations", "certificates", "impact"}
+
+
+# The measurement ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    user: object | None  # None: anonymous
+    expect: tuple[str, ...]  # texts of the last row built: the rows are really on the page
+    cached: bool = False  # the page keeps its figures in the cache
+
+
+@dataclass(frozen=True)
+class Builder:
+    name: str
+    pages: tuple[str, ...]
+    build: Callable[[int], dict[str, Page]]  # adds ``n`` rows, returns the pages that list them
+
+
+BUILDERS: list[Builder] = []
+
+
+def builds(*pages: str):
+    def register(function):
+        BUILDERS.append(Builder(function.__name__, pages, function))
+        return function
+
+    return register
+
+
+def _body(response) -> str:
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+def _measure(client, key: str, page: Page, *, warm: bool = False) -> list[str]:
+    """The SQL of one request to ``page``, after a first request that warms sessions and permission caches."""
+    if page.user is None:
+        client.logout()
+    else:
+        client.force_login(page.user)
+    cache.clear()
+    first = client.get(page.url)
+    assert first.status_code == 200, (key, first.status_code)
+    _body(first)
+    if not warm:
+        cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(page.url)
+        body = _body(response)  # a streamed export reads the database while it is consumed
+    assert response.status_code == 200, (key, response.status_code)
+    missing = [text for text in page.expect if text not in body and escape(text) not in body]
+    assert not missing, f"{key}: the last row built is not on the page ({missing})"
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def _shape(sql: str) -> str:
+    return re.sub(r"'[^']*'|\b\d+\b", "?", sql)
+
+
+def _grown(few: list[str], many: list[str]) -> list[str]:
+    """The queries (numbers and strings left out) that run more often for the larger dataset: the N+1."""
+    before, after = Counter(map(_shape, few)), Counter(map(_shape, many))
+    return [f"{after[sql] - before[sql]} x {sql[:300]}" for sql in after if after[sql] > before[sql]]
+
+
+_seq = itertools.count(1)
+
+
+def _next() -> int:
+    return next(_seq)
+
+
+def _root():
+    return UserFactory(email="racine@garde.example.org", is_staff=True, is_superuser=True)
+
+
+def _staff(role: str):
+    emails = {
+        roles.REVIEWER: "instruction@garde.example.org",
+        roles.INVENTORY_OPERATOR: "stock@garde.example.org",
+        roles.CAMPAIGN_MANAGER: "responsable@garde.example.org",
+        roles.HANDOVER_OPERATOR: "guichet@garde.example.org",
+    }
+    return staff_with_role(role, email=emails[role])
+
+
+def _member():
+    return UserFactory(email="membre@garde.example.org")
+
+
+def _join(user, association) -> None:
+    Membership.objects.get_or_create(user=user, association=association)
+
+
+def _export(key: str) -> str:
+    return reverse("admin:impact_export", kwargs={"key": key, "fmt": "csv"})
+
+
+# Builders: accounts and associations ------------------------------------------------------------
+
+
+@builds("admin:auth_group_changelist", "admin:account_emailaddress_changelist", "admin:accounts_user_changelist")
+def accounts(n: int) -> dict[str, Page]:
+    """Members of associations, each with a group and a verified email address."""
+    root = _root()
+    permissions = list(Permission.objects.filter(codename__startswith="view_").order_by("pk")[:3])
+    for _i in range(n):
+        k = _next()
+        group = Group.objects.create(name=f"Groupe témoin {k:04d}")
+        group.permissions.set(permissions)
+        association = AssociationFactory(legal_name=f"Association témoin {k:04d}")
+        user = member_of(association, email=f"membre{k:04d}@garde.example.org")
+        user.groups.add(group)
+    return {
+        "admin:auth_group_changelist": Page(reverse("admin:auth_group_changelist"), root, (group.name,)),
+        "admin:account_emailaddress_changelist": Page(
+            reverse("admin:account_emailaddress_changelist"), root, (user.email,)
+        ),
+        "admin:accounts_user_changelist": Page(
+            reverse("admin:accounts_user_changelist"), root, (user.email, association.legal_name, group.name)
+        ),
+    }
+
+
+@builds(
+    "admin:associations_application_changelist",
+    "admin:associations_association_changelist",
+    "admin:impact_export (applications.csv)",
+)
+def applications(n: int) -> dict[str, Page]:
+    """Applications in every status (drafts are not listed), of associations with missions, members, messages."""
+    from donations.models import Campaign
+
+    campaign = Campaign.objects.filter(slug="garde-candidatures").first() or CampaignFactory(slug="garde-candidatures")
+    _make_applications(n, campaign)
+    reviewer = _staff(roles.REVIEWER)
+    last = Application.objects.exclude(status=Application.Status.DRAFT).order_by("pk").last()
+    name = last.association.legal_name
+    return {
+        "admin:associations_application_changelist": Page(
+            reverse("admin:associations_application_changelist"), reviewer, (name,)
+        ),
+        "admin:associations_association_changelist": Page(
+            reverse("admin:associations_association_changelist"), reviewer, (name,)
+        ),
+        "admin:impact_export (applications.csv)": Page(_export("applications"), reviewer, (name,)),
+    }
+
+
+@builds("admin:associations_mission_changelist")
+def missions(n: int) -> dict[str, Page]:
+    """The list is fixed (seven missions, loaded by a migration): three of them, then all seven."""
+    codes = list(Mission.Code.values)
+    if n == SMALL:
+        Mission.objects.exclude(code__in=codes[:SMALL]).delete()
+    else:
+        for position, code in enumerate(codes):
+            Mission.objects.get_or_create(code=code, defaults={"position": position})
+    last = Mission.objects.order_by("position", "pk").last()
+    url = reverse("admin:associations_mission_changelist")
+    return {"admin:associations_mission_changelist": Page(url, _staff(roles.REVIEWER), (str(last),))}
+
+
+# Builders: stock --------------------------------------------------------------------------------
+
+
+@builds(
+    "admin:inventory_lot_changelist",
+    "admin:inventory_computer_changelist",
+    "admin:inventory_wiperecord_changelist",
+    "admin:inventory_computerevent_changelist",
+)
+def stock(n: int) -> dict[str, Page]:
+    """Lots of received units, units put into reconditioning (history rows), ready units (wipe records)."""
+    from inventory import services as inventory_services
+    from inventory.models import Computer
+
+    operator = _staff(roles.INVENTORY_OPERATOR)
+    lots = [LotFactory() for _i in range(n)]
+    for lot in lots:
+        bulk_units(1, lot)
+    received = list(Computer.objects.filter(lot__in=lots).order_by("pk"))
+    inventory_services.computers_start_reconditioning(computer_ids=[c.pk for c in received], by=operator)
+    ready = ready_computers(n)
+    wiped = ready[-1]
+    wiped.refresh_from_db()
+    return {
+        "admin:inventory_lot_changelist": Page(
+            reverse("admin:inventory_lot_changelist"), operator, (lots[-1].reference,)
+        ),
+        "admin:inventory_computer_changelist": Page(
+            reverse("admin:inventory_computer_changelist"), operator, (received[-1].asset_tag, wiped.asset_tag)
+        ),
+        "admin:inventory_wiperecord_changelist": Page(
+            reverse("admin:inventory_wiperecord_changelist"), operator, (wiped.wipe_record.report_reference,)
+        ),
+        "admin:inventory_computerevent_changelist": Page(
+            reverse("admin:inventory_computerevent_changelist"), operator, (received[-1].asset_tag,)
+        ),
+    }
+
+
+# Builders: campaigns, waves, allocations, certificates -----------------------------------------
+
+
+@builds(
+    "admin:donations_donor_changelist",
+    "admin:donations_campaign_changelist",
+    "admin:donations_wave_changelist",
+    "admin:impact_campaignreporting_changelist",
+)
+def campaigns(n: int) -> dict[str, Page]:
+    """Campaigns, each with a donor's pledge, a wave, an approved application and a reporting calendar."""
+    from donations.models import CampaignDonor
+    from impact.models import CampaignReporting
+
+    manager = _staff(roles.CAMPAIGN_MANAGER)
+    for _i in range(n):
+        k = _next()
+        campaign = CampaignFactory(name=f"Campagne témoin {k:04d}", slug=f"campagne-temoin-{k:04d}")
+        donor = DonorFactory(name=f"Donateur témoin {k:04d}")
+        CampaignDonor.objects.create(campaign=campaign, donor=donor, pledged_units=100)
+        WaveFactory(campaign=campaign, number=1)
+        approved_application(campaign, 10)
+        CampaignReporting.objects.create(campaign=campaign)
+    return {
+        "admin:donations_donor_changelist": Page(reverse("admin:donations_donor_changelist"), manager, (donor.name,)),
+        "admin:donations_campaign_changelist": Page(
+            reverse("admin:donations_campaign_changelist"), manager, (campaign.name,)
+        ),
+        "admin:donations_wave_changelist": Page(reverse("admin:donations_wave_changelist"), manager, (campaign.name,)),
+        "admin:impact_campaignreporting_changelist": Page(
+            reverse("admin:impact_campaignreporting_changelist"), manager, (campaign.name,)
+        ),
+    }
+
+
+@builds(
+    "admin:donations_allocation_changelist",
+    "admin:certificates_handover_changelist",
+    "admin:certificates_handover_desk",
+    "admin:certificates_handover_progress",
+    "admin:impact_export (allocations.csv)",
+    "admin:impact_export (handovers.csv)",
+)
+def confirmed_allocations(n: int) -> dict[str, Page]:
+    """A confirmed wave of ``n`` associations, ten reserved units each, and their certificates."""
+    wave = confirmed_wave(n, 10)
+    manager = _staff(roles.CAMPAIGN_MANAGER)
+    desk = _staff(roles.HANDOVER_OPERATOR)
+    allocation = wave.allocations.select_related("application__association", "handover").order_by("pk").last()
+    name = allocation.application.association.legal_name
+    handover = allocation.handover
+    unit = allocation.units.select_related("computer").order_by("computer__asset_tag").last().computer
+    return {
+        "admin:donations_allocation_changelist": Page(
+            reverse("admin:donations_allocation_changelist"), manager, (name,)
+        ),
+        "admin:certificates_handover_changelist": Page(
+            reverse("admin:certificates_handover_changelist"), desk, (handover.number, name)
+        ),
+        "admin:certificates_handover_desk": Page(
+            reverse("admin:certificates_handover_desk", args=[wave.pk]), desk, (handover.number, name)
+        ),
+        "admin:certificates_handover_progress": Page(
+            reverse("admin:certificates_handover_progress", args=[wave.pk]), desk, (f'"id": {handover.pk},',)
+        ),
+        "admin:impact_export (allocations.csv)": Page(_export("allocations"), manager, (name,)),
+        "admin:impact_export (handovers.csv)": Page(
+            _export("handovers"), manager, (handover.number, unit.serial_number)
+        ),
+    }
+
+
+@builds("admin:certificates_handover_desk_index")
+def desk_waves(n: int) -> dict[str, Page]:
+    """``n`` confirmed waves (one association each) on the print desk's index."""
+    for _i in range(n):
+        wave = confirmed_wave(1, 10)
+    url = reverse("admin:certificates_handover_desk_index")
+    return {"admin:certificates_handover_desk_index": Page(url, _staff(roles.HANDOVER_OPERATOR), (wave.campaign.name,))}
+
+
+@builds("admin:certificates_handover_record")
+def handover_units(n: int) -> dict[str, Page]:
+    """One allocation of ``n`` units, recorded at the counter (the form lists every unit)."""
+    campaign = CampaignFactory(min_per_association=1)
+    wave = confirmed_wave(1, n, campaign=campaign)
+    allocation = wave.allocations.get()
+    unit = allocation.units.select_related("computer").order_by("computer__asset_tag").last().computer
+    url = reverse("admin:certificates_handover_record", args=[allocation.handover.pk])
+    return {"admin:certificates_handover_record": Page(url, _staff(roles.HANDOVER_OPERATOR), (unit.asset_tag,))}
+
+
+@builds("admin:donations_wave_plan", "admin:donations_wave_plan_confirm")
+def wave_plan(n: int) -> dict[str, Page]:
+    """A wave planned for ``n`` approved applications (grants of 10 to 30)."""
+    from donations import services as donation_services
+
+    manager = _staff(roles.CAMPAIGN_MANAGER)
+    campaign = CampaignFactory()
+    _many_applications(campaign, n)
+    ready_computers(30 * n)
+    wave = WaveFactory(campaign=campaign, number=1, capacity=30 * n)
+    donation_services.wave_plan(wave=wave, by=manager)
+    last = wave.allocations.select_related("application__association").order_by("position", "pk").last()
+    return {
+        "admin:donations_wave_plan": Page(
+            reverse("admin:donations_wave_plan", args=[wave.pk]), manager, (last.application.association.legal_name,)
+        ),
+        "admin:donations_wave_plan_confirm": Page(
+            reverse("admin:donations_wave_plan_confirm", args=[wave.pk]), manager, (f"pour {n} associations",)
+        ),
+    }
+
+
+# Builders: impact reports and public statistics --------------------------------------------------
+
+
+@builds(
+    "admin:impact_impactreport_changelist",
+    "admin:impact_impactreport_overdue",
+    "admin:impact_export (reports.csv)",
+)
+def overdue_reports(n: int) -> dict[str, Page]:
+    """``n`` associations equipped in January 2025, whose first quarterly report is overdue."""
+    wave = handed_over_wave(n, 10, on=datetime.date(2025, 1, 10))
+    reports = impact_reports_for(wave, today=datetime.date(2025, 2, 1), starts_on=datetime.date(2025, 1, 1))
+    manager = _staff(roles.CAMPAIGN_MANAGER)
+    name = max(reports, key=lambda r: r.pk).association.legal_name
+    return {
+        "admin:impact_impactreport_changelist": Page(reverse("admin:impact_impactreport_changelist"), manager, (name,)),
+        "admin:impact_impactreport_overdue": Page(reverse("admin:impact_impactreport_overdue"), manager, (name,)),
+        "admin:impact_export (reports.csv)": Page(_export("reports"), manager, (name,)),
+    }
+
+
+@builds(
+    "donations:campaign",
+    "impact:progress",
+    "impact:stats_json",
+    "impact:stats_csv",
+    "admin:impact_dashboard",
+    "admin:impact_dashboard_campaign",
+)
+def public_campaign(n: int) -> dict[str, Page]:
+    """One campaign growing by ``n`` waves (one of them handed over to ``n`` associations of ``n`` postal codes),
+    ``n`` donors' pledges and ``n`` reports (the last one overdue), next to ``n`` other campaigns."""
+    from donations.models import Campaign, CampaignDonor
+    from impact import services as impact_services
+    from impact.models import ImpactReport
+
+    campaign = Campaign.objects.filter(slug="garde-publique").first() or CampaignFactory(
+        slug="garde-publique", name="Campagne publique témoin", applications_open_on=timezone.localdate()
+    )
+    number = campaign.waves.count() + 1
+    wave = handed_over_wave(n, 10, campaign=campaign, wave_number=number, on=datetime.date(2026, 1, 10))
+    for allocation in wave.allocations.select_related("application__association"):
+        association = allocation.application.association
+        association.postal_code = f"{20000 + _next():05d}"
+        association.save(update_fields=["postal_code"])
+    for offset in range(1, n):
+        WaveFactory(campaign=campaign, number=number + offset)
+    last_wave = campaign.waves.order_by("number").last()
+    for _i in range(n):
+        k = _next()
+        donor = DonorFactory(name=f"Donateur témoin {k:04d}")
+        CampaignDonor.objects.create(campaign=campaign, donor=donor, pledged_units=10)
+        other = CampaignFactory(name=f"Autre campagne témoin {k:04d}", slug=f"autre-campagne-{k:04d}")
+    impact_reports_for(wave, today=datetime.date(2026, 2, 1), starts_on=datetime.date(2026, 1, 1))
+    reports = list(ImpactReport.objects.filter(allocation__wave=wave).select_related("association").order_by("pk"))
+    for report in reports[:-1]:
+        impact_services.impact_report_save(report=report, by=None, submit=True, **GOOD)
+    overdue = reports[-1].association
+    manager = _staff(roles.CAMPAIGN_MANAGER)
+    figures = (donor.name, overdue.postal_code)
+    return {
+        "donations:campaign": Page(campaign.get_absolute_url(), None, (donor.name, str(last_wave)), cached=True),
+        "impact:progress": Page(reverse("impact:progress", args=[campaign.slug]), None, figures, cached=True),
+        "impact:stats_json": Page(reverse("impact:stats_json", args=[campaign.slug]), None, figures, cached=True),
+        "impact:stats_csv": Page(reverse("impact:stats_csv", args=[campaign.slug]), None, figures, cached=True),
+        "admin:impact_dashboard": Page(
+            reverse("admin:impact_dashboard"), manager, (str(last_wave), overdue.legal_name, other.name)
+        ),
+        "admin:impact_dashboard_campaign": Page(
+            reverse("admin:impact_dashboard_campaign", args=[campaign.pk]),
+            manager,
+            (str(last_wave), overdue.legal_name, other.name),
+        ),
+    }
+
+
+# Builders: the portal -----------------------------------------------------------------------------
+
+
+@builds("home")
+def home(n: int) -> dict[str, Page]:
+    """``n`` public campaigns, each with a second donor."""
+    from donations.models import CampaignDonor
+
+    for _i in range(n):
+        k = _next()
+        campaign = CampaignFactory(name=f"Campagne témoin {k:04d}", slug=f"campagne-temoin-{k:04d}")
+        donor = DonorFactory(name=f"Donateur témoin {k:04d}")
+        CampaignDonor.objects.create(campaign=campaign, donor=donor, pledged_units=100)
+    return {"home": Page(reverse("home"), None, (campaign.name, donor.name))}
+
+
+@builds("associations:space", "certificates:list", "impact:reports", "my_data")
+def member_space(n: int) -> dict[str, Page]:
+    """A member of ``n`` associations equipped in one wave: their applications (with messages from the city),
+    certificates and impact reports."""
+    member = _member()
+    wave = handed_over_wave(n, 10, on=datetime.date(2026, 1, 10))
+    allocations = list(wave.allocations.select_related("application__association", "handover").order_by("pk"))
+    for allocation in allocations:
+        _join(member, allocation.application.association)
+        Message.objects.create(application=allocation.application, from_staff=True, body="Une question ?")
+    reports = impact_reports_for(wave, today=datetime.date(2026, 2, 1), starts_on=datetime.date(2026, 1, 1))
+    last = allocations[-1]
+    name = last.application.association.legal_name
+    return {
+        "associations:space": Page(reverse("associations:space"), member, (name, wave.campaign.name)),
+        "certificates:list": Page(reverse("certificates:list"), member, (last.handover.number, name)),
+        "impact:reports": Page(
+            reverse("impact:reports"), member, (max(reports, key=lambda r: r.pk).association.legal_name,)
+        ),
+        "my_data": Page(reverse("my_data"), member, (name, last.handover.number)),
+    }
+
+
+@builds("associations:application")
+def application_page(n: int) -> dict[str, Page]:
+    """One approved application with ``n`` messages, ``n`` history rows, and its allocations (one for the small
+    dataset, three waves for the larger one) with their certificates."""
+    from certificates.services import handover_ensure_for_allocations
+    from donations import services as donation_services
+
+    member = _member()
+    manager = _staff(roles.CAMPAIGN_MANAGER)
+    waves = 1 if n == SMALL else 3
+    campaign = CampaignFactory(max_per_association=30)
+    application = approved_application(campaign, 10 * waves)
+    _join(member, application.association)
+    for number in range(1, waves + 1):
+        wave = WaveFactory(campaign=campaign, number=number, capacity=10)
+        ready_computers(10)
+        donation_services.wave_plan(wave=wave, by=manager)
+        donation_services.wave_confirm(wave=wave, by=manager, notify=False)
+        handover_ensure_for_allocations(list(wave.allocations.values_list("pk", flat=True)), by=manager)
+    k = _next()
+    Message.objects.bulk_create(
+        Message(application=application, from_staff=bool(i % 2), body=f"Message témoin {k:04d}-{i:03d}")
+        for i in range(n)
+    )
+    ApplicationEvent.objects.bulk_create(
+        ApplicationEvent(application=application, kind="message", actor_label=f"Témoin {k:04d}-{i:03d}")
+        for i in range(n)
+    )
+    handover = application.allocations.select_related("handover").order_by("pk").last().handover
+    expect = (f"Message témoin {k:04d}-{n - 1:03d}", f"Témoin {k:04d}-{n - 1:03d}", handover.number)
+    return {"associations:application": Page(application.get_absolute_url(), member, expect)}
+
+
+@builds("impact:report")
+def report_page(n: int) -> dict[str, Page]:
+    """One impact report with ``n`` rows of history."""
+    from impact.models import ImpactReportEvent
+
+    member = _member()
+    wave = handed_over_wave(1, 10, on=datetime.date(2026, 1, 10))
+    report = impact_reports_for(wave, today=datetime.date(2026, 2, 1), starts_on=datetime.date(2026, 1, 1))[0]
+    _join(member, report.association)
+    k = _next()
+    ImpactReportEvent.objects.bulk_create(
+        ImpactReportEvent(report=report, kind="updated", actor_label=f"Témoin {k:04d}-{i:03d}") for i in range(n)
+    )
+    return {"impact:report": Page(report.get_absolute_url(), member, (f"Témoin {k:04d}-{n - 1:03d}",))}
+
+
+# Builders: admin change pages that list rows (inlines) -------------------------------------------
+
+
+def _change(model_admin_name: str, pk: int) -> str:
+    return reverse(f"admin:{model_admin_name}_change", args=[pk])
+
+
+def _actor(k: int, i: int) -> str:
+    return f"Témoin {k:04d}-{i:03d}"
+
+
+@builds("admin:accounts_user_change")
+def user_memberships(n: int) -> dict[str, Page]:
+    """One account, member of ``n`` associations."""
+    user = UserFactory(email="multi@garde.example.org")
+    for _i in range(n):
+        association = AssociationFactory(legal_name=f"Association témoin {_next():04d}")
+        _join(user, association)
+    return {"admin:accounts_user_change": Page(_change("accounts_user", user.pk), _root(), (association.legal_name,))}
+
+
+@builds(
+    "admin:associations_association_change",
+    "admin:associations_association_change (superuser)",
+    "admin:associations_application_change",
+)
+def association_history(n: int) -> dict[str, Page]:
+    """An association with ``n`` members and ``n`` applications; the last one with ``n`` messages and history rows."""
+    from tests.factories import ApplicationFactory
+
+    association = AssociationFactory(legal_name=f"Association témoin {_next():04d}")
+    for _i in range(n):
+        k = _next()
+        member = member_of(association, email=f"membre{k:04d}@garde.example.org")
+        campaign = CampaignFactory(name=f"Campagne témoin {k:04d}", slug=f"campagne-temoin-{k:04d}")
+        application = ApplicationFactory(association=association, campaign=campaign, statutes="", activity_report="")
+    k = _next()
+    Message.objects.bulk_create(
+        Message(application=application, from_staff=bool(i % 2), author=member, body=f"Message témoin {k:04d}-{i:03d}")
+        for i in range(n)
+    )
+    ApplicationEvent.objects.bulk_create(
+        ApplicationEvent(application=application, kind="message", actor_label=_actor(k, i)) for i in range(n)
+    )
+    reviewer = _staff(roles.REVIEWER)
+    return {
+        "admin:associations_association_change": Page(
+            _change("associations_association", association.pk), reviewer, (member.email, campaign.name)
+        ),
+        "admin:associations_association_change (superuser)": Page(  # members in editable rows
+            _change("associations_association", association.pk), _root(), (member.email, campaign.name)
+        ),
+        "admin:associations_application_change": Page(
+            _change("associations_application", application.pk),
+            reviewer,
+            (f"Message témoin {k:04d}-{n - 1:03d}", _actor(k, n - 1)),
+        ),
+    }
+
+
+@builds("admin:donations_campaign_change")
+def campaign_page_admin(n: int) -> dict[str, Page]:
+    """A campaign with ``n`` donors' pledges, ``n`` waves and ``n`` rows of history."""
+    from donations.models import CampaignDonor, CampaignEvent
+
+    campaign = CampaignFactory(name=f"Campagne témoin {_next():04d}")
+    first = campaign.waves.count() + 1
+    k = _next()
+    for i in range(n):
+        donor = DonorFactory(name=f"Donateur témoin {k:04d}-{i:03d}")
+        CampaignDonor.objects.create(campaign=campaign, donor=donor, pledged_units=10)
+        wave = WaveFactory(campaign=campaign, number=first + i)
+    CampaignEvent.objects.bulk_create(
+        CampaignEvent(campaign=campaign, actor_label=_actor(k, i), to_status="open") for i in range(n)
+    )
+    manager = _staff(roles.CAMPAIGN_MANAGER)
+    expect = (donor.name, str(wave), _actor(k, n - 1))
+    return {"admin:donations_campaign_change": Page(_change("donations_campaign", campaign.pk), manager, expect)}
+
+
+@builds("admin:donations_wave_change")
+def wave_page_admin(n: int) -> dict[str, Page]:
+    """A confirmed wave of ``n`` allocations, with ``n`` more rows of history."""
+    from donations.models import WaveEvent
+
+    wave = confirmed_wave(n, 10)
+    k = _next()
+    WaveEvent.objects.bulk_create(WaveEvent(wave=wave, kind="updated", actor_label=_actor(k, i)) for i in range(n))
+    last = wave.allocations.select_related("application__association").order_by("position", "pk").last()
+    expect = (last.application.association.legal_name, _actor(k, n - 1))
+    manager = _staff(roles.CAMPAIGN_MANAGER)
+    return {"admin:donations_wave_change": Page(_change("donations_wave", wave.pk), manager, expect)}
+
+
+@builds("admin:donations_allocation_change", "admin:certificates_handover_change")
+def allocation_page_admin(n: int) -> dict[str, Page]:
+    """One allocation of ``n`` units with ``n`` rows of history, and its certificate with ``n`` rows of history."""
+    from certificates.models import HandoverEvent
+    from donations.models import AllocationEvent
+
+    wave = confirmed_wave(1, n, campaign=CampaignFactory(min_per_association=1))
+    allocation = wave.allocations.select_related("handover").get()
+    k = _next()
+    AllocationEvent.objects.bulk_create(
+        AllocationEvent(allocation=allocation, kind="confirmed", actor_label=_actor(k, i)) for i in range(n)
+    )
+    HandoverEvent.objects.bulk_create(
+        HandoverEvent(handover=allocation.handover, kind="created", actor_label=_actor(k, i)) for i in range(n)
+    )
+    unit = allocation.units.select_related("computer").order_by("computer__asset_tag").last().computer
+    return {
+        "admin:donations_allocation_change": Page(
+            _change("donations_allocation", allocation.pk),
+            _staff(roles.CAMPAIGN_MANAGER),
+            (unit.asset_tag, _actor(k, n - 1)),
+        ),
+        "admin:certificates_handover_change": Page(
+            _change("certificates_handover", allocation.handover.pk),
+            _root(),  # the history inline needs certificates.view_handoverevent, which no role has
+            (_actor(k, n - 1),),
+        ),
+    }
+
+
+@builds("admin:impact_impactreport_change")
+def report_page_admin(n: int) -> dict[str, Page]:
+    """One impact report with ``n`` rows of history."""
+    from impact.models import ImpactReportEvent
+
+    wave = handed_over_wave(1, 10, on=datetime.date(2026, 1, 10))
+    report = impact_reports_for(wave, today=datetime.date(2026, 2, 1), starts_on=datetime.date(2026, 1, 1))[0]
+    k = _next()
+    ImpactReportEvent.objects.bulk_create(
+        ImpactReportEvent(report=report, kind="updated", actor_label=_actor(k, i)) for i in range(n)
+    )
+    url = _change("impact_impactreport", report.pk)
+    return {"admin:impact_impactreport_change": Page(url, _staff(roles.CAMPAIGN_MANAGER), (_actor(k, n - 1),))}
+
+
+@builds("admin:inventory_lot_change", "admin:inventory_computer_change")
+def stock_pages_admin(n: int) -> dict[str, Page]:
+    """A lot of ``n`` units; one unit with ``n`` wipe records and ``n`` rows of history."""
+    from inventory.models import Computer, ComputerEvent, WipeRecord
+
+    lot = LotFactory()
+    bulk_units(n, lot)
+    units = list(Computer.objects.filter(lot=lot).order_by("asset_tag"))
+    computer = units[-1]
+    k = _next()
+    WipeRecord.objects.bulk_create(
+        WipeRecord(computer=computer, kind="wipe", method="nist_purge", result="failed", report_reference=_actor(k, i))
+        for i in range(n)
+    )
+    ComputerEvent.objects.bulk_create(
+        ComputerEvent(computer=computer, kind="updated", actor_label=f"Opérateur {k:04d}-{i:03d}") for i in range(n)
+    )
+    operator = _staff(roles.INVENTORY_OPERATOR)
+    return {
+        "admin:inventory_lot_change": Page(_change("inventory_lot", lot.pk), operator, (computer.asset_tag,)),
+        "admin:inventory_computer_change": Page(
+            _change("inventory_computer", computer.pk), operator, (_actor(k, n - 1), f"Opérateur {k:04d}-{n - 1:03d}")
+        ),
+    }
+
+
+# The guards ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("builder", BUILDERS, ids=[b.name for b in BUILDERS])
+def test_the_query_count_of_each_list_is_bounded_and_does_not_grow(client, builder: Builder):
+    small_pages = builder.build(SMALL)
+    assert set(small_pages) == set(builder.pages)
+    small = {key: _measure(client, key, page) for key, page in small_pages.items()}
+    small_warm = {key: _measure(client, key, page, warm=True) for key, page in small_pages.items() if page.cached}
+    large_pages = builder.build(LARGE)
+    problems = []
+    for key, page in large_pages.items():
+        measured = [("", small[key], _measure(client, key, page), MAXIMA[key])]
+        if page.cached:
+            warm = _measure(client, key, page, warm=True)
+            measured.append((" (warm cache)", small_warm[key], warm, WARM_MAXIMA[key]))
+        for label, few, many, maximum in measured:
+            print(f"{key}{label}: {len(few)} / {len(many)} queries (max {maximum})")  # read with pytest -s
+            if len(few) != len(many):
+                problems.append(
+                    f"{key}{label}: {len(few)} queries for the small dataset, {len(many)} for the larger one; "
+                    f"repeated: {_grown(few, many)}"
+                )
+            if max(len(few), len(many)) > maximum:
+                problems.append(f"{key}{label}: {max(len(few), len(many))} queries, more than {maximum}")
+    assert not problems, "\n".join(problems)
+
+
+# Meta-tests: every list is guarded ------------------------------------------------------------------
+
+
+GUARDED = {page for builder in BUILDERS for page in builder.pages}
+
+
+def _url_name(key: str) -> str:
+    return key.split(" (")[0]
+
+
+def test_the_tables_of_maxima_match_the_guards():
+    assert set(MAXIMA) == GUARDED
+    cached = {key for key in GUARDED if key in WARM_MAXIMA}
+    assert set(WARM_MAXIMA) == cached
+
+
+def test_every_registered_model_admin_has_a_guard_on_its_change_list():
+    missing = [
+        model._meta.label
+        for model in admin.site._registry
+        if f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist" not in GUARDED
+    ]
+    assert not missing, f"no query-count guard on the admin change list of: {', '.join(missing)}"
+
+
+def test_every_admin_change_page_with_inlines_has_a_guard():
+    missing = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if model_admin.inlines and f"admin:{model._meta.app_label}_{model._meta.model_name}_change" not in GUARDED
+    ]
+    assert not missing, f"no query-count guard on the admin change page (with inlines) of: {', '.join(missing)}"
+
+
+def test_every_other_admin_page_is_guarded_or_shows_no_list():
+    guarded = {_url_name(key) for key in GUARDED}
+    missing, names = [], set()
+    for model, model_admin in admin.site._registry.items():
+        for pattern in model_admin.get_urls():
+            name = pattern.name
+            if name is None or name in STANDARD_ADMIN_NAMES or name.endswith(STANDARD_ADMIN_SUFFIXES):
+                continue
+            names.add(f"admin:{name}")
+            if f"admin:{name}" not in guarded and f"admin:{name}" not in NOT_LISTS:
+                missing.append(f"admin:{name} ({model._meta.label})")
+    assert "admin:donations_wave_plan" in names and "admin:certificates_handover_desk_index" in names
+    assert not missing, f"admin pages with no query-count guard (add one, or say in NOT_LISTS why not): {missing}"
+    stale = [name for name in NOT_LISTS if name.startswith("admin:") and name not in names]
+    assert not stale, f"NOT_LISTS names admin pages that no longer exist: {stale}"
+
+
+def _portal_url_names(resolver: URLResolver, namespace: str = "") -> list[str]:
+    names = []
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in PORTAL_NAMESPACES:
+                names += _portal_url_names(pattern, pattern.namespace)
+            continue  # the admin (above), allauth's account pages
+        if isinstance(pattern, URLPattern) and pattern.name:
+            names.append(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+    return names
+
+
+def test_every_portal_page_is_guarded_or_shows_no_list():
+    guarded = {_url_name(key) for key in GUARDED}
+    names = _portal_url_names(get_resolver())
+    assert "home" in names and "associations:space" in names and "impact:stats_csv" in names
+    missing = [name for name in names if name not in guarded and name not in NOT_LISTS]
+    assert not missing, f"portal pages with no query-count guard (add one, or say in NOT_LISTS why not): {missing}"
+    stale = [name for name in NOT_LISTS if not name.startswith("admin:") and name not in names]
+    assert not stale, f"NOT_LISTS names URLs that no longer exist: {stale}"
+
+
+def test_a_preloaded_autocomplete_renders_its_choice_like_django_without_a_query(django_assert_num_queries):
+    from django.contrib.admin.widgets import AutocompleteSelect
+
+    from core.admin_inlines import PreloadedAutocompleteSelect
+    from donations.models import CampaignDonor
+
+    donor = DonorFactory(name="Donateur <témoin>")
+    field = CampaignDonor._meta.get_field("donor")
+    django_widget = AutocompleteSelect(field, admin.site)
+    widget = PreloadedAutocompleteSelect(field, admin.site)
+    for w in (django_widget, widget):
+        w.choices = field.formfield().choices
+    expected = django_widget.render("donor", donor.pk)
+    widget.preloaded = {str(donor.pk): str(donor)}
+    with django_assert_num_queries(0):
+        assert widget.render("donor", donor.pk) == expected
+    assert "Donateur &lt;témoin&gt;</option>" in expected
