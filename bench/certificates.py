@@ -33,45 +33,35 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
-REDIS_URL = os.environ.get("REDIS_URL", "")
-if not DATABASE_URL.startswith("postgres") or not REDIS_URL:
-    sys.exit(
-        "bench/certificates.py needs REDIS_URL and a PostgreSQL BENCH_DATABASE_URL (or DATABASE_URL), "
-        "for example postgres://postgres@127.0.0.1:5432/certbench"
-    )
-_media = tempfile.TemporaryDirectory(prefix="bench-certificates-")
-os.environ["DATABASE_URL"] = DATABASE_URL
-os.environ["MEDIA_ROOT"] = _media.name
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-os.environ.setdefault("DEBUG", "1")
-os.environ.setdefault("SECRET_KEY", "bench-not-secret")
-os.environ["EMAIL_URL"] = "memorymail://"
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 TARGET_SECONDS = 30.0
 # 27 associations, 486 units: 6 × 30, 12 × 18, 9 × 10 (the Marseille wave 1 totals).
 GRANTS = [30] * 6 + [18] * 12 + [10] * 9
 MODELS = [("Dell", "OptiPlex 7070 SFF"), ("HP", "EliteDesk 800 G5 SFF"), ("Lenovo", "ThinkCentre M720s")]
+REDIS_URL = os.environ.get("REDIS_URL", "")
 
 
-def ensure_database() -> None:
-    """Create the benchmark's database if it does not exist (PostgreSQL)."""
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database of ``url`` if it does not exist."""
     from urllib.parse import urlparse
 
     import psycopg2
     from psycopg2 import sql
 
-    url = urlparse(DATABASE_URL)
-    name = url.path.lstrip("/")
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
     connection = psycopg2.connect(
         dbname="postgres",
-        user=url.username or "postgres",
-        password=url.password or None,
-        host=url.hostname or "127.0.0.1",
-        port=url.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password or None,
+        host=parsed.hostname or "127.0.0.1",
+        port=parsed.port or 5432,
     )
     connection.autocommit = True
     with connection.cursor() as cursor:
@@ -81,15 +71,53 @@ def ensure_database() -> None:
     connection.close()
 
 
-ensure_database()
+def configure() -> tempfile.TemporaryDirectory:
+    """Run on its own: PostgreSQL and Redis required, a throwaway media folder, then Django."""
+    database_url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith("postgres") or not REDIS_URL:
+        sys.exit(
+            "bench/certificates.py needs REDIS_URL and a PostgreSQL BENCH_DATABASE_URL (or DATABASE_URL), "
+            "for example postgres://postgres@127.0.0.1:5432/certbench"
+        )
+    media = tempfile.TemporaryDirectory(prefix="bench-certificates-")
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["MEDIA_ROOT"] = media.name
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("SECRET_KEY", "bench-not-secret")
+    os.environ["EMAIL_URL"] = "memorymail://"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    ensure_database(database_url)
+    import django
 
-import django  # noqa: E402
+    django.setup()
+    return media
 
-django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.utils import timezone  # noqa: E402
+def render_single(handover_id: int, runs: int) -> dict:
+    """One certificate rendered in-process ``runs`` times after a warm-up: data, template + QR, WeasyPrint."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from certificates import selectors, services
+    from certificates.pdf import html_to_pdf
+
+    services.build_certificate_pdf(handover_id=handover_id, signed=False)  # warm-up: fonts, Pango, templates
+    times = []
+    pdf = b""
+    queries = 0
+    for _run in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            t0 = time.perf_counter()
+            data = selectors.certificate_data(handover_id)
+            t1 = time.perf_counter()
+        queries = len(captured.captured_queries)
+        html = services.render_certificate_html(data, signed=False)
+        t2 = time.perf_counter()
+        pdf = html_to_pdf(html, base_url=str(settings.BASE_DIR))
+        t3 = time.perf_counter()
+        times.append((t1 - t0, t2 - t1, t3 - t2))
+    return {"times": times, "pdf": pdf, "queries": queries, "units": len(data.units)}
 
 
 def build():
@@ -260,7 +288,7 @@ def main() -> int:
 
     from certificates import selectors, services
     from certificates.models import Handover
-    from certificates.pdf import html_to_pdf, merge_pdfs, page_count
+    from certificates.pdf import merge_pdfs, page_count
     from donations import services as donation_services
 
     print(f"Database {settings.DATABASES['default']['NAME']} (PostgreSQL), Redis {REDIS_URL}, {os.cpu_count()} CPU")
@@ -269,7 +297,7 @@ def main() -> int:
     wave, manager = build()
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     settings.CERTIFICATES_QUEUE = queue  # renders queued after commit go to the benchmark's workers
-    logs = Path(_media.name) / "logs"
+    logs = Path(settings.MEDIA_ROOT) / "logs"
     logs.mkdir()
     workers = start_workers(args.workers, queue, logs)
     try:
@@ -301,17 +329,8 @@ def main() -> int:
 
     # One 30-unit certificate, in-process, after a warm-up.
     thirty = next(h for h in handovers if h.allocation.quantity == 30)
-    services.build_certificate_pdf(handover_id=thirty.pk, signed=False)
-    times = []
-    for _run in range(args.runs):
-        t0 = time.perf_counter()
-        data = selectors.certificate_data(thirty.pk)
-        t1 = time.perf_counter()
-        html = services.render_certificate_html(data, signed=False)
-        t2 = time.perf_counter()
-        pdf = html_to_pdf(html, base_url=str(settings.BASE_DIR))
-        t3 = time.perf_counter()
-        times.append((t1 - t0, t2 - t1, t3 - t2))
+    single = render_single(thirty.pk, args.runs)
+    times, pdf = single["times"], single["pdf"]
     best = min(times, key=sum)
     mean = sum(sum(t) for t in times) / len(times)
 
@@ -357,4 +376,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    _media = configure()
     sys.exit(main())

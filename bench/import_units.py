@@ -28,18 +28,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-_tmp = tempfile.TemporaryDirectory(prefix="bench-import-")
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{_tmp.name}/bench.sqlite3"
-os.environ["MEDIA_ROOT"] = _tmp.name + "/media"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-os.environ.setdefault("DEBUG", "1")
-os.environ.pop("REDIS_URL", None)
-
-import django  # noqa: E402
-
-django.setup()
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -47,6 +37,21 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
+
+
+def configure() -> tempfile.TemporaryDirectory:
+    """Run on its own: a throwaway SQLite database (or BENCH_DATABASE_URL) and media folder, then Django."""
+    tmp = tempfile.TemporaryDirectory(prefix="bench-import-")
+    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp.name}/bench.sqlite3"
+    os.environ["MEDIA_ROOT"] = tmp.name + "/media"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.pop("REDIS_URL", None)
+    import django
+
+    django.setup()
+    return tmp
+
 
 TARGET_SECONDS = 20.0
 HEADER = [
@@ -256,6 +261,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    _tmp = configure()
     try:
         sys.exit(main())
     finally:
