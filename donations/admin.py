@@ -59,6 +59,7 @@ def _admin_link(name: str, pk, label) -> str:
 class DonorAdmin(admin.ModelAdmin):
     list_display = ("name", "siret", "contact_email", "pledged", "campaign_count")
     search_fields = ("name", "siret", "contact_email")
+    ordering = ("name",)  # the autocomplete paginates: an unordered list could skip or repeat donors
 
     def get_queryset(self, request):
         return (

@@ -1,0 +1,177 @@
+"""The world of the access-control matrix (tests/core/test_access_matrix.py).
+
+Association A owns one object of every kind that has a URL; association B has a member and nothing
+else; each staff role of ``accounts.roles`` has one account, plus a superuser. Built through the
+factories and the builders of ``tests.factories`` (so through the apps' services), once per module.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.test import TestCase
+from django.utils import timezone
+
+from accounts import roles
+
+ROLES = ("anonymous", "member_a", "member_b", "reviewer", "inventory", "manager", "handover", "superuser")
+STAFF_ROLES = {
+    "reviewer": roles.REVIEWER,
+    "inventory": roles.INVENTORY_OPERATOR,
+    "manager": roles.CAMPAIGN_MANAGER,
+    "handover": roles.HANDOVER_OPERATOR,
+}
+
+
+@dataclass
+class World:
+    users: dict  # role -> User (no entry for "anonymous")
+    association_a: object
+    association_b: object
+    campaign: object  # public campaign where A has an application in progress (editable, with documents)
+    application: object  # A's application asking for more information (editable, documents attached)
+    submitted_application: object  # A's application waiting for review (every review step is open)
+    signed_campaign: object  # campaign of A's signed, handed-over allocation and of its impact report
+    signed_handover: object  # A's signed certificate (handed over)
+    report: object  # A's impact report, still to file
+    wave: object  # confirmed wave of A's allocation with a proposed appointment
+    allocation: object  # A's confirmed allocation, its appointment proposed
+    handover: object  # its certificate, rendered (ready, not signed)
+    lot: object  # the lot of A's reserved computers
+    computer: object  # one of A's reserved computers
+    wipe_record: object
+    computer_event: object
+    donor: object
+    reporting: object  # the reporting calendar of ``signed_campaign``
+    mission: object
+    email_address: object  # member A's address (allauth)
+    email_key: str  # a valid confirmation key for that address
+    reset_key: tuple[str, str]  # (uidb36, key) of a valid password-reset link of member A, set after the logins
+    group: object  # the reviewers' group
+    sessions: dict = field(default_factory=dict)  # role -> session key (set by the test module)
+
+
+def _reassign(wave, association) -> None:
+    """Builders create an association per application: give the wave's application to ``association``."""
+    from associations.models import Application
+
+    Application.objects.filter(allocations__wave=wave).update(association=association)
+
+
+def build_world() -> World:
+    from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+    from django.contrib.auth.models import Group
+
+    from associations.models import Application, Mission
+    from certificates import services as certificate_services
+    from certificates.models import Handover
+    from donations import services as donation_services
+    from donations.models import Donor
+    from impact.models import CampaignReporting
+    from inventory.models import ComputerEvent
+    from tests.certificates.conftest import signature_png
+    from tests.factories import (
+        ApplicationFactory,
+        AssociationFactory,
+        CampaignFactory,
+        UserFactory,
+        confirmed_wave,
+        impact_reports_for,
+        member_of,
+        staff_with_role,
+    )
+
+    association_a = AssociationFactory(legal_name="Association A du numérique")
+    association_b = AssociationFactory(legal_name="Association B du quartier")
+    users = {
+        "member_a": member_of(association_a, email="membre@asso-a.example.org"),
+        "member_b": member_of(association_b, email="membre@asso-b.example.org"),
+        **{key: staff_with_role(role, email=f"{key}@ville.example.org") for key, role in STAFF_ROLES.items()},
+        "superuser": UserFactory(email="root@ville.example.org", is_staff=True, is_superuser=True),
+    }
+    desk, manager = users["handover"], users["manager"]
+
+    # 1. A signed, handed-over allocation and the impact report it owes.
+    signed_campaign = CampaignFactory(name="Campagne remise", slug="matrice-remise")
+    signed_wave = confirmed_wave(1, 10, campaign=signed_campaign)
+    _reassign(signed_wave, association_a)
+    signed_handover = Handover.objects.get(wave=signed_wave)
+    certificate_services.handover_render(handover_id=signed_handover.pk)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        certificate_services.handover_record(
+            handover=Handover.objects.get(pk=signed_handover.pk),
+            by=desk,
+            handed_over_on=timezone.localdate(),
+            representative_name="Nadia Benali",
+            association_signature=signature_png(),
+            operator_signature=signature_png(),
+            notify=False,
+        )
+    signed_handover.refresh_from_db()
+    assert signed_handover.signed_pdf, "the signed certificate was not rendered"
+    (report,) = impact_reports_for(signed_wave, starts_on=timezone.localdate() - datetime.timedelta(days=10))
+
+    # 2. A confirmed allocation with a proposed appointment, and its rendered certificate.
+    wave = confirmed_wave(1, 10, campaign=CampaignFactory(name="Campagne en cours", slug="matrice-vague"))
+    _reassign(wave, association_a)
+    allocation = wave.allocations.get()
+    donation_services.allocation_set_appointment(
+        allocation=allocation,
+        by=manager,
+        date=timezone.localdate() + datetime.timedelta(days=15),
+        start=datetime.time(10),
+        end=datetime.time(11),
+        place="Cité des associations",
+    )
+    handover = Handover.objects.get(allocation=allocation)
+    certificate_services.handover_render(handover_id=handover.pk)
+    handover.refresh_from_db()
+    assert handover.state == Handover.State.READY and handover.pdf, handover.state
+
+    # 3. An application in progress, with its documents.
+    campaign = CampaignFactory(name="Campagne ouverte", slug="matrice-ouverte")
+    application = ApplicationFactory(
+        association=association_a, campaign=campaign, status=Application.Status.INFO_REQUESTED
+    )
+    submitted_application = ApplicationFactory(
+        association=association_a,
+        campaign=CampaignFactory(name="Campagne en instruction", slug="matrice-instruction"),
+        status=Application.Status.SUBMITTED,
+    )
+
+    computer = allocation.units.select_related("computer__lot", "computer__wipe_record").first().computer
+    email_address = EmailAddress.objects.get(user=users["member_a"])
+    return World(
+        users=users,
+        association_a=association_a,
+        association_b=association_b,
+        campaign=campaign,
+        application=application,
+        submitted_application=submitted_application,
+        signed_campaign=signed_campaign,
+        signed_handover=signed_handover,
+        report=report,
+        wave=wave,
+        allocation=allocation,
+        handover=handover,
+        lot=computer.lot,
+        computer=computer,
+        wipe_record=computer.wipe_record,
+        computer_event=ComputerEvent.objects.filter(computer=computer).first(),
+        donor=Donor.objects.get(name="Orange"),
+        reporting=CampaignReporting.objects.get(campaign=signed_campaign),
+        mission=Mission.objects.filter(associations=association_a).first(),
+        email_address=email_address,
+        email_key=EmailConfirmationHMAC(email_address).key,
+        reset_key=("", ""),  # see password_reset_key: it depends on the last login
+        group=Group.objects.get(name=roles.REVIEWER),
+    )
+
+
+def password_reset_key(user) -> tuple[str, str]:
+    """A valid password-reset link of ``user`` (uidb36, key): valid until their next login."""
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+
+    return user_pk_to_url_str(user), default_token_generator.make_token(user)

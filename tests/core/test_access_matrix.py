@@ -1,0 +1,1193 @@
+"""The access-control matrix: every URL pattern of the project × every role, with the expected answer.
+
+Roles: anonymous, a member of association A, a member of association B, each staff role of
+``accounts.roles`` and a superuser. Association A owns one object of every kind that has a URL
+(``tests/core/access_world.py``), so every URL with a parameter is reversed with A's objects.
+
+Rules (the product's):
+- a member of B gets 404 on every object of A (never 403, which would reveal that it exists);
+- anonymous visitors are sent to the login page (the admin's login for admin pages);
+- in the admin, each staff role reaches exactly what ``ROLE_PERMISSIONS`` gives it, less what the
+  admin never offers to anyone (read-only journals, certificates never deleted, ...): 403 elsewhere;
+- members of associations never reach an admin page;
+- a state-changing request (POST) refused to a role changes nothing in the database.
+
+``test_every_url_pattern_is_in_the_matrix`` fails when a URL pattern has no row here, and
+``test_every_url_pattern_has_its_post_rule`` when it has neither a PostCase nor a reason to have none:
+a new URL needs its access rule before it can ship.
+
+The world is built once for the module, inside a transaction rolled back at the end; each test runs
+in its own savepoint. One test client is shared (a new client rebuilds the middleware chain), with the
+session of the role under test as its only cookie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from accounts.roles import ROLE_PERMISSIONS
+from tests.core.access_world import ROLES, STAFF_ROLES, World, build_world, password_reset_key
+
+pytestmark = pytest.mark.django_db
+
+MEMBERS = ("member_a", "member_b")
+STAFF = tuple(STAFF_ROLES)
+
+
+# Expected answers ---------------------------------------------------------------------------------
+
+LOGIN = "login"  # 302 to the portal's login page, coming back to the page asked for
+ADMIN_LOGIN = "admin-login"  # 302 to the admin's login page, coming back to the page asked for
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 to ``to`` (a path, or a function of the world giving it); ``None``: any redirect."""
+
+    to: str | Callable[[World], str] | None = None
+
+    def target(self, world: World) -> str | None:
+        return self.to(world) if callable(self.to) else self.to
+
+
+Expect = int | str | Redirect
+
+
+USED_PERMISSIONS: set[str] = set()
+
+
+def has(role: str, perm: str) -> bool:
+    """Whether ``ROLE_PERMISSIONS`` gives ``perm`` to the staff role ``role`` (a superuser has them all)."""
+    USED_PERMISSIONS.add(perm)
+    return role == "superuser" or perm in ROLE_PERMISSIONS.get(STAFF_ROLES.get(role, ""), ())
+
+
+def everyone(expect: Expect) -> dict[str, Expect]:
+    return dict.fromkeys(ROLES, expect)
+
+
+def signed_in(expect: Expect, **overrides: Expect) -> dict[str, Expect]:
+    """A page for any account; anonymous visitors go to the login page."""
+    return {**everyone(expect), "anonymous": LOGIN, **overrides}
+
+
+def of_a(a: Expect = 200, *, staff: Expect = 404, **overrides: Expect) -> dict[str, Expect]:
+    """A page of association A's space: its members only; 404 for everyone else who is signed in."""
+    return {**signed_in(staff), "member_a": a, "member_b": 404, **overrides}
+
+
+def admin_page(*perms: str, ok: Expect = 200, denied: Expect = 403, any_of: bool = False) -> dict[str, Expect]:
+    """An admin page for staff holding ``perms`` (all of them, or one with ``any_of``)."""
+    expect: dict[str, Expect] = {"anonymous": ADMIN_LOGIN, "member_a": ADMIN_LOGIN, "member_b": ADMIN_LOGIN}
+    for role in (*STAFF, "superuser"):
+        held = [has(role, p) for p in perms]
+        expect[role] = ok if (any(held) if any_of else all(held)) else denied
+    return expect
+
+
+def admin_staff(ok: Expect) -> dict[str, Expect]:
+    """An admin page for every staff account, whatever its role."""
+    return {**admin_page(ok=ok), **dict.fromkeys((*STAFF, "superuser"), ok)}
+
+
+# Rows of the matrix -------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    route: str  # the URL pattern, as the resolver walk spells it (see ``all_routes``)
+    url: Callable[[World], str]
+    get: dict[str, Expect]
+    variant: str = ""
+    not_applicable: str = ""  # why the URL does not matter here (still requested, still checked)
+    content_type: str = ""  # expected Content-Type prefix of the 200 answers
+
+    @property
+    def id(self) -> str:
+        return self.route + (f"[{self.variant}]" if self.variant else "")
+
+
+def r(name: str, *args, query: str = "", **kwargs) -> Callable[[World], str]:
+    """The URL of ``name``, its arguments being functions of the world (or constants)."""
+
+    def url(world: World) -> str:
+        resolved_args = [a(world) if callable(a) else a for a in args]
+        resolved_kwargs = {k: (v(world) if callable(v) else v) for k, v in kwargs.items()}
+        return reverse(name, args=resolved_args or None, kwargs=resolved_kwargs or None) + query
+
+    return url
+
+
+def pk(attribute: str) -> Callable[[World], int]:
+    return lambda world: getattr(world, attribute).pk
+
+
+def app_url(world: World) -> str:
+    return world.application.get_absolute_url()
+
+
+PDF = "application/pdf"
+PORTAL_ROWS = [
+    Row("", r("home"), everyone(200)),
+    Row("healthz", r("healthz"), everyone(200), content_type="application/json"),
+    Row("privacy/", r("privacy"), everyone(200)),
+    Row("accessibility/", r("accessibility"), everyone(200)),
+    Row("i18n/setlang/", r("set_language"), everyone(Redirect("/"))),
+    # Association space
+    Row("space/", r("associations:space"), signed_in(200)),
+    Row("space/my-data.json", r("my_data"), signed_in(200), content_type="application/json"),  # one's own data
+    Row("space/associations/new/", r("associations:association_create"), signed_in(200)),
+    Row("space/associations/<int:pk>/edit/", r("associations:association_edit", pk("association_a")), of_a()),
+    Row(
+        "space/apply/<slug:slug>/",
+        r("associations:application_create", lambda w: w.campaign.slug),
+        # A already applied: back to its application. B may apply. Staff have no association to apply for.
+        signed_in(
+            Redirect(reverse("associations:association_create")),
+            member_a=Redirect(app_url),
+            member_b=200,
+        ),
+    ),
+    Row("space/applications/<int:pk>/", r("associations:application", pk("application")), of_a()),
+    Row("space/applications/<int:pk>/edit/", r("associations:application_edit", pk("application")), of_a()),
+    # POST only: 405 before the application is even looked up, so it reveals nothing.
+    Row("space/applications/<int:pk>/answer/", r("associations:application_answer", pk("application")), signed_in(405)),
+    Row("space/applications/<int:pk>/withdraw/", r("associations:application_withdraw", pk("application")), of_a()),
+    *[
+        Row(
+            "space/applications/<int:pk>/documents/<str:kind>/",
+            r("associations:application_document", pk("application"), kind),
+            # Staff who may read applications read their documents too.
+            of_a(**{role: 200 for role in (*STAFF, "superuser") if has(role, "associations.view_application")}),
+            variant=kind,
+            content_type=PDF,
+        )
+        for kind in ("statutes", "activity_report")
+    ],
+    # Campaigns (public)
+    Row("campaigns/<slug:slug>/", r("donations:campaign", lambda w: w.campaign.slug), everyone(200)),
+    Row("campaigns/<slug:slug>/stats.json", r("impact:stats_json", lambda w: w.campaign.slug), everyone(200)),
+    Row("campaigns/<slug:slug>/stats.csv", r("impact:stats_csv", lambda w: w.campaign.slug), everyone(200)),
+    Row("campaigns/<slug:slug>/progress/", r("impact:progress", lambda w: w.campaign.slug), everyone(200)),
+    # Appointments of A's allocation
+    Row(
+        "space/allocations/<int:pk>/appointment/confirm/",
+        r("donations:appointment_accept", pk("allocation")),
+        signed_in(405),  # POST only
+    ),
+    Row(
+        "space/allocations/<int:pk>/appointment/change/",
+        r("donations:appointment_change", pk("allocation")),
+        of_a(),
+    ),
+    # Certificates: public verification, the association's downloads (and staff who may view them).
+    Row("verify/<str:code>/", r("certificates:verify", lambda w: w.handover.code), everyone(200), variant="ready"),
+    Row(
+        "verify/<str:code>/",
+        r("certificates:verify", lambda w: w.signed_handover.code),
+        everyone(200),
+        variant="signed",
+    ),
+    Row("space/certificates/", r("certificates:list"), signed_in(200)),
+    *[
+        Row(
+            "space/certificates/<int:pk>/",
+            r("certificates:download", pk(attribute)),
+            of_a(**{role: 200 for role in (*STAFF, "superuser") if has(role, "certificates.view_handover")}),
+            variant=attribute,
+            content_type=PDF,
+        )
+        for attribute in ("handover", "signed_handover")
+    ],
+    # Impact reports
+    Row("space/reports/", r("impact:reports"), signed_in(200)),
+    Row("space/reports/<int:pk>/", r("impact:report", pk("report")), of_a()),
+]
+
+ACCOUNT_ROWS = [
+    Row("accounts/login/", r("account_login"), signed_in(Redirect("/space/"), anonymous=200)),
+    Row("accounts/logout/", r("account_logout"), signed_in(200, anonymous=Redirect("/"))),
+    Row("accounts/inactive/", r("account_inactive"), everyone(200)),
+    Row("accounts/signup/", r("account_signup"), signed_in(Redirect("/space/"), anonymous=200)),
+    Row("accounts/reauthenticate/", r("account_reauthenticate"), signed_in(200)),
+    Row("accounts/email/", r("account_email"), signed_in(200)),
+    Row("accounts/confirm-email/", r("account_email_verification_sent"), everyone(200)),
+    Row("accounts/password/change/", r("account_change_password"), signed_in(200)),
+    # Every account here has a password: « set » sends to « change ».
+    Row("accounts/password/set/", r("account_set_password"), signed_in(Redirect("/accounts/password/change/"))),
+    Row("accounts/password/reset/", r("account_reset_password"), everyone(200)),
+    Row(
+        "accounts/login/code/confirm/",
+        r("account_confirm_login_code"),
+        signed_in(Redirect("/space/"), anonymous=Redirect("/accounts/login/")),
+        not_applicable="login by emailed code is off (ACCOUNT_LOGIN_BY_CODE_ENABLED is not set)",
+    ),
+    # The key is the credential: the page answers whoever holds it.
+    Row(
+        r"accounts/^confirm-email/(?P<key>[-:\w]+)/$", r("account_confirm_email", lambda w: w.email_key), everyone(200)
+    ),
+    Row("accounts/password/reset/key/done/", r("account_reset_password_from_key_done"), everyone(200)),
+    Row(
+        "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
+        r(
+            "account_reset_password_from_key",
+            uidb36=lambda w: w.reset_key[0],
+            key=lambda w: w.reset_key[1],
+        ),
+        # The key moves into the session (whoever was signed in is signed out), then the form.
+        everyone(Redirect(lambda w: f"/accounts/password/reset/key/{w.reset_key[0]}-set-password/")),
+    ),
+    Row("accounts/password/reset/done/", r("account_reset_password_done"), everyone(200)),
+]
+
+
+# The admin ----------------------------------------------------------------------------------------
+
+NEVER = "never"  # the admin never offers it, not even to a superuser
+SUPERUSER = "superuser"  # only a superuser
+
+
+@dataclass(frozen=True)
+class ModelRule:
+    """A registered ModelAdmin: its object in the world and what the admin never offers on it."""
+
+    label: str  # app_label.model_name
+    obj: Callable[[World], object]
+    add: str = ""  # "" (by permission), NEVER or SUPERUSER
+    change: str = ""
+    delete: str = ""
+
+    @property
+    def app_label(self) -> str:
+        return self.label.split(".")[0]
+
+    @property
+    def model_name(self) -> str:
+        return self.label.split(".")[1]
+
+    def perm(self, action: str) -> str:
+        return f"{self.app_label}.{action}_{self.model_name}"
+
+    def may(self, role: str, action: str) -> bool:
+        restriction = getattr(self, action) if action != "view" else ""
+        if restriction == NEVER:
+            return False
+        if restriction == SUPERUSER:
+            return role == "superuser"
+        if action == "view":  # Django: view or change permission
+            return has(role, self.perm("view")) or has(role, self.perm("change"))
+        return has(role, self.perm(action))
+
+    def expect(self, action: str) -> dict[str, Expect]:
+        return {
+            **admin_page(),
+            **{role: 200 if self.may(role, action) else 403 for role in (*STAFF, "superuser")},
+        }
+
+
+MODEL_RULES = [
+    ModelRule("auth.group", lambda w: w.group),
+    ModelRule("account.emailaddress", lambda w: w.email_address),
+    ModelRule("accounts.user", lambda w: w.users["member_a"]),
+    # Applications come from the association space and are never deleted.
+    ModelRule("associations.application", lambda w: w.application, add=NEVER, delete=NEVER),
+    ModelRule("associations.association", lambda w: w.association_a),
+    ModelRule("associations.mission", lambda w: w.mission, add=NEVER, change=NEVER, delete=NEVER),
+    ModelRule("inventory.lot", lambda w: w.lot, delete=SUPERUSER),
+    ModelRule("inventory.computer", lambda w: w.computer, delete=NEVER),  # scrapped, never deleted
+    ModelRule("inventory.wiperecord", lambda w: w.wipe_record, add=NEVER, change=NEVER, delete=NEVER),
+    ModelRule("inventory.computerevent", lambda w: w.computer_event, add=NEVER, change=NEVER, delete=NEVER),
+    ModelRule("donations.donor", lambda w: w.donor),
+    ModelRule("donations.campaign", lambda w: w.wave.campaign),
+    # A's wave is confirmed: frozen, never deleted.
+    ModelRule("donations.wave", lambda w: w.wave, change=NEVER, delete=NEVER),
+    ModelRule("donations.allocation", lambda w: w.allocation, add=NEVER, delete=NEVER),
+    ModelRule("certificates.handover", lambda w: w.handover, add=NEVER, change=NEVER, delete=NEVER),
+    # Figures are the association's: staff return or accept a report, never add or delete one.
+    ModelRule("impact.impactreport", lambda w: w.report, add=NEVER, delete=NEVER),
+    ModelRule("impact.campaignreporting", lambda w: w.reporting, delete=NEVER),
+]
+
+
+def model_rows(rule: ModelRule) -> list[Row]:
+    base = f"admin/{rule.app_label}/{rule.model_name}/"
+    name = f"admin:{rule.app_label}_{rule.model_name}"
+    obj = rule.obj
+    change_url = lambda w: reverse(f"{name}_change", args=[obj(w).pk])  # noqa: E731
+    return [
+        Row(base, r(f"{name}_changelist"), rule.expect("view")),
+        Row(f"{base}add/", r(f"{name}_add"), rule.expect("add")),
+        Row(f"{base}<path:object_id>/history/", r(f"{name}_history", lambda w: obj(w).pk), rule.expect("view")),
+        Row(f"{base}<path:object_id>/delete/", r(f"{name}_delete", lambda w: obj(w).pk), rule.expect("delete")),
+        Row(f"{base}<path:object_id>/change/", change_url, rule.expect("view")),
+        # The old-style object URL: any staff account is sent on to the change page (which checks).
+        Row(f"{base}<path:object_id>/", lambda w: f"/{base}{obj(w).pk}/", admin_staff(Redirect(change_url))),
+    ]
+
+
+def admin_url(name: str, *args, query: str = "") -> Callable[[World], str]:
+    return r(f"admin:{name}", *args, query=query)
+
+
+def desk_url(world: World) -> str:
+    return reverse("admin:certificates_handover_desk", args=[world.wave.pk])
+
+
+def app_index(app_label: str) -> dict[str, Expect]:
+    """The index of an app: the roles that may view one of its models; 404 (Django's) for the others."""
+    rules = [rule for rule in MODEL_RULES if rule.app_label == app_label]
+    expect = admin_page()
+    for role in (*STAFF, "superuser"):
+        expect[role] = 200 if any(rule.may(role, "view") for rule in rules) else 404
+    return expect
+
+
+H = "certificates.view_handover"
+ADMIN_ROWS = [
+    *[row for rule in MODEL_RULES for row in model_rows(rule)],
+    Row("admin/", admin_url("index"), admin_staff(200)),
+    Row(
+        "admin/login/",
+        admin_url("login"),
+        {**admin_staff(Redirect("/admin/")), **dict.fromkeys(("anonymous", *MEMBERS), 200)},
+    ),
+    # Logging out takes a POST; without an admin session, back to the admin's index (Django).
+    Row(
+        "admin/logout/",
+        admin_url("logout"),
+        {**admin_staff(405), **dict.fromkeys(("anonymous", *MEMBERS), Redirect("/admin/"))},
+    ),
+    Row("admin/password_change/", admin_url("password_change"), admin_staff(200)),
+    Row("admin/password_change/done/", admin_url("password_change_done"), admin_staff(200)),
+    Row(
+        "admin/autocomplete/",
+        admin_url("autocomplete", query="?app_label=donations&model_name=campaigndonor&field_name=donor&term=Or"),
+        admin_page("donations.view_donor", "donations.change_donor", any_of=True),
+        content_type="application/json",
+    ),
+    Row("admin/jsi18n/", admin_url("jsi18n"), admin_staff(200)),
+    # « View on site » of A's application: the association-space URL, which checks membership itself.
+    Row(
+        "admin/r/<path:content_type_id>/<path:object_id>/",
+        lambda w: reverse(
+            "admin:view_on_site",
+            args=[
+                apps.get_model("contenttypes", "ContentType").objects.get_for_model(w.application).pk,
+                w.application.pk,
+            ],
+        ),
+        admin_staff(Redirect(lambda w: f"http://testserver{app_url(w)}")),
+    ),
+    *[
+        Row(
+            r"admin/^(?P<app_label>auth|account|accounts|associations|inventory|donations|certificates|impact)/$",
+            admin_url("app_list", label),
+            app_index(label),
+            variant=label,
+        )
+        for label in ("auth", "account", "accounts", "associations", "inventory", "donations", "certificates", "impact")
+    ],
+    Row("admin/(?P<url>.*)$", lambda w: "/admin/no-such-page/", admin_staff(404)),
+    # Users: changing another account's password is for superusers.
+    Row(
+        "admin/accounts/user/<id>/password/",
+        admin_url("auth_user_password_change", lambda w: w.users["member_a"].pk),
+        admin_page("accounts.change_user"),
+    ),
+    # Applications: the review steps.
+    *[
+        Row(
+            "admin/associations/application/<path:object_id>/instruction/<str:step>/",
+            admin_url("associations_application_review", pk("submitted_application"), step),
+            admin_page("associations.review_application"),
+            variant=step,
+        )
+        for step in ("approve", "reject", "waitlist", "request-info")
+    ],
+    # Inventory
+    Row(
+        "admin/inventory/lot/<int:pk>/labels/",
+        admin_url("inventory_lot_labels", pk("lot")),
+        admin_page("inventory.view_lot", "inventory.view_computer"),
+        content_type=PDF,
+    ),
+    Row(
+        "admin/inventory/computer/import/",
+        admin_url("inventory_computer_import"),
+        admin_page("inventory.add_computer", "inventory.change_computer"),
+    ),
+    Row(
+        "admin/inventory/computer/process_import/",
+        admin_url("inventory_computer_process_import"),
+        admin_staff(405),  # POST only (checked before the permission: a GET reveals nothing)
+    ),
+    Row(
+        "admin/inventory/computer/export/",
+        admin_url("inventory_computer_export"),
+        admin_page("inventory.view_computer"),
+    ),
+    # Waves and allocations
+    Row(
+        "admin/donations/wave/<path:object_id>/plan/",
+        admin_url("donations_wave_plan", pk("wave")),
+        admin_page("donations.view_wave", "donations.change_wave", any_of=True),
+    ),
+    Row(
+        "admin/donations/wave/<path:object_id>/plan/confirm/",
+        admin_url("donations_wave_plan_confirm", pk("wave")),
+        admin_page("donations.view_wave", "donations.plan_wave"),
+    ),
+    Row(
+        "admin/donations/allocation/<path:object_id>/cancel/",
+        admin_url("donations_allocation_cancel", pk("allocation")),
+        admin_page("donations.change_allocation"),
+    ),
+    # The print desk
+    Row("admin/certificates/handover/desk/", admin_url("certificates_handover_desk_index"), admin_page(H)),
+    Row(
+        "admin/certificates/handover/desk/<int:wave_id>/",
+        admin_url("certificates_handover_desk", pk("wave")),
+        admin_page(H),
+    ),
+    Row(
+        "admin/certificates/handover/desk/<int:wave_id>/progress/",
+        admin_url("certificates_handover_progress", pk("wave")),
+        admin_page(H),
+        content_type="application/json",
+    ),
+    Row(
+        "admin/certificates/handover/desk/<int:wave_id>/generate/",
+        admin_url("certificates_handover_generate", pk("wave")),
+        admin_page(H, ok=Redirect(desk_url)),  # a GET goes back to the desk
+    ),
+    Row(
+        "admin/certificates/handover/desk/<int:wave_id>/print/",
+        admin_url("certificates_handover_print", pk("wave")),
+        admin_page(H),
+        content_type=PDF,
+    ),
+    *[
+        Row(
+            "admin/certificates/handover/<int:object_id>/pdf/",
+            admin_url("certificates_handover_pdf", pk(attribute)),
+            admin_page(H),
+            variant=attribute,
+            content_type=PDF,
+        )
+        for attribute in ("handover", "signed_handover")
+    ],
+    Row(
+        "admin/certificates/handover/<int:object_id>/retry/",
+        admin_url("certificates_handover_retry", pk("handover")),
+        admin_page(H, ok=Redirect(desk_url)),
+    ),
+    Row(
+        "admin/certificates/handover/<int:object_id>/record/",
+        admin_url("certificates_handover_record", pk("handover")),
+        admin_page(H, "certificates.record_handover"),
+    ),
+    # Impact reports
+    Row(
+        "admin/impact/impactreport/<int:pk>/return/",
+        admin_url("impact_impactreport_return", pk("report")),
+        admin_page("impact.review_impactreport"),
+    ),
+    Row(
+        "admin/impact/impactreport/<int:pk>/accept/",
+        admin_url("impact_impactreport_accept", pk("report")),
+        admin_page(
+            "impact.review_impactreport",
+            ok=Redirect(lambda w: reverse("admin:impact_impactreport_change", args=[w.report.pk])),
+        ),
+    ),
+    Row(
+        "admin/impact/impactreport/overdue/",
+        admin_url("impact_impactreport_overdue"),
+        admin_page("impact.view_impactreport"),
+    ),
+    Row("admin/impact/impactreport/dashboard/", admin_url("impact_dashboard"), admin_page("impact.view_impactreport")),
+    Row(
+        "admin/impact/impactreport/dashboard/<int:campaign_id>/",
+        admin_url("impact_dashboard_campaign", pk("signed_campaign")),
+        admin_page("impact.view_impactreport"),
+    ),
+    *[
+        Row(
+            "admin/impact/impactreport/export/<str:key>.<str:fmt>",
+            lambda w, key=key: reverse("admin:impact_export", kwargs={"key": key, "fmt": "csv"}),
+            admin_page("impact.export_data", view),
+            variant=key,
+            content_type="text/csv",
+        )
+        for key, view in (
+            ("applications", "associations.view_application"),
+            ("allocations", "donations.view_allocation"),
+            ("handovers", "certificates.view_handover"),
+            ("reports", "impact.view_impactreport"),
+        )
+    ],
+]
+
+ROWS = [*PORTAL_ROWS, *ACCOUNT_ROWS, *ADMIN_ROWS]
+
+
+# The world, built once for the module -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A's world, inside a transaction rolled back after the module (each test rolls back its own)."""
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("access-media")):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            built = build_world()
+            for role, user in built.users.items():
+                _CLIENT.cookies = SimpleCookie()
+                _CLIENT.force_login(user)
+                built.sessions[role] = _CLIENT.cookies[settings.SESSION_COOKIE_NAME].value
+            built.reset_key = password_reset_key(built.users["member_a"])
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(world):
+    """Overrides tests/conftest.py: the world's files live in the module's media directory."""
+    cache.clear()  # rate limits and cached statistics
+    yield
+    cache.clear()
+
+
+_CLIENT = Client()  # one client (one handler): building a handler loads the middleware, WhiteNoise's scan included
+
+
+def client_for(world: World, role: str) -> Client:
+    """The shared client, with no cookie but the session of ``role``."""
+    _CLIENT.cookies = SimpleCookie()
+    if role != "anonymous":
+        _CLIENT.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+    return _CLIENT
+
+
+def check(response, expect: Expect, world: World, url: str, content_type: str = "") -> None:
+    status, location = response.status_code, response.get("Location", "")
+    seen = f"{status} {location}".strip()
+    if expect == LOGIN:
+        wanted = f"{reverse('account_login')}?next="
+        assert status == 302 and location.startswith(wanted), f"expected the login page, got {seen}"
+        assert urlsplit(url).path in location.replace("%2F", "/"), f"the login does not come back here: {seen}"
+    elif expect == ADMIN_LOGIN:
+        wanted = f"{reverse('admin:login')}?next="
+        assert status == 302 and location.startswith(wanted), f"expected the admin's login page, got {seen}"
+        assert urlsplit(url).path in location.replace("%2F", "/"), f"the login does not come back here: {seen}"
+    elif isinstance(expect, Redirect):
+        assert status == 302, f"expected a redirect, got {seen}"
+        target = expect.target(world)
+        if target is not None:
+            assert location == target or urlsplit(location).path == target, (
+                f"expected a redirect to {target}, got {seen}"
+            )
+    else:
+        assert status == expect, f"expected {expect}, got {seen}"
+        if status == 200 and content_type:
+            assert response["Content-Type"].startswith(content_type), response["Content-Type"]
+
+
+# The GET matrix -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
+def test_get(world, row, role):
+    url = row.url(world)
+    response = client_for(world, role).get(url)
+    check(response, row.get[role], world, url, row.content_type)
+    if response.status_code == 200 and hasattr(response, "streaming_content"):
+        b"".join(response.streaming_content)  # read the file through: it must exist
+
+
+# The POST matrix: refused means refused, and nothing changed --------------------------------------
+
+IGNORED_MODELS = {"sessions.Session"}  # the session store changes on every request
+
+
+def database_state() -> dict[str, list[tuple]]:
+    """Every row of every table of the project (the world is small), to compare before and after a request."""
+    from django.db import connection
+
+    state = {}
+    with connection.cursor() as cursor:
+        for model in apps.get_models(include_auto_created=True):
+            meta = model._meta
+            if meta.label in IGNORED_MODELS or meta.proxy or not meta.managed:
+                continue
+            table, key = connection.ops.quote_name(meta.db_table), connection.ops.quote_name(meta.pk.column)
+            cursor.execute(f"SELECT * FROM {table} ORDER BY {key}")  # noqa: S608 (names from the models)
+            state[meta.label] = cursor.fetchall()
+    return state
+
+
+LIST_AGAIN = "list-again"  # an admin list, shown again (200) or redirected to (302), the action not run
+
+
+@dataclass
+class PostCase:
+    route: str
+    url: Callable[[World], str]
+    expect: dict[str, Expect]  # the roles tried, and the answer each gets
+    data: Callable[[World], dict] = lambda world: {}
+    allowed: tuple[str, ...] = ()  # roles whose request is carried out: the database changes
+    variant: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.route + (f"[{self.variant}]" if self.variant else "")
+
+
+def refused(expect: dict[str, Expect], *allowed: str) -> dict[str, Expect]:
+    """``expect`` without the roles that are allowed (their POST is checked by the app's own tests)."""
+    return {role: answer for role, answer in expect.items() if role not in allowed}
+
+
+def association_data(world: World, **overrides) -> dict:
+    a = world.association_a
+    return {
+        "legal_name": "Association A renommée",
+        "acronym": "",
+        "rna": a.rna,
+        "siret": "",
+        "address": a.address,
+        "postal_code": a.postal_code,
+        "city": a.city,
+        "missions": [m.pk for m in a.missions.all()],
+        "description": "",
+        "beneficiaries_per_year": "250",
+        "staff_count": "0",
+        "volunteer_count": "0",
+        "contact_name": a.contact_name,
+        "contact_role": "",
+        "contact_email": a.contact_email,
+        "contact_phone": "",
+        **overrides,
+    }
+
+
+def application_data(world: World, **overrides) -> dict:
+    return {
+        "requested_quantity": "20",
+        "public_use_quantity": "16",
+        "admin_use_quantity": "4",
+        "project": "Ateliers d'initiation au numérique, deux fois par semaine.",
+        "has_premises": "on",
+        "has_internet": "on",
+        "premises_details": "",
+        **overrides,
+    }
+
+
+def new_application_data(world: World) -> dict:
+    from tests.factories import pdf_upload
+
+    return application_data(
+        world, statutes=pdf_upload("statuts.pdf"), activity_report=pdf_upload("rapport.pdf"), consent="on", submit="1"
+    )
+
+
+REPORT_DATA = {
+    "workshops_held": 10,
+    "workshop_hours": 15,
+    "people_trained": 70,
+    "age_under_26": 10,
+    "age_26_59": 30,
+    "age_60_74": 20,
+    "age_75_plus": 10,
+    "gender_women": 40,
+    "gender_men": 28,
+    "gender_other": 2,
+    "situation_job_seekers": 20,
+    "situation_seniors": 30,
+    "situation_young_out_of_school": 5,
+    "machines_in_use": 8,
+    "machines_out_of_order": 1,
+    "machines_lent": 1,
+    "comment": "Ateliers le mardi.",
+}
+
+
+def record_data(world: World) -> dict:
+    from tests.certificates.conftest import data_url, signature_png
+
+    return {
+        "handed_over_on": timezone.localdate().isoformat(),
+        "representative_name": "Nadia Benali",
+        "mode": "screen",
+        "association_signature": data_url(signature_png()),
+        "operator_signature": data_url(signature_png()),
+    }
+
+
+def alloc_app_url(world: World) -> str:
+    return world.allocation.application.get_absolute_url()
+
+
+def anonymous_only(expect: Expect = LOGIN) -> dict[str, Expect]:
+    return {"anonymous": expect}
+
+
+PORTAL_POSTS = [
+    PostCase(
+        "space/associations/new/",
+        r("associations:association_create"),
+        signed_in(Redirect("/space/")),
+        lambda w: association_data(w, legal_name="Nouvelle association", rna="W133099999", contact_email="n@x.org"),
+        allowed=ROLES[1:],  # any account may register an association (and becomes its member)
+    ),
+    PostCase(
+        "space/associations/<int:pk>/edit/",
+        r("associations:association_edit", pk("association_a")),
+        of_a(Redirect("/space/")),
+        association_data,
+        allowed=("member_a",),
+    ),
+    PostCase(
+        "space/apply/<slug:slug>/",
+        r("associations:application_create", lambda w: w.campaign.slug),
+        signed_in(
+            Redirect(reverse("associations:association_create")),
+            member_a=Redirect(app_url),
+            member_b=Redirect(None),
+        ),
+        new_application_data,
+        allowed=("member_b",),  # B applies for itself; A already has an application in progress
+    ),
+    PostCase(
+        "space/applications/<int:pk>/edit/",
+        r("associations:application_edit", pk("application")),
+        of_a(Redirect(app_url)),
+        application_data,
+        allowed=("member_a",),
+    ),
+    PostCase(
+        "space/applications/<int:pk>/answer/",
+        r("associations:application_answer", pk("application")),
+        of_a(Redirect(app_url)),
+        lambda w: {"body": "Voici les précisions demandées."},
+        allowed=("member_a",),
+    ),
+    PostCase(
+        "space/applications/<int:pk>/withdraw/",
+        r("associations:application_withdraw", pk("application")),
+        of_a(Redirect(app_url)),
+        allowed=("member_a",),
+    ),
+    PostCase(
+        "space/allocations/<int:pk>/appointment/confirm/",
+        r("donations:appointment_accept", pk("allocation")),
+        of_a(Redirect(alloc_app_url)),
+        allowed=("member_a",),
+    ),
+    PostCase(
+        "space/allocations/<int:pk>/appointment/change/",
+        r("donations:appointment_change", pk("allocation")),
+        of_a(Redirect(alloc_app_url)),
+        lambda w: {"message": "Le mardi matin nous conviendrait mieux."},
+        allowed=("member_a",),
+    ),
+    PostCase(
+        "space/reports/<int:pk>/",
+        r("impact:report", pk("report")),
+        of_a(Redirect(lambda w: w.report.get_absolute_url())),
+        lambda w: REPORT_DATA,
+        allowed=("member_a",),
+    ),
+    # Account pages act on the signed-in account only: anonymous visitors are sent to the login.
+    PostCase(
+        "accounts/email/", r("account_email"), anonymous_only(), lambda w: {"email": "x@example.org", "action_add": ""}
+    ),
+    PostCase(
+        "accounts/password/change/",
+        r("account_change_password"),
+        anonymous_only(),
+        lambda w: {
+            "oldpassword": "motdepasse-solide-42",
+            "password1": "Nouveau-mot-2-passe",
+            "password2": "Nouveau-mot-2-passe",
+        },
+    ),
+    PostCase("accounts/password/set/", r("account_set_password"), anonymous_only()),
+    PostCase("accounts/reauthenticate/", r("account_reauthenticate"), anonymous_only(), lambda w: {"password": "x"}),
+]
+
+
+def model_post_cases(rule: ModelRule) -> list[PostCase]:
+    """Add, change and delete, tried by every role that may not: refused, nothing changed."""
+    base = f"admin/{rule.app_label}/{rule.model_name}/"
+    name = f"admin:{rule.app_label}_{rule.model_name}"
+    obj = rule.obj
+    cases = []
+    for action, route, url, data in (
+        ("add", f"{base}add/", r(f"{name}_add"), {}),
+        ("change", f"{base}<path:object_id>/change/", r(f"{name}_change", lambda w: obj(w).pk), {}),
+        ("delete", f"{base}<path:object_id>/delete/", r(f"{name}_delete", lambda w: obj(w).pk), {"post": "yes"}),
+    ):
+        expect = {role: answer for role, answer in rule.expect(action).items() if answer != 200}
+        cases.append(PostCase(route, url, expect, lambda w, data=data: data))
+    # Django's bulk « delete selected », confirmed, from the list.
+    expect = {
+        **admin_page(),
+        **{role: LIST_AGAIN if rule.may(role, "view") else 403 for role in (*STAFF, "superuser")},
+    }
+    cases.append(
+        PostCase(
+            base,
+            r(f"{name}_changelist"),
+            {role: answer for role, answer in expect.items() if not rule.may(role, "delete")},
+            lambda w: {"action": "delete_selected", "_selected_action": [obj(w).pk], "index": "0", "post": "yes"},
+            variant="delete_selected",
+        )
+    )
+    return cases
+
+
+def changelist_action(rule: ModelRule, action: str, permission: str, *, obj=None, allowed=(), **extra) -> PostCase:
+    """An admin action run from the list on A's object: only for the roles holding its permission."""
+    expect: dict[str, Expect] = {**admin_page()}
+    for role in (*STAFF, "superuser"):
+        if role in allowed or (permission and has(role, permission)):
+            expect[role] = Redirect(None)
+        elif rule.may(role, "view"):
+            expect[role] = LIST_AGAIN  # the action is not offered to them
+        else:
+            expect[role] = 403
+    target = obj or rule.obj
+    return PostCase(
+        f"admin/{rule.app_label}/{rule.model_name}/",
+        r(f"admin:{rule.app_label}_{rule.model_name}_changelist"),
+        expect,
+        lambda w: {"action": action, "_selected_action": [target(w).pk], "index": "0", **extra},
+        allowed=tuple(allowed),
+        variant=action,
+    )
+
+
+RULES = {rule.label: rule for rule in MODEL_RULES}
+REVIEW_DATA = {
+    "approve": {"granted": "20"},
+    "reject": {"reason": "Hors du périmètre de la campagne."},
+    "waitlist": {"note": "Vague suivante."},
+    "request-info": {"message": "Combien d'ateliers par semaine ?"},
+}
+ADMIN_POSTS = [
+    *[case for rule in MODEL_RULES for case in model_post_cases(rule)],
+    *[
+        PostCase(
+            "admin/associations/application/<path:object_id>/instruction/<str:step>/",
+            admin_url("associations_application_review", pk("submitted_application"), step),
+            admin_page("associations.review_application", ok=Redirect(None)),
+            lambda w, data=data: data,
+            allowed=("reviewer", "superuser"),
+            variant=step,
+        )
+        for step, data in REVIEW_DATA.items()
+    ],
+    PostCase(
+        "admin/accounts/user/<id>/password/",
+        admin_url("auth_user_password_change", lambda w: w.users["member_a"].pk),
+        admin_page("accounts.change_user", ok=Redirect(None)),
+        lambda w: {"password1": "Un-nouveau-mot-2-passe", "password2": "Un-nouveau-mot-2-passe"},
+        allowed=("superuser",),
+    ),
+    PostCase(
+        "admin/donations/wave/<path:object_id>/plan/",
+        admin_url("donations_wave_plan", pk("wave")),
+        admin_page("donations.plan_wave", ok=Redirect(None)),  # A's wave is confirmed: refused with a message
+        lambda w: {"action": "plan"},
+    ),
+    PostCase(
+        "admin/donations/wave/<path:object_id>/plan/confirm/",
+        admin_url("donations_wave_plan_confirm", pk("wave")),
+        admin_page("donations.plan_wave", ok=Redirect(None)),  # already confirmed: refused with a message
+    ),
+    PostCase(
+        "admin/donations/allocation/<path:object_id>/cancel/",
+        admin_url("donations_allocation_cancel", pk("allocation")),
+        admin_page(
+            "donations.change_allocation",
+            ok=Redirect(lambda w: reverse("admin:donations_allocation_change", args=[w.allocation.pk])),
+        ),
+        lambda w: {"reason": "L'association a fermé."},
+        allowed=("manager", "superuser"),
+    ),
+    PostCase(
+        "admin/certificates/handover/desk/<int:wave_id>/generate/",
+        admin_url("certificates_handover_generate", pk("wave")),
+        admin_page(H, "certificates.change_handover", ok=Redirect(desk_url)),  # all ready: nothing to do
+    ),
+    PostCase(
+        "admin/certificates/handover/<int:object_id>/retry/",
+        admin_url("certificates_handover_retry", pk("handover")),
+        admin_page(H, "certificates.change_handover", ok=Redirect(desk_url)),  # not failed: refused with a message
+    ),
+    PostCase(
+        "admin/certificates/handover/<int:object_id>/record/",
+        admin_url("certificates_handover_record", pk("handover")),
+        admin_page(H, "certificates.record_handover", ok=Redirect(desk_url)),
+        record_data,
+        allowed=("handover", "superuser"),
+    ),
+    PostCase(
+        "admin/impact/impactreport/<int:pk>/return/",
+        admin_url("impact_impactreport_return", pk("report")),
+        # The report is not sent yet: there is nothing to return (refused with a message).
+        admin_page(
+            "impact.review_impactreport",
+            ok=Redirect(lambda w: reverse("admin:impact_impactreport_change", args=[w.report.pk])),
+        ),
+        lambda w: {"message": "Le total des âges dépasse le nombre de personnes formées."},
+    ),
+    PostCase(
+        "admin/impact/impactreport/<int:pk>/accept/",
+        admin_url("impact_impactreport_accept", pk("report")),
+        admin_page(
+            "impact.review_impactreport",
+            ok=Redirect(lambda w: reverse("admin:impact_impactreport_change", args=[w.report.pk])),
+        ),
+    ),
+    PostCase(
+        "admin/inventory/computer/import/",
+        admin_url("inventory_computer_import"),
+        admin_page("inventory.add_computer", "inventory.change_computer"),  # no file: the form again
+    ),
+    PostCase(
+        "admin/inventory/computer/process_import/",
+        admin_url("inventory_computer_process_import"),
+        # An invalid (expired, tampered) confirmation: the page says so, nothing is imported.
+        admin_page("inventory.add_computer", "inventory.change_computer"),
+    ),
+    # Admin actions, from the lists
+    changelist_action(
+        RULES["accounts.user"],
+        "anonymise_selected",
+        "",
+        obj=lambda w: w.users["member_b"],
+        allowed=("superuser",),
+        apply="yes",
+    ),
+    changelist_action(
+        RULES["associations.application"],
+        "approve_selected",
+        "associations.review_application",
+        obj=lambda w: w.submitted_application,
+        allowed=("reviewer", "superuser"),
+        apply="yes",
+    ),
+    changelist_action(
+        RULES["associations.application"],
+        "reject_selected",
+        "associations.review_application",
+        obj=lambda w: w.submitted_application,
+        allowed=("reviewer", "superuser"),
+        apply="yes",
+        reason="Hors périmètre.",
+    ),
+    changelist_action(
+        RULES["donations.campaign"],
+        "close_campaigns",
+        "donations.change_campaign",
+        obj=lambda w: w.campaign,
+        allowed=("manager", "superuser"),
+    ),
+    changelist_action(RULES["donations.wave"], "close_waves", "donations.plan_wave"),
+    changelist_action(RULES["donations.allocation"], "confirm_allocations", "donations.plan_wave"),
+    changelist_action(RULES["certificates.handover"], "generate_selected", "certificates.change_handover"),
+    changelist_action(RULES["impact.impactreport"], "accept_selected", "impact.review_impactreport"),
+    changelist_action(RULES["inventory.computer"], "start_reconditioning", "inventory.change_computer"),
+]
+
+POSTS = [*PORTAL_POSTS, *ADMIN_POSTS]
+
+# URL patterns without a PostCase, and why: a POST there changes nothing another role owns.
+READ_ONLY = "reads only (answers a POST like a GET, or refuses it)"
+OWN = "acts on the requester's own session or account only"
+KEY = "acts through a secret key sent by email (the key is the credential)"
+POST_EXEMPT = {
+    **dict.fromkeys(
+        [
+            "",
+            "healthz",
+            "privacy/",
+            "accessibility/",
+            "space/",
+            "space/my-data.json",
+            "space/applications/<int:pk>/",
+            "space/applications/<int:pk>/documents/<str:kind>/",
+            "campaigns/<slug:slug>/",
+            "campaigns/<slug:slug>/stats.json",
+            "campaigns/<slug:slug>/stats.csv",
+            "campaigns/<slug:slug>/progress/",
+            "verify/<str:code>/",
+            "space/certificates/",
+            "space/certificates/<int:pk>/",
+            "space/reports/",
+            "accounts/inactive/",
+            "accounts/confirm-email/",
+            "accounts/password/reset/done/",
+            "accounts/password/reset/key/done/",
+            "admin/",
+            "admin/password_change/done/",
+            "admin/autocomplete/",
+            "admin/jsi18n/",
+            "admin/r/<path:content_type_id>/<path:object_id>/",
+            r"admin/^(?P<app_label>auth|account|accounts|associations|inventory|donations|certificates|impact)/$",
+            "admin/(?P<url>.*)$",
+            "admin/inventory/lot/<int:pk>/labels/",
+            "admin/inventory/computer/export/",  # the export form posts to produce a file
+            "admin/certificates/handover/desk/",
+            "admin/certificates/handover/desk/<int:wave_id>/",
+            "admin/certificates/handover/desk/<int:wave_id>/progress/",
+            "admin/certificates/handover/desk/<int:wave_id>/print/",
+            "admin/certificates/handover/<int:object_id>/pdf/",
+            "admin/impact/impactreport/overdue/",
+            "admin/impact/impactreport/dashboard/",
+            "admin/impact/impactreport/dashboard/<int:campaign_id>/",
+            "admin/impact/impactreport/export/<str:key>.<str:fmt>",
+            *[f"admin/{rule.app_label}/{rule.model_name}/<path:object_id>/history/" for rule in MODEL_RULES],
+            *[f"admin/{rule.app_label}/{rule.model_name}/<path:object_id>/" for rule in MODEL_RULES],
+        ],
+        READ_ONLY,
+    ),
+    **dict.fromkeys(
+        [
+            "i18n/setlang/",
+            "accounts/login/",
+            "accounts/logout/",
+            "accounts/signup/",  # creates an account for the visitor
+            "accounts/password/reset/",  # sends an email, changes nothing
+            "accounts/login/code/confirm/",  # not applicable: login by code is off
+            "admin/login/",
+            "admin/logout/",
+            "admin/password_change/",
+        ],
+        OWN,
+    ),
+    **dict.fromkeys(
+        [
+            r"accounts/^confirm-email/(?P<key>[-:\w]+)/$",
+            "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
+        ],
+        KEY,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "role"), [pytest.param(case, role, id=f"{case.id}-{role}") for case in POSTS for role in case.expect]
+)
+def test_post(world, case, role):
+    url = case.url(world)
+    before = database_state()
+    response = client_for(world, role).post(url, case.data(world))
+    expect = case.expect[role]
+    if expect == LIST_AGAIN:
+        assert response.status_code in (200, 302), response.status_code
+        if response.status_code == 302:
+            assert urlsplit(response["Location"]).path == urlsplit(url).path, response["Location"]
+    else:
+        check(response, expect, world, url)
+    after = database_state()
+    changed = sorted(label for label in before if before[label] != after[label])
+    if role in case.allowed:
+        assert changed, "allowed, yet nothing changed: the test's data no longer make a valid request"
+    else:
+        assert not changed, f"not allowed, yet the request changed: {', '.join(changed)}"
+
+
+# The matrix covers every URL pattern --------------------------------------------------------------
+
+
+def all_routes() -> dict[str, str]:
+    """Every URL pattern of the project (route as written, prefixes included) -> its name."""
+
+    def walk(patterns, prefix="", namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            elif isinstance(pattern, URLPattern):
+                yield prefix + str(pattern.pattern), f"{namespace}{pattern.name}" if pattern.name else "(no name)"
+
+    return dict(walk(get_resolver().url_patterns))
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    routes = all_routes()
+    covered = {row.route for row in ROWS}
+    missing = [f"{route!r} (name: {name})" for route, name in routes.items() if route not in covered]
+    assert not missing, (
+        "URL patterns without an access rule in tests/core/test_access_matrix.py (add a Row with the expected "
+        "answer for each role, and a PostCase if the view changes data):\n  " + "\n  ".join(missing)
+    )
+    stale = sorted(covered - set(routes)) + sorted(({case.route for case in POSTS} | set(POST_EXEMPT)) - set(routes))
+    assert not stale, f"rows for URL patterns that no longer exist: {stale}"
+
+
+def test_every_url_pattern_has_its_post_rule():
+    """A view that changes data has a PostCase; the others say why not (POST_EXEMPT)."""
+    with_cases = {case.route for case in POSTS}
+    missing = [route for route in all_routes() if route not in with_cases and route not in POST_EXEMPT]
+    assert not missing, (
+        "URL patterns with neither a PostCase nor a reason in POST_EXEMPT (tests/core/test_access_matrix.py):\n  "
+        + "\n  ".join(missing)
+    )
+    assert not with_cases & set(POST_EXEMPT), sorted(with_cases & set(POST_EXEMPT))
+
+
+def test_every_role_is_in_every_row():
+    for row in ROWS:
+        assert set(row.get) == set(ROLES), row.id
+
+
+def test_every_registered_model_admin_has_its_rule():
+    from django.contrib import admin
+
+    registered = {model._meta.label_lower for model in admin.site._registry}
+    assert registered == {rule.label for rule in MODEL_RULES}
+
+
+def test_the_permissions_named_here_exist():
+    """A misspelt permission would silently expect 403 for every role."""
+    from django.contrib.auth.models import Permission
+
+    named = {perm for codes in ROLE_PERMISSIONS.values() for perm in codes}
+    named |= {rule.perm(action) for rule in MODEL_RULES for action in ("view", "add", "change", "delete")}
+    named |= USED_PERMISSIONS
+    existing = {f"{app}.{code}" for app, code in Permission.objects.values_list("content_type__app_label", "codename")}
+    assert not named - existing, sorted(named - existing)
+
+
+def test_the_rules_of_the_product_hold_in_the_table():
+    """Guards the table itself against « fixing » a failure by loosening an expectation."""
+    for row in ROWS:
+        if row.route.startswith("admin/") and row.route not in ("admin/login/", "admin/logout/"):
+            for role in ("anonymous", *MEMBERS):
+                assert row.get[role] == ADMIN_LOGIN, f"{row.id}: {role} must be sent to the admin's login"
+        assert row.get["member_b"] != 403, f"{row.id}: a 403 tells B that A's object exists; answer 404"
+    own_actions = {"space/apply/<slug:slug>/", "space/associations/new/"}  # B applies or registers for itself
+    for case in POSTS:
+        assert case.expect.get("member_b") != 403, case.id
+        assert "member_b" not in case.allowed or case.route in own_actions, f"{case.id}: B acts on A's object"
