@@ -77,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.view_lot",
         "inventory.view_computer",
         "certificates.view_handover",  # follow the handovers of their waves, and export them
+        "certificates.view_handoverevent",  # and the history of each certificate
         *IMPACT_REVIEW,
         *_crud("impact", "campaignreporting"),
     ],
@@ -85,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "donations.view_wave",
         "donations.view_allocation",
         *_crud("certificates", "handover"),
+        "certificates.view_handoverevent",
         "certificates.record_handover",
         "associations.view_association",
         "inventory.view_computer",

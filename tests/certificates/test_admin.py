@@ -332,3 +332,14 @@ def test_recording_a_cancelled_allocation_sends_back_to_the_desk(client, desk, h
     response = client.get(record_url(handover), follow=True)
     assert response.redirect_chain[-1][0] == reverse("admin:certificates_handover_desk", args=[handover.wave_id])
     assert "Annulée" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["Guichet de remise", "Responsables de campagne"])
+def test_desk_and_managers_see_the_history_of_a_certificate(client, handover, role):
+    from accounts.roles import sync_roles
+    from tests.factories import staff_with_role
+
+    sync_roles()
+    client.force_login(staff_with_role(role, email="voit-historique@example.org"))
+    page = client.get(reverse("admin:certificates_handover_change", args=[handover.pk])).content.decode()
+    assert "historique" in page.lower() and handover.events.first().get_kind_display() in page
