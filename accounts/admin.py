@@ -10,12 +10,13 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from accounts.models import User
-from accounts.privacy import anonymise_user, export_user_data, is_anonymised
+from accounts.privacy import is_anonymised, user_anonymise, user_export
 from associations.models import Membership
 from core.admin_inlines import PreloadedAutocompleteInlineMixin
 
@@ -107,7 +108,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active", ("groups", RoleFilter), "language")
     search_fields = ("email", "first_name", "last_name", "memberships__association__legal_name")
     search_help_text = gettext_lazy("E-mail, prénom, nom ou association.")
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "account_history")
     filter_horizontal = ("user_permissions",)  # the four roles read better as checkboxes
     inlines = (UserMembershipInline,)
     fieldsets = (
@@ -118,6 +119,7 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("is_active", "is_staff", "groups", "is_superuser", "user_permissions")},
         ),
         (gettext_lazy("Dates"), {"fields": ("last_login", "date_joined")}),
+        (gettext_lazy("Données personnelles"), {"fields": ("account_history",)}),
     )
     add_fieldsets = (
         (
@@ -134,13 +136,31 @@ class UserAdmin(DjangoUserAdmin):
 
     actions = ("export_personal_data", "anonymise_selected")
 
+    @admin.display(description=gettext_lazy("exports et anonymisation"))
+    def account_history(self, obj: User) -> str:
+        events = list(obj.account_events.all()) if obj.pk else []
+        if not events:
+            return "–"
+        return format_html_join(
+            "",
+            "<div>{} — {}{}</div>",
+            (
+                (
+                    date_format(timezone.localtime(e.created_at), "SHORT_DATETIME_FORMAT"),
+                    e.get_kind_display(),
+                    f" ({e.actor_label})" if e.actor_label else "",
+                )
+                for e in events
+            ),
+        )
+
     def has_anonymise_permission(self, request) -> bool:
         return request.user.is_superuser
 
     @admin.action(description=gettext_lazy("Exporter leurs données personnelles (JSON)"), permissions=["view"])
     def export_personal_data(self, request, queryset):
         """A request for access: everything we hold about these people, as one JSON file."""
-        data = [export_user_data(user) for user in queryset]
+        data = [user_export(user=user, by=request.user) for user in queryset]
         response = HttpResponse(
             json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2),
             content_type="application/json; charset=utf-8",
@@ -159,7 +179,7 @@ class UserAdmin(DjangoUserAdmin):
             return None
         if request.POST.get("apply") == "yes":
             for user in users:
-                anonymise_user(user, actor=request.user)
+                user_anonymise(user=user, by=request.user, note=_("à la demande de la personne"))
             self.message_user(
                 request,
                 _("%(count)d compte(s) anonymisé(s). L'historique et les attestations sont conservés.")
@@ -173,7 +193,6 @@ class UserAdmin(DjangoUserAdmin):
             "title": _("Anonymiser des comptes"),
             "users": users,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            "select_across": request.POST.get("select_across", "0"),
         }
         return TemplateResponse(request, "admin/accounts/user/anonymise.html", context)
 

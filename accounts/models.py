@@ -1,6 +1,9 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.models import AppendOnlyModel
 
 
 class UserManager(BaseUserManager):
@@ -50,3 +53,23 @@ class User(AbstractUser):
 
     def has_role(self, role: str) -> bool:
         return self.is_superuser or self.groups.filter(name=role).exists()
+
+
+class AccountEvent(AppendOnlyModel):
+    """What was done with a person's data, on request or by the retention rules: kept even after anonymisation."""
+
+    class Kind(models.TextChoices):
+        EXPORTED = "exported", _("Données personnelles exportées")
+        ANONYMISED = "anonymised", _("Compte anonymisé")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_events")
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(_("par"), max_length=200, blank=True)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("événement du compte")
+        verbose_name_plural = _("historique du compte")
+        ordering = ["created_at", "pk"]

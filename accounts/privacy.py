@@ -2,34 +2,49 @@
 
 One module so that the rules are read in one place:
 
-- ``export_user_data`` gathers what the portal holds about one person and the associations they act
-  for (the right of access, and portability: plain JSON).
-- ``anonymise_user`` removes a person from the portal without breaking any history: the account row
-  stays (every journal keeps pointing at it) but loses its email, names, password and sessions; the
-  names written on history rows become a pseudonym. Signed handover certificates are evidence of a
-  donation: their PDF, checksum and the names signed on them are kept unchanged, and so are wipe
-  records (proof that donors' data was erased).
+- ``user_export`` gathers what the portal holds about one person and the associations they act for
+  (the right of access, and portability: plain JSON).
+- ``user_anonymise`` removes a person from the portal without breaking any history: the account row
+  stays (every journal keeps pointing at it) but loses its email addresses, names, password, roles
+  and memberships; the names written on history rows, in the admin's change log and in reminder
+  recipients become a pseudonym. Signed handover certificates are evidence of a donation: their PDF,
+  checksum and the names signed on them are kept unchanged, and so are wipe records (proof that the
+  donors' data was erased; the database refuses to change them). ``KEPT_AS_EVIDENCE`` lists them.
 - ``apply_retention`` enforces the retention settings (``RETENTION_*``), run every night by Celery beat
   and by ``manage.py apply_retention``.
+
+Every export and anonymisation writes an ``AccountEvent`` row.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import re
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import AccountEvent, User
+from core.emails import UNDELIVERABLE_DOMAIN
+from core.models import actor_label
 
 logger = logging.getLogger(__name__)
 
-ANONYMOUS_DOMAIN = "anonyme.invalid"  # RFC 2606: can never receive mail
+ANONYMOUS_DOMAIN = UNDELIVERABLE_DOMAIN
+
+# Fields that name a person and are deliberately kept after anonymisation, with the reason.
+KEPT_AS_EVIDENCE = {
+    "certificates.Handover.representative_name": "signed on the handover certificate (evidence of the donation)",
+    "certificates.Handover.operator_name": "signed on the handover certificate (evidence of the donation)",
+    "inventory.WipeRecord.operator_label": "proof of the data wipe; the database refuses any change",
+}
 
 
 def pseudonym(user: User) -> str:
@@ -40,6 +55,16 @@ def is_anonymised(user: User) -> bool:
     return user.email.endswith("@" + ANONYMOUS_DOMAIN)
 
 
+def journal_models() -> list:
+    """Every history table that writes a person's name next to what they did (``actor`` + ``actor_label``)."""
+    found = []
+    for model in apps.get_models():
+        names = {f.name for f in model._meta.get_fields()}
+        if {"actor", "actor_label"} <= names:
+            found.append(model)
+    return found
+
+
 def _iso(value) -> str | None:
     if value is None:
         return None
@@ -48,26 +73,13 @@ def _iso(value) -> str | None:
     return value.isoformat()
 
 
-def _journal_models():
-    """Every history table that writes a person's name next to what they did."""
-    from associations.models import ApplicationEvent
-    from certificates.models import HandoverEvent
-    from donations.models import AllocationEvent, CampaignEvent, WaveEvent
-    from impact.models import ImpactReportEvent
-    from inventory.models import ComputerEvent
-
-    return [
-        ApplicationEvent,
-        ComputerEvent,
-        WaveEvent,
-        AllocationEvent,
-        CampaignEvent,
-        HandoverEvent,
-        ImpactReportEvent,
-    ]
+def _describe(row) -> str:
+    if hasattr(row, "get_kind_display"):
+        return row.get_kind_display()
+    return f"{getattr(row, 'from_status', '')} → {getattr(row, 'to_status', '')}".strip()
 
 
-def export_user_data(user: User) -> dict:
+def user_export(*, user: User, by: User | None = None) -> dict:
     """Everything the portal holds about this person, and about the associations they act for."""
     from associations.models import Application, Association, Message
     from certificates.models import Handover
@@ -88,17 +100,17 @@ def export_user_data(user: User) -> dict:
     )
     reports = ImpactReport.objects.filter(association_id__in=association_ids).order_by("period_start")
     history = []
-    for model in _journal_models():
+    for model in journal_models():
         for row in model.objects.filter(actor=user).order_by("created_at"):
             history.append(
                 {
                     "journal": str(model._meta.verbose_name),
-                    "event": row.get_kind_display(),
+                    "event": _describe(row),
                     "at": _iso(row.created_at),
                     "note": getattr(row, "note", ""),
                 }
             )
-    return {
+    data = {
         "generated_at": _iso(timezone.now()),
         "account": {
             "email": user.email,
@@ -173,30 +185,71 @@ def export_user_data(user: User) -> dict:
         ],
         "history": history,
     }
+    AccountEvent.objects.create(
+        user=user, actor=by or user, actor_label=actor_label(by or user), kind=AccountEvent.Kind.EXPORTED
+    )
+    return data
+
+
+def _replace_words(text: str, words: set[str], replacement: str) -> str:
+    for word in sorted(words, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w.@+-]){re.escape(word)}(?![\w.@-])", replacement, text, flags=re.IGNORECASE)
+    return text
 
 
 @transaction.atomic
-def anonymise_user(user: User, *, actor: User | None = None) -> None:
-    """Remove a person, keep the history: the account is emptied and closed, never deleted."""
+def user_anonymise(*, user: User, by: User | None = None, note: str = "") -> bool:
+    """Remove a person, keep the history: the account is emptied and closed, never deleted.
+
+    Returns False when the account was already anonymised (nothing to do).
+    """
     from associations.models import Association
     from impact.models import ImpactReminder
 
+    user = User.objects.select_for_update().get(pk=user.pk)
     if is_anonymised(user):
-        return
-    old_email, old_label = user.email, (user.get_full_name() or user.email)
+        return False
     label = pseudonym(user)
+    full_name = user.get_full_name().strip()
+    emails = {user.email.lower()} | {
+        e.lower() for e in EmailAddress.objects.filter(user=user).values_list("email", flat=True)
+    }
+    names = emails | ({full_name.lower()} if full_name else set())
+
     # Associations whose contact was this person keep a placeholder until a member updates it.
-    Association.objects.filter(contact_email__iexact=old_email).update(
+    contact_match = Q()
+    for email in emails:
+        contact_match |= Q(contact_email__iexact=email)
+    Association.objects.filter(contact_match).update(
         contact_name=label, contact_email=f"contact-{user.pk}@{ANONYMOUS_DOMAIN}", contact_phone=""
     )
+    if full_name:
+        Association.objects.filter(memberships__user=user, contact_name__iexact=full_name).update(contact_name=label)
+
     # History rows keep what happened and when; the name they carry becomes the pseudonym. This is the one
     # place where journal rows are rewritten (queryset update, never through the append-only save()).
-    for model in _journal_models():
+    for model in journal_models():
         model.objects.filter(actor=user).update(actor_label=label)
-        model.objects.filter(actor__isnull=True, actor_label__in=[old_email, old_label]).update(actor_label=label)
-    for reminder in ImpactReminder.objects.filter(recipients__icontains=old_email):
-        reminder.recipients = reminder.recipients.replace(old_email, f"{label}")
+
+    # Reminder recipients ("a@x.org, b@y.org"): whole addresses only, whatever their case.
+    reminder_match = Q()
+    for email in emails:
+        reminder_match |= Q(recipients__icontains=email)
+    for reminder in ImpactReminder.objects.filter(reminder_match):
+        parts = [p.strip() for p in reminder.recipients.split(",")]
+        reminder.recipients = ", ".join(label if p.lower() in emails else p for p in parts if p)
         reminder.save(update_fields=["recipients"])
+
+    # The admin's change log names objects by their text ("Name <email>").
+    log_match = Q()
+    for name in names:
+        log_match |= Q(object_repr__icontains=name) | Q(change_message__icontains=name)
+    for entry in LogEntry.objects.filter(log_match):
+        LogEntry.objects.filter(pk=entry.pk).update(
+            object_repr=_replace_words(entry.object_repr, names, label)[:200],
+            change_message=_replace_words(entry.change_message, names, label),
+        )
+
     EmailAddress.objects.filter(user=user).delete()
     user.memberships.all().delete()
     user.email = f"anonyme-{user.pk}@{ANONYMOUS_DOMAIN}"
@@ -206,7 +259,11 @@ def anonymise_user(user: User, *, actor: User | None = None) -> None:
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
-    logger.info("user anonymised", extra={"user_id": user.pk, "actor_id": getattr(actor, "pk", None)})
+    AccountEvent.objects.create(
+        user=user, actor=by, actor_label=actor_label(by), kind=AccountEvent.Kind.ANONYMISED, note=note
+    )
+    logger.info("user anonymised", extra={"subject_id": user.pk, "by_id": getattr(by, "pk", None)})
+    return True
 
 
 @dataclass
@@ -221,6 +278,28 @@ class RetentionResult:
             f"comptes inactifs anonymisés : {self.inactive_accounts_anonymised} ; "
             f"pièces de candidatures closes supprimées : {self.documents_deleted}"
         )
+
+
+def _inactive_members(cutoff: datetime.datetime):
+    """Members without a login since ``cutoff`` whose associations have been quiet since then too.
+
+    An association still applying, being equipped or reporting keeps its members, however long
+    since they last logged in: the retention job never cuts off an association that is still active.
+    """
+    from associations.models import Association
+
+    active = Association.objects.filter(
+        Q(applications__updated_at__gte=cutoff)
+        | Q(applications__allocations__created_at__gte=cutoff)
+        | Q(applications__allocations__handed_over_at__gte=cutoff)
+        | Q(impact_reports__due_on__gte=cutoff.date())
+    )
+    return (
+        User.objects.filter(is_staff=False, is_superuser=False)
+        .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
+        .exclude(email__endswith="@" + ANONYMOUS_DOMAIN)
+        .exclude(memberships__association__in=active)
+    )
 
 
 def apply_retention(*, now: datetime.datetime | None = None, dry_run: bool = False) -> RetentionResult:
@@ -243,35 +322,41 @@ def apply_retention(*, now: datetime.datetime | None = None, dry_run: bool = Fal
         .exclude(emailaddress__verified=True)
         .exclude(email__endswith="@" + ANONYMOUS_DOMAIN)
     )
-    result.unconfirmed_accounts_deleted = unconfirmed.count()
+    unconfirmed_ids = list(unconfirmed.values_list("pk", flat=True))
+    result.unconfirmed_accounts_deleted = len(unconfirmed_ids)
 
-    # Members who have not logged in for years: anonymised (their association's history stays).
     cutoff = now - days(days=settings.RETENTION_INACTIVE_ACCOUNT_DAYS)
-    inactive = list(
-        User.objects.filter(is_staff=False, is_superuser=False)
-        .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
-        .exclude(email__endswith="@" + ANONYMOUS_DOMAIN)
-        .exclude(pk__in=unconfirmed.values("pk"))
-    )
-    result.inactive_accounts_anonymised = len(inactive)
+    inactive_ids = list(_inactive_members(cutoff).exclude(pk__in=unconfirmed_ids).values_list("pk", flat=True))
+    result.inactive_accounts_anonymised = len(inactive_ids)
 
     # Supporting documents of applications closed (refused, withdrawn) long enough ago.
-    closed = Application.objects.filter(
-        status__in=Application.CLOSED_STATUSES,
-        updated_at__lt=now - days(days=settings.RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS),
-    ).filter(~Q(statutes="") | ~Q(activity_report=""))
-    closed = list(closed)
+    closed = list(
+        Application.objects.filter(
+            status__in=Application.CLOSED_STATUSES,
+            updated_at__lt=now - days(days=settings.RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS),
+        ).filter(~Q(statutes="") | ~Q(activity_report=""))
+    )
     result.documents_deleted = sum(bool(a.statutes) + bool(a.activity_report) for a in closed)
 
     if dry_run:
         return result
-    unconfirmed.delete()
-    for user in inactive:
-        anonymise_user(user)
+    with transaction.atomic():
+        # Checked again under the delete: somebody who confirmed meanwhile is kept.
+        User.objects.filter(pk__in=unconfirmed_ids).filter(pk__in=unconfirmed.values("pk")).delete()
+    for pk in inactive_ids:
+        with transaction.atomic():
+            # Checked again, locked: a login or new activity since the count keeps the account.
+            user = _inactive_members(cutoff).select_for_update(of=("self",)).filter(pk=pk).first()
+            if user is None:
+                result.inactive_accounts_anonymised -= 1
+                continue
+            user_anonymise(user=user, note="durée de conservation dépassée")
     for application in closed:
-        for field in (application.statutes, application.activity_report):
-            if field:
-                field.delete(save=False)
-        Application.objects.filter(pk=application.pk).update(statutes="", activity_report="")
+        files = [f for f in (application.statutes, application.activity_report) if f]
+        with transaction.atomic():
+            Application.objects.filter(pk=application.pk).update(statutes="", activity_report="")
+            for field in files:  # once the row no longer points at them
+                name, storage = field.name, field.storage
+                transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
     logger.info("retention applied: %s", result)
     return result

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from accounts.privacy import export_user_data
+from accounts.privacy import user_export
 
 
 @never_cache
@@ -14,7 +14,7 @@ from accounts.privacy import export_user_data
 @login_required
 def my_data(request: HttpRequest) -> HttpResponse:
     """The right of access, self-service: everything the portal holds about me, as a JSON file."""
-    body = json.dumps(export_user_data(request.user), ensure_ascii=False, indent=2)
+    body = json.dumps(user_export(user=request.user), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     name = f"mes-donnees-dons-pc-{timezone.localdate().isoformat()}.json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

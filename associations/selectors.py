@@ -1,6 +1,23 @@
+from collections.abc import Iterable
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from associations.models import Application, ApplicationEvent, Association, Message
+
+
+def association_recipients(association, memberships: Iterable | None = None) -> dict[str, str]:
+    """email -> language of the active members of an association, or its contact address if none.
+
+    The one place that decides who hears from the portal about an association; anonymised
+    addresses are left out (core.emails.deliverable).
+    """
+    from core.emails import deliverable
+
+    members = memberships if memberships is not None else association.memberships.select_related("user")
+    recipients = {m.user.email: (m.user.language or "fr") for m in members if m.user.is_active}
+    if not recipients and association.contact_email:
+        recipients = {association.contact_email: "fr"}
+    return {email: language for email, language in recipients.items() if deliverable([email])}
 
 
 def associations_for_user(user) -> QuerySet[Association]:

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from associations.models import Application, ApplicationEvent, Association, Membership, Message, Mission
-from core.emails import queue_email
+from associations.selectors import association_recipients
+from core.emails import notify
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
 
@@ -84,16 +85,7 @@ def _notify_association(application: Application, template: str, **context) -> N
         "application_path": application.get_absolute_url(),
         **context,
     }
-    recipients = {m.user.email: m.user.language for m in members if m.user.is_active}
-    if not recipients:
-        recipients = {application.association.contact_email: "fr"}
-    for language in set(recipients.values()):
-        queue_email(
-            template=template,
-            context=base,
-            to=sorted(e for e, lang in recipients.items() if lang == language),
-            language=language,
-        )
+    notify(association_recipients(application.association, members), template, base)
 
 
 # Associations ---------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from associations.selectors import association_recipients
 from certificates import selectors
 from certificates.models import Handover, HandoverEvent
 from certificates.pdf import html_to_pdf, image_to_pdf, merge_pdfs, page_count
@@ -766,14 +767,6 @@ def handover_record(
 # Sending the signed certificate ---------------------------------------------------------------
 
 
-def _recipients(association) -> dict[str, str]:
-    members = association.memberships.select_related("user")
-    recipients = {m.user.email: m.user.language for m in members if m.user.is_active}
-    if not recipients and association.contact_email:
-        recipients = {association.contact_email: "fr"}
-    return recipients
-
-
 def handover_email_signed(*, handover_id: int) -> bool:
     """Email the signed certificate (attached) to the association's members, once. Returns True if sent."""
     from django.core.mail import EmailMultiAlternatives
@@ -794,7 +787,7 @@ def handover_email_signed(*, handover_id: int) -> bool:
     with handover.signed_pdf.storage.open(handover.signed_pdf.name, "rb") as handle:
         pdf = handle.read()
     association = handover.allocation.application.association
-    recipients = _recipients(association)
+    recipients = association_recipients(association)
     context = {
         "association": association.legal_name,
         "number": handover.number,

@@ -10,6 +10,13 @@ from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
+UNDELIVERABLE_DOMAIN = "anonyme.invalid"  # addresses of anonymised people (RFC 2606: never delivered)
+
+
+def deliverable(addresses) -> list[str]:
+    """The addresses an email may go to: never an anonymised person's placeholder."""
+    return [a for a in addresses if a and not a.lower().endswith("@" + UNDELIVERABLE_DOMAIN)]
+
 
 def render_email(template: str, context: dict, language: str) -> tuple[str, str, str]:
     """Returns (subject, text, html) of templates/emails/<template>_{subject,body}.(txt|html)."""
@@ -22,6 +29,9 @@ def render_email(template: str, context: dict, language: str) -> tuple[str, str,
 
 
 def send_email_now(*, template: str, context: dict, to: list[str], language: str) -> None:
+    to = deliverable(to)
+    if not to:
+        return
     subject, text, html = render_email(template, context, language)
     message = EmailMultiAlternatives(subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=text, to=to)
     message.attach_alternative(html, "text/html")
@@ -30,9 +40,7 @@ def send_email_now(*, template: str, context: dict, to: list[str], language: str
 
 def queue_email(*, template: str, context: dict, to: list[str], language: str = "fr") -> None:
     """Send after commit through Celery; if the broker is down, send in-process rather than lose it."""
-    from accounts.privacy import ANONYMOUS_DOMAIN
-
-    to = [address for address in to if not address.lower().endswith("@" + ANONYMOUS_DOMAIN)]  # anonymised people
+    to = deliverable(to)
     if not to:
         return
 
@@ -46,3 +54,14 @@ def queue_email(*, template: str, context: dict, to: list[str], language: str = 
             send_email_now(template=template, context=context, to=to, language=language)
 
     transaction.on_commit(_send)
+
+
+def notify(recipients: dict[str, str], template: str, context: dict) -> None:
+    """Queue one email per language to ``recipients`` (email -> language), sent after the transaction commits."""
+    for language in sorted(set(recipients.values())):
+        queue_email(
+            template=template,
+            context=context,
+            to=sorted(email for email, lang in recipients.items() if lang == language),
+            language=language,
+        )

@@ -20,7 +20,8 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.emails import queue_email
+from associations.selectors import association_recipients
+from core.emails import notify
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
 from impact.models import (
@@ -336,14 +337,8 @@ def impact_report_accept(*, report: ImpactReport, by, note: str = "") -> ImpactR
 # Reminders ------------------------------------------------------------------------------------
 
 
-def _recipients(association) -> dict[str, str]:
-    members = [m.user for m in association.memberships.all() if m.user.is_active]
-    recipients = {u.email: (getattr(u, "language", "") or "fr") for u in members}
-    return recipients or {association.contact_email: "fr"}
-
-
 def _notify(report: ImpactReport, template: str, **context) -> list[str]:
-    recipients = _recipients(report.association)
+    recipients = association_recipients(report.association, report.association.memberships.all())
     base = {
         "association": report.association.legal_name,
         "campaign": report.campaign.name,
@@ -352,13 +347,7 @@ def _notify(report: ImpactReport, template: str, **context) -> list[str]:
         "report_path": report.get_absolute_url(),
         **context,
     }
-    for language in sorted(set(recipients.values())):
-        queue_email(
-            template=template,
-            context=base,
-            to=sorted(e for e, lang in recipients.items() if lang == language),
-            language=language,
-        )
+    notify(recipients, template, base)
     return sorted(recipients)
 
 

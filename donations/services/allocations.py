@@ -20,11 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from associations.selectors import association_recipients
+from core.emails import notify
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
 from donations.models import Allocation, AllocationEvent, AllocationUnit, Wave
 from donations.planner import Unit, UnitPool, handover_days, schedule_slots
-from donations.services._common import association_recipients, french, notify
+from donations.services._common import french
 
 S = Allocation.Status
 AP = Allocation.Appointment
