@@ -74,9 +74,43 @@ def test_verify_is_limited_per_client_behind_the_proxy(client, settings):
         (1, "6.6.6.6, 203.0.113.7", "203.0.113.7"),  # a client cannot choose its address by writing the header
         (2, "6.6.6.6, 203.0.113.7, 10.0.0.2", "203.0.113.7"),
         (1, "", "10.0.0.1"),
+        (1, "unknown", "10.0.0.1"),  # a hop that is not an address: REMOTE_ADDR, never a 500
+        (1, "203.0.113.7:51234", "203.0.113.7"),
+        (1, "[2001:db8::1]:443", "2001:db8::1"),
+        (1, "2001:db8::2", "2001:db8::2"),
     ],
 )
 def test_client_ip_trusts_only_the_configured_proxies(settings, count, forwarded, expected):
     settings.TRUSTED_PROXY_COUNT = count
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+def test_verify_survives_a_malformed_forwarded_header(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    url = reverse("certificates:verify", args=["INCONNU"])
+    assert client.get(url, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="unknown").status_code == 404
+
+
+def test_the_admin_login_is_throttled_like_the_site_login(client):
+    staff = UserFactory(email="chef@ville.example.org", is_staff=True, is_superuser=True)
+    url = reverse("admin:login")
+    for _ in range(5):
+        response = client.post(url, {"username": staff.email, "password": "mauvais-mot-de-passe"})
+        assert response.status_code == 200 and "_auth_user_id" not in client.session
+    response = client.post(url, {"username": staff.email, "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    assert "Trop de tentatives de connexion échouées" in response.content.decode()
+    # The site's login counts the same failures for the same account.
+    response = client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_admin_login_still_works_and_refuses_members(client):
+    staff = UserFactory(email="agent@ville.example.org", is_staff=True)
+    response = client.post(reverse("admin:login"), {"username": " Agent@Ville.example.org", "password": PASSWORD})
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(staff.pk)
+    client.logout()
+    member = UserFactory(email="membre@asso.example.org")
+    response = client.post(reverse("admin:login"), {"username": member.email, "password": PASSWORD})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
