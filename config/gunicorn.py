@@ -14,4 +14,5 @@ max_requests_jitter = 200
 # unless GUNICORN_ACCESS_LOG is set (for example to "-").
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
+pidfile = os.environ.get("GUNICORN_PIDFILE") or None  # for `kill -HUP $(cat …)`: reload without downtime
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 
-from tests.factories import AssociationFactory, member_of
+from tests.factories import AssociationFactory, UserFactory, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -40,21 +40,36 @@ def test_each_request_writes_one_json_line_with_its_id(client, json_lines):
     assert line["request_id"] == response["X-Request-ID"] and len(line["request_id"]) == 32
 
 
-def test_the_proxy_request_id_is_kept_and_a_forged_one_replaced(client, json_lines):
+def test_the_proxy_request_id_is_kept_and_a_forged_one_replaced(client, json_lines, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
     assert client.get("/privacy/", HTTP_X_REQUEST_ID="abc123-proxy.42")["X-Request-ID"] == "abc123-proxy.42"
     forged = client.get("/privacy/", HTTP_X_REQUEST_ID='x"\n{"level":"ERROR"}')["X-Request-ID"]
     assert forged != 'x"\n{"level":"ERROR"}' and len(forged) == 32
     assert [line["request_id"] for line in json_lines()] == ["abc123-proxy.42", forged]
 
 
+def test_without_a_trusted_proxy_a_client_cannot_choose_its_request_id(client, json_lines):
+    response = client.get("/privacy/", HTTP_X_REQUEST_ID="chosen-by-the-client")
+    assert response["X-Request-ID"] != "chosen-by-the-client"
+
+
 def test_lines_written_during_a_request_carry_its_id_and_the_user(client, json_lines):
+    """A service's line, written in the middle of the request, names the request and the staff member."""
+    root = UserFactory(email="root@example.org", is_staff=True, is_superuser=True)
     member = member_of(AssociationFactory(), email="m@example.org")
-    client.force_login(member)
-    response = client.get(reverse("associations:space"))
-    [line] = json_lines()
-    assert line["user_id"] == member.pk and line["request_id"] == response["X-Request-ID"]
-    assert client.get("/space/applications/999999/").status_code == 404
-    assert json_lines()[-1]["status"] == 404
+    client.force_login(root)
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "anonymise_selected", "_selected_action": [member.pk], "apply": "yes"},
+    )
+    lines = json_lines()
+    [service_line] = [line for line in lines if line["logger"] == "accounts.privacy"]
+    assert service_line["message"] == "user anonymised" and service_line["subject_id"] == member.pk
+    assert service_line["user_id"] == root.pk and service_line["request_id"] == response["X-Request-ID"]
+    assert lines[-1]["message"] == "request" and lines[-1]["user_id"] == root.pk
+    client.logout()
+    assert client.get("/space/applications/999999/").status_code == 302
+    assert json_lines()[-1]["status"] == 302 and json_lines()[-1]["user_id"] is None
 
 
 @pytest.mark.parametrize(("debug", "expected"), [("0", "json"), ("1", "text")])
