@@ -118,23 +118,30 @@ def seed(*, campaign, reviewer, demo_member, stdout=None) -> list[Application]:
     return applications
 
 
+def application_fields(association, campaign, *, requested: int, status: str) -> dict:
+    """A plausible application of ``association`` (its split of the quantity, its project): demo and national data."""
+    public = requested - max(1, requested // 5)
+    return {
+        "association": association,
+        "campaign": campaign,
+        "status": status,
+        "requested_quantity": requested,
+        "public_use_quantity": public,
+        "admin_use_quantity": requested - public,
+        "project": (
+            f"{association.legal_name} accueille chaque semaine des ateliers de 5 à 10 personnes "
+            "pour apprendre à utiliser un ordinateur, faire ses démarches en ligne et chercher un emploi."
+        ),
+        "has_premises": True,
+    }
+
+
 def _demo_application(association, campaign, requested, outcome, reviewer, when) -> Application:
     """Write the application and its history as if it had gone through the services at ``when``."""
     S = Application.Status
     status = S.APPROVED if isinstance(outcome, int) else S(outcome)
-    public = requested - max(1, requested // 5)
     application = Application(
-        association=association,
-        campaign=campaign,
-        status=status,
-        requested_quantity=requested,
-        public_use_quantity=public,
-        admin_use_quantity=requested - public,
-        project=(
-            f"{association.legal_name} accueille chaque semaine des ateliers de 5 à 10 personnes "
-            "pour apprendre à utiliser un ordinateur, faire ses démarches en ligne et chercher un emploi."
-        ),
-        has_premises=True,
+        **application_fields(association, campaign, requested=requested, status=status),
         has_internet=status != S.DRAFT,
         priority=3,
     )

@@ -314,6 +314,7 @@ class _Builder:
     # Associations and applications --------------------------------------------------------------
 
     def associations(self) -> None:
+        from associations.demo import application_fields
         from associations.models import Application, ApplicationEvent, Association, Membership, Message, Mission
 
         S = Application.Status
@@ -371,21 +372,10 @@ class _Builder:
                     continue
                 association = self.association_list[number - 1]
                 requested = _grant(number)
-                public = requested - max(1, requested // 5)
                 submitted = _aware(opened + datetime.timedelta(days=5 + j % 40), datetime.time(10, 0))
                 decided = submitted + datetime.timedelta(days=10)
                 application = Application(
-                    association=association,
-                    campaign=campaign,
-                    status=status,
-                    requested_quantity=requested,
-                    public_use_quantity=public,
-                    admin_use_quantity=requested - public,
-                    project=(
-                        f"{association.legal_name} accueille chaque semaine des ateliers de 5 à 10 personnes "
-                        "pour apprendre à utiliser un ordinateur, faire ses démarches en ligne et chercher un emploi."
-                    ),
-                    has_premises=True,
+                    **application_fields(association, campaign, requested=requested, status=status),
                     has_internet=True,
                     priority=1 + number % 4,
                     created_by=self.members[number - 1],
