@@ -33,7 +33,6 @@ from django.utils import timezone
 
 from accounts.models import AccountEvent, User
 from core.emails import UNDELIVERABLE_DOMAIN
-from core.models import actor_label
 
 logger = logging.getLogger(__name__)
 
@@ -185,9 +184,7 @@ def user_export(*, user: User, by: User | None = None) -> dict:
         ],
         "history": history,
     }
-    AccountEvent.objects.create(
-        user=user, actor=by or user, actor_label=actor_label(by or user), kind=AccountEvent.Kind.EXPORTED
-    )
+    AccountEvent.record(by=by or user, user=user, kind=AccountEvent.Kind.EXPORTED)
     return data
 
 
@@ -244,11 +241,13 @@ def user_anonymise(*, user: User, by: User | None = None, note: str = "") -> boo
     log_match = Q()
     for name in names:
         log_match |= Q(object_repr__icontains=name) | Q(change_message__icontains=name)
-    for entry in LogEntry.objects.filter(log_match):
-        LogEntry.objects.filter(pk=entry.pk).update(
-            object_repr=_replace_words(entry.object_repr, names, label)[:200],
-            change_message=_replace_words(entry.change_message, names, label),
-        )
+    for entry in LogEntry.objects.filter(log_match).only("object_repr", "change_message"):
+        scrubbed = {
+            "object_repr": _replace_words(entry.object_repr, names, label)[:200],
+            "change_message": _replace_words(entry.change_message, names, label),
+        }
+        if scrubbed != {"object_repr": entry.object_repr, "change_message": entry.change_message}:
+            LogEntry.objects.filter(pk=entry.pk).update(**scrubbed)
 
     EmailAddress.objects.filter(user=user).delete()
     user.memberships.all().delete()
@@ -259,9 +258,7 @@ def user_anonymise(*, user: User, by: User | None = None, note: str = "") -> boo
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
-    AccountEvent.objects.create(
-        user=user, actor=by, actor_label=actor_label(by), kind=AccountEvent.Kind.ANONYMISED, note=note
-    )
+    AccountEvent.record(by=by, user=user, kind=AccountEvent.Kind.ANONYMISED, note=note)
     logger.info("user anonymised", extra={"subject_id": user.pk, "by_id": getattr(by, "pk", None)})
     return True
 

@@ -14,7 +14,6 @@ from associations.models import Application, ApplicationEvent, Association, Memb
 from associations.selectors import association_recipients
 from core.emails import notify
 from core.errors import DomainError, TransitionError
-from core.models import actor_label
 
 S = Application.Status
 
@@ -43,10 +42,9 @@ EDITABLE_FIELDS = (
 
 
 def _event(application: Application, *, by, kind: str, from_status="", to_status="", note="") -> ApplicationEvent:
-    return ApplicationEvent.objects.create(
+    return ApplicationEvent.record(
+        by=by,
         application=application,
-        actor=by,
-        actor_label=actor_label(by),
         kind=kind,
         from_status=from_status,
         to_status=to_status,

@@ -74,10 +74,9 @@ def _storage():
 
 
 def _event(handover: Handover, *, by=None, kind: str, from_state: str = "", to_state: str = "", note: str = ""):
-    return HandoverEvent.objects.create(
+    return HandoverEvent.record(
+        by=by,
         handover=handover,
-        actor=by,
-        actor_label=actor_label(by),
         kind=kind,
         from_state=from_state,
         to_state=to_state,

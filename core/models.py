@@ -21,6 +21,11 @@ class AppendOnlyModel(models.Model):
     def delete(self, *args, **kwargs):
         raise ValueError(_("Une ligne d'historique ne peut pas être supprimée."))
 
+    @classmethod
+    def record(cls, *, by=None, **fields):
+        """Write one row of a journal with an ``actor``: who did it, and their name as it was then."""
+        return cls.objects.create(actor=by, actor_label=actor_label(by), **fields)
+
 
 def actor_label(user) -> str:
     """The name kept on a history row, so that it survives the user's deletion or anonymisation."""

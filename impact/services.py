@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from associations.selectors import association_recipients
 from core.emails import notify
 from core.errors import DomainError, TransitionError
-from core.models import actor_label
 from impact.models import (
     AGE_FIELDS,
     COUNT_FIELDS,
@@ -50,10 +49,9 @@ EDITABLE_FIELDS = (*COUNT_FIELDS, "workshop_hours", "comment")
 
 
 def _event(report: ImpactReport, *, by, kind: str, from_status="", to_status="", note="") -> ImpactReportEvent:
-    return ImpactReportEvent.objects.create(
+    return ImpactReportEvent.record(
+        by=by,
         report=report,
-        actor=by,
-        actor_label=actor_label(by),
         kind=kind,
         from_status=from_status,
         to_status=to_status,

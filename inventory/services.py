@@ -443,11 +443,10 @@ def computer_create(*, by, note: str = "", **fields) -> Computer:
         computer.asset_tag = next_asset_tags(computer.lot, 1)[0]
     _full_clean(computer)
     computer.save()
-    ComputerEvent.objects.create(
+    ComputerEvent.record(
+        by=by,
         computer=computer,
         kind=ComputerEvent.Kind.CREATED,
-        actor=by,
-        actor_label=actor_label(by),
         to_status=computer.status,
         note=note or _("Saisie manuelle"),
     )
@@ -492,11 +491,10 @@ def computer_update(*, computer: Computer, by, **fields) -> Computer:
         return locked
     _full_clean(locked)
     locked.save()
-    ComputerEvent.objects.create(
+    ComputerEvent.record(
+        by=by,
         computer=locked,
         kind=ComputerEvent.Kind.UPDATED,
-        actor=by,
-        actor_label=actor_label(by),
         from_status=locked.status,
         to_status=locked.status,
         note=changes,

@@ -505,10 +505,9 @@ def _appointment(allocation: Allocation, *, to: str, by, note: str = "", **chang
         setattr(allocation, name, value)
     allocation.full_clean(exclude=["wave", "application"])
     allocation.save(update_fields=["appointment_status", *changes])
-    AllocationEvent.objects.create(
+    AllocationEvent.record(
+        by=by,
         allocation=allocation,
-        actor=by,
-        actor_label=actor_label(by),
         kind=AllocationEvent.Kind.APPOINTMENT,
         from_status=current,
         to_status=to,

@@ -6,7 +6,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import TransitionError
-from core.models import actor_label
 from donations.models import Campaign, CampaignEvent
 
 C = Campaign.Status
@@ -31,7 +30,5 @@ def campaign_set_status(*, campaign: Campaign, to: str, by, note: str = "") -> C
         )
     campaign.status = to
     campaign.save(update_fields=["status"])
-    CampaignEvent.objects.create(
-        campaign=campaign, actor=by, actor_label=actor_label(by), from_status=current, to_status=to, note=note
-    )
+    CampaignEvent.record(by=by, campaign=campaign, from_status=current, to_status=to, note=note)
     return campaign

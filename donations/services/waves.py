@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.errors import DomainError, TransitionError
-from core.models import actor_label
 from donations import selectors
 from donations.models import Allocation, Wave, WaveEvent
 from donations.planner import Plan, describe, plan_wave
@@ -44,10 +43,9 @@ TRANSITIONS: dict[str, set[str]] = {
 
 
 def _event(wave: Wave, *, by, kind: str, from_status: str = "", to_status: str = "", note: str = "") -> WaveEvent:
-    return WaveEvent.objects.create(
+    return WaveEvent.record(
+        by=by,
         wave=wave,
-        actor=by,
-        actor_label=actor_label(by),
         kind=kind,
         from_status=from_status,
         to_status=to_status,
