@@ -114,7 +114,7 @@ def seed(*, campaign, reviewer, demo_member, stdout=None) -> list[Application]:
             )
         applications.append(application)
     if stdout:
-        stdout.write(f"  associations: {created} created, {len(ASSOCIATIONS) - created} already there")
+        stdout.write(f"  associations : {created} créées, {len(ASSOCIATIONS) - created} déjà présentes")
     return applications
 
 

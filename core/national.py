@@ -33,6 +33,8 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from core.formatting import count_by_label
+
 PASSWORD = "demo-dons-2026"
 DOMAIN = "national.test"
 # name, campaign slug, department (postal codes and RNA numbers)
@@ -426,9 +428,7 @@ class _Builder:
                 if a.status == S.INFO_REQUESTED
             ]
         )
-        by_status: dict[str, int] = {}
-        for a in self.applications:
-            by_status[a.status] = by_status.get(a.status, 0) + 1
+        by_status = count_by_label((a.status for a in self.applications), S)
         self.say(f"associations : {len(self.association_list)} ; candidatures : {by_status}")
 
     # The plan: who gets what in which wave, and which units ----------------------------------------
@@ -655,8 +655,8 @@ class _Builder:
             ids = [c.pk for c, final in zip(computers, self.unit_status, strict=True) if final == status]
             for start in range(0, len(ids), 5000):
                 Computer.objects.filter(pk__in=ids[start : start + 5000]).update(status=status)
-        counts = {s: self.unit_status.count(s) for s in dict.fromkeys(self.unit_status)}
-        self.say(f"stock : {len(computers)} ordinateurs {counts}, {len(records)} effacements")
+        counts = count_by_label(self.unit_status, Computer.Status)
+        self.say(f"stock : {len(computers)} ordinateurs ({counts}), {len(records)} effacements")
 
     # Waves, allocations, units --------------------------------------------------------------------
 
@@ -836,9 +836,7 @@ class _Builder:
                 allocation = p["allocation"]
                 at = allocation.handed_over_at or allocation.cancelled_at or allocation.confirmed_at
                 Computer.objects.filter(pk__in=[self.computers[i].pk for i in p["units"]]).update(status_changed_at=at)
-        by_status: dict[str, int] = {}
-        for a in self.allocations:
-            by_status[a.status] = by_status.get(a.status, 0) + 1
+        by_status = count_by_label((a.status for a in self.allocations), Allocation.Status)
         self.say(f"vagues : {len(self.wave_list)} ; attributions : {by_status} ; {len(units)} unités attribuées")
 
     # Certificates ---------------------------------------------------------------------------------
@@ -933,15 +931,22 @@ class _Builder:
         reports = list(
             ImpactReport.objects.filter(campaign__in=self.campaign_list)
             .select_related("association")
-            .order_by("campaign_id", "association_id", "period_start")
+            .order_by("campaign__slug", "association__legal_name", "period_start")
         )
         manager, reviewer = self.staff["manager"], self.staff["reviewer"]
         members = {a.pk: u for a, u in zip(self.association_list, self.members, strict=True)}
         events = []
+        # Each report's "roll" comes from its position among the reports of its kind (past due, ended,
+        # current), never from a primary key: the same mix of states whatever ids the database hands out.
+        # (7 * n) % 20 visits every value of 0..19 in 20 steps and reaches each status early: accepted at
+        # n = 0, submitted at 2, returned at 8, draft at 11.
+        positions = {"past": 0, "ended": 0, "current": 0}
         for index, report in enumerate(reports):
             past = report.due_on < self.today
             ended = report.period_end < self.today
-            roll = (report.association_id * 7 + index) % 20
+            kind = "past" if past else "ended" if ended else "current"
+            roll = (positions[kind] * 7) % 20
+            positions[kind] += 1
             if past:
                 status = "accepted" if roll < 13 else "submitted" if roll < 16 else "returned" if roll < 17 else "draft"
             elif ended:
@@ -950,7 +955,7 @@ class _Builder:
                 status = "draft"
             if status == "draft" and roll % 2:
                 continue  # nothing filled in yet
-            for name, value in _figures(report.association_id + index, report.machines_received).items():
+            for name, value in _figures(index, report.machines_received).items():
                 setattr(report, name, value)
             report.status = status
             member = members[report.association_id]
@@ -1008,10 +1013,8 @@ class _Builder:
         ImpactReport.objects.bulk_update(reports, fields, batch_size=500)
         ImpactReportEvent.objects.bulk_create(events, batch_size=2000)
         invalidate_stats()
-        by_status: dict[str, int] = {}
-        for r in reports:
-            by_status[r.status] = by_status.get(r.status, 0) + 1
-        self.say(f"bilans d'impact : {len(reports)} {by_status}")
+        by_status = count_by_label((r.status for r in reports), ImpactReport.Status)
+        self.say(f"bilans d'impact : {len(reports)} ({by_status})")
 
 
 # Counting, rendering, removing -------------------------------------------------------------------

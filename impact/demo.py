@@ -17,6 +17,7 @@ import random
 
 from django.utils import timezone
 
+from core.formatting import count_by_label
 from impact import services
 from impact.models import CampaignReporting, ImpactReport
 
@@ -109,9 +110,7 @@ def seed(context: dict) -> None:
         if report is overdue or report.status != ImpactReport.Status.DRAFT or report.events.all():
             continue
         by = member if report.association_id in own else None
-        services.impact_report_save(
-            report=report, by=by, submit=True, **_figures(report.association_id, report.machines_received)
-        )
+        services.impact_report_save(report=report, by=by, submit=True, **_figures(index, report.machines_received))
         filed += 1
         if report.association_id in own or index % 4 in (0, 1):
             services.impact_report_accept(report=report, by=manager)
@@ -121,10 +120,10 @@ def seed(context: dict) -> None:
                 by=reviewer,
                 message="Le nombre d'heures semble bas pour 10 ateliers : pouvez-vous vérifier ?",
             )
-    counts = {
-        s: sum(1 for r in ImpactReport.objects.filter(campaign=campaign, status=s)) for s in ImpactReport.Status.values
-    }
+    counts = count_by_label(
+        ImpactReport.objects.filter(campaign=campaign).values_list("status", flat=True), ImpactReport.Status
+    )
     say(
         f"bilans d'impact : {len(reports)} attendus, {filed} déposés maintenant, "
-        f"{counts} ; en retard : {ImpactReport.objects.filter(campaign=campaign).overdue(today).count()}"
+        f"({counts}) ; en retard : {ImpactReport.objects.filter(campaign=campaign).overdue(today).count()}"
     )

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [ "${1:-}" = "test" ]; then
-  packages+=(chromium poppler-utils)
+  packages+=(chromium poppler-utils faketime)
 fi
 
 missing=()

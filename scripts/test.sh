@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Run the whole test suite: lint, migrations check, pytest (browser tests included).
+# Run the whole test suite: lint, migrations check, pytest in random order (browser tests included), then the
+# date-sensitive modules again with the clock moved forward (libfaketime), so that a suite green today stays green.
 # DATABASE_URL / REDIS_URL come from the environment (SQLite and eager tasks when unset).
+#   scripts/test.sh                  everything
+#   scripts/test.sh ARGS...          only pytest, with these arguments (e.g. a file, -k, -p no:randomly)
+#   DATE_SHIFTS="+30d +1000d" scripts/test.sh    other clock shifts for the dated runs ("" skips them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh requirements-dev.txt
@@ -9,4 +13,20 @@ scripts/system-deps.sh test
 .venv/bin/ruff format --check .
 .venv/bin/python scripts/audit.py   # pip-audit: fails on a known vulnerability
 DEBUG=0 .venv/bin/python manage.py makemigrations --check --dry-run --settings=config.settings.test
-exec .venv/bin/pytest -n 2 --create-db "$@"
+if [ $# -gt 0 ]; then
+  exec .venv/bin/pytest -n 2 --create-db "$@"
+fi
+# pytest-randomly shuffles the order on every run and prints its seed: `-p randomly --randomly-seed=N` repeats one.
+.venv/bin/pytest -n 2 --create-db
+
+# The modules whose results depend on the day: demo and national datasets, impact calendars and reminders,
+# personal-data retention, waves, appointments and certificates' sweeps. Browser tests stay at today's date.
+dated=(
+  tests/core/test_seed_demo.py tests/core/test_seed_national.py tests/core/test_personal_data.py
+  tests/impact tests/donations tests/certificates/test_services.py tests/certificates/test_demo.py
+  tests/inventory/test_demo.py tests/inventory/test_services.py
+)
+for shift in ${DATE_SHIFTS-+200d +400d}; do
+  echo "== horloge déplacée de $shift (faketime) : ${dated[*]}"
+  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$shift" .venv/bin/pytest -n 2 -q -m "not e2e" "${dated[@]}"
+done

@@ -172,7 +172,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Eager mode needs no broker; an in-memory one named with a host keeps kombu from warning "No hostname".
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -1,4 +1,11 @@
+import io
+import os
+import re
+import subprocess
+import sys
+
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 
 from accounts import roles
@@ -20,10 +27,17 @@ def counts():
 
 def test_seed_demo_is_idempotent_and_creates_one_account_per_role(settings):
     settings.DEBUG = True
-    call_command("seed_demo")
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
     first = counts()
-    call_command("seed_demo")
+    again = io.StringIO()
+    call_command("seed_demo", stdout=again)
     assert counts() == first
+    # People read this output: French words and labels, never English or the statuses' internal codes.
+    assert "associations : 40 créées, 0 déjà présentes" in out.getvalue()
+    assert "associations : 0 créées, 40 déjà présentes" in again.getvalue()
+    for text in (out.getvalue(), again.getvalue()):
+        assert not re.search(r"\b(created|already|draft|submitted|accepted|returned)\b|[{}]", text), text
     emails = set(User.objects.values_list("email", flat=True))
     assert {
         "reviewer@demo.test",
@@ -59,3 +73,21 @@ def test_seed_demo_data_is_realistic(settings):
     assert sum(a.granted_quantity for a in approved[:27]) == 486
     statuses = set(Application.objects.values_list("status", flat=True))
     assert {"approved", "submitted", "info_requested", "waitlisted", "rejected", "draft"} <= statuses
+
+
+def test_eager_mode_needs_no_broker_and_logs_no_kombu_warning():
+    """Without REDIS_URL, tasks run in-process; queueing one from another warned "No hostname was supplied"."""
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    code = (
+        "import logging, django; django.setup(); logging.basicConfig(level=logging.WARNING)\n"
+        "from django.conf import settings; from config.celery import app\n"
+        "assert settings.CELERY_TASK_ALWAYS_EAGER\n"
+        "with app.producer_or_acquire() as producer: print('producer', producer.connection.transport_cls)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=django_settings.BASE_DIR, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "producer memory" in result.stdout
+    assert "No hostname" not in result.stderr and "WARNING" not in result.stderr, result.stderr

@@ -1,8 +1,10 @@
 """seed_national: the national-scale dataset, built small (--scale 0.05), consistent and usable."""
 
+import datetime
 from collections import Counter
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, Q, Sum
@@ -85,6 +87,10 @@ def test_counts_at_small_scale(seeded):
 
 
 def test_invariants(seeded):
+    check_invariants()
+
+
+def check_invariants():
     campaigns = Campaign.objects.filter(slug__in=national.SLUGS)
     allocations = Allocation.objects.filter(wave__campaign__in=campaigns)
     live = AllocationUnit.objects.filter(released_at__isnull=True)
@@ -186,3 +192,51 @@ def test_refuses_twice_and_reset_replaces_only_the_national_data(seeded, setting
     national.reset()
     assert set(national.counts().values()) == {0}
     assert Computer.objects.filter(pk=other.pk).exists()
+
+
+def _mix() -> dict:
+    """How many rows of each kind are in each state: what must not depend on ids or on the day."""
+    campaigns = Campaign.objects.filter(slug__in=national.SLUGS)
+
+    def by_status(queryset):
+        return Counter(queryset.values_list("status", flat=True))
+
+    return {
+        "applications": by_status(Application.objects.filter(campaign__in=campaigns)),
+        "units": by_status(Computer.objects.filter(lot__reference__startswith=national.LOT_PREFIX)),
+        "allocations": by_status(Allocation.objects.filter(wave__campaign__in=campaigns)),
+        "reports": by_status(ImpactReport.objects.filter(campaign__in=campaigns)),
+        "signed": Handover.objects.filter(wave__campaign__in=campaigns, signed_at__isnull=False).count(),
+    }
+
+
+def test_same_mix_of_states_whatever_ids_the_database_hands_out(seeded, settings):
+    from tests.factories import AssociationFactory, ComputerFactory
+
+    before = _mix()
+    national.reset()
+    # PostgreSQL's sequences move on by themselves; SQLite would hand the same ids out again: rows with
+    # high ids make every later id different, on both.
+    AssociationFactory(pk=90_001, legal_name="Association sentinelle")
+    ComputerFactory(pk=90_001, asset_tag="SENTINELLE-1")
+    call_command("seed_national", "--scale", SCALE)
+    assert (
+        min(Association.objects.filter(contact_email__endswith=f"@{national.DOMAIN}").values_list("pk", flat=True))
+        > 90_001
+    )
+    assert _mix() == before
+
+
+# Whatever the day the dataset is built (the quarter's start or end, a year's turn), every state the
+# pages, the benchmarks and the tests rely on exists.
+@pytest.mark.parametrize("day", ["2027-01-01", "2027-03-31", "2027-07-14", "2028-02-29"])
+def test_every_state_exists_whatever_the_day(day, settings):
+    settings.DEBUG = True
+    moment = datetime.datetime.fromisoformat(f"{day}T10:00:00+01:00")
+    with time_machine.travel(moment, tick=False):
+        call_command("seed_national", "--scale", SCALE)
+        check_invariants()
+        mix = _mix()
+    assert set(mix["applications"]) == set(Application.Status.values)
+    assert set(mix["units"]) == set(Computer.Status.values)
+    assert {"draft", "submitted", "accepted", "returned"} <= set(mix["reports"])
