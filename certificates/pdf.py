@@ -36,11 +36,21 @@ def merge_pdfs(documents: list[bytes]) -> bytes:
     return buffer.getvalue()
 
 
+A4_INCHES = (8.27, 11.69)
+
+
+def scan_resolution(width: int, height: int, *, minimum: float = 150.0) -> float:
+    """The dpi at which a ``width`` x ``height`` picture fits on an A4 page, in either orientation."""
+    short, long = sorted((width, height))
+    return max(minimum, short / A4_INCHES[0], long / A4_INCHES[1])
+
+
 def image_to_pdf(image: bytes) -> bytes:
-    """A one-page PDF of a scanned image (JPEG or PNG), 150 dpi."""
+    """A one-page PDF of a scanned image (JPEG or PNG): 150 dpi, or more so that the page is at most A4."""
     from PIL import Image
 
     with Image.open(io.BytesIO(image)) as picture:
         buffer = io.BytesIO()
-        picture.convert("RGB").save(buffer, "PDF", resolution=150.0)
+        resolution = scan_resolution(*picture.size)
+        picture.convert("RGB").save(buffer, "PDF", resolution=resolution)
     return buffer.getvalue()
