@@ -39,6 +39,7 @@ from certificates.pdf import html_to_pdf, image_to_pdf, merge_pdfs, page_count
 from certificates.qr import qr_svg_data_uri
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
+from core.pdfcheck import pdf_problem
 
 logger = logging.getLogger(__name__)
 
@@ -635,7 +636,23 @@ def clean_scan(content: bytes, *, field: str = "signed_scan") -> tuple[bytes, st
     if len(content) > MAX_SCAN_BYTES:
         raise ValidationError({field: _("Le fichier dépasse %(n)s Mo.") % {"n": MAX_SCAN_BYTES // (1024 * 1024)}})
     if content.startswith(b"%PDF"):
+        problem = pdf_problem(content)
+        if problem == "encrypted":
+            raise ValidationError(
+                {field: _("Ce PDF est protégé par un mot de passe ou chiffré : enregistrez-le sans protection.")}
+            )
+        if problem == "active":
+            raise ValidationError(
+                {
+                    field: _(
+                        "Ce PDF contient du contenu actif (JavaScript, lancement d'application) : "
+                        "enregistrez-le à nouveau avec « Imprimer » puis « Enregistrer au format PDF »."
+                    )
+                }
+            )
         try:
+            if problem:
+                raise ValueError(problem)
             pages = page_count(content)
         except Exception:
             raise ValidationError({field: _("Ce PDF est illisible.")})

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from certificates import services
 from certificates.pdf import image_to_pdf
 from tests.certificates.conftest import data_url, signature_png
-from tests.certificates.hostile_files import jpeg_declaring, png_cut, png_declaring, white_picture
+from tests.hostile_files import jpeg_declaring, png_cut, png_declaring, white_picture
 
 pytestmark = pytest.mark.django_db
 
