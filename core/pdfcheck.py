@@ -9,7 +9,9 @@ or the reason to refuse it:
 - ``encrypted``: a password or encryption (its content cannot be checked);
 - ``active``: JavaScript (a ``/JS`` or ``/JavaScript`` entry, a JavaScript names tree, an action of
   type JavaScript, Launch, ImportData, Rendition or SubmitForm, whether in ``/OpenAction``, ``/AA``
-  or a link), or a walk past the budget.
+  or a link).
+
+A file whose object graph is larger than the budget is answered ``unreadable``.
 
 The caller turns the reason into a French message for its own field.
 """
@@ -48,7 +50,7 @@ def pdf_problem(data: bytes) -> str | None:
                 node = node.get_object()
             walked += 1
             if walked > MAX_OBJECTS:
-                return "active"
+                return "unreadable"
             if isinstance(node, DictionaryObject):
                 if ACTIVE_KEYS & set(node.keys()):
                     return "active"

@@ -65,3 +65,10 @@ def test_documents_are_served_only_as_downloads(client, member, kind):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response["Content-Security-Policy"]
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def test_a_pdf_larger_than_the_walk_budget_is_refused(monkeypatch):
+    from core import pdfcheck
+
+    monkeypatch.setattr(pdfcheck, "MAX_OBJECTS", 3)
+    assert pdf_problem(make_pdf_bytes()) == "unreadable"
