@@ -25,10 +25,19 @@ from django.utils.translation import gettext_lazy
 
 from associations import services
 from associations.forms import AssociationForm
-from associations.models import Application, ApplicationEvent, Association, Membership, Message, Mission
+from associations.models import (
+    DECISION_MAX,
+    Application,
+    ApplicationEvent,
+    Association,
+    Membership,
+    Message,
+    Mission,
+)
 from associations.selectors import application_counts_by_status
 from core.admin_inlines import PreloadedAutocompleteInlineMixin
 from core.errors import DomainError
+from core.textlimits import TextLimitsMixin
 from donations.models import Campaign
 
 S = Application.Status
@@ -130,7 +139,7 @@ class RequestedQuantityFilter(admin.SimpleListFilter):
 # Review step forms ------------------------------------------------------------------------------
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(TextLimitsMixin, forms.Form):
     def __init__(self, *args, application: Application, **kwargs):
         self.application = application
         super().__init__(*args, **kwargs)
@@ -155,6 +164,7 @@ class ApproveForm(ReviewForm):
     note = forms.CharField(
         label=gettext_lazy("Message à l'association"),
         required=False,
+        max_length=DECISION_MAX,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
         help_text=gettext_lazy("Facultatif : joint à l'e-mail d'acceptation et gardé dans l'historique."),
     )
@@ -190,6 +200,7 @@ class ApproveForm(ReviewForm):
 class RejectForm(ReviewForm):
     reason = forms.CharField(
         label=gettext_lazy("Motif du refus"),
+        max_length=DECISION_MAX,
         widget=forms.Textarea(attrs={"rows": 5, "cols": 60}),
         help_text=gettext_lazy("Obligatoire : il est envoyé à l'association et gardé dans l'historique."),
         error_messages={"required": gettext_lazy("Le motif du refus est obligatoire : il est envoyé à l'association.")},
@@ -200,6 +211,7 @@ class WaitlistForm(ReviewForm):
     note = forms.CharField(
         label=gettext_lazy("Message à l'association"),
         required=False,
+        max_length=DECISION_MAX,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
         help_text=gettext_lazy("Facultatif : pourquoi la candidature attend (stock, vague suivante…)."),
     )
@@ -208,6 +220,7 @@ class WaitlistForm(ReviewForm):
 class RequestInfoForm(ReviewForm):
     message = forms.CharField(
         label=gettext_lazy("Question à l'association"),
+        max_length=DECISION_MAX,
         widget=forms.Textarea(attrs={"rows": 6, "cols": 60}),
         help_text=gettext_lazy(
             "Envoyée par e-mail et affichée dans l'espace de l'association, qui répond dans le portail."
@@ -216,9 +229,10 @@ class RequestInfoForm(ReviewForm):
     )
 
 
-class BulkRejectForm(forms.Form):
+class BulkRejectForm(TextLimitsMixin, forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Motif du refus (le même pour toutes)"),
+        max_length=DECISION_MAX,
         widget=forms.Textarea(attrs={"rows": 5, "cols": 60}),
         help_text=gettext_lazy("Envoyé à chaque association et gardé dans l'historique de chaque candidature."),
         error_messages={

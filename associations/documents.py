@@ -1,14 +1,13 @@
 """Uploaded supporting documents: PDF checked by content, size capped, stored under a random name."""
 
-import io
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+
+from core.pdfcheck import pdf_problem
 
 
 def document_upload_to(instance, filename: str) -> str:
@@ -28,19 +27,28 @@ def validate_pdf_document(upload) -> None:
             code="file_too_large",
         )
     upload.seek(0)
-    head = upload.read(1024)
-    upload.seek(0)
-    if b"%PDF-" not in head:
+    try:
+        problem = pdf_problem(upload.read())
+    finally:
+        upload.seek(0)
+    if problem == "not_pdf":
         raise ValidationError(
             _("Ce fichier n'est pas un PDF. Enregistrez votre document au format PDF."), code="not_pdf"
         )
-    try:
-        reader = PdfReader(io.BytesIO(upload.read()))
-        if len(reader.pages) < 1:
-            raise PdfReadError("no page")
-    except Exception:
+    if problem == "encrypted":
+        raise ValidationError(
+            _("Ce PDF est protégé par un mot de passe ou chiffré : enregistrez-le sans protection."),
+            code="encrypted_pdf",
+        )
+    if problem == "active":
+        raise ValidationError(
+            _(
+                "Ce PDF contient du contenu actif (JavaScript, lancement d'application) : "
+                "enregistrez-le à nouveau avec « Imprimer » puis « Enregistrer au format PDF »."
+            ),
+            code="active_pdf",
+        )
+    if problem:
         raise ValidationError(
             _("Ce PDF est illisible ou endommagé. Essayez de l'enregistrer à nouveau."), code="bad_pdf"
-        ) from None
-    finally:
-        upload.seek(0)
+        )

@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from associations.documents import validate_pdf_document
 from associations.models import Application, Association, Mission
 from associations.validators import normalize_rna, normalize_siret, validate_rna, validate_siret
+from core.textlimits import TextLimitsMixin
 
 
-class BaseForm(forms.Form):
+class BaseForm(TextLimitsMixin, forms.Form):
     """Crispy helper without its own <form> tag: templates hold the form and its buttons."""
 
     def __init__(self, *args, **kwargs):
@@ -18,7 +19,7 @@ class BaseForm(forms.Form):
         self.helper.form_tag = False
 
 
-class AssociationForm(forms.ModelForm):
+class AssociationForm(TextLimitsMixin, forms.ModelForm):
     # Wider than the model: people type spaces and dots, removed before validation.
     rna = forms.CharField(
         label=Association._meta.get_field("rna").verbose_name,
@@ -91,7 +92,7 @@ class AssociationForm(forms.ModelForm):
         return data
 
 
-class ApplicationForm(forms.ModelForm):
+class ApplicationForm(TextLimitsMixin, forms.ModelForm):
     """One form for the draft and the submission: the button pressed decides."""
 
     consent = forms.BooleanField(required=False)

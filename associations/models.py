@@ -8,6 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from associations.documents import document_upload_to
 from associations.validators import validate_no_nul, validate_postal_code, validate_rna, validate_siret
 from core.models import AppendOnlyModel
+from core.textlimits import length_check, max_length_validator
+
+DESCRIPTION_MAX = 2000
+PROJECT_MAX = 3000
+PREMISES_MAX = 1000
+DECISION_MAX = 2000
+MESSAGE_MAX = 5000
 
 
 class Mission(models.Model):
@@ -63,7 +70,12 @@ class Association(models.Model):
     postal_code = models.CharField(_("code postal"), max_length=5, validators=[validate_postal_code])
     city = models.CharField(_("ville"), max_length=120, validators=[validate_no_nul])
     missions = models.ManyToManyField(Mission, related_name="associations", verbose_name=_("missions"))
-    description = models.TextField(_("activités"), blank=True, validators=[validate_no_nul])
+    description = models.TextField(
+        _("activités"),
+        blank=True,
+        max_length=DESCRIPTION_MAX,
+        validators=[validate_no_nul, max_length_validator(DESCRIPTION_MAX)],
+    )
     beneficiaries_per_year = models.PositiveIntegerField(_("personnes accompagnées par an"))
     staff_count = models.PositiveIntegerField(_("salariés"), default=0)
     volunteer_count = models.PositiveIntegerField(_("bénévoles"), default=0)
@@ -98,6 +110,7 @@ class Association(models.Model):
                 name="association_unique_siret",
                 violation_error_message=_("Une association avec ce numéro SIRET est déjà inscrite."),
             ),
+            length_check("description", DESCRIPTION_MAX, "association_description_length"),
         ]
 
     def __str__(self) -> str:
@@ -169,10 +182,20 @@ class Application(models.Model):
     admin_use_quantity = models.PositiveSmallIntegerField(
         _("pour le fonctionnement de l'association"), null=True, blank=True
     )
-    project = models.TextField(_("votre projet en quelques lignes"), blank=True, validators=[validate_no_nul])
+    project = models.TextField(
+        _("votre projet en quelques lignes"),
+        blank=True,
+        max_length=PROJECT_MAX,
+        validators=[validate_no_nul, max_length_validator(PROJECT_MAX)],
+    )
     has_premises = models.BooleanField(_("nous avons un local pour installer les ordinateurs"), default=False)
     has_internet = models.BooleanField(_("ce local a une connexion internet"), default=False)
-    premises_details = models.TextField(_("précisions sur le local"), blank=True, validators=[validate_no_nul])
+    premises_details = models.TextField(
+        _("précisions sur le local"),
+        blank=True,
+        max_length=PREMISES_MAX,
+        validators=[validate_no_nul, max_length_validator(PREMISES_MAX)],
+    )
     statutes = models.FileField(_("statuts (PDF)"), upload_to=document_upload_to, blank=True)
     activity_report = models.FileField(_("dernier rapport d'activité (PDF)"), upload_to=document_upload_to, blank=True)
     consent_at = models.DateTimeField(_("consentement donné le"), null=True, blank=True)
@@ -184,7 +207,12 @@ class Application(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(4)],
         help_text=_("Sert à l'ordre de distribution : 1 est servie en premier."),
     )
-    decision_reason = models.TextField(_("motif de la décision"), blank=True)
+    decision_reason = models.TextField(
+        _("motif de la décision"),
+        blank=True,
+        max_length=DECISION_MAX,
+        validators=[max_length_validator(DECISION_MAX)],
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -225,6 +253,9 @@ class Application(models.Model):
                 name="approved_application_has_grant",
             ),
             models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4), name="application_priority_range"),
+            length_check("project", PROJECT_MAX, "application_project_length"),
+            length_check("premises_details", PREMISES_MAX, "application_premises_details_length"),
+            length_check("decision_reason", DECISION_MAX, "application_decision_reason_length"),
         ]
 
     def __str__(self) -> str:
@@ -278,13 +309,16 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     from_staff = models.BooleanField(_("de l'équipe de la ville"), default=False)
-    body = models.TextField(_("message"), validators=[validate_no_nul])
+    body = models.TextField(
+        _("message"), max_length=MESSAGE_MAX, validators=[validate_no_nul, max_length_validator(MESSAGE_MAX)]
+    )
     created_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["created_at", "pk"]
+        constraints = [length_check("body", MESSAGE_MAX, "message_body_length")]
 
     def __str__(self) -> str:
         return self.body[:60]

@@ -4,18 +4,33 @@ Each one is atomic, checks the status change against ``TRANSITIONS``, writes an
 append-only ``ApplicationEvent`` with the acting user and queues emails after commit.
 """
 
-from django.core.exceptions import ValidationError
+import logging
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from associations.models import Application, ApplicationEvent, Association, Membership, Message, Mission
+from associations.models import (
+    MESSAGE_MAX,
+    Application,
+    ApplicationEvent,
+    Association,
+    Membership,
+    Message,
+    Mission,
+)
 from associations.selectors import association_recipients
 from core.emails import notify
 from core.errors import DomainError, TransitionError
+from core.textlimits import limit_text
+
+logger = logging.getLogger(__name__)
 
 S = Application.Status
+DOCUMENT_FIELDS = ("statutes", "activity_report")
 
 # The one table of allowed status changes of an application.
 TRANSITIONS: dict[str, set[str]] = {
@@ -91,7 +106,21 @@ def _notify_association(application: Application, template: str, **context) -> N
 
 @transaction.atomic
 def association_register(*, by, missions: list[Mission], **fields) -> Association:
-    """Register an association and make ``by`` its first member."""
+    """Register an association and make ``by`` its first member (at most MAX_ASSOCIATIONS_PER_ACCOUNT)."""
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.select_for_update().filter(pk=by.pk).first()  # one registration at a time
+    limit = settings.MAX_ASSOCIATIONS_PER_ACCOUNT
+    if Membership.objects.filter(user=by).count() >= limit:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: _(
+                    "Votre compte représente déjà %(n)s associations : c'est le maximum. "
+                    "Écrivez à l'équipe de la campagne si vous devez en inscrire une autre."
+                )
+                % {"n": limit}
+            }
+        )
     association = Association(**fields)
     association.full_clean()
     association.save()
@@ -136,6 +165,56 @@ def _check_quantities(application: Application) -> None:
         raise ValidationError(errors)
 
 
+def _documents_stored_for(user) -> int:
+    """Supporting documents stored for the applications of ``user``'s associations."""
+    rows = Application.objects.filter(association__memberships__user=user).values_list(*DOCUMENT_FIELDS)
+    return sum(1 for row in rows for name in row if name)
+
+
+def _check_document_quota(*, by, added: list[str]) -> None:
+    """Refuse new documents (not replacements) past MAX_DOCUMENTS_PER_ACCOUNT, on the fields that add them."""
+    if not added:
+        return
+    limit = settings.MAX_DOCUMENTS_PER_ACCOUNT
+    if _documents_stored_for(by) + len(added) > limit:
+        message = _(
+            "Les candidatures de vos associations ont déjà %(n)s documents enregistrés : c'est le maximum "
+            "(%(max)s). Remplacez un document existant ou écrivez à l'équipe de la campagne."
+        ) % {"n": _documents_stored_for(by), "max": limit}
+        raise ValidationError({field: message for field in added})
+
+
+def _delete_files(storage, names: list[str]) -> None:
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:  # a file that cannot be deleted now is left for the retention sweep
+            logger.warning("Could not delete replaced document %s", name, exc_info=True)
+
+
+def _delete_after_commit(names: list[str]) -> None:
+    """Delete stored files once the change that stopped using them has committed (any storage)."""
+    names = [name for name in names if name]
+    if names:
+        storage = Application._meta.get_field("statutes").storage
+        transaction.on_commit(lambda: _delete_files(storage, names), robust=True)
+
+
+def _delete_new_files_on_error(application: Application, previous: dict[str, str]) -> None:
+    """A failed save must not leave the files it just stored behind."""
+    storage = Application._meta.get_field("statutes").storage
+    _delete_files(
+        storage,
+        [
+            getattr(application, field).name
+            for field in DOCUMENT_FIELDS
+            if getattr(application, field)
+            and getattr(application, field).name != previous.get(field)
+            and getattr(application, field)._committed
+        ],
+    )
+
+
 @transaction.atomic
 def application_create(*, association: Association, campaign, by, **fields) -> Application:
     """Start a draft application of an association to a campaign."""
@@ -152,7 +231,12 @@ def application_create(*, association: Association, campaign, by, **fields) -> A
         if field in fields:
             setattr(application, field, fields[field])
     application.full_clean(exclude=["statutes", "activity_report"])
-    application.save()
+    _check_document_quota(by=by, added=[f for f in DOCUMENT_FIELDS if getattr(application, f)])
+    try:
+        application.save()
+    except Exception:
+        _delete_new_files_on_error(application, {})
+        raise
     _event(application, by=by, kind=ApplicationEvent.Kind.CREATED, to_status=application.status)
     return application
 
@@ -163,6 +247,7 @@ def application_update(*, application: Application, by, **fields) -> Application
     application = _lock(application)
     if not application.is_editable:
         raise DomainError(_("Cette candidature ne peut plus être modifiée."))
+    previous = {field: getattr(application, field).name or "" for field in DOCUMENT_FIELDS}
     changed = []
     for field in EDITABLE_FIELDS:
         if field in fields and fields[field] != getattr(application, field):
@@ -171,7 +256,14 @@ def application_update(*, application: Application, by, **fields) -> Application
     if application.status != S.DRAFT:
         _check_quantities(application)
     application.full_clean(exclude=["statutes", "activity_report"])
-    application.save()
+    _check_document_quota(by=by, added=[f for f in DOCUMENT_FIELDS if getattr(application, f) and not previous[f]])
+    try:
+        application.save()
+    except Exception:
+        _delete_new_files_on_error(application, previous)
+        raise
+    # The documents this update replaced (or removed) are deleted once it has committed.
+    _delete_after_commit([old for field, old in previous.items() if old and getattr(application, field).name != old])
     if changed:
         _event(application, by=by, kind=ApplicationEvent.Kind.UPDATED, note=", ".join(changed))
     return application
@@ -225,6 +317,8 @@ def application_answer(*, application: Application, by, body: str) -> Applicatio
     """The association answers in the thread; an answer to a question puts it back in review."""
     if not body or not body.strip():
         raise ValidationError({"body": _("Écrivez votre réponse.")})
+    if len(body) > MESSAGE_MAX:
+        raise ValidationError({"body": str(limit_text(MESSAGE_MAX))})
     application = _lock(application)
     if application.status in (S.APPROVED, S.REJECTED, S.WITHDRAWN):
         raise DomainError(_("Cette candidature est close : les messages ne sont plus possibles."))

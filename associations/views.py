@@ -258,4 +258,8 @@ def application_document(request: HttpRequest, pk: int, kind: str) -> FileRespon
     except FileNotFoundError:
         raise Http404 from None
     filename = f"{kind}-{application.association.legal_name[:40]}.pdf".replace('"', "")
-    return FileResponse(handle, content_type="application/pdf", as_attachment=False, filename=filename)
+    # Always a download, never shown by the browser in the portal's origin; nothing active if it is.
+    response = FileResponse(handle, content_type="application/pdf", as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

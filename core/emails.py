@@ -7,6 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.html import escape
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,9 @@ def render_email(template: str, context: dict, language: str) -> tuple[str, str,
         ctx = {"site_url": settings.SITE_URL, **context}
         subject = " ".join(render_to_string(f"emails/{template}_subject.txt", ctx).split())
         text = render_to_string(f"emails/{template}_body.txt", ctx)
-        html = render_to_string("emails/base.html", {**ctx, "text": text, "subject": subject})
+        # The text part is rendered with autoescape off (it is plain text): every character a user
+        # typed is in it as typed. The HTML part gets that text escaped, never as markup.
+        html = render_to_string("emails/base.html", {**ctx, "text": escape(text), "subject": subject})
     return subject, text, html
 
 

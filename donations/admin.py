@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from core.admin_inlines import PreloadedAutocompleteInlineMixin
 from core.errors import DomainError
+from core.textlimits import TextLimitsMixin
 from donations import selectors, services
 from donations.models import (
     Allocation,
@@ -695,9 +696,11 @@ class AllocationAdminForm(forms.ModelForm):
         pass
 
 
-class CancelForm(forms.Form):
+class CancelForm(TextLimitsMixin, forms.Form):
     reason = forms.CharField(
-        label=gettext_lazy("Motif de l'annulation (envoyé à l'association)"), widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Motif de l'annulation (envoyé à l'association)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
     )
 
 

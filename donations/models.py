@@ -8,6 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AppendOnlyModel
+from core.textlimits import length_check, max_length_validator
+
+APPOINTMENT_REQUEST_MAX = 1000
 
 
 class Donor(models.Model):
@@ -289,7 +292,12 @@ class Allocation(models.Model):
     appointment_start = models.TimeField(_("début du créneau"), null=True, blank=True)
     appointment_end = models.TimeField(_("fin du créneau"), null=True, blank=True)
     appointment_place = models.CharField(_("lieu du rendez-vous"), max_length=250, blank=True)
-    appointment_request = models.TextField(_("demande de l'association"), blank=True)
+    appointment_request = models.TextField(
+        _("demande de l'association"),
+        blank=True,
+        max_length=APPOINTMENT_REQUEST_MAX,
+        validators=[max_length_validator(APPOINTMENT_REQUEST_MAX)],
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmée le"), null=True, blank=True)
     handed_over_at = models.DateTimeField(_("remise le"), null=True, blank=True)
@@ -309,6 +317,7 @@ class Allocation(models.Model):
                 violation_error_message=_("Cette association a déjà une attribution dans cette vague."),
             ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="allocation_quantity_positive"),
+            length_check("appointment_request", APPOINTMENT_REQUEST_MAX, "allocation_appointment_request_length"),
             models.CheckConstraint(
                 condition=Q(status__in=["proposed", "confirmed", "handed_over", "cancelled"]),
                 name="allocation_status_valid",

@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.textlimits import TextLimitsMixin
 from donations import selectors, services
-from donations.models import Campaign
+from donations.models import APPOINTMENT_REQUEST_MAX, Campaign
 from impact.views import progress_context
 
 
@@ -27,10 +28,10 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-class SlotRequestForm(forms.Form):
+class SlotRequestForm(TextLimitsMixin, forms.Form):
     message = forms.CharField(
         label=gettext_lazy("Quels jours et heures vous conviendraient ?"),
-        max_length=1000,
+        max_length=APPOINTMENT_REQUEST_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.spreadsheets import neutralize_row
+
 EXPORT_PERMISSION = "impact.export_data"
 FORMATS = ("csv", "xlsx")
 
@@ -262,20 +264,13 @@ def filtered_queryset(request: HttpRequest, dataset: Dataset):
     return dataset.prepare(queryset)
 
 
-def _safe(value):
-    """A text cell that a spreadsheet would run as a formula is kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def write_csv(dataset: Dataset, queryset) -> bytes:
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel opens UTF-8 with accents correctly
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(dataset.columns)
+    writer.writerow(neutralize_row(dataset.columns))
     for row in dataset.rows(queryset):
-        writer.writerow([_safe(v) for v in row])
+        writer.writerow(neutralize_row(row))
     return buffer.getvalue().encode("utf-8")
 
 
@@ -286,11 +281,11 @@ def write_xlsx(dataset: Dataset, queryset) -> bytes:
     workbook = Workbook(write_only=False)
     sheet = workbook.active
     sheet.title = str(dataset.title)[:31]
-    sheet.append(list(dataset.columns))
+    sheet.append(neutralize_row(dataset.columns))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in dataset.rows(queryset):
-        sheet.append([_safe(v) for v in row])
+        sheet.append(neutralize_row(row))
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.textlimits import TextLimitsMixin
 from impact import services
 from impact.models import AGE_FIELDS, GENDER_FIELDS, MACHINE_FIELDS, SITUATION_FIELDS, ImpactReport
 
@@ -24,7 +25,7 @@ def _count(name: str, help_text: str = "") -> forms.IntegerField:
     )
 
 
-class ImpactReportForm(forms.Form):
+class ImpactReportForm(TextLimitsMixin, forms.Form):
     """What the association reports for a period. Counts only: no personal data about participants."""
 
     GROUPS = (
@@ -116,7 +117,7 @@ class ImpactReportForm(forms.Form):
             yield {"key": key, "title": title, "help": self.GROUP_HELP.get(key, ""), "fields": [self[n] for n in names]}
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(TextLimitsMixin, forms.Form):
     message = forms.CharField(
         label=_("Ce que l'association doit corriger"),
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -15,6 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AppendOnlyModel
+from core.textlimits import length_check, max_length_validator
+
+COMMENT_MAX = 4000
+RETURN_MESSAGE_MAX = 2000
 
 
 class CampaignReporting(models.Model):
@@ -163,9 +167,16 @@ class ImpactReport(models.Model):
     machines_in_use = models.PositiveIntegerField(_("ordinateurs en service"), default=0)
     machines_out_of_order = models.PositiveIntegerField(_("ordinateurs en panne"), default=0)
     machines_lent = models.PositiveIntegerField(_("ordinateurs prêtés"), default=0)
-    comment = models.TextField(_("commentaire"), blank=True)
+    comment = models.TextField(
+        _("commentaire"), blank=True, max_length=COMMENT_MAX, validators=[max_length_validator(COMMENT_MAX)]
+    )
 
-    return_message = models.TextField(_("motif du retour"), blank=True)
+    return_message = models.TextField(
+        _("motif du retour"),
+        blank=True,
+        max_length=RETURN_MESSAGE_MAX,
+        validators=[max_length_validator(RETURN_MESSAGE_MAX)],
+    )
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     submitted_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("validé le"), null=True, blank=True)
@@ -183,6 +194,8 @@ class ImpactReport(models.Model):
         ]
         indexes = [models.Index(fields=["campaign", "status"], name="impactreport_campaign_status")]
         constraints = [
+            length_check("comment", COMMENT_MAX, "impactreport_comment_length"),
+            length_check("return_message", RETURN_MESSAGE_MAX, "impactreport_return_message_length"),
             models.UniqueConstraint(
                 fields=["campaign", "association", "period_start"],
                 name="one_impact_report_per_period",

@@ -12,6 +12,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError
+from core.spreadsheets import neutralize_row
 from donations.models import Campaign
 from impact import selectors, services
 from impact.forms import ImpactReportForm
@@ -61,7 +62,7 @@ def campaign_stats_csv(request: HttpRequest, slug: str) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(["section", "key", "group", "value"])
     for row in selectors.stats_rows(stats):
-        writer.writerow(row)
+        writer.writerow(neutralize_row(row))
     return response
 
 

@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.spreadsheets import unneutralize
 from inventory.models import Computer, Lot
 from inventory.validators import normalize_manufacturer, normalize_reference, normalize_serial
 
@@ -31,6 +32,11 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 # Above this many rows the preview shows the first ones and the totals.
 PREVIEW_ROWS = 200
 MAX_LISTED_ERRORS = 1000
+# What an XLSX may hold, whatever its <dimension> declares: the header, MAX_ROWS units and some
+# blank lines; no more columns than an export writes, with room to spare.
+MAX_SHEET_LINES = MAX_ROWS + 1000
+MAX_COLUMNS = 64
+MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024
 
 
 class ImportFileError(Exception):
@@ -113,26 +119,88 @@ def _read_csv(data: bytes) -> Table:
 
 
 def _read_xlsx(data: bytes) -> Table:
+    """The first sheet's cells, bounded by the real content, never by what the file declares.
+
+    The sheet's ``<dimension>`` is ignored (a 2 KB file may declare a million rows of 16,384
+    columns); reading stops at the first line past ``MAX_SHEET_LINES`` whatever that line holds
+    (an empty ``<row>`` or a gap counts as much as a full one), and no more than ``MAX_COLUMNS``
+    columns are kept. The uncompressed size of the workbook is capped before anything is parsed.
+    """
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
+    from openpyxl.worksheet._reader import WorkSheetParser
 
+    unreadable = ImportFileError(_("Ce fichier n'est pas un classeur Excel (.xlsx) lisible."))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise unreadable
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ImportFileError(
+            _(
+                "Ce classeur décompressé pèserait plus de %(size)s Mo : enregistrez-le en CSV UTF-8 "
+                "ou découpez-le en plusieurs fichiers."
+            )
+            % {"size": MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)}
+        )
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
-        raise ImportFileError(_("Ce fichier n'est pas un classeur Excel (.xlsx) lisible."))
+        raise unreadable
     try:
         if not book.worksheets:
             raise ImportFileError(_("Le classeur ne contient aucune feuille."))
-        records = []
-        for values in book.worksheets[0].iter_rows(values_only=True):
-            records.append([_cell_text(v) for v in values])
-            if len(records) > MAX_ROWS + 1 and any(records[-1]):
-                # Count on, without keeping the cells: the message gives the real size.
-                extra = sum(1 for row in book.worksheets[0].iter_rows(values_only=True) if any(row)) - 1
-                raise ImportFileError(_too_many_rows(extra))
+        sheet = book.worksheets[0]
+        records: list[list[str]] = []
+        beyond: list[int] = []  # lines holding a value past MAX_COLUMNS
+        try:
+            with sheet._get_source() as source:
+                parser = WorkSheetParser(
+                    source,
+                    sheet._shared_strings,
+                    data_only=True,
+                    epoch=book.epoch,
+                    date_formats=book._date_formats,
+                    timedelta_formats=book._timedelta_formats,
+                )
+                for line, cells in parser.parse():
+                    if line > MAX_SHEET_LINES:
+                        raise ImportFileError(_too_many_lines())
+                    # Lines missing from the file (a gap in the numbering) are empty lines.
+                    records.extend([] for _gap in range(len(records) + 1, line))
+                    record = [""] * min(MAX_COLUMNS, max((c["column"] for c in cells), default=0))
+                    for cell in cells:
+                        if cell["column"] > MAX_COLUMNS:
+                            if cell["value"] not in (None, "") and (not beyond or beyond[-1] != line):
+                                beyond.append(line)
+                            continue
+                        record[cell["column"] - 1] = _cell_text(cell["value"])
+                    if len(records) < line:
+                        records.append(record)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError):
+            raise unreadable
     finally:
         book.close()
+    if beyond:
+        raise ImportFileError(
+            _(
+                "La ligne %(line)s a des valeurs au-delà de la colonne %(max)s : un import lit au plus "
+                "%(max)s colonnes. Supprimez les colonnes en trop."
+            )
+            % {"line": beyond[0], "max": MAX_COLUMNS}
+        )
     return _table(records, encoding="XLSX")
+
+
+def _too_many_lines() -> str:
+    return _(
+        "La feuille compte plus de %(lines)s lignes (lignes vides comprises) ; un import accepte au plus "
+        "%(max)s ordinateurs. Supprimez les lignes vides en fin de feuille ou découpez le fichier."
+    ) % {
+        "lines": f"{MAX_SHEET_LINES:,}".replace(",", "\u202f"),
+        "max": f"{MAX_ROWS:,}".replace(",", "\u202f"),
+    }
 
 
 def _too_many_rows(count: int) -> str:
@@ -143,7 +211,8 @@ def _too_many_rows(count: int) -> str:
 
 
 def _table(records: list[list[str]], *, encoding: str) -> Table:
-    records = [[(cell or "").strip() for cell in record] for record in records]
+    # A cell our export marked as text ("'=...") reads back as it was typed.
+    records = [[unneutralize((cell or "").strip()) for cell in record] for record in records]
     lines = list(range(1, len(records) + 1))
     # Leading blank lines are skipped: the first non-blank line holds the column names.
     while records and not any(records[0]):

@@ -19,6 +19,7 @@ from import_export.results import Error, Result, RowResult
 from tablib import Dataset
 
 from core.errors import DomainError
+from core.spreadsheets import neutralize
 from inventory.importing import (
     COLUMNS,
     MAX_LISTED_ERRORS,
@@ -171,6 +172,10 @@ class ComputerResource(resources.ModelResource):
         self.user = kwargs.get("user")
 
     # Export ------------------------------------------------------------------------------------
+
+    def export_field(self, field, instance, **kwargs):
+        # Text typed at import (notes, model...) must not run as a formula in the user's spreadsheet.
+        return neutralize(super().export_field(field, instance, **kwargs))
 
     def filter_export(self, queryset, **kwargs):
         return queryset.select_related("lot__donor", "wipe_record")

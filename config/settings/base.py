@@ -161,6 +161,10 @@ if env("AWS_STORAGE_BUCKET_NAME", default=""):
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 MAX_DOCUMENT_SIZE = 5 * 1024 * 1024
+# What one account may create: associations it registers (it becomes their member), and supporting
+# documents stored for the applications of its associations (a replaced document does not count).
+MAX_ASSOCIATIONS_PER_ACCOUNT = env.int("MAX_ASSOCIATIONS_PER_ACCOUNT", default=5)
+MAX_DOCUMENTS_PER_ACCOUNT = env.int("MAX_DOCUMENTS_PER_ACCOUNT", default=30)
 
 # Email: EMAIL_URL such as smtp+tls://user:password@smtp.example.org:587 ; console otherwise.
 _email = env.email_url("EMAIL_URL", default="consolemail://")

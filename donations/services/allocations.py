@@ -24,7 +24,8 @@ from associations.selectors import association_recipients
 from core.emails import notify
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
-from donations.models import Allocation, AllocationEvent, AllocationUnit, Wave
+from core.textlimits import limit_text
+from donations.models import APPOINTMENT_REQUEST_MAX, Allocation, AllocationEvent, AllocationUnit, Wave
 from donations.planner import Unit, UnitPool, handover_days, schedule_slots
 from donations.services._common import french
 
@@ -569,6 +570,8 @@ def allocation_appointment_request_change(*, allocation: Allocation, by, message
 
     if not message or not message.strip():
         raise ValidationError({"message": _("Indiquez les jours et heures qui vous conviendraient.")})
+    if len(message.strip()) > APPOINTMENT_REQUEST_MAX:
+        raise ValidationError({"message": str(limit_text(APPOINTMENT_REQUEST_MAX))})
     allocation = _lock(allocation)
     _appointment(allocation, to=AP.CHANGE_REQUESTED, by=by, note=message, appointment_request=message.strip())
     managers = get_user_model().objects.filter(groups__name=roles.CAMPAIGN_MANAGER, is_active=True).distinct()

