@@ -12,9 +12,28 @@ def _sync_roles_after_migrate(sender, **kwargs):
         sync_roles()
 
 
+def _second_factor_used(sender, request, user, **kwargs):
+    # A code (or recovery code) typed at login or reauthentication: this session passed the second
+    # factor (accounts/middleware.py).
+    from accounts.middleware import mark_mfa_verified
+
+    if request is not None and user is not None:
+        mark_mfa_verified(request, user)
+
+
+def _second_factor_added(sender, request, user, authenticator, **kwargs):
+    # A new authenticator app whose first code was just checked (new recovery codes prove nothing).
+    if authenticator.type == authenticator.Type.TOTP:
+        _second_factor_used(sender, request, user)
+
+
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Utilisateurs et rôles")
 
     def ready(self):
+        from allauth.mfa import signals as mfa_signals
+
         post_migrate.connect(_sync_roles_after_migrate, sender=self)
+        mfa_signals.authenticator_used.connect(_second_factor_used, dispatch_uid="accounts-mfa-used")
+        mfa_signals.authenticator_added.connect(_second_factor_added, dispatch_uid="accounts-mfa-added")
