@@ -59,3 +59,21 @@ def test_seed_demo_data_is_realistic(settings):
     assert sum(a.granted_quantity for a in approved[:27]) == 486
     statuses = set(Application.objects.values_list("status", flat=True))
     assert {"approved", "submitted", "info_requested", "waitlisted", "rejected", "draft"} <= statuses
+
+
+def test_demo_staff_accounts_have_the_documented_second_factor(settings):
+    """The demo (and the real-stack job) sign staff in with the README's secret; members have no second factor."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from core.management.commands.demo_totp_code import current_code
+    from core.management.commands.seed_demo import DEMO_TOTP_SECRET
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: still one authenticator each
+    for email in ("admin@demo.test", "reviewer@demo.test", "stock@demo.test", "manager@demo.test", "desk@demo.test"):
+        totp = Authenticator.objects.get(user__email=email, type=Authenticator.Type.TOTP)
+        assert Authenticator.objects.filter(user__email=email, type=Authenticator.Type.RECOVERY_CODES).count() == 1
+        assert TOTP(totp).validate_code(current_code(DEMO_TOTP_SECRET)), email
+    assert not Authenticator.objects.filter(user__email="association@demo.test").exists()
