@@ -33,9 +33,7 @@ class AccountAdapter(DefaultAccountAdapter):
         )
         if not per_client:
             raise self.validation_error("too_many_login_attempts")
-        per_account = ratelimit.consume(
-            request, app="allauth.account", action="login_failed_account", key=account_key
-        )
+        per_account = ratelimit.consume(request, app="allauth.account", action="login_failed_account", key=account_key)
         if not per_account:
             per_client.rollback()
             raise self.validation_error("too_many_login_attempts")

@@ -150,8 +150,8 @@ def test_many_clients_failing_on_one_account_lock_it_behind_a_higher_threshold(c
 
 
 def test_the_default_account_threshold_is_well_above_one_clients():
-    from django.conf import settings
     from allauth.core.internal.ratelimit import parse_rates
+    from django.conf import settings
 
     per_client = [r for r in parse_rates(settings.ACCOUNT_RATE_LIMITS["login_failed"]) if r.per == "key"]
     per_account = parse_rates(settings.ACCOUNT_RATE_LIMITS["login_failed_account"])

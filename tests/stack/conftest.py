@@ -155,7 +155,7 @@ def log_in(page, email_address: str, password: str = DEMO_PASSWORD, *, admin: bo
         return
     from core.management.commands.demo_totp_code import current_code
 
-    for attempt in range(2):
+    for _attempt in range(2):
         page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" in url)
         page.locator("input[name=code]").fill(current_code())
         page.locator("main").locator("button[type=submit]").first.click()
