@@ -441,16 +441,18 @@ def allocation_hand_over(
     by,
     note: str = "",
     refused_computer_ids: Iterable[int] = (),
+    refusal_note: str = "",
     handed_over_at: datetime.datetime | None = None,
 ) -> Allocation:
     """Record that the association collected its units: they become « handed over ».
 
-    A unit refused on the spot goes back to the ready stock and leaves the allocation, whose
-    quantity becomes what was actually handed over (so a later wave may make up for it).
-    ``handed_over_at`` is when it happened, when recorded afterwards (default: now).
+    A unit refused on the spot leaves the allocation and goes back to reconditioning, with
+    ``refusal_note`` (why) in its history: it cannot be allocated again before the stock operator
+    checked it. The allocation's quantity becomes what was actually handed over (so a later wave
+    may make up for it). ``handed_over_at`` is when it happened, when recorded afterwards (default: now).
     """
     from donations.services.waves import wave_start_distribution
-    from inventory.services import computers_hand_over, computers_release
+    from inventory.services import computers_hand_over, computers_refuse_at_handover
 
     allocation = _lock(allocation)
     _check_transition(allocation, S.HANDED_OVER)
@@ -474,7 +476,14 @@ def allocation_hand_over(
         raise DomainError(_("La date de la remise ne peut pas être dans le futur."))
     changes = {"handed_over_at": handed_over_at or now}
     if refused:
-        computers_release(computer_ids=refused, by=by, note=note or _("Refusé à la remise"))
+        reason = (refusal_note or "").strip()
+        if not reason:
+            raise DomainError(_("Indiquez pourquoi ces ordinateurs ont été refusés."))
+        computers_refuse_at_handover(
+            computer_ids=refused,
+            by=by,
+            note=_("Refusé à la remise (%(wave)s) : %(reason)s") % {"wave": allocation.wave, "reason": reason},
+        )
         allocation.units.filter(computer_id__in=refused, released_at__isnull=True).update(released_at=now)
         changes["quantity"] = len(handed)
     computers_hand_over(computer_ids=handed, by=by, note=note or str(allocation.wave))

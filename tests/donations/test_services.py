@@ -606,10 +606,15 @@ def test_partial_hand_over_puts_the_refused_units_back(wave, applications, manag
         services.allocation_hand_over(allocation=allocation, by=manager, refused_computer_ids=[outsider.pk])
     with pytest.raises(DomainError, match="Tous les ordinateurs sont refusés"):
         services.allocation_hand_over(allocation=allocation, by=manager, refused_computer_ids=units)
-    services.allocation_hand_over(allocation=allocation, by=manager, note="Écran cassé", refused_computer_ids=units[:2])
+    with pytest.raises(DomainError, match="Indiquez pourquoi"):
+        services.allocation_hand_over(allocation=allocation, by=manager, refused_computer_ids=units[:2])
+    services.allocation_hand_over(
+        allocation=allocation, by=manager, refusal_note="Écran cassé", refused_computer_ids=units[:2]
+    )
     allocation.refresh_from_db()
     assert allocation.status == A.HANDED_OVER and allocation.quantity == 28
-    assert set(Computer.objects.filter(pk__in=units[:2]).values_list("status", flat=True)) == {"ready"}
+    # Refused units go back to the workshop, not to the ready stock.
+    assert set(Computer.objects.filter(pk__in=units[:2]).values_list("status", flat=True)) == {"reconditioning"}
     assert Computer.objects.filter(pk__in=units[2:], status="handed_over").count() == 28
     assert allocation.units.filter(released_at__isnull=True).count() == 28
     # The 2 refused units count as not received: a later wave may make up for them.
