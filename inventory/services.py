@@ -10,7 +10,8 @@ Two kinds of bulk services:
 - the operator's (``computers_start_reconditioning``, ``computers_mark_ready``, ``computers_scrap``,
   ``computers_record_wipe``) apply what is allowed and return, per unit, what was refused and why;
 - the donations app's (``computers_reserve``, ``computers_release``, ``computers_hand_over``,
-  ``computers_refuse_at_handover``) are all or nothing: they raise ``TransitionError`` naming the refused units and change nothing.
+  ``computers_refuse_at_handover``) are all or nothing: they raise ``TransitionError`` naming the
+  refused units and change nothing.
 """
 
 from __future__ import annotations

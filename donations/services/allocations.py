@@ -25,7 +25,7 @@ from core.emails import notify
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
 from donations.models import Allocation, AllocationEvent, AllocationUnit, Wave
-from donations.planner import Unit, UnitPool, handover_days, schedule_slots
+from donations.planner import Unit, UnitPool, explain_quantity, handover_days, schedule_slots
 from donations.services._common import french
 
 S = Allocation.Status
@@ -291,11 +291,8 @@ def confirm_allocations(allocations: Sequence[Allocation], *, by, note: str = ""
     AllocationUnit.objects.bulk_create(
         [AllocationUnit(allocation=a, computer_id=i, assigned_at=now) for a in result.confirmed for i in chosen[a.pk]],
     )
-    with french():
-        notes = {
-            a.pk: ngettext("%(n)s ordinateur réservé", "%(n)s ordinateurs réservés", a.quantity) % {"n": a.quantity}
-            for a in result.confirmed
-        }
+    # The history keeps what the association is told (the same words as its email).
+    notes = explain_allocations(result.confirmed)
     _transition_many(result.confirmed, to=S.CONFIRMED, by=by, notes=notes, confirmed_at=now)
     # Each confirmed allocation gets its handover certificate (pending); the PDF is rendered by a
     # worker after commit, or later by the periodic sweep if the broker is down.
@@ -352,6 +349,40 @@ def schedule_appointments(allocations: Sequence[Allocation], *, wave: Wave, by, 
     return len(todo)
 
 
+def explain_allocations(allocations: Sequence[Allocation]) -> dict[int, str]:
+    """Each allocation's quantity in plain words, as the association reads it (one query for all).
+
+    Its actual quantity (adjusted by the team or not), what its other waves already give it, and
+    what remains of its grant for a later wave; never the planner's internal « accordé X, Y reçu,
+    priorité Z ». Kept on the allocation for the confirmation's history and email.
+    """
+    todo = [a for a in allocations if not hasattr(a, "_explanation")]
+    if todo:
+        elsewhere = dict(
+            Allocation.objects.holding_units()
+            .filter(application_id__in={a.application_id for a in todo})
+            .exclude(wave_id__in={a.wave_id for a in todo})
+            .values("application_id")
+            .annotate(n=Sum("quantity"))
+            .values_list("application_id", "n")
+        )
+        with french():
+            for allocation in todo:
+                if allocation.planned_quantity is None:
+                    set_by_team = "added"
+                elif allocation.planned_quantity != allocation.quantity:
+                    set_by_team = "adjusted"
+                else:
+                    set_by_team = ""
+                allocation._explanation = explain_quantity(
+                    quantity=allocation.quantity,
+                    granted=allocation.application.granted_quantity or 0,
+                    elsewhere=elsewhere.get(allocation.application_id, 0),
+                    set_by_team=set_by_team,
+                )
+    return {a.pk: a._explanation for a in allocations}
+
+
 def _allocation_context(allocation: Allocation) -> dict:
     application = allocation.application
     return {
@@ -359,7 +390,7 @@ def _allocation_context(allocation: Allocation) -> dict:
         "campaign": allocation.wave.campaign.name,
         "wave": str(allocation.wave),
         "quantity": allocation.quantity,
-        "reason": allocation.reason,
+        "reason": getattr(allocation, "_explanation", ""),
         "appointment_date": allocation.appointment_date.strftime("%d/%m/%Y") if allocation.appointment_date else "",
         "appointment_start": allocation.appointment_start.strftime("%H:%M") if allocation.appointment_start else "",
         "appointment_end": allocation.appointment_end.strftime("%H:%M") if allocation.appointment_end else "",
@@ -376,6 +407,7 @@ def notify_confirmed(allocations: Sequence[Allocation]) -> None:
     association_ids = {a.application.association_id for a in allocations}
     for membership in Membership.objects.filter(association_id__in=association_ids).select_related("user"):
         by_association[membership.association_id].append(membership)
+    explain_allocations(allocations)
     for allocation in allocations:
         association = allocation.application.association
         recipients = association_recipients(association, by_association.get(association.pk, []))
