@@ -140,6 +140,7 @@ LOGIN_URL = "account_login"
 # in production and in the real-stack job.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Dons de PC")
+MFA_TOTP_TOLERANCE = 1  # the code of the previous or next 30 s also passes: a phone's clock drifts
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
 # A staff session (admin) ends after this many minutes without a request.
 STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=30)
