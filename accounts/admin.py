@@ -208,3 +208,11 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description=gettext_lazy("associations"))
     def association_list(self, obj: User) -> str:
         return ", ".join(m.association.legal_name for m in obj.memberships.all()) or "–"
+
+
+# allauth registers the authenticators (second factor) in the admin; nobody edits them there: each person
+# manages their own from their account pages (recovery codes when the phone is lost).
+from allauth.mfa.models import Authenticator  # noqa: E402
+
+if admin.site.is_registered(Authenticator):
+    admin.site.unregister(Authenticator)

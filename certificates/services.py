@@ -719,7 +719,8 @@ def handover_record(
     """Record the signed handover at the counter, all or nothing.
 
     The units handed over move to « handed over » and the allocation to « handed over » (through the
-    donations service); refused units go back to the ready stock. The signatures (or the scan) are
+    donations service); refused units go back to reconditioning, the refusal note in their history,
+    until the stock checks them again. The signatures (or the scan) are
     stored, and the signed certificate is rendered after commit, then emailed to the association.
     """
     from donations import services as donations_services
@@ -812,6 +813,7 @@ def handover_record(
         by=by,
         note=history,
         refused_computer_ids=refused,
+        refusal_note=note,
         handed_over_at=_handed_over_at(handed_over_on, allocation),
     )
 

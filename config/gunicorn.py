@@ -16,3 +16,25 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 pidfile = os.environ.get("GUNICORN_PIDFILE") or None  # for `kill -HUP $(cat …)`: reload without downtime
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def _without_server_banner():
+    """No ``Server: gunicorn/<version>`` header: it tells a scanner which known flaws to try first.
+
+    gunicorn has no setting for it; its HTTP/1 response writes the banner among its default headers,
+    so the master drops that line once here, before forking the workers (which inherit it).
+    """
+    from gunicorn.http import wsgi
+
+    if getattr(wsgi.Response.default_headers, "without_server_banner", False):
+        return
+    default_headers = wsgi.Response.default_headers
+
+    def headers(self):
+        return [line for line in default_headers(self) if not line.lower().startswith("server:")]
+
+    headers.without_server_banner = True
+    wsgi.Response.default_headers = headers
+
+
+_without_server_banner()

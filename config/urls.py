@@ -3,13 +3,13 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts import views as accounts_views
-from accounts.forms import ThrottledAdminLoginForm
 from core import views as core_views
 
 admin.site.site_header = _("Dons d'ordinateurs – administration")
 admin.site.site_title = _("Dons d'ordinateurs")
 admin.site.index_title = _("Tableau de bord")
-admin.site.login_form = ThrottledAdminLoginForm  # same failed-login limits as the site's login
+# The admin has no login of its own: the site's (allauth), with its failed-login limits and the second factor.
+admin.site.login = accounts_views.admin_login(admin.site.login)
 
 urlpatterns = [
     path("", core_views.home, name="home"),

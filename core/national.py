@@ -265,6 +265,12 @@ class _Builder:
             [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in created], batch_size=1000
         )
         self.staff = {u.email.split("@")[0]: u for u in created[: len(staff)]}
+        # The staff sign in with a second factor: the same documented demo secret as seed_demo's.
+        from accounts.services import user_add_totp
+        from core.management.commands.seed_demo import DEMO_TOTP_SECRET
+
+        for user in created[: len(staff)]:
+            user_add_totp(user=user, secret=DEMO_TOTP_SECRET)
         for (_email, _first, _last, role), user in zip(STAFF, created, strict=False):
             if role:
                 user.groups.add(Group.objects.get(name=getattr(roles, role)))

@@ -102,6 +102,44 @@ def describe(candidate: Candidate) -> str:
     return text
 
 
+def explain_quantity(*, quantity: int, granted: int, elsewhere: int = 0, set_by_team: str = "") -> str:
+    """What the association reads about its quantity, in plain words: this wave, and what is left for later.
+
+    « 14 ordinateurs dans cette vague (quantité ajustée par l'équipe) ; 6 restent à attribuer dans une
+    prochaine vague ». ``elsewhere``: what its other waves already give it; ``set_by_team``: "adjusted"
+    when the team changed the planner's quantity, "added" when the team added the line itself.
+    """
+    text = ngettext("%(n)s ordinateur dans cette vague", "%(n)s ordinateurs dans cette vague", quantity) % {
+        "n": quantity
+    }
+    if set_by_team == "adjusted":
+        text += " " + _("(quantité ajustée par l'équipe)")
+    elif set_by_team == "added":
+        text += " " + _("(quantité fixée par l'équipe)")
+    parts = [text]
+    if elsewhere > 0:
+        parts.append(
+            ngettext("%(n)s déjà attribué dans une autre vague", "%(n)s déjà attribués dans d'autres vagues", elsewhere)
+            % {"n": elsewhere}
+        )
+    left = max(0, granted - elsewhere - quantity)
+    if left:
+        parts.append(
+            ngettext(
+                "%(n)s reste à attribuer dans une prochaine vague",
+                "%(n)s restent à attribuer dans une prochaine vague",
+                left,
+            )
+            % {"n": left}
+        )
+    else:
+        parts.append(
+            ngettext("c'est le seul ordinateur accordé", "ce sont tous les %(n)s ordinateurs accordés", granted)
+            % {"n": granted}
+        )
+    return " ; ".join(parts)
+
+
 def sort_candidates(candidates: Iterable[Candidate]) -> list[Candidate]:
     return sorted(candidates, key=lambda c: c.sort_key)
 

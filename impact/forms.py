@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DecimalInput, DecimalNumberField
 from core.textlimits import TextLimitsMixin
 from impact import services
 from impact.models import AGE_FIELDS, GENDER_FIELDS, MACHINE_FIELDS, SITUATION_FIELDS, ImpactReport
@@ -46,7 +47,7 @@ class ImpactReportForm(TextLimitsMixin, forms.Form):
     }
 
     workshops_held = _count("workshops_held", _("Un atelier réunit en général 5 à 10 personnes."))
-    workshop_hours = forms.DecimalField(
+    workshop_hours = DecimalNumberField(
         label=ImpactReport._meta.get_field("workshop_hours").verbose_name,
         min_value=0,
         max_value=100_000,
@@ -61,8 +62,7 @@ class ImpactReportForm(TextLimitsMixin, forms.Form):
             "max_decimal_places": _("Une décimale au plus, par exemple 12,5."),
             "max_digits": _("Ce nombre est trop grand."),
         },
-        widget=forms.NumberInput(attrs={"min": 0, "step": "0.5", "inputmode": "decimal", "class": "form-control"}),
-        localize=True,
+        widget=DecimalInput(attrs={"class": "form-control"}),
     )
     people_trained = _count("people_trained", _("Chaque personne une seule fois sur la période."))
     age_under_26 = _count("age_under_26")

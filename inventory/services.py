@@ -9,8 +9,9 @@ Two kinds of bulk services:
 
 - the operator's (``computers_start_reconditioning``, ``computers_mark_ready``, ``computers_scrap``,
   ``computers_record_wipe``) apply what is allowed and return, per unit, what was refused and why;
-- the donations app's (``computers_reserve``, ``computers_release``, ``computers_hand_over``) are all
-  or nothing: they raise ``TransitionError`` naming the refused units and change nothing.
+- the donations app's (``computers_reserve``, ``computers_release``, ``computers_hand_over``,
+  ``computers_refuse_at_handover``) are all or nothing: they raise ``TransitionError`` naming the
+  refused units and change nothing.
 """
 
 from __future__ import annotations
@@ -38,9 +39,10 @@ TRANSITIONS: dict[str, set[str]] = {
     S.RECEIVED: {S.RECONDITIONING, S.SCRAPPED},
     S.RECONDITIONING: {S.READY, S.SCRAPPED},
     S.READY: {S.RESERVED, S.RECONDITIONING, S.SCRAPPED},
-    # A reserved unit belongs to a live allocation: it leaves it first (refused at the handover, or the
-    # allocation cancelled, both of which release it to ready), then it can be scrapped.
-    S.RESERVED: {S.READY, S.HANDED_OVER},
+    # A reserved unit belongs to a live allocation: it leaves it first, then it can be scrapped. Released
+    # to ready when the allocation is cancelled; back to reconditioning when the association refused it
+    # at the handover (« disque non détecté »): it is not allocated again before the stock checks it.
+    S.RESERVED: {S.READY, S.HANDED_OVER, S.RECONDITIONING},
     S.HANDED_OVER: set(),
     S.SCRAPPED: set(),
 }
@@ -54,6 +56,7 @@ MOVES: dict[str, tuple[frozenset[str], str]] = {
     "reserve": (frozenset({S.READY}), S.RESERVED),
     "release": (frozenset({S.RESERVED}), S.READY),
     "hand_over": (frozenset({S.RESERVED}), S.HANDED_OVER),
+    "refuse_at_handover": (frozenset({S.RESERVED}), S.RECONDITIONING),
 }
 assert all(to in TRANSITIONS[source] for sources, to in MOVES.values() for source in sources)
 assert {(s, t) for s, targets in TRANSITIONS.items() for t in targets} == {
@@ -256,6 +259,17 @@ def computers_release(*, computer_ids: list[int], by, note: str = "") -> int:
 def computers_hand_over(*, computer_ids: list[int], by, note: str = "") -> int:
     """reserved -> handed over for every unit, or none."""
     return _all_or_nothing("hand_over", computer_ids=computer_ids, by=by, note=note)
+
+
+def computers_refuse_at_handover(*, computer_ids: list[int], by, note: str = "") -> int:
+    """reserved -> reconditioning for every unit, or none: the association refused them at the handover.
+
+    A refused unit is suspect (« disque non détecté »): it goes back to the workshop, not to the ready
+    stock, so that no wave can give it to another association before an operator checked it and marked
+    it ready again. ``note`` (the refusal and its reason) is kept in each unit's history.
+    """
+    note = (note or "").strip() or _("Refusé à la remise")
+    return _all_or_nothing("refuse_at_handover", computer_ids=computer_ids, by=by, note=note)
 
 
 # Operators --------------------------------------------------------------------------------------

@@ -35,6 +35,23 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture
+def client():
+    """Django's test client, whose ``force_login`` includes the staff's second factor (tests/clients.py)."""
+    from tests.clients import Client
+
+    return Client()
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    from tests.clients import Client
+
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     "import_export",
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.logging.RequestLogMiddleware",
+    "core.middleware.RefuseTraceMiddleware",
+    "core.middleware.RetryAfterMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -59,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.StaffSessionMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
 
@@ -109,12 +113,18 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Dons de PC] "
-# Throttling (allauth, counted in the shared cache): five wrong passwords for one account lock its
-# login for 15 minutes; one address cannot flood sign-up or password reset. A refused request gets
-# the plain "Trop de demandes" page (templates/429.html) or an error on the login form.
+# A password reset asked for an unknown address sends nothing (no email to a stranger's inbox).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Throttling (allauth, counted in the shared cache): five wrong passwords for one account from one client
+# lock that client out of that account for 15 minutes (accounts/adapters.py: the key is account + client
+# address), so nobody can lock a staff member out from elsewhere; a spread attack on one account, from
+# many clients, locks the account itself only behind the higher "login_failed_account" threshold.
+# One address cannot flood sign-up or password reset. A refused request gets the plain
+# "Trop de demandes" page (templates/429.html, with Retry-After) or an error on the login form.
 ACCOUNT_RATE_LIMITS = {
     "login": env("RATE_LIMIT_LOGIN", default="30/m/ip"),
     "login_failed": env("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/15m/key"),
+    "login_failed_account": env("RATE_LIMIT_LOGIN_FAILED_ACCOUNT", default="50/h/key"),
     "signup": env("RATE_LIMIT_SIGNUP", default="10/h/ip"),
     "reset_password": env("RATE_LIMIT_RESET_PASSWORD", default="10/h/ip,3/h/key"),
     "reset_password_from_key": "20/m/ip",
@@ -124,6 +134,16 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
 }
 LOGIN_URL = "account_login"
+# Second factor (allauth.mfa): an authenticator app (TOTP) with recovery codes. Required for every staff
+# account and superuser (accounts/middleware.py sends them to set it up before any admin page), offered to
+# associations from their space. MFA_REQUIRED_FOR_STAFF exists for a development machine only: it stays on
+# in production and in the real-stack job.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Dons de PC")
+MFA_TOTP_TOLERANCE = 1  # the code of the previous or next 30 s also passes: a phone's clock drifts
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
+# A staff session (admin) ends after this many minutes without a request.
+STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=30)
 LOGIN_REDIRECT_URL = "associations:space"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 
@@ -222,6 +242,8 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 RATELIMIT_VIEW = "core.views.ratelimited"
+# Every 429 answer says when to come back (core/middleware.py), in seconds.
+RATE_LIMIT_RETRY_AFTER_SECONDS = env.int("RATE_LIMIT_RETRY_AFTER_SECONDS", default=60)
 # Behind a reverse proxy (nginx, a load balancer), set TRUSTED_PROXY_COUNT to the number of proxies that
 # append to X-Forwarded-For, so that rate limits count each client, not the proxy.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -246,6 +268,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
+# Messages live in the session, not in a cookie of their own: some name the person's email address.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -26,7 +26,7 @@ from core.errors import DomainError, TransitionError
 from core.models import actor_label
 from core.textlimits import limit_text
 from donations.models import APPOINTMENT_REQUEST_MAX, Allocation, AllocationEvent, AllocationUnit, Wave
-from donations.planner import Unit, UnitPool, handover_days, schedule_slots
+from donations.planner import Unit, UnitPool, explain_quantity, handover_days, schedule_slots
 from donations.services._common import french
 
 S = Allocation.Status
@@ -292,11 +292,8 @@ def confirm_allocations(allocations: Sequence[Allocation], *, by, note: str = ""
     AllocationUnit.objects.bulk_create(
         [AllocationUnit(allocation=a, computer_id=i, assigned_at=now) for a in result.confirmed for i in chosen[a.pk]],
     )
-    with french():
-        notes = {
-            a.pk: ngettext("%(n)s ordinateur réservé", "%(n)s ordinateurs réservés", a.quantity) % {"n": a.quantity}
-            for a in result.confirmed
-        }
+    # The history keeps what the association is told (the same words as its email).
+    notes = explain_allocations(result.confirmed)
     _transition_many(result.confirmed, to=S.CONFIRMED, by=by, notes=notes, confirmed_at=now)
     # Each confirmed allocation gets its handover certificate (pending); the PDF is rendered by a
     # worker after commit, or later by the periodic sweep if the broker is down.
@@ -353,6 +350,40 @@ def schedule_appointments(allocations: Sequence[Allocation], *, wave: Wave, by, 
     return len(todo)
 
 
+def explain_allocations(allocations: Sequence[Allocation]) -> dict[int, str]:
+    """Each allocation's quantity in plain words, as the association reads it (one query for all).
+
+    Its actual quantity (adjusted by the team or not), what its other waves already give it, and
+    what remains of its grant for a later wave; never the planner's internal « accordé X, Y reçu,
+    priorité Z ». Kept on the allocation for the confirmation's history and email.
+    """
+    todo = [a for a in allocations if not hasattr(a, "_explanation")]
+    if todo:
+        elsewhere = dict(
+            Allocation.objects.holding_units()
+            .filter(application_id__in={a.application_id for a in todo})
+            .exclude(wave_id__in={a.wave_id for a in todo})
+            .values("application_id")
+            .annotate(n=Sum("quantity"))
+            .values_list("application_id", "n")
+        )
+        with french():
+            for allocation in todo:
+                if allocation.planned_quantity is None:
+                    set_by_team = "added"
+                elif allocation.planned_quantity != allocation.quantity:
+                    set_by_team = "adjusted"
+                else:
+                    set_by_team = ""
+                allocation._explanation = explain_quantity(
+                    quantity=allocation.quantity,
+                    granted=allocation.application.granted_quantity or 0,
+                    elsewhere=elsewhere.get(allocation.application_id, 0),
+                    set_by_team=set_by_team,
+                )
+    return {a.pk: a._explanation for a in allocations}
+
+
 def _allocation_context(allocation: Allocation) -> dict:
     application = allocation.application
     return {
@@ -360,7 +391,7 @@ def _allocation_context(allocation: Allocation) -> dict:
         "campaign": allocation.wave.campaign.name,
         "wave": str(allocation.wave),
         "quantity": allocation.quantity,
-        "reason": allocation.reason,
+        "reason": getattr(allocation, "_explanation", ""),
         "appointment_date": allocation.appointment_date.strftime("%d/%m/%Y") if allocation.appointment_date else "",
         "appointment_start": allocation.appointment_start.strftime("%H:%M") if allocation.appointment_start else "",
         "appointment_end": allocation.appointment_end.strftime("%H:%M") if allocation.appointment_end else "",
@@ -377,6 +408,7 @@ def notify_confirmed(allocations: Sequence[Allocation]) -> None:
     association_ids = {a.application.association_id for a in allocations}
     for membership in Membership.objects.filter(association_id__in=association_ids).select_related("user"):
         by_association[membership.association_id].append(membership)
+    explain_allocations(allocations)
     for allocation in allocations:
         association = allocation.application.association
         recipients = association_recipients(association, by_association.get(association.pk, []))
@@ -442,16 +474,18 @@ def allocation_hand_over(
     by,
     note: str = "",
     refused_computer_ids: Iterable[int] = (),
+    refusal_note: str = "",
     handed_over_at: datetime.datetime | None = None,
 ) -> Allocation:
     """Record that the association collected its units: they become « handed over ».
 
-    A unit refused on the spot goes back to the ready stock and leaves the allocation, whose
-    quantity becomes what was actually handed over (so a later wave may make up for it).
-    ``handed_over_at`` is when it happened, when recorded afterwards (default: now).
+    A unit refused on the spot leaves the allocation and goes back to reconditioning, with
+    ``refusal_note`` (why) in its history: it cannot be allocated again before the stock operator
+    checked it. The allocation's quantity becomes what was actually handed over (so a later wave
+    may make up for it). ``handed_over_at`` is when it happened, when recorded afterwards (default: now).
     """
     from donations.services.waves import wave_start_distribution
-    from inventory.services import computers_hand_over, computers_release
+    from inventory.services import computers_hand_over, computers_refuse_at_handover
 
     allocation = _lock(allocation)
     _check_transition(allocation, S.HANDED_OVER)
@@ -475,7 +509,14 @@ def allocation_hand_over(
         raise DomainError(_("La date de la remise ne peut pas être dans le futur."))
     changes = {"handed_over_at": handed_over_at or now}
     if refused:
-        computers_release(computer_ids=refused, by=by, note=note or _("Refusé à la remise"))
+        reason = (refusal_note or "").strip()
+        if not reason:
+            raise DomainError(_("Indiquez pourquoi ces ordinateurs ont été refusés."))
+        computers_refuse_at_handover(
+            computer_ids=refused,
+            by=by,
+            note=_("Refusé à la remise (%(wave)s) : %(reason)s") % {"wave": allocation.wave, "reason": reason},
+        )
         allocation.units.filter(computer_id__in=refused, released_at__isnull=True).update(released_at=now)
         changes["quantity"] = len(handed)
     computers_hand_over(computer_ids=handed, by=by, note=note or str(allocation.wave))

@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from core.errors import DomainError, TransitionError
 from donations import selectors
 from donations.models import Allocation, Wave, WaveEvent
-from donations.planner import Plan, describe, plan_wave
+from donations.planner import Plan, describe, explain_quantity, plan_wave
 from donations.services._common import french, ready_stock_count
 from donations.services.allocations import (
     ConfirmResult,
@@ -258,9 +258,18 @@ def wave_edit_plan(*, wave: Wave, by, quantities: dict[int, int], remove: Iterab
         if allocation.quantity != quantity:
             changes.append(f"{allocation.application.association.legal_name} : {allocation.quantity} → {quantity}")
             allocation.quantity = quantity
+            # The recorded reason follows the quantity: the planner's words described the one it proposed.
+            candidate = candidates[allocation.application_id]
+            with french():
+                allocation.reason = explain_quantity(
+                    quantity=quantity,
+                    granted=candidate.granted,
+                    elsewhere=candidate.received + candidate.planned_elsewhere,
+                    set_by_team="adjusted" if quantity != allocation.planned_quantity else "",
+                )
             changed.append(allocation)
     if changed:
-        Allocation.objects.bulk_update(changed, ["quantity"])
+        Allocation.objects.bulk_update(changed, ["quantity", "reason"])
     if remove:
         with french():
             for pk in sorted(remove):

@@ -243,9 +243,54 @@ def test_partial_handover_from_the_form(client, desk, handover):
         },
     )
     assert response.status_code == 302
-    assert Computer.objects.get(pk=refused[0]).status == "ready"
+    assert Computer.objects.get(pk=refused[0]).status == "reconditioning"
     handover.refresh_from_db()
     assert handover.handed_over_count == 11
+
+
+def test_a_unit_refused_at_the_desk_is_not_given_again_before_the_stock_checks_it(client, desk, handover):
+    """Refused at the counter -> back to reconditioning, reason in its history -> never reserved by the next
+    wave -> the stock operator checks it and marks it ready again."""
+    from core.errors import TransitionError
+    from inventory import services as inventory_services
+    from inventory.models import ComputerEvent
+    from tests.factories import stock_operator
+
+    faulty = handover.allocation.units.order_by("pk").values_list("computer_id", flat=True).first()
+    client.force_login(desk)
+    response = client.post(
+        record_url(handover),
+        {
+            "handed_over_on": timezone.localdate().isoformat(),
+            "representative_name": "Nadia Benali",
+            "mode": "screen",
+            "association_signature": data_url(signature_png()),
+            "operator_signature": data_url(signature_png()),
+            "refused_computers": [str(faulty)],
+            "refusal_note": "disque non détecté",
+        },
+    )
+    assert response.status_code == 302
+    unit = Computer.objects.get(pk=faulty)
+    assert unit.status == Computer.Status.RECONDITIONING
+    event = ComputerEvent.objects.filter(computer=unit).latest("created_at", "pk")
+    assert (event.from_status, event.to_status, event.actor) == ("reserved", "reconditioning", desk)
+    assert "disque non détecté" in event.note
+    assert not Computer.objects.ready().filter(pk=faulty).exists()
+
+    # The next wave: the planner counts and reserves only ready units; this one cannot be assigned.
+    with pytest.raises(TransitionError):
+        inventory_services.computers_reserve(computer_ids=[faulty], by=desk)
+    later = confirmed_wave(1, 10, campaign=handover.wave.campaign, wave_number=2)
+    taken = set(Allocation.objects.filter(wave=later).values_list("units__computer_id", flat=True))
+    assert len(taken) == 10 and faulty not in taken
+    assert Computer.objects.get(pk=faulty).status == Computer.Status.RECONDITIONING
+
+    # The stock operator checks it (its wipe is still on record) and makes it ready again.
+    operator = stock_operator(email="atelier@example.org")
+    result = inventory_services.computers_mark_ready(computer_ids=[faulty], by=operator, note="Disque reconnecté")
+    assert [c.pk for c in result.done] == [faulty]
+    assert Computer.objects.get(pk=faulty).status == Computer.Status.READY
 
 
 def test_paper_scan_from_the_form(client, desk, handover):

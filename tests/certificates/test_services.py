@@ -406,7 +406,9 @@ def test_record_with_a_photo_of_the_paper_certificate(handover, desk, django_cap
     assert handover.signed_scan.name.endswith(".jpg") and handover.state == S.READY
 
 
-def test_partial_handover_puts_refused_units_back_in_stock(handover, desk, django_capture_on_commit_callbacks):
+def test_partial_handover_sends_refused_units_back_to_reconditioning(
+    handover, desk, django_capture_on_commit_callbacks
+):
     refused = list(
         AllocationUnit.objects.filter(allocation=handover.allocation)
         .order_by("pk")
@@ -417,7 +419,7 @@ def test_partial_handover_puts_refused_units_back_in_stock(handover, desk, djang
     handover.refresh_from_db()
     assert handover.handed_over_count == 10
     assert set(handover.refused_computers.values_list("pk", flat=True)) == set(refused)
-    assert set(Computer.objects.filter(pk__in=refused).values_list("status", flat=True)) == {"ready"}
+    assert set(Computer.objects.filter(pk__in=refused).values_list("status", flat=True)) == {"reconditioning"}
     assert AllocationUnit.objects.filter(computer_id__in=refused, released_at__isnull=False).count() == 2
     assert handover.allocation.status == Allocation.Status.HANDED_OVER
     assert handover.state == S.READY

@@ -38,6 +38,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.roles import ROLE_PERMISSIONS
+from tests.clients import Client as MFAClient
 from tests.core.access_world import ROLES, STAFF_ROLES, World, build_world, password_reset_key
 
 pytestmark = pytest.mark.django_db
@@ -250,6 +251,24 @@ ACCOUNT_ROWS = [
         everyone(Redirect(lambda w: f"/accounts/password/reset/key/{w.reset_key[0]}-set-password/")),
     ),
     Row("accounts/password/reset/done/", r("account_reset_password_done"), everyone(200)),
+    # The second factor (allauth.mfa): each account manages its own, nobody in the world has one yet (the
+    # staff sessions passed it: tests/clients.py). Setting it up asks for the password again first.
+    Row("accounts/2fa/", r("mfa_index"), signed_in(200)),
+    Row(
+        "accounts/2fa/authenticate/",
+        r("mfa_authenticate"),  # only during a login that waits for its code
+        signed_in(Redirect("/space/"), anonymous=Redirect("/accounts/login/")),
+    ),
+    Row("accounts/2fa/reauthenticate/", r("mfa_reauthenticate"), signed_in(Redirect("/accounts/reauthenticate/"))),
+    Row("accounts/2fa/totp/activate/", r("mfa_activate_totp"), signed_in(Redirect("/accounts/reauthenticate/"))),
+    Row("accounts/2fa/totp/deactivate/", r("mfa_deactivate_totp"), signed_in(404)),
+    Row("accounts/2fa/recovery-codes/", r("mfa_view_recovery_codes"), signed_in(404)),
+    Row(
+        "accounts/2fa/recovery-codes/generate/",
+        r("mfa_generate_recovery_codes"),
+        signed_in(Redirect("/accounts/reauthenticate/")),
+    ),
+    Row("accounts/2fa/recovery-codes/download/", r("mfa_download_recovery_codes"), signed_in(404)),
 ]
 
 
@@ -361,7 +380,8 @@ ADMIN_ROWS = [
     Row(
         "admin/login/",
         admin_url("login"),
-        {**admin_staff(Redirect("/admin/")), **dict.fromkeys(("anonymous", *MEMBERS), 200)},
+        # The site's login (allauth: failed-login limits and the second factor); a member goes back to their space.
+        {**admin_staff(Redirect("/admin/")), "anonymous": LOGIN, **dict.fromkeys(MEMBERS, Redirect("/space/"))},
     ),
     # Logging out takes a POST; without an admin session, back to the admin's index (Django).
     Row(
@@ -573,7 +593,7 @@ def _media_root(world):
     cache.clear()
 
 
-_CLIENT = Client()  # one client (one handler): building a handler loads the middleware, WhiteNoise's scan included
+_CLIENT = MFAClient()  # one client (one handler): building a handler loads the middleware, WhiteNoise's scan included
 
 
 def client_for(world: World, role: str) -> Client:
@@ -1061,6 +1081,15 @@ POST_EXEMPT = {
             "accounts/signup/",  # creates an account for the visitor
             "accounts/password/reset/",  # sends an email, changes nothing
             "accounts/login/code/confirm/",  # not applicable: login by code is off
+            # The second factor: each account's own authenticators, or the code of a login in progress.
+            "accounts/2fa/",
+            "accounts/2fa/authenticate/",
+            "accounts/2fa/reauthenticate/",
+            "accounts/2fa/totp/activate/",
+            "accounts/2fa/totp/deactivate/",
+            "accounts/2fa/recovery-codes/",
+            "accounts/2fa/recovery-codes/generate/",
+            "accounts/2fa/recovery-codes/download/",
             "admin/login/",
             "admin/logout/",
             "admin/password_change/",

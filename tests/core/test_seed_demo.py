@@ -91,3 +91,21 @@ def test_eager_mode_needs_no_broker_and_logs_no_kombu_warning():
     assert result.returncode == 0, result.stderr
     assert "producer memory" in result.stdout
     assert "No hostname" not in result.stderr and "WARNING" not in result.stderr, result.stderr
+
+
+def test_demo_staff_accounts_have_the_documented_second_factor(settings):
+    """The demo (and the real-stack job) sign staff in with the README's secret; members have no second factor."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from core.management.commands.demo_totp_code import current_code
+    from core.management.commands.seed_demo import DEMO_TOTP_SECRET
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: still one authenticator each
+    for email in ("admin@demo.test", "reviewer@demo.test", "stock@demo.test", "manager@demo.test", "desk@demo.test"):
+        totp = Authenticator.objects.get(user__email=email, type=Authenticator.Type.TOTP)
+        assert Authenticator.objects.filter(user__email=email, type=Authenticator.Type.RECOVERY_CODES).count() == 1
+        assert TOTP(totp).validate_code(current_code(DEMO_TOTP_SECRET)), email
+    assert not Authenticator.objects.filter(user__email="association@demo.test").exists()

@@ -169,7 +169,12 @@ def test_pages_answer_with_the_dataset(seeded, client):
     assert client.get("/space/apply/national-lyon/").status_code == 200
 
     client.logout()
-    client.post("/accounts/login/", {"login": "admin@national.test", "password": national.PASSWORD})
+    # Staff give the code of the demo authenticator (seed_demo's documented secret) after the password.
+    from core.management.commands.demo_totp_code import current_code
+
+    response = client.post("/accounts/login/", {"login": "admin@national.test", "password": national.PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/accounts/2fa/authenticate/"
+    client.post("/accounts/2fa/authenticate/", {"code": current_code()})
     for url in (
         "/admin/associations/application/",
         "/admin/inventory/computer/",

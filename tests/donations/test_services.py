@@ -267,8 +267,43 @@ def test_confirm_reserves_units_and_tells_the_associations(
     assert len(mail.outbox) == 5  # one per association
     to_member = next(m for m in mail.outbox if member.email in m.to)
     assert "Attribution confirmée – 30 ordinateurs" in to_member.subject
-    assert "accordé 30, 0 reçu, priorité 3" in to_member.body
+    assert (
+        "Comment ce nombre a été calculé : 30 ordinateurs dans cette vague ; "
+        "ce sont tous les 30 ordinateurs accordés." in to_member.body
+    )
+    assert "priorité" not in to_member.body
     assert "Rendez-vous proposé pour la remise" in to_member.body
+
+
+def test_after_a_quantity_change_the_association_reads_the_real_quantity_and_what_remains(
+    wave, applications, manager, django_capture_on_commit_callbacks
+):
+    """The manager gives 14 of a grant of 20 in this wave: the reason and the email say 14, and 6 for later."""
+    ready_units(200)
+    member = member_of(applications[2].association, email="tresoriere@asso.example.org")
+    services.wave_plan(wave=wave, by=manager)
+    line = wave.allocations.get(application=applications[2])
+    assert line.quantity == 20
+    services.wave_edit_plan(wave=wave, by=manager, quantities={line.pk: 14})
+    expected = (
+        "14 ordinateurs dans cette vague (quantité ajustée par l'équipe) ; "
+        "6 restent à attribuer dans une prochaine vague"
+    )
+    line.refresh_from_db()
+    assert line.reason == expected  # recorded
+    with django_capture_on_commit_callbacks(execute=True):
+        services.wave_confirm(wave=wave, by=manager)
+    line.refresh_from_db()
+    assert line.events.get(kind=AllocationEvent.Kind.STATUS, to_status=A.CONFIRMED).note == expected
+    message = next(m for m in mail.outbox if member.email in m.to)
+    assert "14 ordinateurs" in message.subject
+    assert f"Comment ce nombre a été calculé : {expected}." in message.body  # sent
+    for internal in ("accordé 20", "reçu", "priorité"):
+        assert internal not in message.body
+        assert internal not in message.alternatives[0][0]
+    # The others, not adjusted, read their quantity in the same plain words.
+    other = next(m for m in mail.outbox if m is not message)
+    assert "dans cette vague ; ce sont tous les" in other.body and "priorité" not in other.body
 
 
 def test_confirm_keeps_one_association_on_one_lot_and_model_oldest_first(wave, applications, manager):
@@ -606,10 +641,15 @@ def test_partial_hand_over_puts_the_refused_units_back(wave, applications, manag
         services.allocation_hand_over(allocation=allocation, by=manager, refused_computer_ids=[outsider.pk])
     with pytest.raises(DomainError, match="Tous les ordinateurs sont refusés"):
         services.allocation_hand_over(allocation=allocation, by=manager, refused_computer_ids=units)
-    services.allocation_hand_over(allocation=allocation, by=manager, note="Écran cassé", refused_computer_ids=units[:2])
+    with pytest.raises(DomainError, match="Indiquez pourquoi"):
+        services.allocation_hand_over(allocation=allocation, by=manager, refused_computer_ids=units[:2])
+    services.allocation_hand_over(
+        allocation=allocation, by=manager, refusal_note="Écran cassé", refused_computer_ids=units[:2]
+    )
     allocation.refresh_from_db()
     assert allocation.status == A.HANDED_OVER and allocation.quantity == 28
-    assert set(Computer.objects.filter(pk__in=units[:2]).values_list("status", flat=True)) == {"ready"}
+    # Refused units go back to the workshop, not to the ready stock.
+    assert set(Computer.objects.filter(pk__in=units[:2]).values_list("status", flat=True)) == {"reconditioning"}
     assert Computer.objects.filter(pk__in=units[2:], status="handed_over").count() == 28
     assert allocation.units.filter(released_at__isnull=True).count() == 28
     # The 2 refused units count as not received: a later wave may make up for them.

@@ -25,6 +25,7 @@ DONATIONS_MOVES = {
     "reserve": services.computers_reserve,
     "release": services.computers_release,
     "hand_over": services.computers_hand_over,
+    "refuse_at_handover": services.computers_refuse_at_handover,
 }
 
 
@@ -44,12 +45,12 @@ def test_the_table_of_transitions_is_the_documented_flow():
     assert services.TRANSITIONS[S.RECEIVED] == {S.RECONDITIONING, S.SCRAPPED}
     assert services.TRANSITIONS[S.RECONDITIONING] == {S.READY, S.SCRAPPED}
     assert services.TRANSITIONS[S.READY] == {S.RESERVED, S.RECONDITIONING, S.SCRAPPED}
-    assert services.TRANSITIONS[S.RESERVED] == {S.READY, S.HANDED_OVER}
+    assert services.TRANSITIONS[S.RESERVED] == {S.READY, S.HANDED_OVER, S.RECONDITIONING}
     assert services.TRANSITIONS[S.HANDED_OVER] == set()
     assert services.TRANSITIONS[S.SCRAPPED] == set()
     # Only the donations services reach or leave "reserved" and "handed over" (scrapping aside).
     for move, (_sources, to) in services.MOVES.items():
-        if to in (S.RESERVED, S.HANDED_OVER) or (to == S.READY and move != "mark_ready"):
+        if to in (S.RESERVED, S.HANDED_OVER) or (to == S.READY and move != "mark_ready") or S.RESERVED in _sources:
             assert move in DONATIONS_MOVES
 
 

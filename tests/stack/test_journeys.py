@@ -245,3 +245,21 @@ def test_beat_sends_the_sweep_and_the_worker_runs_it(log_dir):
     # CERTIFICATES_SWEEP_SECONDS=5 in the script: two sends within 30 s prove beat keeps its schedule.
     wait_until(lambda: len(sent.findall(beat_log.read_text())) >= 2, timeout=30, what="beat to send the sweep twice")
     wait_until(lambda: ran.search(worker_log.read_text()), timeout=30, what="the worker to run the sweep")
+
+
+# e) What the production stack answers to a scanner ------------------------------------------------------
+
+
+def test_no_server_banner_and_no_trace(stack_url):
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(stack_url)
+    for method in ("GET", "TRACE"):
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        connection.request(method, "/")
+        response = connection.getresponse()
+        response.read()
+        assert response.getheader("Server") is None, response.getheaders()
+        assert response.status == (200 if method == "GET" else 405)
+        connection.close()

@@ -12,9 +12,13 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import User
+from accounts.services import user_add_totp
 from donations.models import Campaign, CampaignDonor, Donor
 
 DEMO_PASSWORD = "demo-dons-2026"
+# The staff accounts sign in with a second factor: their authenticator app holds this secret (README).
+# Add it to an authenticator app (« saisir une clé »), or print the current code: manage.py demo_totp_code.
+DEMO_TOTP_SECRET = "DEMODONSPCMARSEILLEDEMOTOTPSECRT"
 
 DEMO_USERS = [
     # email, first name, last name, role (None: no staff role), superuser
@@ -61,7 +65,10 @@ class Command(BaseCommand):
                     continue
                 module.seed(context)
         self.stdout.write(
-            self.style.SUCCESS(f"Démo prête. Mot de passe des comptes de démonstration : {DEMO_PASSWORD}")
+            self.style.SUCCESS(
+                f"Démo prête. Mot de passe des comptes de démonstration : {DEMO_PASSWORD} ; "
+                f"clé de double authentification des comptes de l'équipe : {DEMO_TOTP_SECRET}"
+            )
         )
 
     def seed_users(self) -> dict[str, User]:
@@ -82,6 +89,8 @@ class Command(BaseCommand):
             if role:
                 user.groups.add(Group.objects.get(name=role))
             EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+            if user.is_staff or user.is_superuser:
+                user_add_totp(user=user, secret=DEMO_TOTP_SECRET)
             users[email] = user
         self.stdout.write(f"  comptes : {', '.join(users)}")
         return users
