@@ -49,9 +49,9 @@ auth_type = trust
 auth_file = $work/userlist.txt
 admin_users = $role
 pool_mode = transaction
-; fewer server connections than clients (2 gunicorn x workers, the worker's children, beat, the tests):
+; fewer server connections than clients (3 gunicorn processes, the worker's 2 children, the commands):
 ; transactions of different clients share them, which is what must work.
-default_pool_size = 4
+default_pool_size = 2
 max_client_conn = 200
 server_reset_query =
 ignore_startup_parameters = extra_float_digits
