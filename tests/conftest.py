@@ -109,7 +109,7 @@ def celery_worker_process(tmp_path, settings):
     mail_dir.mkdir()
     media = settings.MEDIA_ROOT
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},  # moto answers AWS's addresses only
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DEBUG": "0",
         "SECRET_KEY": "test-worker-not-secret",
@@ -229,7 +229,7 @@ def s3_storage(settings, tmp_path):
 def _s3_options_from_settings() -> dict:
     """The S3 storage options that config/settings/base.py builds from the environment (once per session)."""
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},  # moto answers AWS's addresses only
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DEBUG": "0",
         "SECRET_KEY": "not-secret-settings-probe",
