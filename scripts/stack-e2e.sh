@@ -244,13 +244,15 @@ for name in gunicorn gunicorn2 worker beat; do
 done
 
 # The test process keeps its own settings (config.settings.test): it talks to the stack only through
-# the browser, the email files and the logs.
+# the browser, the email files, the logs and (tests/stack/test_storage.py) the S3 server.
+# In file order (no pytest-randomly): the story runs as written (apply, approve, confirm wave 2...), and the
+# storage tests come after it and reuse what it made when it ran.
 set +e
 env -u DJANGO_SETTINGS_MODULE \
   STACK_BASE_URL="$base_url" STACK_MAIL_DIR="$work/mail" STACK_LOG_DIR="$logs" STACK_ARTIFACTS_DIR="$work" \
   STACK_BASE_URL2="$base_url2" STACK_S3_ENDPOINT="$s3_url" STACK_S3_BUCKET="$s3_bucket" \
   STACK_S3_ACCESS_KEY=stack-e2e STACK_S3_SECRET_KEY="$s3_secret" \
-  .venv/bin/pytest tests/stack -p no:cacheprovider --timeout=180 -v "$@"
+  .venv/bin/pytest tests/stack -p no:cacheprovider -p no:randomly --timeout=180 -v "$@"
 status=$?
 set -e
 [ "$status" -eq 0 ] || fail "parcours en échec (pytest : $status)"
