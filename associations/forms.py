@@ -113,8 +113,10 @@ class ApplicationForm(TextLimitsMixin, forms.ModelForm):
         widgets = {
             "project": forms.Textarea(attrs={"rows": 4}),
             "premises_details": forms.Textarea(attrs={"rows": 2}),
-            "statutes": forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
-            "activity_report": forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+            # Not ClearableFileInput: it prints the storage's URL of the current file (on S3, a signed bucket
+            # address usable by anyone who gets it). The page links the file through the access-checked view.
+            "statutes": forms.FileInput(attrs={"accept": "application/pdf"}),
+            "activity_report": forms.FileInput(attrs={"accept": "application/pdf"}),
         }
 
     def __init__(self, *args, campaign, **kwargs):

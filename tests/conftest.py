@@ -1,4 +1,8 @@
+import functools
+import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -122,7 +126,7 @@ def celery_worker_process(tmp_path, settings):
     mail_dir.mkdir()
     media = settings.MEDIA_ROOT
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},  # moto answers AWS's addresses only
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DEBUG": "0",
         "SECRET_KEY": "test-worker-not-secret",
@@ -198,3 +202,65 @@ def page(page):
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
     yield page
     assert not problems, "\n".join(problems)
+
+
+S3_BUCKET = "portal-test-private"
+S3_REGION = "eu-west-3"
+
+
+@pytest.fixture
+def s3_storage(settings, tmp_path):
+    """The default file storage on an S3 bucket (moto's in-process fake of S3), as in production with
+    AWS_STORAGE_BUCKET_NAME set: same backend and options as config/settings/base.py. Yields the boto3
+    client, to look at the bucket from outside the portal. MEDIA_ROOT points at a folder that must stay
+    absent: nothing may be written on the local disk."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client(
+            "s3", region_name=S3_REGION, aws_access_key_id="test-key", aws_secret_access_key="test-secret"
+        )
+        client.create_bucket(
+            Bucket=S3_BUCKET, ACL="private", CreateBucketConfiguration={"LocationConstraint": S3_REGION}
+        )
+        settings.MEDIA_ROOT = tmp_path / "media-never-written"
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    **_s3_options_from_settings(),
+                    "bucket_name": S3_BUCKET,
+                    "region_name": S3_REGION,
+                    "access_key": "test-key",
+                    "secret_key": "test-secret",
+                },
+            },
+        }
+        yield client
+        assert not settings.MEDIA_ROOT.exists(), "a file was written on the local disk, not in the bucket"
+
+
+@functools.cache
+def _s3_options_from_settings() -> dict:
+    """The S3 storage options that config/settings/base.py builds from the environment (once per session)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},  # moto answers AWS's addresses only
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DEBUG": "0",
+        "SECRET_KEY": "not-secret-settings-probe",
+        "AWS_STORAGE_BUCKET_NAME": S3_BUCKET,
+    }
+    code = "import json; from django.conf import settings as s; print(json.dumps(s.STORAGES['default']))"
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    storage = json.loads(out.strip().splitlines()[-1])
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    return storage["OPTIONS"]

@@ -88,6 +88,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Behind PgBouncer in transaction pooling mode, a server-side cursor (``.iterator()`` outside a transaction)
+# would outlive the server connection it was declared on: DISABLE_SERVER_SIDE_CURSORS=1 (see README).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -165,18 +168,34 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-if env("AWS_STORAGE_BUCKET_NAME", default=""):
-    # Any S3-compatible storage, so that several web and worker hosts share the files.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    # Any S3-compatible storage (AWS, Scaleway, OVHcloud, Garage, MinIO...), so that several web and worker
+    # hosts share the files. The bucket stays private: every object is written with the "private" ACL and
+    # the portal serves files only through its access-checked views (it reads them with its own keys);
+    # a signed URL, if code ever asks for one, expires after AWS_QUERYSTRING_EXPIRE seconds.
+    # Keys: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the host's role when they are unset (boto3's chain).
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+            "region_name": env("AWS_S3_REGION_NAME", default=None),
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default=None),  # "path" for most self-hosted servers
+            "signature_version": env("AWS_S3_SIGNATURE_VERSION", default="s3v4"),
+            "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+            "location": env("AWS_LOCATION", default=""),  # a prefix inside the bucket
             "default_acl": "private",
             "querystring_auth": True,
-            "file_overwrite": True,
+            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=60),
+            # As on a local disk, a name already taken gets a suffix: a render that is dropped and deleted
+            # (certificates/services.py) can never remove the live file that happens to have the same bytes.
+            "file_overwrite": False,
         },
     }
+    if STORAGES["default"]["OPTIONS"]["addressing_style"] not in (None, "auto", "path", "virtual"):
+        raise ImproperlyConfigured("AWS_S3_ADDRESSING_STYLE must be auto, path or virtual.")
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
