@@ -21,7 +21,7 @@ from tests.stack.conftest import body_of, log_in, read_emails, wait_until
 
 pytestmark = pytest.mark.e2e
 
-WAVE = "Vague 3 – Petits besoins"
+WAVE = "Lot final – Petits besoins"  # wave 3 of the demo (a final lot)
 
 
 def redis_answers(port: int) -> bool:
