@@ -39,7 +39,14 @@ def retry_delay(attempts: int) -> datetime.timedelta:
 
 
 def _queue_options() -> dict:
+    """Where the send task goes: ``OUTBOX_QUEUE`` if set, else the queue of the running task (an email written
+    by a worker's task, such as the signed certificate's, is sent by a worker of the same queue)."""
     queue = getattr(settings, "OUTBOX_QUEUE", "")
+    if not queue:
+        from celery import current_task
+
+        if current_task and not current_task.request.is_eager:
+            queue = (current_task.request.delivery_info or {}).get("routing_key") or ""
     return {"queue": queue} if queue else {}
 
 

@@ -23,8 +23,6 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-import certificates.tasks  # noqa: F401  (tasks registered before app.close() below deregisters the app)
-import core.tasks  # noqa: F401
 from certificates import services as certificate_services
 from certificates.models import Handover, HandoverEvent
 from tests.conftest import require, start_celery_worker
@@ -89,6 +87,12 @@ class OwnRedis:
         raise AssertionError(f"redis-server on {self.port} did not {'start' if up else 'stop'}")
 
 
+def fresh_broker_connections(app) -> None:
+    """Forget the connection and producer pools: the next task is published to ``app.conf.broker_url``."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 def sent_emails(folder: Path) -> list[tuple[str, str]]:
     """(recipient, subject) of every email written to ``folder`` by Django's file backend, any process."""
     found = []
@@ -136,7 +140,7 @@ def test_redis_killed_during_a_wave_confirmation_loses_nothing_and_sends_each_em
     settings.CACHES = production_settings(REDIS_URL=own_redis.url)["CACHES"]
     worker_process = start_celery_worker(tmp_path, settings, own_redis.url)
     worker = next(worker_process)
-    app.close()  # publish to this test's Redis, not through a pool opened earlier on another one
+    fresh_broker_connections(app)  # publish to this test's Redis, not through a pool opened on another one
     try:
         settings.CERTIFICATES_QUEUE = settings.OUTBOX_QUEUE = worker.queue
         settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
@@ -173,7 +177,7 @@ def test_redis_killed_during_a_wave_confirmation_loses_nothing_and_sends_each_em
         # redelivered message, a duplicate in the queue): the claim and the render's state keep each one single.
         time.sleep(2)
         own_redis.start()
-        app.close()  # drop the producer connections that died with Redis
+        fresh_broker_connections(app)  # drop the producer connections that died with Redis
         later = timezone.now() + max(certificate_services.pending_stuck_after(), outbox.retry_base())
         later += datetime.timedelta(seconds=1)
         assert certificate_services.handovers_requeue_stuck(now=later) == 5
@@ -200,3 +204,4 @@ def test_redis_killed_during_a_wave_confirmation_loses_nothing_and_sends_each_em
     finally:
         _state["down_since"] = None
         next(worker_process, None)
+        fresh_broker_connections(app)  # later tests publish to their own broker again
