@@ -201,6 +201,7 @@ def user_anonymise(*, user: User, by: User | None = None, note: str = "") -> boo
     Returns False when the account was already anonymised (nothing to do).
     """
     from associations.models import Association
+    from core.models import OutboxEmail
     from impact.models import ImpactReminder
 
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -236,6 +237,17 @@ def user_anonymise(*, user: User, by: User | None = None, note: str = "") -> boo
         parts = [p.strip() for p in reminder.recipients.split(",")]
         reminder.recipients = ", ".join(label if p.lower() in emails else p for p in parts if p)
         reminder.save(update_fields=["recipients"])
+
+    # The outbox of emails: this person's address leaves every row; a row left with no recipient is deleted.
+    outbox_match = Q()
+    for email in emails:
+        outbox_match |= Q(to__icontains=email)
+    for row in OutboxEmail.objects.filter(outbox_match).only("to", "sent_at"):
+        kept = [address for address in row.to if address.lower() not in emails]
+        if row.sent_at is not None or not kept:
+            row.delete()
+        elif kept != row.to:
+            OutboxEmail.objects.filter(pk=row.pk).update(to=kept)
 
     # The admin's change log names objects by their text ("Name <email>").
     log_match = Q()
@@ -354,6 +366,6 @@ def apply_retention(*, now: datetime.datetime | None = None, dry_run: bool = Fal
             Application.objects.filter(pk=application.pk).update(statutes="", activity_report="")
             for field in files:  # once the row no longer points at them
                 name, storage = field.name, field.storage
-                transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+                transaction.on_commit(lambda name=name, storage=storage: storage.delete(name), robust=True)
     logger.info("retention applied: %s", result)
     return result

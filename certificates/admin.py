@@ -124,7 +124,9 @@ class HandoverAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("génération"), ordering="state")
     def state_label(self, obj):
-        return format_html('<span class="cert-state cert-{}">{}</span>', obj.state, obj.get_state_display())
+        label = format_html('<span class="cert-state cert-{}">{}</span>', obj.state, obj.get_state_display())
+        wait = selectors.waiting_label(obj.state, obj.queued_at, obj.render_started_at)
+        return format_html('{}<br><span class="cert-wait">{}</span>', label, wait) if wait else label
 
     @admin.display(description=gettext_lazy("signée"), boolean=True, ordering="signed_at")
     def signed(self, obj):

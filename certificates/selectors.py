@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from certificates.models import Handover
 
@@ -15,6 +18,30 @@ S = Handover.State
 
 # Allocations that have (or should have) a certificate.
 CERTIFIED_ALLOCATION_STATUSES = ("confirmed", "handed_over")
+
+
+def wait_duration(elapsed: datetime.timedelta) -> str:
+    """« moins d'une minute », « 3 min », « 1 h 05 min »."""
+    minutes = max(int(elapsed.total_seconds() // 60), 0)
+    if minutes < 1:
+        return _("moins d'une minute")
+    if minutes < 60:
+        return ngettext("%(n)s min", "%(n)s min", minutes) % {"n": minutes}
+    return _("%(h)s h %(m)02d min") % {"h": minutes // 60, "m": minutes % 60}
+
+
+def waiting_label(state: str, queued_at, render_started_at, now: datetime.datetime | None = None) -> str:
+    """How long a certificate waits: for a worker (pending), or for its render to finish (rendering).
+
+    A worker killed mid-render leaves its certificate « rendering » until the sweep re-queues it
+    (CERTIFICATES_RENDERING_STUCK_SECONDS): the desk shows the wait rather than a silent spinner.
+    """
+    now = now or timezone.now()
+    if state == S.PENDING and queued_at:
+        return _("en attente d'un worker depuis %(duration)s") % {"duration": wait_duration(now - queued_at)}
+    if state == S.RENDERING and render_started_at:
+        return _("en cours de production depuis %(duration)s") % {"duration": wait_duration(now - render_started_at)}
+    return ""
 
 
 def _allocation_model():
@@ -190,6 +217,11 @@ class DeskRow:
     def state_label(self) -> str:
         return self.handover.get_state_display() if self.handover else _("Pas encore créée")
 
+    @property
+    def wait(self) -> str:
+        h = self.handover
+        return waiting_label(h.state, h.queued_at, h.render_started_at) if h else ""
+
 
 @dataclass
 class Desk:
@@ -237,8 +269,9 @@ def wave_progress(wave) -> dict:
         Handover.objects.for_wave(wave)
         .live()
         .order_by("pk")
-        .values("pk", "allocation_id", "state", "error", "signed_at", "attempts")
+        .values("pk", "allocation_id", "state", "error", "signed_at", "attempts", "queued_at", "render_started_at")
     )
+    now = timezone.now()
     states = Counter(row["state"] for row in rows)
     labels = dict(S.choices)
     ready = states[S.READY]
@@ -259,6 +292,7 @@ def wave_progress(wave) -> dict:
                 "label": _("Signée") if row["signed_at"] and row["state"] == S.READY else str(labels[row["state"]]),
                 "error": row["error"],
                 "attempts": row["attempts"],
+                "wait": waiting_label(row["state"], row["queued_at"], row["render_started_at"], now),
             }
             for row in rows
         ],

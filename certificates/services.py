@@ -53,10 +53,17 @@ TRANSITIONS: dict[str, set[str]] = {
     S.FAILED: {S.PENDING, S.RENDERING},  # rendering: an automatic retry; pending: the operator's retry
 }
 
-# A render queued this long ago and still pending was lost (broker down at commit): the sweep re-queues it.
-PENDING_STUCK_AFTER = datetime.timedelta(minutes=3)
-# A render started this long ago and not finished died with its worker (the task's hard limit is 120 s).
-RENDERING_STUCK_AFTER = datetime.timedelta(minutes=5)
+
+def pending_stuck_after() -> datetime.timedelta:
+    """A render queued this long ago and still pending was lost (broker down at commit): the sweep re-queues it."""
+    return datetime.timedelta(seconds=settings.CERTIFICATES_PENDING_STUCK_SECONDS)
+
+
+def rendering_stuck_after() -> datetime.timedelta:
+    """A render started this long ago and not finished died with its worker (the task's hard limit is 120 s)."""
+    return datetime.timedelta(seconds=settings.CERTIFICATES_RENDERING_STUCK_SECONDS)
+
+
 SWEEP_BATCH = 500
 
 MAX_SIGNATURE_BYTES = 600 * 1024
@@ -153,24 +160,7 @@ def queue_renders(handover_ids: Iterable[int]) -> None:
     """After commit, send one render task per certificate. A broker outage never fails the request."""
     ids = sorted(set(handover_ids))
     if ids:
-        transaction.on_commit(lambda: _send_renders(ids))
-
-
-def _send_email_task(handover_id: int) -> None:
-    from certificates.tasks import send_signed_certificate
-
-    try:
-        send_signed_certificate.apply_async(args=[handover_id], **queue_options())
-    except Exception:
-        if send_signed_certificate.app.conf.task_always_eager:
-            logger.warning("Email of certificate %s failed in-process", handover_id, exc_info=True)
-            return
-        # The broker is down: this runs in a worker or a request that already did its work; send now.
-        logger.warning("Broker unreachable, sending certificate %s in-process", handover_id, exc_info=True)
-        try:
-            handover_email_signed(handover_id=handover_id)
-        except Exception:  # the sweep sends it later
-            logger.warning("Email of certificate %s failed; the sweep will retry", handover_id, exc_info=True)
+        transaction.on_commit(lambda: _send_renders(ids), robust=True)
 
 
 # Creating certificates ------------------------------------------------------------------------
@@ -302,7 +292,7 @@ def handover_retry(*, handover: Handover, by) -> Handover:
 def handovers_requeue_stuck(*, now: datetime.datetime | None = None) -> int:
     """The periodic sweep: queue again the renders lost with the broker or with a dead worker."""
     now = now or timezone.now()
-    pending_before, rendering_before = now - PENDING_STUCK_AFTER, now - RENDERING_STUCK_AFTER
+    pending_before, rendering_before = now - pending_stuck_after(), now - rendering_stuck_after()
     with transaction.atomic():
         stuck = list(
             Handover.objects.stuck(pending_before=pending_before, rendering_before=rendering_before)
@@ -330,8 +320,8 @@ def handovers_requeue_stuck(*, now: datetime.datetime | None = None) -> int:
             .order_by("pk")
             .values_list("pk", flat=True)[:SWEEP_BATCH]
         )
-        for pk in unsent:
-            transaction.on_commit(lambda pk=pk: _send_email_task(pk))
+    for pk in unsent:  # written to the outbox (rows from before it existed, or whose write failed)
+        handover_email_signed(handover_id=pk)
     if stuck or unsent:
         logger.info("Sweep: %s render(s) and %s email(s) of certificates queued again", len(stuck), len(unsent))
     return len(stuck)
@@ -406,7 +396,7 @@ def _render_begin(handover_id: int) -> tuple[Handover | None, RenderJob | None]:
         if handover.state == S.READY and handover.rendered_revision == handover.revision:
             return handover, None  # already done: a duplicate message
         if handover.state == S.RENDERING:
-            if handover.render_started_at and handover.render_started_at > now - RENDERING_STUCK_AFTER:
+            if handover.render_started_at and handover.render_started_at > now - rendering_stuck_after():
                 return handover, None  # another worker is on it
             _transition(handover, to=S.PENDING, note=_("Génération interrompue : relancée"), queued_at=now)
         if handover.state == S.READY:  # a newer revision is due but nobody moved it to pending
@@ -431,7 +421,7 @@ def _render_finish(job: RenderJob, pdf: bytes) -> Handover | None:
             current = _lock(job.handover_id)
             if current is None or current.revision != job.revision or current.state != S.RENDERING:
                 # A newer document became due while this one rendered: drop it, the newer render wins.
-                transaction.on_commit(lambda: storage.delete(name))
+                transaction.on_commit(lambda: storage.delete(name), robust=True)
                 return current
             prefix = "signed_" if job.signed else ""
             old = getattr(current, f"{prefix}pdf").name
@@ -446,9 +436,9 @@ def _render_finish(job: RenderJob, pdf: bytes) -> Handover | None:
             note = ngettext("%(n)s page", "%(n)s pages", pages) % {"n": pages}
             _transition(current, to=S.READY, note=note, **changes)
             if old and old != name:
-                transaction.on_commit(lambda: storage.delete(old))
+                transaction.on_commit(lambda: storage.delete(old), robust=True)
             if job.signed and current.notify_association and current.emailed_at is None:
-                transaction.on_commit(lambda: _send_email_task(current.pk))
+                _queue_signed_email(current, pdf)  # in this transaction: the email cannot be lost
         return current
     except Exception:
         storage.delete(name)
@@ -861,25 +851,14 @@ def handover_record(
 # Sending the signed certificate ---------------------------------------------------------------
 
 
-def handover_email_signed(*, handover_id: int) -> bool:
-    """Email the signed certificate (attached) to the association's members, once. Returns True if sent."""
-    from django.core.mail import EmailMultiAlternatives
+def _queue_signed_email(locked: Handover, pdf: bytes) -> None:
+    """Write the signed certificate's email (PDF attached) in the outbox, one per language, in the
+    caller's transaction, with ``emailed_at`` and its history row: the outbox sends it after commit."""
+    from core.outbox import outbox_enqueue
 
-    from core.emails import render_email
-
-    handover = (
-        Handover.objects.select_related("allocation__application__association", "wave__campaign")
-        .filter(pk=handover_id)
-        .first()
+    handover = Handover.objects.select_related("allocation__application__association", "wave__campaign").get(
+        pk=locked.pk
     )
-    if handover is None or handover.emailed_at or not handover.is_signed or not handover.signed_pdf:
-        return False
-    if not handover.notify_association:
-        return False
-    if handover.state != S.READY or handover.rendered_revision != handover.revision:
-        return False
-    with handover.signed_pdf.storage.open(handover.signed_pdf.name, "rb") as handle:
-        pdf = handle.read()
     association = handover.allocation.application.association
     recipients = association_recipients(association)
     context = {
@@ -892,22 +871,38 @@ def handover_email_signed(*, handover_id: int) -> bool:
         "representative": handover.representative_name,
         "download_path": handover.get_absolute_url(),
         "verify_path": handover.get_verify_url(),
-        "sha256": handover.signed_pdf_sha256,
+        "sha256": locked.signed_pdf_sha256,
     }
     for language in sorted(set(recipients.values())):
         to = sorted(email for email, lang in recipients.items() if lang == language)
-        subject, text, html = render_email("handover_signed", context, language)
-        message = EmailMultiAlternatives(subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=text, to=to)
-        message.attach_alternative(html, "text/html")
-        message.attach(f"attestation-{handover.number}.pdf", pdf, "application/pdf")
-        message.send()
-    with transaction.atomic():
-        locked = _lock(handover.pk)
-        locked.emailed_at = timezone.now()
-        locked.save(update_fields=["emailed_at", "updated_at"])
-        _event(
-            locked,
-            kind=HandoverEvent.Kind.EMAILED,
-            note=ngettext("%(n)s destinataire", "%(n)s destinataires", len(recipients)) % {"n": len(recipients)},
+        outbox_enqueue(
+            template="handover_signed",
+            context=context,
+            to=to,
+            language=language,
+            attachment=(f"attestation-{handover.number}.pdf", pdf, "application/pdf"),
         )
+    locked.emailed_at = timezone.now()
+    locked.save(update_fields=["emailed_at", "updated_at"])
+    _event(
+        locked,
+        kind=HandoverEvent.Kind.EMAILED,
+        note=ngettext("%(n)s destinataire", "%(n)s destinataires", len(recipients)) % {"n": len(recipients)},
+    )
+
+
+def handover_email_signed(*, handover_id: int) -> bool:
+    """Queue the email of the signed certificate (attached) to the association's members in the outbox,
+    once. Returns True if queued now. The render queues it itself; this is for the sweep."""
+    with transaction.atomic():
+        handover = _lock(handover_id)
+        if handover is None or handover.emailed_at or not handover.is_signed or not handover.signed_pdf:
+            return False
+        if not handover.notify_association:
+            return False
+        if handover.state != S.READY or handover.rendered_revision != handover.revision:
+            return False
+        with handover.signed_pdf.storage.open(handover.signed_pdf.name, "rb") as handle:
+            pdf = handle.read()
+        _queue_signed_email(handover, pdf)
     return True

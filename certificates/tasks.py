@@ -65,5 +65,5 @@ def sweep_handovers() -> int:
     time_limit=90,
 )
 def send_signed_certificate(self, handover_id: int) -> bool:
-    """Email the signed certificate to the association (once)."""
+    """Kept for messages queued before the outbox: writes the signed certificate's email in it (once)."""
     return services.handover_email_signed(handover_id=handover_id)

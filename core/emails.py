@@ -1,10 +1,9 @@
-"""Emails from templates, in the recipient's language, queued after the transaction commits."""
+"""Emails from templates, in the recipient's language, written to the outbox and sent after the transaction commits."""
 
 import logging
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape
@@ -42,29 +41,34 @@ def send_email_now(*, template: str, context: dict, to: list[str], language: str
 
 
 def queue_email(*, template: str, context: dict, to: list[str], language: str = "fr") -> None:
-    """Send after commit through Celery; if the broker is down, send in-process rather than lose it."""
+    """Write the email in the outbox (core.outbox), in the current transaction: it leaves after commit."""
+    from core.outbox import outbox_enqueue_many
+
     to = deliverable(to)
-    if not to:
-        return
+    if to:
+        outbox_enqueue_many([{"template": template, "context": context, "to": to, "language": language}])
 
-    def _send() -> None:
-        from core.tasks import send_email
 
-        try:
-            send_email.delay(template=template, context=context, to=to, language=language)
-        except Exception:  # broker unreachable: the email matters more than the queue
-            logger.warning("Broker unreachable, sending email %s in-process", template, exc_info=True)
-            send_email_now(template=template, context=context, to=to, language=language)
-
-    transaction.on_commit(_send)
+def _per_language(recipients: dict[str, str], template: str, context: dict) -> list[dict]:
+    emails = []
+    for language in sorted(set(recipients.values())):
+        to = deliverable(sorted(email for email, lang in recipients.items() if lang == language))
+        if to:
+            emails.append({"template": template, "context": context, "to": to, "language": language})
+    return emails
 
 
 def notify(recipients: dict[str, str], template: str, context: dict) -> None:
     """Queue one email per language to ``recipients`` (email -> language), sent after the transaction commits."""
-    for language in sorted(set(recipients.values())):
-        queue_email(
-            template=template,
-            context=context,
-            to=sorted(email for email, lang in recipients.items() if lang == language),
-            language=language,
-        )
+    notify_many([(recipients, template, context)])
+
+
+def notify_many(notices: list[tuple[dict[str, str], str, dict]]) -> None:
+    """``notify`` for many notices at once: one insert into the outbox whatever their number."""
+    from core.outbox import outbox_enqueue_many
+
+    emails = [
+        email for recipients, template, context in notices for email in _per_language(recipients, template, context)
+    ]
+    if emails:
+        outbox_enqueue_many(emails)

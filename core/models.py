@@ -32,3 +32,49 @@ def actor_label(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.email
+
+
+class OutboxEmailQuerySet(models.QuerySet):
+    def unsent(self):
+        return self.filter(sent_at__isnull=True)
+
+    def due(self, now):
+        """Not sent, and its next attempt is due: what the periodic sweep sends."""
+        return self.unsent().filter(next_attempt_at__lte=now)
+
+
+class OutboxEmail(models.Model):
+    """An email to send, written in the same transaction as the change it reports (transactional outbox).
+
+    A worker sends it right after commit; if that message is lost (Redis down, worker killed) or the
+    mail server refuses, the periodic sweep sends it later, with back-off, until it is sent. Sending
+    claims the row (``SELECT … FOR UPDATE SKIP LOCKED``) so that the worker and the sweep never both
+    send it. See ``core.outbox``.
+    """
+
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now, db_index=True)
+    template = models.CharField(_("modèle"), max_length=100)
+    language = models.CharField(_("langue"), max_length=8, default="fr")
+    to = models.JSONField(_("destinataires"), default=list)
+    context = models.JSONField(_("contenu"), default=dict, blank=True)
+    attachment_name = models.CharField(_("pièce jointe"), max_length=200, blank=True)
+    attachment_mimetype = models.CharField(max_length=100, blank=True)
+    attachment = models.BinaryField(null=True, blank=True, editable=False)
+    attempts = models.PositiveIntegerField(_("tentatives d'envoi"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    last_attempt_at = models.DateTimeField(_("dernière tentative le"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("prochaine tentative le"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    objects = OutboxEmailQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("email à envoyer")
+        verbose_name_plural = _("emails (file d'envoi)")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=models.Q(sent_at__isnull=True), name="outbox_unsent_due")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {', '.join(self.to)}"

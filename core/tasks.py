@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from core import outbox
 from core.emails import send_email_now
 
 
@@ -13,7 +14,20 @@ from core.emails import send_email_now
     time_limit=60,
 )
 def send_email(self, *, template: str, context: dict, to: list[str], language: str) -> None:
+    """Kept for the messages queued before the outbox existed; new emails go through ``send_outbox_email``."""
     send_email_now(template=template, context=context, to=to, language=language)
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def send_outbox_email(pk: int) -> bool:
+    """Send one email of the outbox, unless it was sent (or is being sent) already. Failures wait for the sweep."""
+    return outbox.outbox_send(pk=pk)
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def sweep_outbox() -> int:
+    """Periodic (Celery beat): send the emails whose task was lost or whose last attempt failed."""
+    return outbox.outbox_sweep()
 
 
 @shared_task

@@ -40,7 +40,7 @@ def _bump() -> None:
 
 def invalidate_stats() -> None:
     """Make every cached campaign statistic stale, once the current transaction commits."""
-    transaction.on_commit(_bump)
+    transaction.on_commit(_bump, robust=True)
 
 
 def campaign_stats(campaign) -> dict:

@@ -62,6 +62,7 @@ cleanup() {
   for name in "${!pids[@]}"; do
     kill -TERM "${pids[$name]}" 2>/dev/null || true
   done
+  stop_stack_redis 2>/dev/null || true # the faults block's own Redis, by its pidfile
   for name in "${!pids[@]}"; do
     pid=${pids[$name]}
     for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
@@ -119,6 +120,26 @@ stack_env=(
   LOG_LEVEL=INFO
 )
 in_stack() { env "${stack_env[@]}" "$@"; }
+
+# --- Faults (issue 12, point 8): the stack's own Redis, on a free port ------------------------------------
+# tests/stack/test_redis_outage.py stops it for a few seconds during a wave confirmation and starts it
+# again (STACK_REDIS_*), which would hurt other processes on a shared Redis. STACK_REDIS_URL keeps a given
+# one (the outage test then skips). The sweeps run every 5 s so that the test sees them catch up.
+if [ -z "${STACK_REDIS_URL:-}" ]; then
+  redis_port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p "$work/redis"
+  redis_pidfile="$work/redis/redis.pid"
+  redis_start="redis-server --port $redis_port --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+--pidfile $redis_pidfile --dir $work/redis --logfile $logs/redis.log"
+  stop_stack_redis() { [ -s "$redis_pidfile" ] && kill -TERM "$(cat "$redis_pidfile")" 2>/dev/null; }
+  bash -c "$redis_start"
+  for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis_url="redis://127.0.0.1:$redis_port/0"
+  stack_env+=(REDIS_URL="$redis_url")
+  export STACK_REDIS_PORT="$redis_port" STACK_REDIS_PIDFILE="$redis_pidfile" STACK_REDIS_START="$redis_start"
+fi
+stack_env+=(OUTBOX_SWEEP_SECONDS=5 OUTBOX_RETRY_BASE_SECONDS=5 CERTIFICATES_PENDING_STUCK_SECONDS=15)
+# --- end of the faults block ------------------------------------------------------------------------------
 
 # S3-compatible storage: moto's standalone server on loopback (objects in memory, big ones in $work/s3-tmp),
 # then a private bucket, with S3's "block public access" on. Started first: seed_demo stores files there.

@@ -111,6 +111,13 @@ def celery_worker_process(tmp_path, settings):
     ``mail_dir`` (where the worker writes emails) and ``env``. Needs REDIS_URL; the test
     must use ``django_db(transaction=True)`` for the worker to see its rows.
     """
+    redis_url = os.environ.get("REDIS_URL", "")
+    require(bool(redis_url), "REDIS_URL is not set: no Redis for a real worker")
+    yield from start_celery_worker(tmp_path, settings, redis_url)
+
+
+def start_celery_worker(tmp_path, settings, redis_url: str, extra_env: dict | None = None):
+    """The body of ``celery_worker_process``, for a test that brings its own Redis (a generator: yield from)."""
     import signal
     import subprocess
     import sys
@@ -119,8 +126,6 @@ def celery_worker_process(tmp_path, settings):
 
     from config.celery import app
 
-    redis_url = os.environ.get("REDIS_URL", "")
-    require(bool(redis_url), "REDIS_URL is not set: no Redis for a real worker")
     queue = f"test-{uuid.uuid4().hex[:8]}"
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
@@ -134,6 +139,7 @@ def celery_worker_process(tmp_path, settings):
         "REDIS_URL": redis_url,
         "EMAIL_URL": f"filemail:///{mail_dir}",  # environ drops one leading slash
         "MEDIA_ROOT": str(media),
+        **(extra_env or {}),
     }
     pidfile = tmp_path / "worker.pid"
     log = tmp_path / "worker.log"

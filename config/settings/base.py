@@ -91,6 +91,11 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 # Behind PgBouncer in transaction pooling mode, a server-side cursor (``.iterator()`` outside a transaction)
 # would outlive the server connection it was declared on: DISABLE_SERVER_SIDE_CURSORS=1 (see README).
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
+# Persistent connections are checked before each request reuses them: a connection dropped by a
+# PostgreSQL restart, a failover or an idle timeout is replaced instead of answering 500.
+DATABASES["default"].setdefault(
+    "CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=bool(DATABASES["default"]["CONN_MAX_AGE"]))
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -233,11 +238,29 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certificates.tasks.sweep_handovers",
         "schedule": env.float("CERTIFICATES_SWEEP_SECONDS", default=120.0),
     },
+    # Emails of the outbox whose task was lost (Redis down, worker killed) or whose send failed (core/outbox.py).
+    "outbox-sweep": {
+        "task": "core.tasks.sweep_outbox",
+        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=60.0),
+    },
     # Impact reports owed by equipped associations, and reminders before / after they are due (idempotent).
     "impact-report-reminders": {"task": "impact.tasks.send_report_reminders", "schedule": 3600.0},
     # Personal data kept no longer than the retention settings below (accounts/privacy.py).
     "personal-data-retention": {"task": "accounts.tasks.apply_retention", "schedule": 86400.0},
 }
+
+# The outbox of emails: a fresh email is left this long to the worker before the sweep sends it; then
+# each failed attempt doubles the wait, up to the maximum. Sent emails are kept (visible in the admin) for
+# OUTBOX_KEEP_SENT_DAYS, then deleted with their personal data.
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
+OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=30)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # the outbox holds its row lock while the server answers
+
+# Certificates: a render queued this long ago and still waiting for a worker, or started this long ago and
+# not finished (its worker died), is queued again by the sweep. The desk shows how long each one waits.
+CERTIFICATES_PENDING_STUCK_SECONDS = env.int("CERTIFICATES_PENDING_STUCK_SECONDS", default=180)
+CERTIFICATES_RENDERING_STUCK_SECONDS = env.int("CERTIFICATES_RENDERING_STUCK_SECONDS", default=300)
 
 # Retention of personal data (days), shown on the privacy page. Signed certificates and wipe records are
 # kept as evidence of the donations; applications are kept for the campaign's follow-up.
@@ -249,9 +272,11 @@ PRIVACY_CONTACT_EMAIL = env("PRIVACY_CONTACT_EMAIL", default="donnees-personnell
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down: a cache miss and a per-process counter, never an error (core/cache.py).
+            "BACKEND": "core.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="portal"),
+            "OPTIONS": {"retry_seconds": env.float("CACHE_RETRY_SECONDS", default=5.0)},
         }
     }
 else:

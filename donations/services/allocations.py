@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from associations.selectors import association_recipients
-from core.emails import notify
+from core.emails import notify, notify_many
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
 from core.textlimits import limit_text
@@ -409,10 +409,12 @@ def notify_confirmed(allocations: Sequence[Allocation]) -> None:
     for membership in Membership.objects.filter(association_id__in=association_ids).select_related("user"):
         by_association[membership.association_id].append(membership)
     explain_allocations(allocations)
+    notices = []
     for allocation in allocations:
         association = allocation.application.association
         recipients = association_recipients(association, by_association.get(association.pk, []))
-        notify(recipients, "allocation_confirmed", _allocation_context(allocation))
+        notices.append((recipients, "allocation_confirmed", _allocation_context(allocation)))
+    notify_many(notices)  # one insert into the outbox
 
 
 # One allocation at a time ---------------------------------------------------------------------

@@ -40,6 +40,11 @@
         state.textContent = row.label;
         state.className = "cert-state cert-" + row.state;
       }
+      var wait = tr.querySelector("[data-wait]");
+      if (wait) {
+        wait.textContent = row.wait || "";
+        wait.hidden = !row.wait;
+      }
       var error = tr.querySelector("[data-error]");
       if (error) {
         error.textContent = row.error;

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts import roles
 from certificates import services
@@ -388,3 +388,67 @@ def test_desk_and_managers_see_the_history_of_a_certificate(client, handover, ro
     client.force_login(staff_with_role(role, email="voit-historique@example.org"))
     page = client.get(reverse("admin:certificates_handover_change", args=[handover.pk])).content.decode()
     assert "historique" in page.lower() and handover.events.first().get_kind_display() in page
+
+
+# How long a certificate waits (issue 12, point 11) ---------------------------------------------------
+
+
+AT = timezone.make_aware(timezone.datetime(2026, 3, 12, 10, 0))
+
+
+def test_the_desk_and_the_list_show_how_long_each_certificate_waits(client, desk, settings):
+    """A worker killed mid-render leaves its certificate « rendering » until the sweep: the wait is shown."""
+    from unittest import mock
+
+    from certificates.selectors import waiting_label
+
+    wave = confirmed_wave(3, 10)
+    waiting, rendering, done = Handover.objects.filter(wave=wave).order_by("sequence")
+    services.handover_render(handover_id=done.pk)
+    Handover.objects.filter(pk=waiting.pk).update(queued_at=AT)
+    Handover.objects.filter(pk=rendering.pk).update(
+        state=S.RENDERING, render_started_at=AT - timezone.timedelta(minutes=1)
+    )
+    client.force_login(desk)
+    with mock.patch("django.utils.timezone.now", return_value=AT + timezone.timedelta(minutes=2, seconds=30)):
+        page = client.get(reverse("admin:certificates_handover_desk", args=[wave.pk])).content.decode()
+        data = client.get(reverse("admin:certificates_handover_progress", args=[wave.pk])).json()
+        listing = client.get(reverse("admin:certificates_handover_changelist")).content.decode()
+        client.cookies["django_language"] = "en"
+        english = client.get(reverse("admin:certificates_handover_desk", args=[wave.pk])).content.decode()
+    for text in (page, listing):
+        assert html.unescape(text).count("en attente d'un worker depuis 2 min") == 1
+        assert html.unescape(text).count("en cours de production depuis 3 min") == 1
+    waits = {row["id"]: row["wait"] for row in data["rows"]}
+    assert waits == {
+        waiting.pk: "en attente d'un worker depuis 2 min",
+        rendering.pk: "en cours de production depuis 3 min",
+        done.pk: "",
+    }
+    assert "waiting for a worker for 2 min" in english and "being produced for 3 min" in english
+    translation.activate("fr")
+    assert waiting_label(S.PENDING, AT, None, AT + timezone.timedelta(seconds=20)) == (
+        "en attente d'un worker depuis moins d'une minute"
+    )
+    assert waiting_label(S.RENDERING, None, AT, AT + timezone.timedelta(minutes=65)) == (
+        "en cours de production depuis 1 h 05 min"
+    )
+    assert waiting_label(S.READY, AT, AT, AT + timezone.timedelta(minutes=5)) == ""
+
+
+def test_the_stuck_thresholds_are_settings(settings, django_capture_on_commit_callbacks):
+    wave = confirmed_wave(1, 10)
+    handover = Handover.objects.get(wave=wave)
+    Handover.objects.filter(pk=handover.pk).update(state=S.RENDERING, render_started_at=AT)
+    now = AT + timezone.timedelta(minutes=2)
+    settings.CERTIFICATES_RENDERING_STUCK_SECONDS = 300
+    assert services.handovers_requeue_stuck(now=now) == 0  # the default: 5 minutes
+    settings.CERTIFICATES_RENDERING_STUCK_SECONDS = 90
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.handovers_requeue_stuck(now=now) == 1
+    assert Handover.objects.get(pk=handover.pk).state == S.READY
+    Handover.objects.filter(pk=handover.pk).update(state=S.PENDING, queued_at=AT)
+    settings.CERTIFICATES_PENDING_STUCK_SECONDS = 180
+    assert services.handovers_requeue_stuck(now=now) == 0
+    settings.CERTIFICATES_PENDING_STUCK_SECONDS = 60
+    assert services.handovers_requeue_stuck(now=now) == 1

@@ -316,7 +316,7 @@ def test_broker_unreachable_at_confirmation_then_the_sweep_renders(client):
     assert not any(h.pdf for h in handovers)
     # Too early for the sweep: a render queued moments ago may still be on its way.
     assert services.handovers_requeue_stuck() == 0
-    later = timezone.now() + services.PENDING_STUCK_AFTER + datetime.timedelta(seconds=1)
+    later = timezone.now() + services.pending_stuck_after() + datetime.timedelta(seconds=1)
     assert services.handovers_requeue_stuck(now=later) == 2  # eager again: rendered right after commit
     assert {h.state for h in Handover.objects.filter(wave=wave)} == {S.READY}
 
@@ -487,17 +487,23 @@ def test_database_refuses_a_signed_handover_without_signatures(handover):
         Handover.objects.filter(pk=handover.pk).update(state=S.FAILED, error="")
 
 
-def test_sweep_sends_a_signed_certificate_whose_email_was_lost(
+def test_the_outbox_sweep_sends_a_signed_certificate_whose_task_was_lost(
     handover, desk, association_member, django_capture_on_commit_callbacks
 ):
-    with mock.patch.object(services, "_send_email_task"):  # the email is lost
+    from core import outbox
+    from core.models import OutboxEmail
+
+    with mock.patch.object(outbox, "dispatch"):  # the broker is down: the task is lost, not the email
         with django_capture_on_commit_callbacks(execute=True):
             record(handover, desk)
     handover.refresh_from_db()
-    assert handover.state == S.READY and handover.emailed_at is None and mail.outbox == []
-    later = timezone.now() + services.PENDING_STUCK_AFTER + datetime.timedelta(seconds=1)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.handovers_requeue_stuck(now=later)
-    handover.refresh_from_db()
-    assert handover.emailed_at is not None and len(mail.outbox) == 1
+    assert handover.state == S.READY and mail.outbox == []
+    row = OutboxEmail.objects.get(template="handover_signed")
+    assert row.sent_at is None and row.to == ["presidente@asso.example.org"]
+    assert outbox.outbox_sweep() == 0  # too early: the worker may still have it
+    later = timezone.now() + outbox.retry_base() + datetime.timedelta(seconds=1)
+    assert outbox.outbox_sweep(now=later) == 1
+    assert outbox.outbox_sweep(now=later) == 0  # once
+    assert len(mail.outbox) == 1 and mail.outbox[0].attachments[0][0] == f"attestation-{handover.number}.pdf"
     assert handover.events.filter(kind=HandoverEvent.Kind.EMAILED).count() == 1
+    assert services.handover_email_signed(handover_id=handover.pk) is False

@@ -49,6 +49,7 @@ class World:
     email_key: str  # a valid confirmation key for that address
     reset_key: tuple[str, str]  # (uidb36, key) of a valid password-reset link of member A, set after the logins
     group: object  # the reviewers' group
+    outbox_email: object  # an email of the outbox (core.OutboxEmail), superusers only
     sessions: dict = field(default_factory=dict)  # role -> session key (set by the test module)
 
 
@@ -142,6 +143,8 @@ def build_world() -> World:
 
     computer = allocation.units.select_related("computer__lot", "computer__wipe_record").first().computer
     email_address = EmailAddress.objects.get(user=users["member_a"])
+    from core.models import OutboxEmail
+
     return World(
         users=users,
         association_a=association_a,
@@ -166,6 +169,7 @@ def build_world() -> World:
         email_key=EmailConfirmationHMAC(email_address).key,
         reset_key=("", ""),  # see password_reset_key: it depends on the last login
         group=Group.objects.get(name=roles.REVIEWER),
+        outbox_email=OutboxEmail.objects.create(template="application_submitted", to=[users["member_a"].email]),
     )
 
 

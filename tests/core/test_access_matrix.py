@@ -337,6 +337,8 @@ MODEL_RULES = [
     # Figures are the association's: staff return or accept a report, never add or delete one.
     ModelRule("impact.impactreport", lambda w: w.report, add=NEVER, delete=NEVER),
     ModelRule("impact.campaignreporting", lambda w: w.reporting, delete=NEVER),
+    # The outbox of emails: read-only, and only for superusers (no role holds core.view_outboxemail).
+    ModelRule("core.outboxemail", lambda w: w.outbox_email, add=NEVER, change=NEVER, delete=NEVER),
 ]
 
 
@@ -412,12 +414,22 @@ ADMIN_ROWS = [
     ),
     *[
         Row(
-            r"admin/^(?P<app_label>auth|account|accounts|associations|inventory|donations|certificates|impact)/$",
+            r"admin/^(?P<app_label>auth|account|accounts|core|associations|inventory|donations|certificates|impact)/$",
             admin_url("app_list", label),
             app_index(label),
             variant=label,
         )
-        for label in ("auth", "account", "accounts", "associations", "inventory", "donations", "certificates", "impact")
+        for label in (
+            "auth",
+            "account",
+            "accounts",
+            "core",
+            "associations",
+            "inventory",
+            "donations",
+            "certificates",
+            "impact",
+        )
     ],
     Row("admin/(?P<url>.*)$", lambda w: "/admin/no-such-page/", admin_staff(404)),
     # Users: changing another account's password is for superusers.
@@ -1055,7 +1067,7 @@ POST_EXEMPT = {
             "admin/autocomplete/",
             "admin/jsi18n/",
             "admin/r/<path:content_type_id>/<path:object_id>/",
-            r"admin/^(?P<app_label>auth|account|accounts|associations|inventory|donations|certificates|impact)/$",
+            r"admin/^(?P<app_label>auth|account|accounts|core|associations|inventory|donations|certificates|impact)/$",
             "admin/(?P<url>.*)$",
             "admin/inventory/lot/<int:pk>/labels/",
             "admin/inventory/computer/export/",  # the export form posts to produce a file

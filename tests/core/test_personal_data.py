@@ -277,6 +277,12 @@ def test_anonymising_scrubs_every_trace_and_only_that_person(client, signed):
         kind="before",
         recipients=f"PRESIDENTE@asso-a.example.org, {neighbour}, jean.presidente@asso-a.example.org",
     )
+    from core.models import OutboxEmail
+
+    waiting = OutboxEmail.objects.create(
+        template="application_submitted", to=["Presidente@asso-a.example.org", neighbour]
+    )
+    sent = OutboxEmail.objects.create(template="application_submitted", to=[member.email], sent_at=timezone.now())
     root = UserFactory(email="root@example.org", is_staff=True, is_superuser=True)
     LogEntry.objects.log_actions(
         root.pk, User.objects.filter(pk=member.pk), CHANGE, change_message="Modifié Aïcha Benali", single_object=True
@@ -295,6 +301,8 @@ def test_anonymising_scrubs_every_trace_and_only_that_person(client, signed):
     event = AccountEvent.objects.get(user=member, kind="anonymised")
     assert (event.actor, event.note) == (root, "à la demande")
     assert not EmailAddress.objects.filter(email__iexact="aicha.perso@exemple.org").exists()
+    waiting.refresh_from_db()
+    assert waiting.to == [neighbour] and not OutboxEmail.objects.filter(pk=sent.pk).exists()
 
 
 def handed_over_wave_for(association):
@@ -331,6 +339,7 @@ def test_every_field_naming_a_person_is_anonymised_or_kept_for_a_stated_reason()
         "donations.Donor.contact_email",  # the donor company's address, not a portal user's
         "donations.Campaign.name",
         "donations.Wave.name",
+        "core.OutboxEmail.attachment_name",  # the certificate's file name (its number)
     }
     found = {
         f"{model._meta.label}.{field.name}"

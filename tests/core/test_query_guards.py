@@ -84,6 +84,7 @@ MAXIMA: dict[str, int] = {
     "admin:certificates_handover_changelist": 9,
     "admin:impact_impactreport_changelist": 11,
     "admin:impact_campaignreporting_changelist": 7,
+    "admin:core_outboxemail_changelist": 9,
     # Admin pages that list things.
     "admin:certificates_handover_desk_index": 5,
     "admin:certificates_handover_desk": 6,
@@ -294,6 +295,24 @@ def accounts(n: int) -> dict[str, Page]:
             reverse("admin:accounts_user_changelist"), root, (user.email, association.legal_name, group.name)
         ),
     }
+
+
+@builds("admin:core_outboxemail_changelist")
+def outbox(n: int) -> dict[str, Page]:
+    """Emails of the outbox, sent and waiting, one with an error."""
+    from core.models import OutboxEmail
+
+    for _i in range(n):
+        k = _next()
+        last = OutboxEmail.objects.create(
+            template="allocation_confirmed",
+            to=[f"destinataire{k:04d}@garde.example.org"],
+            attempts=k % 3,
+            last_error="SMTPServerDisconnected: fermé" if k % 2 else "",
+            sent_at=timezone.now() if k % 2 == 0 else None,
+        )
+    url = reverse("admin:core_outboxemail_changelist")
+    return {"admin:core_outboxemail_changelist": Page(url, _root(), (last.to[0],))}
 
 
 @builds(

@@ -1,0 +1,160 @@
+"""The transactional outbox of emails: written with the change, sent after commit, retried until sent.
+
+* ``outbox_enqueue`` writes the row in the caller's transaction and, once it commits, sends a task
+  to the worker. If the broker is unreachable the row simply waits for the sweep: nothing is lost.
+* ``outbox_send`` sends one row exactly once: it claims the row with ``SELECT … FOR UPDATE SKIP
+  LOCKED`` inside a transaction that stays open while the mail server answers, and marks it sent in
+  that same transaction. Whoever comes second (the worker or the sweep) finds it locked or sent and
+  does nothing. (A process killed between the mail server's answer and the commit leaves the row
+  unsent: it is sent again, the only case of a duplicate; SMTP gives no way to do better.)
+* ``outbox_sweep`` (Celery beat, every ``OUTBOX_SWEEP_SECONDS``) sends the rows whose next attempt is
+  due: those whose task was lost, and those the mail server refused, with exponential back-off.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import OutboxEmail
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 200
+
+
+def retry_base() -> datetime.timedelta:
+    """How long a fresh row is left to the worker before the sweep takes it; the first back-off step."""
+    return datetime.timedelta(seconds=getattr(settings, "OUTBOX_RETRY_BASE_SECONDS", 60))
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """Back-off after ``attempts`` failed attempts: base, 2×base, 4×base… up to OUTBOX_RETRY_MAX_SECONDS."""
+    cap = getattr(settings, "OUTBOX_RETRY_MAX_SECONDS", 3600)
+    return min(retry_base() * 2 ** max(attempts - 1, 0), datetime.timedelta(seconds=cap))
+
+
+def _queue_options() -> dict:
+    """Where the send task goes: ``OUTBOX_QUEUE`` if set, else the queue of the running task (an email written
+    by a worker's task, such as the signed certificate's, is sent by a worker of the same queue)."""
+    queue = getattr(settings, "OUTBOX_QUEUE", "")
+    if not queue:
+        from celery import current_task
+
+        if current_task and not current_task.request.is_eager:
+            queue = (current_task.request.delivery_info or {}).get("routing_key") or ""
+    return {"queue": queue} if queue else {}
+
+
+def dispatch(ids: list[int]) -> int:
+    """Hand rows to the worker; a broker outage leaves them to the sweep (never raises). Returns how many left."""
+    from core.tasks import send_outbox_email
+
+    eager = send_outbox_email.app.conf.task_always_eager
+    sent = 0
+    for pk in ids:
+        try:
+            send_outbox_email.apply_async(args=[pk], **_queue_options())
+        except Exception:
+            if eager:  # the send itself failed: its row says why
+                logger.warning("Email %s failed in-process; the sweep retries it", pk, exc_info=True)
+                continue
+            logger.warning("Broker unreachable: %s email(s) left to the periodic sweep", len(ids) - sent, exc_info=True)
+            break
+        sent += 1
+    return sent
+
+
+def outbox_enqueue(
+    *,
+    template: str,
+    context: dict,
+    to: list[str],
+    language: str,
+    attachment: tuple[str, bytes, str] | None = None,
+) -> OutboxEmail:
+    """Write one email in the outbox, in the current transaction; it leaves once that commits."""
+    name, content, mimetype = attachment or ("", None, "")
+    email = {"template": template, "context": context, "to": to, "language": language}
+    return outbox_enqueue_many(
+        [{**email, "attachment_name": name, "attachment": content, "attachment_mimetype": mimetype}]
+    )[0]
+
+
+def outbox_enqueue_many(emails: list[dict]) -> list[OutboxEmail]:
+    """Write emails (dicts of OutboxEmail fields) in one insert; each is handed to the worker after commit."""
+    now = timezone.now()
+    rows = OutboxEmail.objects.bulk_create(
+        [
+            OutboxEmail(
+                created_at=now,
+                next_attempt_at=now + retry_base(),
+                **{**email, "to": list(email["to"]), "language": email.get("language") or settings.LANGUAGE_CODE},
+            )
+            for email in emails
+        ]
+    )
+    ids = [row.pk for row in rows]
+    if None in ids:  # a database that does not return ids from a bulk insert: the sweep sends them
+        logger.warning("Outbox: ids not returned by the insert; %s email(s) left to the sweep", len(ids))
+        return rows
+
+    transaction.on_commit(lambda: dispatch(ids), robust=True)
+    return rows
+
+
+def _message(row: OutboxEmail):
+    from django.core.mail import EmailMultiAlternatives
+
+    from core.emails import render_email
+
+    subject, text, html = render_email(row.template, row.context, row.language)
+    message = EmailMultiAlternatives(subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=text, to=row.to)
+    message.attach_alternative(html, "text/html")
+    if row.attachment_name and row.attachment is not None:
+        message.attach(row.attachment_name, bytes(row.attachment), row.attachment_mimetype or None)
+    return message
+
+
+def outbox_send(*, pk: int, now: datetime.datetime | None = None) -> bool:
+    """Send one email if nobody sent it or is sending it; returns True if this call sent it.
+
+    A failure is recorded on the row (count, error, next attempt) and does not raise.
+    """
+    with transaction.atomic():
+        row = OutboxEmail.objects.select_for_update(skip_locked=True).filter(pk=pk, sent_at__isnull=True).first()
+        if row is None:
+            return False  # sent already, or being sent by another process right now
+        attempted_at = now or timezone.now()
+        row.attempts += 1
+        row.last_attempt_at = attempted_at
+        try:
+            _message(row).send()
+        except Exception as exc:
+            row.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
+            row.next_attempt_at = attempted_at + retry_delay(row.attempts)
+            row.save(update_fields=["attempts", "last_attempt_at", "last_error", "next_attempt_at"])
+            logger.warning("Email %s (%s) not sent, attempt %s: %s", pk, row.template, row.attempts, row.last_error)
+            return False
+        row.sent_at = timezone.now()
+        row.next_attempt_at = None
+        row.save(update_fields=["attempts", "last_attempt_at", "sent_at", "next_attempt_at"])
+    return True
+
+
+def outbox_sweep(*, now: datetime.datetime | None = None) -> int:
+    """The periodic sweep: send the emails whose attempt is due; forget sent ones past their retention."""
+    now = now or timezone.now()
+    due = list(
+        OutboxEmail.objects.due(now).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    sent = sum(outbox_send(pk=pk, now=now) for pk in due)
+    keep = datetime.timedelta(days=getattr(settings, "OUTBOX_KEEP_SENT_DAYS", 30))
+    OutboxEmail.objects.filter(sent_at__lt=now - keep).delete()
+    if due:
+        logger.info("Outbox sweep: %s of %s due email(s) sent", sent, len(due))
+    return sent
