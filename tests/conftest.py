@@ -103,6 +103,16 @@ def _database_url_for_subprocess() -> str:
     return "sqlite:////tmp/portal-worker-unused.sqlite3"
 
 
+def fresh_broker_connections(app) -> None:
+    """Forget the connection and producer pools: the next task is published to ``app.conf.broker_url``.
+
+    Celery keeps the pools it opened on the broker of the moment; a test that points the app at another
+    broker (its own Redis, a dead address) would otherwise leave later tests publishing to that one.
+    """
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def celery_worker_process(tmp_path, settings):
     """A real Celery worker (separate process) on Redis, consuming a queue of its own.
@@ -170,6 +180,7 @@ def start_celery_worker(tmp_path, settings, redis_url: str, extra_env: dict | No
     old = (app.conf.task_always_eager, app.conf.broker_url)
     app.conf.task_always_eager = False
     app.conf.broker_url = redis_url
+    fresh_broker_connections(app)
     settings.CELERY_TASK_ALWAYS_EAGER = False
 
     class Worker:
@@ -187,6 +198,7 @@ def start_celery_worker(tmp_path, settings, redis_url: str, extra_env: dict | No
         yield handle
     finally:
         app.conf.task_always_eager, app.conf.broker_url = old
+        fresh_broker_connections(app)
         worker.send_signal(signal.SIGTERM)
         try:
             worker.wait(timeout=20)

@@ -15,6 +15,7 @@ from core.errors import DomainError, TransitionError
 from donations.models import Allocation, AllocationUnit
 from inventory.models import Computer
 from tests.certificates.conftest import signature_png
+from tests.conftest import fresh_broker_connections
 from tests.factories import confirmed_wave
 
 pytestmark = pytest.mark.django_db
@@ -300,14 +301,14 @@ def test_broker_unreachable_at_confirmation_then_the_sweep_renders(client):
     donation_services.wave_plan(wave=wave, by=manager)
     client.force_login(manager)
     old = (app.conf.task_always_eager, app.conf.broker_url)
-    app.close()
     app.conf.task_always_eager = False
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
+    fresh_broker_connections(app)
     try:
         response = client.post(reverse("admin:donations_wave_plan_confirm", args=[wave.pk]), follow=True)
     finally:
-        app.close()
         app.conf.task_always_eager, app.conf.broker_url = old
+        fresh_broker_connections(app)
     assert response.status_code == 200
     assert "Vague confirmée" in response.content.decode()
     assert Wave.objects.get(pk=wave.pk).status == Wave.Status.CONFIRMED

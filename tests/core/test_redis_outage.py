@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from certificates import services as certificate_services
 from certificates.models import Handover, HandoverEvent
-from tests.conftest import require, start_celery_worker
+from tests.conftest import fresh_broker_connections, require, start_celery_worker
 from tests.core.test_faults import free_port, planned_wave, production_settings
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -85,12 +85,6 @@ class OwnRedis:
                 return
             time.sleep(0.05)
         raise AssertionError(f"redis-server on {self.port} did not {'start' if up else 'stop'}")
-
-
-def fresh_broker_connections(app) -> None:
-    """Forget the connection and producer pools: the next task is published to ``app.conf.broker_url``."""
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 def sent_emails(folder: Path) -> list[tuple[str, str]]:
