@@ -244,6 +244,8 @@ def user_anonymise(*, user: User, by: User | None = None, note: str = "") -> boo
         outbox_match |= Q(to__icontains=email)
     for row in OutboxEmail.objects.filter(outbox_match).only("to", "sent_at"):
         kept = [address for address in row.to if address.lower() not in emails]
+        if kept == row.to:
+            continue  # matched on a part of another address (ba@x.org for a@x.org): not this person's row
         if row.sent_at is not None or not kept:
             row.delete()
         elif kept != row.to:

@@ -7,6 +7,7 @@ append-only ``ApplicationEvent`` with the acting user and queues emails after co
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -107,7 +108,6 @@ def _notify_association(application: Application, template: str, **context) -> N
 @transaction.atomic
 def association_register(*, by, missions: list[Mission], **fields) -> Association:
     """Register an association and make ``by`` its first member (at most MAX_ASSOCIATIONS_PER_ACCOUNT)."""
-    from django.contrib.auth import get_user_model
 
     get_user_model().objects.select_for_update().filter(pk=by.pk).first()  # one registration at a time
     limit = settings.MAX_ASSOCIATIONS_PER_ACCOUNT
@@ -175,6 +175,8 @@ def _check_document_quota(*, by, added: list[str]) -> None:
     """Refuse new documents (not replacements) past MAX_DOCUMENTS_PER_ACCOUNT, on the fields that add them."""
     if not added:
         return
+    # Two uploads at once from the same account must not both pass the count: they queue on the account's row.
+    get_user_model().objects.select_for_update().filter(pk=by.pk).first()
     limit = settings.MAX_DOCUMENTS_PER_ACCOUNT
     if _documents_stored_for(by) + len(added) > limit:
         message = _(

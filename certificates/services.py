@@ -321,7 +321,10 @@ def handovers_requeue_stuck(*, now: datetime.datetime | None = None) -> int:
             .values_list("pk", flat=True)[:SWEEP_BATCH]
         )
     for pk in unsent:  # written to the outbox (rows from before it existed, or whose write failed)
-        handover_email_signed(handover_id=pk)
+        try:
+            handover_email_signed(handover_id=pk)
+        except Exception:  # one unreadable certificate (file missing, storage down) must not block the others
+            logger.warning("Sweep: the email of certificate %s could not be queued", pk, exc_info=True)
     if stuck or unsent:
         logger.info("Sweep: %s render(s) and %s email(s) of certificates queued again", len(stuck), len(unsent))
     return len(stuck)

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime
 import logging
+import smtplib
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -120,30 +122,41 @@ def _message(row: OutboxEmail):
     return message
 
 
+# The mail server cannot be reached at all: the other emails of a sweep would fail the same way.
+MAIL_SERVER_DOWN = (ConnectionError, TimeoutError, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected)
+
+
 def outbox_send(*, pk: int, now: datetime.datetime | None = None) -> bool:
     """Send one email if nobody sent it or is sending it; returns True if this call sent it.
 
     A failure is recorded on the row (count, error, next attempt) and does not raise.
     """
+    return _send(pk=pk, now=now) == "sent"
+
+
+def _send(*, pk: int, now: datetime.datetime | None) -> str:
+    """``sent``, ``skipped`` (sent already or being sent), ``failed``, or ``down`` (mail server unreachable)."""
     with transaction.atomic():
         row = OutboxEmail.objects.select_for_update(skip_locked=True).filter(pk=pk, sent_at__isnull=True).first()
         if row is None:
-            return False  # sent already, or being sent by another process right now
+            return "skipped"  # sent already, or being sent by another process right now
         attempted_at = now or timezone.now()
         row.attempts += 1
         row.last_attempt_at = attempted_at
         try:
             _message(row).send()
+        except SoftTimeLimitExceeded:
+            raise  # the task's time is up: not this email's fault (the row stays due, unchanged)
         except Exception as exc:
             row.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
             row.next_attempt_at = attempted_at + retry_delay(row.attempts)
             row.save(update_fields=["attempts", "last_attempt_at", "last_error", "next_attempt_at"])
             logger.warning("Email %s (%s) not sent, attempt %s: %s", pk, row.template, row.attempts, row.last_error)
-            return False
+            return "down" if isinstance(exc, MAIL_SERVER_DOWN) else "failed"
         row.sent_at = timezone.now()
         row.next_attempt_at = None
         row.save(update_fields=["attempts", "last_attempt_at", "sent_at", "next_attempt_at"])
-    return True
+    return "sent"
 
 
 def outbox_sweep(*, now: datetime.datetime | None = None) -> int:
@@ -152,7 +165,13 @@ def outbox_sweep(*, now: datetime.datetime | None = None) -> int:
     due = list(
         OutboxEmail.objects.due(now).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    sent = sum(outbox_send(pk=pk, now=now) for pk in due)
+    sent = 0
+    for pk in due:
+        result = _send(pk=pk, now=now)
+        sent += result == "sent"
+        if result == "down":  # the next sweep tries again; no need to wait a timeout per email meanwhile
+            logger.warning("Outbox sweep stopped: the mail server cannot be reached")
+            break
     keep = datetime.timedelta(days=getattr(settings, "OUTBOX_KEEP_SENT_DAYS", 30))
     OutboxEmail.objects.filter(sent_at__lt=now - keep).delete()
     if due:

@@ -165,13 +165,23 @@ def campaign_progress(campaign: Campaign) -> dict:
 
 
 def allocations_for_application(user, application) -> list[Allocation]:
-    """The confirmed (or handed over) allocations of an application, if ``user`` is one of its members."""
-    return list(
+    """The confirmed (or handed over) allocations of an application, if ``user`` is one of its members.
+
+    Each carries ``plain_reason``: its quantity in plain words, in the reader's language (never the planner's
+    internal text).
+    """
+    from donations.services.allocations import explain_allocations
+
+    allocations = list(
         Allocation.objects.for_user(user)
         .filter(application=application)
-        .select_related("wave")
+        .select_related("wave", "application")
         .order_by("wave__number", "pk")
     )
+    reasons = explain_allocations(allocations, in_french=False)
+    for allocation in allocations:
+        allocation.plain_reason = reasons[allocation.pk]
+    return allocations
 
 
 def allocation_for_member(user) -> QuerySet[Allocation]:

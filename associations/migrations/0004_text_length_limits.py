@@ -7,6 +7,8 @@ import django.db.models.lookups
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_helpers import shorten_over_limit
+
 
 class Migration(migrations.Migration):
 
@@ -17,6 +19,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Texts typed before the limits existed are cut to fit, so that the constraints below can be created.
+        migrations.RunPython(shorten_over_limit([('associations', 'application', 'project', 3000), ('associations', 'application', 'premises_details', 1000), ('associations', 'application', 'decision_reason', 2000), ('associations', 'association', 'description', 2000), ('associations', 'message', 'body', 5000)]), migrations.RunPython.noop),
         migrations.AlterField(
             model_name='application',
             name='decision_reason',

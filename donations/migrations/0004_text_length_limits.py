@@ -5,6 +5,8 @@ import django.db.models.functions.text
 import django.db.models.lookups
 from django.db import migrations, models
 
+from core.migration_helpers import shorten_over_limit
+
 
 class Migration(migrations.Migration):
 
@@ -14,6 +16,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Texts typed before the limits existed are cut to fit, so that the constraints below can be created.
+        migrations.RunPython(shorten_over_limit([('donations', 'allocation', 'appointment_request', 1000)]), migrations.RunPython.noop),
         migrations.AlterField(
             model_name='allocation',
             name='appointment_request',

@@ -7,6 +7,7 @@ append-only ``AllocationEvent``. Units change status only through the inventory 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -350,12 +351,13 @@ def schedule_appointments(allocations: Sequence[Allocation], *, wave: Wave, by, 
     return len(todo)
 
 
-def explain_allocations(allocations: Sequence[Allocation]) -> dict[int, str]:
+def explain_allocations(allocations: Sequence[Allocation], *, in_french: bool = True) -> dict[int, str]:
     """Each allocation's quantity in plain words, as the association reads it (one query for all).
 
     Its actual quantity (adjusted by the team or not), what its other waves already give it, and
     what remains of its grant for a later wave; never the planner's internal « accordé X, Y reçu,
-    priorité Z ». Kept on the allocation for the confirmation's history and email.
+    priorité Z ». Kept on the allocation for the confirmation's history and email (in French, the
+    history's language); ``in_french=False`` writes it in the active language, for a page.
     """
     todo = [a for a in allocations if not hasattr(a, "_explanation")]
     if todo:
@@ -367,7 +369,7 @@ def explain_allocations(allocations: Sequence[Allocation]) -> dict[int, str]:
             .annotate(n=Sum("quantity"))
             .values_list("application_id", "n")
         )
-        with french():
+        with french() if in_french else contextlib.nullcontext():
             for allocation in todo:
                 if allocation.planned_quantity is None:
                     set_by_team = "added"

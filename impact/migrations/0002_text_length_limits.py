@@ -5,6 +5,8 @@ import django.db.models.functions.text
 import django.db.models.lookups
 from django.db import migrations, models
 
+from core.migration_helpers import shorten_over_limit
+
 
 class Migration(migrations.Migration):
 
@@ -15,6 +17,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Texts typed before the limits existed are cut to fit, so that the constraints below can be created.
+        migrations.RunPython(shorten_over_limit([('impact', 'impactreport', 'comment', 4000), ('impact', 'impactreport', 'return_message', 2000)]), migrations.RunPython.noop),
         migrations.AlterField(
             model_name='impactreport',
             name='comment',

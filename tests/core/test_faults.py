@@ -209,6 +209,40 @@ def test_an_email_is_written_with_the_change_and_nothing_is_sent_if_it_rolls_bac
 
 
 @pytest.mark.django_db
+def test_a_sweep_stops_at_the_first_email_when_the_mail_server_is_unreachable():
+    """An unreachable server would cost a timeout per email (up to the task's time limit): one try is enough."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from core import outbox
+    from core.models import OutboxEmail
+
+    now = timezone.now()
+    context = {"association": "A", "campaign": "C", "application_path": "/space/applications/1/"}
+    rows = [
+        OutboxEmail.objects.create(
+            template="application_submitted", to=[f"{n}@asso.example.org"], context=context, next_attempt_at=now
+        )
+        for n in range(3)
+    ]
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=ConnectionRefusedError) as send:
+        assert outbox.outbox_sweep(now=now) == 0
+    assert send.call_count == 1
+    assert sorted(OutboxEmail.objects.values_list("attempts", flat=True)) == [0, 0, 1]
+    # A refusal of one message (not of the server) does not stop the others.
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=[ValueError("bad"), 1, 1]) as send:
+        assert outbox.outbox_sweep(now=now + datetime.timedelta(days=1)) == 2
+    assert send.call_count == 3
+    # The task's soft time limit is not an email's failure: it stops the task and the row stays as it was.
+    row = rows[0]
+    OutboxEmail.objects.filter(pk=row.pk).update(sent_at=None, attempts=0, last_error="", next_attempt_at=now)
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=SoftTimeLimitExceeded):
+        with pytest.raises(SoftTimeLimitExceeded):
+            outbox.outbox_send(pk=row.pk)
+    row.refresh_from_db()
+    assert row.attempts == 0 and row.last_error == "" and row.sent_at is None
+
+
+@pytest.mark.django_db
 def test_a_refused_email_is_retried_with_back_off_until_sent(django_capture_on_commit_callbacks):
     from core import outbox
     from core.emails import queue_email

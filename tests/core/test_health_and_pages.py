@@ -24,11 +24,25 @@ def test_healthz_reports_redis_when_configured(client, settings):
     assert client.get("/healthz").json()["redis"] == "ok"
 
 
-def test_healthz_answers_503_when_redis_is_down(client, settings):
+def test_healthz_stays_200_but_degraded_when_redis_is_down(client, settings):
+    """The pages keep working without Redis: a load balancer must not take every host out of service."""
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded" and response.json()["redis"].startswith("error")
+
+
+def test_healthz_answers_503_when_the_database_is_down(client, monkeypatch):
+    from django.db import connection
+    from django.db.utils import OperationalError
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+    response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json()["redis"].startswith("error")
+    assert response.json()["status"] == "error" and response.json()["database"].startswith("error")
 
 
 def test_home_lists_open_campaigns_in_french(client, campaign):

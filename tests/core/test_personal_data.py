@@ -283,6 +283,10 @@ def test_anonymising_scrubs_every_trace_and_only_that_person(client, signed):
         template="application_submitted", to=["Presidente@asso-a.example.org", neighbour]
     )
     sent = OutboxEmail.objects.create(template="application_submitted", to=[member.email], sent_at=timezone.now())
+    # Another person whose address contains this one's: their history stays.
+    someone_else = OutboxEmail.objects.create(
+        template="application_submitted", to=["jean.presidente@asso-a.example.org"], sent_at=timezone.now()
+    )
     root = UserFactory(email="root@example.org", is_staff=True, is_superuser=True)
     LogEntry.objects.log_actions(
         root.pk, User.objects.filter(pk=member.pk), CHANGE, change_message="Modifié Aïcha Benali", single_object=True
@@ -303,6 +307,7 @@ def test_anonymising_scrubs_every_trace_and_only_that_person(client, signed):
     assert not EmailAddress.objects.filter(email__iexact="aicha.perso@exemple.org").exists()
     waiting.refresh_from_db()
     assert waiting.to == [neighbour] and not OutboxEmail.objects.filter(pk=sent.pk).exists()
+    assert OutboxEmail.objects.filter(pk=someone_else.pk).exists()
 
 
 def handed_over_wave_for(association):

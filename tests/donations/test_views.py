@@ -44,7 +44,9 @@ def test_the_association_sees_its_allocation(client, first, member, applications
     content = response.content.decode()
     assert "Votre attribution" in content
     assert "30 ordinateurs" in content
-    assert "accordé 30, 0 reçu, priorité 3" in content
+    # In plain words, never the planner's internal text (staff only).
+    assert "30 ordinateurs dans cette vague ; ce sont tous les 30 ordinateurs accordés" in content
+    assert "accordé 30" not in content and "priorité" not in content
     assert "Je confirme ce rendez-vous" in content
     assert first.appointment_place in content
     assert "Vous serez informés de la date" not in content
