@@ -67,7 +67,10 @@ class StaffSessionMiddleware:
                 % {"minutes": settings.STAFF_SESSION_IDLE_MINUTES},
             )
             return self._to(request, "account_login")
-        if seen is None or now - seen >= LAST_SEEN_RESOLUTION:
+        # A page's own polling (the print desk asks for its renders' progress as JSON) is not a person at work:
+        # it must not keep an unattended session open.
+        polling = "application/json" in request.headers.get("Accept", "")
+        if not polling and (seen is None or now - seen >= LAST_SEEN_RESOLUTION):
             request.session[LAST_SEEN_SESSION_KEY] = now
         if not settings.MFA_REQUIRED_FOR_STAFF or session_is_mfa_verified(request):
             return None

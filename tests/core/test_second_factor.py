@@ -154,6 +154,25 @@ def test_an_idle_staff_session_ends_after_the_setting(settings):
     assert other.get(reverse("associations:space")).status_code == 200
 
 
+def test_the_print_desk_polling_does_not_keep_an_idle_session_open(settings):
+    settings.STAFF_SESSION_IDLE_MINUTES = 5
+    staff = reviewer(email="instructrice@ville.example.org")
+    client = Client()
+    client.force_login(staff)
+    client.get(reverse("associations:space"))
+    seen = int(time.time()) - 4 * 60
+    session = client.session
+    session[LAST_SEEN_SESSION_KEY] = seen
+    session.save()
+    client.get("/admin/", HTTP_ACCEPT="application/json")  # what print_desk.js sends while it waits
+    assert client.session[LAST_SEEN_SESSION_KEY] == seen
+    session = client.session
+    session[LAST_SEEN_SESSION_KEY] = int(time.time()) - 6 * 60
+    session.save()
+    client.get("/admin/", HTTP_ACCEPT="application/json")
+    assert signed_in_as(client) is None
+
+
 def test_the_idle_limit_is_a_setting(settings):
     settings.STAFF_SESSION_IDLE_MINUTES = 5
     staff = reviewer(email="instructrice@ville.example.org")
