@@ -37,6 +37,7 @@ from certificates import selectors
 from certificates.models import Handover, HandoverEvent
 from certificates.pdf import html_to_pdf, image_to_pdf, merge_pdfs, page_count
 from certificates.qr import qr_svg_data_uri
+from core.emails import follow_up_queue
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
 from core.pdfcheck import pdf_problem
@@ -125,13 +126,7 @@ def _transition(handover: Handover, *, to: str, by=None, note: str = "", **chang
 
 def queue_options() -> dict:
     """Where follow-up tasks go: ``CERTIFICATES_QUEUE`` if set, else the queue of the running task."""
-    queue = getattr(settings, "CERTIFICATES_QUEUE", "")
-    if not queue:
-        from celery import current_task
-
-        if current_task and not current_task.request.is_eager:
-            queue = (current_task.request.delivery_info or {}).get("routing_key") or ""
-    return {"queue": queue} if queue else {}
+    return follow_up_queue("CERTIFICATES_QUEUE")
 
 
 def _send_renders(ids: list[int]) -> int:

@@ -30,14 +30,30 @@ def render_email(template: str, context: dict, language: str) -> tuple[str, str,
     return subject, text, html
 
 
-def send_email_now(*, template: str, context: dict, to: list[str], language: str) -> None:
-    to = deliverable(to)
-    if not to:
-        return
+def build_message(*, template: str, context: dict, to: list[str], language: str) -> EmailMultiAlternatives:
+    """The email as it leaves: subject with the site's prefix, the text part and the escaped HTML part."""
     subject, text, html = render_email(template, context, language)
     message = EmailMultiAlternatives(subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=text, to=to)
     message.attach_alternative(html, "text/html")
-    message.send()
+    return message
+
+
+def send_email_now(*, template: str, context: dict, to: list[str], language: str) -> None:
+    to = deliverable(to)
+    if to:
+        build_message(template=template, context=context, to=to, language=language).send()
+
+
+def follow_up_queue(setting: str) -> dict:
+    """Where a follow-up task goes: the queue named by ``setting`` if set, else the queue of the running task
+    (what a worker's task queues is done by a worker of the same queue)."""
+    queue = getattr(settings, setting, "")
+    if not queue:
+        from celery import current_task
+
+        if current_task and not current_task.request.is_eager:
+            queue = (current_task.request.delivery_info or {}).get("routing_key") or ""
+    return {"queue": queue} if queue else {}
 
 
 def queue_email(*, template: str, context: dict, to: list[str], language: str = "fr") -> None:

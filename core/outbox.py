@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.emails import follow_up_queue
 from core.models import OutboxEmail
 
 logger = logging.getLogger(__name__)
@@ -40,18 +41,6 @@ def retry_delay(attempts: int) -> datetime.timedelta:
     return min(retry_base() * 2 ** max(attempts - 1, 0), datetime.timedelta(seconds=cap))
 
 
-def _queue_options() -> dict:
-    """Where the send task goes: ``OUTBOX_QUEUE`` if set, else the queue of the running task (an email written
-    by a worker's task, such as the signed certificate's, is sent by a worker of the same queue)."""
-    queue = getattr(settings, "OUTBOX_QUEUE", "")
-    if not queue:
-        from celery import current_task
-
-        if current_task and not current_task.request.is_eager:
-            queue = (current_task.request.delivery_info or {}).get("routing_key") or ""
-    return {"queue": queue} if queue else {}
-
-
 def dispatch(ids: list[int]) -> int:
     """Hand rows to the worker; a broker outage leaves them to the sweep (never raises). Returns how many left."""
     from core.tasks import send_outbox_email
@@ -60,7 +49,7 @@ def dispatch(ids: list[int]) -> int:
     sent = 0
     for pk in ids:
         try:
-            send_outbox_email.apply_async(args=[pk], **_queue_options())
+            send_outbox_email.apply_async(args=[pk], **follow_up_queue("OUTBOX_QUEUE"))
         except Exception:
             if eager:  # the send itself failed: its row says why
                 logger.warning("Email %s failed in-process; the sweep retries it", pk, exc_info=True)
@@ -110,13 +99,9 @@ def outbox_enqueue_many(emails: list[dict]) -> list[OutboxEmail]:
 
 
 def _message(row: OutboxEmail):
-    from django.core.mail import EmailMultiAlternatives
+    from core.emails import build_message
 
-    from core.emails import render_email
-
-    subject, text, html = render_email(row.template, row.context, row.language)
-    message = EmailMultiAlternatives(subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=text, to=row.to)
-    message.attach_alternative(html, "text/html")
+    message = build_message(template=row.template, context=row.context, to=row.to, language=row.language)
     if row.attachment_name and row.attachment is not None:
         message.attach(row.attachment_name, bytes(row.attachment), row.attachment_mimetype or None)
     return message
