@@ -35,10 +35,10 @@ from associations.models import (
     Mission,
 )
 from associations.selectors import application_counts_by_status
+from campaigns.models import Campaign
 from core.admin_inlines import PreloadedAutocompleteInlineMixin
 from core.errors import DomainError
 from core.textlimits import TextLimitsMixin
-from donations.models import Campaign
 
 S = Application.Status
 REVIEW_PERMISSION = "associations.review_application"

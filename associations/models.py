@@ -172,7 +172,7 @@ class Application(models.Model):
         Association, on_delete=models.PROTECT, related_name="applications", verbose_name=_("association")
     )
     campaign = models.ForeignKey(
-        "donations.Campaign", on_delete=models.PROTECT, related_name="applications", verbose_name=_("campagne")
+        "campaigns.Campaign", on_delete=models.PROTECT, related_name="applications", verbose_name=_("campagne")
     )
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     requested_quantity = models.PositiveSmallIntegerField(_("ordinateurs demandés"), null=True, blank=True)

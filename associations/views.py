@@ -11,9 +11,9 @@ from django.views.decorators.http import require_http_methods
 from associations import selectors, services
 from associations.forms import AnswerForm, ApplicationForm, AssociationForm
 from associations.models import Application
+from campaigns.models import Campaign
 from certificates.selectors import handovers_for_allocations
 from core.errors import DomainError
-from donations.models import Campaign
 from donations.selectors import allocations_for_application
 from impact.models import ImpactReport
 from impact.selectors import reports_for_user

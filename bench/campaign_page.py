@@ -56,7 +56,8 @@ PER_ASSOCIATION = 30
 
 def build() -> str:
     from associations.models import Application, Association
-    from donations.models import Allocation, AllocationUnit, Campaign, CampaignDonor, Donor, Wave
+    from campaigns.models import Campaign, CampaignDonor, Donor
+    from donations.models import Allocation, AllocationUnit, Wave
     from impact.models import ImpactReport
     from inventory.models import Computer, Lot, WipeRecord
 

@@ -127,7 +127,8 @@ def build():
     from accounts import roles
     from accounts.models import User
     from associations.models import Application, Association
-    from donations.models import Campaign, CampaignDonor, Donor, Wave
+    from campaigns.models import Campaign, CampaignDonor, Donor
+    from donations.models import Wave
     from inventory.models import Computer, Lot, WipeRecord
 
     manager = User.objects.create(email="manager@bench.test", is_staff=True, first_name="Marc", last_name="Bench")

@@ -169,7 +169,7 @@ def main() -> int:
 
     from accounts import roles
     from accounts.models import User
-    from donations.models import Donor
+    from campaigns.models import Donor
     from inventory.importing import plan_import, read_table
     from inventory.models import Computer, ComputerEvent, Lot
     from inventory.services import computers_import

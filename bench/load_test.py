@@ -45,7 +45,7 @@ import json
 from allauth.account.models import EmailAddress
 from associations.models import Membership
 from certificates.models import Handover
-from donations.models import Campaign
+from campaigns.models import Campaign
 
 PASSWORD = "demo-dons-2026"
 slugs = list(Campaign.objects.public().order_by("pk").values_list("slug", flat=True))

@@ -94,7 +94,8 @@ def build(units: int, associations: int, capacity: int | None = None):
     from accounts import roles
     from accounts.models import User
     from associations.models import Application, Association
-    from donations.models import Campaign, CampaignDonor, Donor, Wave
+    from campaigns.models import Campaign, CampaignDonor, Donor
+    from donations.models import Wave
     from inventory import services as inventory
     from inventory.models import Computer, Lot
 

@@ -313,7 +313,7 @@ def measure_import(table: Table, *, rows: int) -> None:
     from accounts import roles
     from accounts.models import User
     from bench import import_units
-    from donations.models import Donor
+    from campaigns.models import Donor
     from inventory.models import Computer, Lot
 
     call_command("flush", interactive=False, verbosity=0)

@@ -115,7 +115,7 @@ def verification_code(number: str) -> str:
 
 
 def exists() -> bool:
-    from donations.models import Campaign
+    from campaigns.models import Campaign
 
     return Campaign.objects.filter(slug__in=SLUGS).exists()
 
@@ -280,7 +280,7 @@ class _Builder:
     # Campaigns, donors, lots --------------------------------------------------------------------
 
     def campaigns(self) -> None:
-        from donations.models import Campaign, CampaignEvent
+        from campaigns.models import Campaign, CampaignEvent
         from impact.models import CampaignReporting
 
         today = self.today
@@ -496,7 +496,7 @@ class _Builder:
     # Donors and their lots ------------------------------------------------------------------------
 
     def lots_and_pledges(self) -> None:
-        from donations.models import Campaign, CampaignDonor, Donor
+        from campaigns.models import Campaign, CampaignDonor, Donor
         from inventory.models import Lot
 
         today = self.today
@@ -1030,8 +1030,9 @@ def counts() -> dict[str, int]:
     """What the national dataset holds (the command's summary and the test's assertions)."""
     from accounts.models import User
     from associations.models import Application, Association, Membership
+    from campaigns.models import CampaignDonor
     from certificates.models import Handover
-    from donations.models import Allocation, AllocationUnit, CampaignDonor, Wave
+    from donations.models import Allocation, AllocationUnit, Wave
     from impact.models import ImpactReport
     from inventory.models import Computer, WipeRecord
 
@@ -1080,8 +1081,9 @@ def reset() -> None:
     """Remove the national dataset (and only it), in the order the foreign keys require."""
     from accounts.models import User
     from associations.models import Application, ApplicationEvent, Association
+    from campaigns.models import Campaign, Donor
     from certificates.models import Handover, HandoverEvent
-    from donations.models import Allocation, AllocationEvent, AllocationUnit, Campaign, Donor, Wave
+    from donations.models import Allocation, AllocationEvent, AllocationUnit, Wave
     from impact.models import ImpactReport, ImpactReportEvent
     from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
 

@@ -15,21 +15,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from campaigns import services as campaign_services
+from campaigns.models import Campaign, CampaignDonor, CampaignEvent, Donor
 from core.admin_inlines import PreloadedAutocompleteInlineMixin
 from core.errors import DomainError
 from core.textlimits import TextLimitsMixin
 from donations import selectors, services
-from donations.models import (
-    Allocation,
-    AllocationEvent,
-    AllocationUnit,
-    Campaign,
-    CampaignDonor,
-    CampaignEvent,
-    Donor,
-    Wave,
-    WaveEvent,
-)
+from donations.models import Allocation, AllocationEvent, AllocationUnit, Wave, WaveEvent
 
 A = Allocation.Status
 
@@ -136,7 +128,7 @@ class WaveInline(_ReadOnlyInline):
 
 class CampaignEventInline(_ReadOnlyInline):
     model = CampaignEvent
-    parent_permission = "donations.view_campaign"
+    parent_permission = "campaigns.view_campaign"
     fields = ("created_at", "actor_label", "from_status", "to_status", "note")
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("historique du statut")
@@ -263,7 +255,7 @@ class CampaignAdmin(admin.ModelAdmin):
         done = 0
         for campaign in queryset:
             try:
-                services.campaign_set_status(campaign=campaign, to=to, by=request.user)
+                campaign_services.campaign_set_status(campaign=campaign, to=to, by=request.user)
                 done += 1
             except DomainError as exc:
                 self.message_user(request, f"{campaign} : {exc}", messages.ERROR)

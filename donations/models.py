@@ -13,107 +13,6 @@ from core.textlimits import length_check, max_length_validator
 APPOINTMENT_REQUEST_MAX = 1000
 
 
-class Donor(models.Model):
-    """A company that gives back its reconditioned desktops."""
-
-    name = models.CharField(_("nom"), max_length=200, unique=True)
-    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
-    contact_email = models.EmailField(_("e-mail de contact"), blank=True)
-
-    class Meta:
-        verbose_name = _("donateur")
-        verbose_name_plural = _("donateurs")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class CampaignQuerySet(models.QuerySet):
-    def open_for_applications(self, today=None):
-        today = today or timezone.localdate()
-        return self.filter(
-            status=Campaign.Status.OPEN, applications_open_on__lte=today, applications_close_on__gte=today
-        )
-
-    def public(self):
-        return self.exclude(status=Campaign.Status.DRAFT)
-
-
-class Campaign(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("En préparation")
-        OPEN = "open", _("Ouverte")
-        CLOSED = "closed", _("Terminée")
-
-    name = models.CharField(_("nom"), max_length=200)
-    slug = models.SlugField(_("identifiant d'URL"), max_length=80, unique=True)
-    city = models.CharField(_("ville"), max_length=120)
-    description = models.TextField(_("présentation"), blank=True)
-    eligibility = models.TextField(_("qui peut candidater"), blank=True)
-    donors = models.ManyToManyField(
-        Donor, through="CampaignDonor", related_name="campaigns", verbose_name=_("donateurs")
-    )
-    pledged_units = models.PositiveIntegerField(_("ordinateurs promis"), validators=[MinValueValidator(1)])
-    min_per_association = models.PositiveSmallIntegerField(
-        _("minimum par association"), default=10, validators=[MinValueValidator(1)]
-    )
-    max_per_association = models.PositiveSmallIntegerField(
-        _("maximum par association"), default=30, validators=[MinValueValidator(1)]
-    )
-    applications_open_on = models.DateField(_("ouverture des candidatures"))
-    applications_close_on = models.DateField(_("clôture des candidatures"))
-    status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.DRAFT)
-    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
-
-    objects = CampaignQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("campagne")
-        verbose_name_plural = _("campagnes")
-        ordering = ["-applications_open_on", "name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(min_per_association__gte=1) & Q(min_per_association__lte=F("max_per_association")),
-                name="campaign_bounds_ordered",
-                violation_error_message=_("Le minimum par association ne peut pas dépasser le maximum."),
-            ),
-            models.CheckConstraint(
-                condition=Q(applications_open_on__lte=F("applications_close_on")),
-                name="campaign_window_ordered",
-                violation_error_message=_("La clôture des candidatures doit suivre leur ouverture."),
-            ),
-            models.CheckConstraint(condition=Q(pledged_units__gte=1), name="campaign_pledged_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("donations:campaign", kwargs={"slug": self.slug})
-
-    def is_open_for_applications(self, today=None) -> bool:
-        today = today or timezone.localdate()
-        return self.status == self.Status.OPEN and self.applications_open_on <= today <= self.applications_close_on
-
-
-class CampaignDonor(models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="pledges")
-    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="pledges", verbose_name=_("donateur"))
-    pledged_units = models.PositiveIntegerField(_("ordinateurs promis"), validators=[MinValueValidator(1)])
-
-    class Meta:
-        verbose_name = _("engagement d'un donateur")
-        verbose_name_plural = _("engagements des donateurs")
-        constraints = [
-            models.UniqueConstraint(fields=["campaign", "donor"], name="one_pledge_per_donor_and_campaign"),
-            models.CheckConstraint(condition=Q(pledged_units__gte=1), name="pledge_positive"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.donor} : {self.pledged_units}"
-
-
 class WaveQuerySet(models.QuerySet):
     def with_totals(self):
         """Annotate proposed / allocated (confirmed + handed over) / handed over quantities, in one query."""
@@ -137,7 +36,9 @@ class Wave(models.Model):
         DISTRIBUTING = "distributing", _("Remises en cours")
         CLOSED = "closed", _("Clôturée")
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="waves", verbose_name=_("campagne"))
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.PROTECT, related_name="waves", verbose_name=_("campagne")
+    )
     number = models.PositiveSmallIntegerField(_("numéro"), validators=[MinValueValidator(1)])
     name = models.CharField(_("nom"), max_length=120, blank=True)
     capacity = models.PositiveIntegerField(
@@ -406,25 +307,3 @@ class AllocationEvent(AppendOnlyModel):
         verbose_name = _("événement d'attribution")
         verbose_name_plural = _("historique des attributions")
         ordering = ["created_at", "pk"]
-
-
-class CampaignEvent(AppendOnlyModel):
-    """Append-only history of a campaign's status."""
-
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    actor_label = models.CharField(_("par"), max_length=200, blank=True)
-    from_status = models.CharField(_("de"), max_length=16, choices=Campaign.Status.choices, blank=True)
-    to_status = models.CharField(_("vers"), max_length=16, choices=Campaign.Status.choices, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
-
-    class Meta:
-        verbose_name = _("événement de campagne")
-        verbose_name_plural = _("historique des campagnes")
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status} ({self.created_at:%d/%m/%Y %H:%M})"

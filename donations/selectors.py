@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from donations.models import Allocation, Campaign, Wave
+from campaigns.models import Campaign
+from donations.models import Allocation, Wave
 from donations.planner import Candidate
 
 A = Allocation.Status

@@ -8,10 +8,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from campaigns.models import Campaign
 from core.errors import DomainError
 from core.textlimits import TextLimitsMixin
 from donations import selectors, services
-from donations.models import APPOINTMENT_REQUEST_MAX, Campaign
+from donations.models import APPOINTMENT_REQUEST_MAX
 from impact.views import progress_context
 
 

@@ -209,7 +209,7 @@ class ImpactReportAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/impact/impactreport/overdue.html", context)
 
     def dashboard_view(self, request, campaign_id=None):
-        from donations.models import Campaign
+        from campaigns.models import Campaign
 
         if not self.has_view_permission(request):
             raise PermissionDenied

@@ -25,7 +25,7 @@ class CampaignReporting(models.Model):
     """How often the associations equipped by a campaign report, and when the calendar starts."""
 
     campaign = models.OneToOneField(
-        "donations.Campaign", on_delete=models.CASCADE, related_name="reporting", verbose_name=_("campagne")
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="reporting", verbose_name=_("campagne")
     )
     period_months = models.PositiveSmallIntegerField(
         _("durée d'une période (mois)"),
@@ -130,7 +130,7 @@ class ImpactReport(models.Model):
     OPEN_STATUSES = (Status.DRAFT, Status.RETURNED)
 
     campaign = models.ForeignKey(
-        "donations.Campaign", on_delete=models.PROTECT, related_name="impact_reports", verbose_name=_("campagne")
+        "campaigns.Campaign", on_delete=models.PROTECT, related_name="impact_reports", verbose_name=_("campagne")
     )
     association = models.ForeignKey(
         "associations.Association",

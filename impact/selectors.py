@@ -64,7 +64,8 @@ def _pct(part: int, whole: int) -> int:
 def compute_campaign_stats(campaign) -> dict:
     """Pledged, received, ready, handed over; per wave, per postal code, per donor; impact. Seven queries at most."""
     from associations.models import Application
-    from donations.models import Allocation, AllocationUnit, CampaignDonor
+    from campaigns.models import CampaignDonor
+    from donations.models import Allocation, AllocationUnit
     from inventory.models import Computer
 
     C = Computer.Status

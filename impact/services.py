@@ -142,7 +142,8 @@ def impact_reports_schedule(*, today: datetime.date | None = None, campaign=None
     A few queries whatever the number of associations: one aggregate over handed-over allocations,
     one over existing reports, one bulk insert.
     """
-    from donations.models import Allocation, Campaign
+    from campaigns.models import Campaign
+    from donations.models import Allocation
 
     today = today or timezone.localdate()
     handed = Allocation.objects.filter(status=Allocation.Status.HANDED_OVER, handed_over_at__isnull=False)

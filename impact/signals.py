@@ -7,8 +7,8 @@ from impact.selectors import invalidate_stats
 WATCHED = (
     "impact.ImpactReport",
     "impact.CampaignReporting",
-    "donations.Campaign",
-    "donations.CampaignDonor",
+    "campaigns.Campaign",
+    "campaigns.CampaignDonor",
     "donations.Wave",
     "donations.Allocation",
     "donations.AllocationEvent",

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
+from campaigns.models import Campaign
 from core.errors import DomainError
 from core.spreadsheets import neutralize_row
-from donations.models import Campaign
 from impact import selectors, services
 from impact.forms import ImpactReportForm
 

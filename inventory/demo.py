@@ -10,8 +10,8 @@ import random
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from campaigns.models import Donor
 from core.models import actor_label
-from donations.models import Donor
 from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
 
 LOT_REFERENCE = "ORANGE-2026-01"

@@ -33,7 +33,7 @@ class Lot(models.Model):
     """A delivery of desktops from one donor, received at one site."""
 
     donor = models.ForeignKey(
-        "donations.Donor", on_delete=models.PROTECT, related_name="lots", verbose_name=_("donateur")
+        "campaigns.Donor", on_delete=models.PROTECT, related_name="lots", verbose_name=_("donateur")
     )
     reference = models.CharField(
         _("référence"),

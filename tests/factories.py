@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import User
 from associations.models import Application, Association, Membership, Mission
-from donations.models import Campaign, CampaignDonor, Donor
+from campaigns.models import Campaign, CampaignDonor, Donor
 
 # RNA and SIRET that validate (SIRET with a correct Luhn key).
 VALID_SIRETS = ["73282932000074", "35600000000048", "44306184100047", "55208131766522", "40483304800022"]

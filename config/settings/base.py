@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "import_export",
     "accounts",
     "core",
+    "campaigns",
     "associations",
     "inventory",
     "donations",

@@ -14,8 +14,6 @@ from donations.services.allocations import (
     allocation_set_appointment,
 )
 from donations.services.allocations import TRANSITIONS as ALLOCATION_TRANSITIONS
-from donations.services.campaigns import TRANSITIONS as CAMPAIGN_TRANSITIONS
-from donations.services.campaigns import campaign_set_status
 from donations.services.waves import TRANSITIONS as WAVE_TRANSITIONS
 from donations.services.waves import (
     wave_add_application,
@@ -31,7 +29,6 @@ from donations.services.waves import (
 __all__ = [
     "ALLOCATION_TRANSITIONS",
     "APPOINTMENT_TRANSITIONS",
-    "CAMPAIGN_TRANSITIONS",
     "WAVE_TRANSITIONS",
     "ConfirmResult",
     "allocation_appointment_accept",
@@ -40,7 +37,6 @@ __all__ = [
     "allocation_confirm",
     "allocation_hand_over",
     "allocation_set_appointment",
-    "campaign_set_status",
     "wave_add_application",
     "wave_check",
     "wave_close",

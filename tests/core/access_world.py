@@ -65,10 +65,10 @@ def build_world() -> World:
     from django.contrib.auth.models import Group
 
     from associations.models import Application, Mission
+    from campaigns.models import Donor
     from certificates import services as certificate_services
     from certificates.models import Handover
     from donations import services as donation_services
-    from donations.models import Donor
     from impact.models import CampaignReporting
     from inventory.models import ComputerEvent
     from tests.certificates.conftest import signature_png

@@ -328,8 +328,8 @@ MODEL_RULES = [
     ModelRule("inventory.computer", lambda w: w.computer, delete=NEVER),  # scrapped, never deleted
     ModelRule("inventory.wiperecord", lambda w: w.wipe_record, add=NEVER, change=NEVER, delete=NEVER),
     ModelRule("inventory.computerevent", lambda w: w.computer_event, add=NEVER, change=NEVER, delete=NEVER),
-    ModelRule("donations.donor", lambda w: w.donor),
-    ModelRule("donations.campaign", lambda w: w.wave.campaign),
+    ModelRule("campaigns.donor", lambda w: w.donor),
+    ModelRule("campaigns.campaign", lambda w: w.wave.campaign),
     # A's wave is confirmed: frozen, never deleted.
     ModelRule("donations.wave", lambda w: w.wave, change=NEVER, delete=NEVER),
     ModelRule("donations.allocation", lambda w: w.allocation, add=NEVER, delete=NEVER),
@@ -395,8 +395,8 @@ ADMIN_ROWS = [
     Row("admin/password_change/done/", admin_url("password_change_done"), admin_staff(200)),
     Row(
         "admin/autocomplete/",
-        admin_url("autocomplete", query="?app_label=donations&model_name=campaigndonor&field_name=donor&term=Or"),
-        admin_page("donations.view_donor", "donations.change_donor", any_of=True),
+        admin_url("autocomplete", query="?app_label=campaigns&model_name=campaigndonor&field_name=donor&term=Or"),
+        admin_page("campaigns.view_donor", "campaigns.change_donor", any_of=True),
         content_type="application/json",
     ),
     Row("admin/jsi18n/", admin_url("jsi18n"), admin_staff(200)),
@@ -1020,9 +1020,9 @@ ADMIN_POSTS = [
         reason="Hors périmètre.",
     ),
     changelist_action(
-        RULES["donations.campaign"],
+        RULES["campaigns.campaign"],
         "close_campaigns",
-        "donations.change_campaign",
+        "campaigns.change_campaign",
         obj=lambda w: w.campaign,
         allowed=("manager", "superuser"),
     ),

@@ -242,7 +242,7 @@ def test_no_email_is_sent_to_an_anonymised_address(django_capture_on_commit_call
 
 
 def test_export_works_for_staff_with_a_row_in_every_kind_of_journal(client, signed, campaign):
-    from donations.models import CampaignEvent
+    from campaigns.models import CampaignEvent
 
     manager = staff_with_role("Responsables de campagne", email="manager@ville.example.org")
     CampaignEvent.objects.create(

@@ -77,8 +77,8 @@ MAXIMA: dict[str, int] = {
     "admin:inventory_computer_changelist": 14,
     "admin:inventory_wiperecord_changelist": 8,
     "admin:inventory_computerevent_changelist": 8,
-    "admin:donations_donor_changelist": 7,
-    "admin:donations_campaign_changelist": 8,
+    "admin:campaigns_donor_changelist": 7,
+    "admin:campaigns_campaign_changelist": 8,
     "admin:donations_wave_changelist": 8,
     "admin:donations_allocation_changelist": 9,
     "admin:certificates_handover_changelist": 9,
@@ -104,7 +104,7 @@ MAXIMA: dict[str, int] = {
     "admin:associations_association_change": 9,
     "admin:associations_association_change (superuser)": 7,
     "admin:associations_application_change": 8,
-    "admin:donations_campaign_change": 10,
+    "admin:campaigns_campaign_change": 10,
     "admin:donations_wave_change": 8,
     "admin:donations_allocation_change": 8,
     "admin:certificates_handover_change": 8,
@@ -322,7 +322,7 @@ def outbox(n: int) -> dict[str, Page]:
 )
 def applications(n: int) -> dict[str, Page]:
     """Applications in every status (drafts are not listed), of associations with missions, members, messages."""
-    from donations.models import Campaign
+    from campaigns.models import Campaign
 
     campaign = Campaign.objects.filter(slug="garde-candidatures").first() or CampaignFactory(slug="garde-candidatures")
     _make_applications(n, campaign)
@@ -397,14 +397,14 @@ def stock(n: int) -> dict[str, Page]:
 
 
 @builds(
-    "admin:donations_donor_changelist",
-    "admin:donations_campaign_changelist",
+    "admin:campaigns_donor_changelist",
+    "admin:campaigns_campaign_changelist",
     "admin:donations_wave_changelist",
     "admin:impact_campaignreporting_changelist",
 )
 def campaigns(n: int) -> dict[str, Page]:
     """Campaigns, each with a donor's pledge, a wave, an approved application and a reporting calendar."""
-    from donations.models import CampaignDonor
+    from campaigns.models import CampaignDonor
     from impact.models import CampaignReporting
 
     manager = _staff(roles.CAMPAIGN_MANAGER)
@@ -417,9 +417,9 @@ def campaigns(n: int) -> dict[str, Page]:
         approved_application(campaign, 10)
         CampaignReporting.objects.create(campaign=campaign)
     return {
-        "admin:donations_donor_changelist": Page(reverse("admin:donations_donor_changelist"), manager, (donor.name,)),
-        "admin:donations_campaign_changelist": Page(
-            reverse("admin:donations_campaign_changelist"), manager, (campaign.name,)
+        "admin:campaigns_donor_changelist": Page(reverse("admin:campaigns_donor_changelist"), manager, (donor.name,)),
+        "admin:campaigns_campaign_changelist": Page(
+            reverse("admin:campaigns_campaign_changelist"), manager, (campaign.name,)
         ),
         "admin:donations_wave_changelist": Page(reverse("admin:donations_wave_changelist"), manager, (campaign.name,)),
         "admin:impact_campaignreporting_changelist": Page(
@@ -539,7 +539,7 @@ def overdue_reports(n: int) -> dict[str, Page]:
 def public_campaign(n: int) -> dict[str, Page]:
     """One campaign growing by ``n`` waves (one of them handed over to ``n`` associations of ``n`` postal codes),
     ``n`` donors' pledges and ``n`` reports (the last one overdue), next to ``n`` other campaigns."""
-    from donations.models import Campaign, CampaignDonor
+    from campaigns.models import Campaign, CampaignDonor
     from impact import services as impact_services
     from impact.models import ImpactReport
 
@@ -589,7 +589,7 @@ def public_campaign(n: int) -> dict[str, Page]:
 @builds("home")
 def home(n: int) -> dict[str, Page]:
     """``n`` public campaigns, each with a second donor."""
-    from donations.models import CampaignDonor
+    from campaigns.models import CampaignDonor
 
     for _i in range(n):
         k = _next()
@@ -731,10 +731,10 @@ def association_history(n: int) -> dict[str, Page]:
     }
 
 
-@builds("admin:donations_campaign_change")
+@builds("admin:campaigns_campaign_change")
 def campaign_page_admin(n: int) -> dict[str, Page]:
     """A campaign with ``n`` donors' pledges, ``n`` waves and ``n`` rows of history."""
-    from donations.models import CampaignDonor, CampaignEvent
+    from campaigns.models import CampaignDonor, CampaignEvent
 
     campaign = CampaignFactory(name=f"Campagne témoin {_next():04d}")
     first = campaign.waves.count() + 1
@@ -748,7 +748,7 @@ def campaign_page_admin(n: int) -> dict[str, Page]:
     )
     manager = _staff(roles.CAMPAIGN_MANAGER)
     expect = (donor.name, str(wave), _actor(k, n - 1))
-    return {"admin:donations_campaign_change": Page(_change("donations_campaign", campaign.pk), manager, expect)}
+    return {"admin:campaigns_campaign_change": Page(_change("campaigns_campaign", campaign.pk), manager, expect)}
 
 
 @builds("admin:donations_wave_change")
@@ -940,8 +940,8 @@ def test_every_portal_page_is_guarded_or_shows_no_list():
 def test_a_preloaded_autocomplete_renders_its_choice_like_django_without_a_query(django_assert_num_queries):
     from django.contrib.admin.widgets import AutocompleteSelect
 
+    from campaigns.models import CampaignDonor
     from core.admin_inlines import PreloadedAutocompleteSelect
-    from donations.models import CampaignDonor
 
     donor = DonorFactory(name="Donateur <témoin>")
     field = CampaignDonor._meta.get_field("donor")

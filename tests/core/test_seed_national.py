@@ -13,9 +13,10 @@ from accounts import roles
 from accounts.models import User
 from associations.models import Application, Association, Membership
 from associations.validators import validate_postal_code, validate_rna
+from campaigns.models import Campaign, CampaignDonor
 from certificates.models import Handover
 from core import national
-from donations.models import Allocation, AllocationUnit, Campaign, CampaignDonor, Wave
+from donations.models import Allocation, AllocationUnit, Wave
 from impact.models import ImpactReport
 from inventory.models import Computer, Lot
 

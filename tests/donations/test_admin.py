@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 
 from accounts import roles
+from campaigns.models import Campaign, CampaignEvent
 from donations import services
-from donations.models import Allocation, Campaign, CampaignEvent, Wave
+from donations.models import Allocation, Wave
 from inventory.models import Computer
 from tests.donations.conftest import T0, in_days
 from tests.factories import (
@@ -72,10 +73,10 @@ EXPECTED = {
 def test_permissions_per_role(client, planned, role):
     client.force_login(user_for(role))
     got = (
-        client.get(reverse("admin:donations_campaign_changelist")).status_code,
+        client.get(reverse("admin:campaigns_campaign_changelist")).status_code,
         client.get(reverse("admin:donations_wave_changelist")).status_code,
         client.get(reverse("admin:donations_allocation_changelist")).status_code,
-        client.get(reverse("admin:donations_donor_changelist")).status_code,
+        client.get(reverse("admin:campaigns_donor_changelist")).status_code,
         client.get(plan_url(planned)).status_code,
         client.post(plan_url(planned), {"action": "plan"}).status_code,
         client.get(confirm_url(planned)).status_code,
@@ -225,11 +226,11 @@ def test_changelists_query_count_does_not_grow(client, marseille, manager, djang
     for n in range(100, 100 + count // 5):
         WaveFactory(campaign=marseille, number=n, capacity=10)
     client.force_login(manager)
-    for name in ("campaign", "wave", "allocation", "donor"):
+    for name in ("campaigns_campaign", "donations_wave", "donations_allocation", "campaigns_donor"):
         with django_assert_max_num_queries(12):
-            assert client.get(reverse(f"admin:donations_{name}_changelist")).status_code == 200
+            assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200
     with django_assert_max_num_queries(24):
-        assert client.get(reverse("admin:donations_campaign_change", args=[marseille.pk])).status_code == 200
+        assert client.get(reverse("admin:campaigns_campaign_change", args=[marseille.pk])).status_code == 200
     with django_assert_max_num_queries(24):
         assert client.get(reverse("admin:donations_wave_change", args=[wave.pk])).status_code == 200
     allocation = wave.allocations.first()
@@ -383,7 +384,7 @@ def test_confirm_action_reports_per_allocation(client, planned, manager):
 def test_campaign_page_shows_progress_per_wave(client, planned, manager):
     services.wave_confirm(wave=planned, by=manager)
     client.force_login(manager)
-    content = client.get(reverse("admin:donations_campaign_change", args=[planned.campaign.pk])).content.decode()
+    content = client.get(reverse("admin:campaigns_campaign_change", args=[planned.campaign.pk])).content.decode()
     assert "100</strong> attribués" in content
     assert "Ajouter une vague" in content
     assert plan_url(planned) in content
@@ -391,7 +392,7 @@ def test_campaign_page_shows_progress_per_wave(client, planned, manager):
 
 def test_campaign_status_actions(client, marseille, manager):
     client.force_login(manager)
-    changelist = reverse("admin:donations_campaign_changelist")
+    changelist = reverse("admin:campaigns_campaign_changelist")
     response = client.post(changelist, {"action": "open_campaigns", "_selected_action": [marseille.pk]}, follow=True)
     assert "Impossible de passer une campagne « Ouverte » à « Ouverte »" in response.content.decode()
     client.post(changelist, {"action": "close_campaigns", "_selected_action": [marseille.pk]})

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 def dataset(db):
     """Campaign of 1000 pledged by two donors; wave 1: 3 associations x 10 units handed over (Orange stock);
     4 extra ready Orange units, 5 ready SFR units; 2 reports sent (70 + 30 people), 1 returned, the rest draft."""
-    from donations.models import CampaignDonor
+    from campaigns.models import CampaignDonor
 
     campaign = CampaignFactory(slug="stats", pledged_units=1000)
     CampaignDonor.objects.filter(campaign=campaign).update(pledged_units=800)
@@ -186,7 +186,7 @@ def test_public_page_query_count_does_not_grow(client, dataset, django_assert_ma
 
 
 def test_open_data_csv_neutralises_formulas_in_names(client, dataset):
-    from donations.models import Donor
+    from campaigns.models import Donor
 
     Donor.objects.filter(name="SFR").update(name='=HYPERLINK("https://evil.example","SFR")')
     campaign = dataset[0]

@@ -612,7 +612,7 @@ def test_flagging_a_ready_unit_for_a_part_is_a_form_error(operator_client):
 
 
 def test_adding_a_lot_in_the_admin(operator_client):
-    from donations.models import Donor
+    from campaigns.models import Donor
 
     donor = Donor.objects.create(name="SFR")
     url = reverse("admin:inventory_lot_add")

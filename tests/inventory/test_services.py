@@ -335,7 +335,7 @@ def test_a_handed_over_unit_is_final(operator):
 
 
 def test_lot_reference_is_normalised_and_short_enough(operator):
-    from donations.models import Donor
+    from campaigns.models import Donor
 
     donor = Donor.objects.create(name="Orange")
     lot = services.lot_create(

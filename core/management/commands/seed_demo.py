@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import User
 from accounts.services import user_add_totp
-from donations.models import Campaign, CampaignDonor, Donor
+from campaigns.models import Campaign, CampaignDonor, Donor
 
 DEMO_PASSWORD = "demo-dons-2026"
 # The staff accounts sign in with a second factor: their authenticator app holds this secret (README).

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from campaigns.models import Campaign, CampaignEvent
 from core.errors import TransitionError
-from donations.models import Campaign, CampaignEvent
 
 C = Campaign.Status
 
