@@ -5,7 +5,9 @@ from django.db import IntegrityError, transaction
 from associations import services
 from associations.models import Application, ApplicationEvent, Message
 from core.errors import DomainError, TransitionError
-from tests.factories import ApplicationFactory, AssociationFactory, CampaignFactory, member_of, reviewer
+from tests.factories.accounts import reviewer
+from tests.factories.associations import ApplicationFactory, AssociationFactory, member_of
+from tests.factories.campaigns import CampaignFactory
 
 pytestmark = pytest.mark.django_db
 S = Application.Status

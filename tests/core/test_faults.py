@@ -25,15 +25,11 @@ from django.utils import timezone
 from accounts import roles
 from certificates.models import Handover
 from tests.conftest import require
-from tests.factories import (
-    UserFactory,
-    WaveFactory,
-    approved_application,
-    confirmed_wave,
-    member_of,
-    ready_computers,
-    staff_with_role,
-)
+from tests.factories.accounts import UserFactory, staff_with_role
+from tests.factories.associations import approved_application, member_of
+from tests.factories.certificates import confirmed_wave
+from tests.factories.donations import WaveFactory
+from tests.factories.inventory import ready_computers
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "motdepasse-solide-42"

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts import roles
 from inventory import demo
 from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
-from tests.factories import staff_with_role
+from tests.factories.accounts import staff_with_role
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from inventory.models import Computer, ComputerEvent, WipeRecord
-from tests.factories import ComputerFactory, LotFactory
+from tests.factories.inventory import ComputerFactory, LotFactory
 
 pytestmark = pytest.mark.django_db
 S = Computer.Status

@@ -10,7 +10,8 @@ from django.utils import timezone
 from core.errors import DomainError, TransitionError
 from inventory import services
 from inventory.models import Computer, ComputerEvent, WipeRecord
-from tests.factories import ComputerFactory, LotFactory, ready_computers, reviewer, stock_operator
+from tests.factories.accounts import reviewer
+from tests.factories.inventory import ComputerFactory, LotFactory, ready_computers, stock_operator
 
 pytestmark = pytest.mark.django_db
 S = Computer.Status
@@ -347,7 +348,7 @@ def test_lot_reference_is_normalised_and_short_enough(operator):
 
 
 def test_the_shared_factory_path_of_the_donations_app_works():
-    from tests.factories import ready_units
+    from tests.factories.inventory import ready_units
 
     computers = ready_units(4)
     assert {c.status for c in computers} == {S.READY}
