@@ -414,17 +414,6 @@ def computers_record_wipe(
     return outcome
 
 
-def computer_record_wipe(*, computer: Computer, by, **data) -> WipeRecord:
-    """Record a wipe (or exemption) for one unit; DomainError if it is refused."""
-    outcome = computers_record_wipe(computer_ids=[computer.pk], by=by, **data)
-    if outcome.refused:
-        raise DomainError(outcome.refused[0].reason)
-    if not outcome.done:
-        raise DomainError(_("Ordinateur introuvable."))
-    computer.refresh_from_db()
-    return computer.wipe_records.order_by("-pk").first()
-
-
 # Single units and lots --------------------------------------------------------------------------
 
 

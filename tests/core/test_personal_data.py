@@ -223,14 +223,10 @@ def test_the_nightly_task_is_scheduled(settings):
 
 
 def test_no_email_is_sent_to_an_anonymised_address(django_capture_on_commit_callbacks, mailoutbox):
-    from core.emails import queue_email
+    from core.emails import notify
 
     with django_capture_on_commit_callbacks(execute=True):
-        queue_email(
-            template="application_submitted",
-            context={},
-            to=["anonyme-3@anonyme.invalid", "contact-3@ANONYME.invalid"],
-        )
+        notify({"anonyme-3@anonyme.invalid": "fr", "contact-3@ANONYME.invalid": "fr"}, "application_submitted", {})
     assert mailoutbox == []
 
 

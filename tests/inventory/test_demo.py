@@ -60,7 +60,7 @@ def test_the_demo_units_serve_the_donations_services(context):
     from inventory.services import computers_hand_over, computers_reserve
 
     demo.seed(context)
-    ids = list(Computer.objects.oldest_ready_first().values_list("pk", flat=True)[:486])
+    ids = list(Computer.objects.ready().order_by("status_changed_at", "pk").values_list("pk", flat=True)[:486])
     operator = context["users"]["stock@demo.test"]
     assert computers_reserve(computer_ids=ids, by=operator, note="Vague 1") == 486
     assert computers_hand_over(computer_ids=ids, by=operator) == 486

@@ -242,10 +242,11 @@ def test_a_wipe_is_not_recorded_on_a_unit_already_cleared_for_handover(status, o
 
 def test_scrapped_units_can_get_their_destruction_certificate(operator):
     computer = unit(S.SCRAPPED, wiped=False)
-    record = services.computer_record_wipe(
-        computer=computer, by=operator, method="destroy", result="passed", report_reference="CERT-DESTR-7"
+    outcome = services.computers_record_wipe(
+        computer_ids=[computer.pk], by=operator, method="destroy", result="passed", report_reference="CERT-DESTR-7"
     )
-    assert record.method == "destroy"
+    assert outcome.done and not outcome.refused
+    assert computer.wipe_records.order_by("-pk").first().method == "destroy"
 
 
 @pytest.mark.parametrize(
