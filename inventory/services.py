@@ -17,6 +17,7 @@ Two kinds of bulk services:
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -31,6 +32,8 @@ from core.errors import DomainError, TransitionError
 from core.models import actor_label
 from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
 from inventory.validators import normalize_manufacturer, normalize_reference, normalize_serial
+
+logger = logging.getLogger(__name__)
 
 S = Computer.Status
 
@@ -541,6 +544,7 @@ def lot_create(*, by, **fields) -> Lot:
     lot = Lot(**fields)
     _full_clean(lot)
     lot.save()
+    logger.info("lot created", extra={"lot_id": lot.pk, "by_id": getattr(by, "pk", None)})
     return lot
 
 
@@ -556,6 +560,7 @@ def lot_update(*, lot: Lot, by, **fields) -> Lot:
         setattr(locked, name, value)
     _full_clean(locked)
     locked.save()
+    logger.info("lot updated", extra={"lot_id": locked.pk, "by_id": getattr(by, "pk", None), "fields": sorted(fields)})
     return locked
 
 

@@ -348,6 +348,20 @@ def test_lot_reference_is_normalised_and_short_enough(operator):
         services.lot_create(by=operator, donor=donor, reference="X" * 30, arrival_date=timezone.localdate(), site="M")
 
 
+def test_lot_changes_record_who_made_them(operator, caplog):
+    from donations.models import Donor
+
+    donor = Donor.objects.create(name="Orange")
+    with caplog.at_level("INFO", logger="inventory.services"):
+        lot = services.lot_create(
+            by=operator, donor=donor, reference="L-1", arrival_date=timezone.localdate(), site="Marseille"
+        )
+        services.lot_update(lot=lot, by=operator, site="Vitrolles")
+    created, updated = [r for r in caplog.records if r.name == "inventory.services"]
+    assert (created.getMessage(), created.lot_id, created.by_id) == ("lot created", lot.pk, operator.pk)
+    assert (updated.getMessage(), updated.by_id, updated.fields) == ("lot updated", operator.pk, ["site"])
+
+
 def test_the_shared_factory_path_of_the_donations_app_works():
     from tests.factories.inventory import ready_units
 
