@@ -5,19 +5,10 @@ that a fresh database has the groups; a permission that does not exist yet (its 
 migrated later) is created by a later migration that calls ``sync_roles`` again.
 """
 
-from django.utils.translation import gettext_lazy as _
-
 REVIEWER = "Instruction des candidatures"
 INVENTORY_OPERATOR = "Opérateurs de stock"
 CAMPAIGN_MANAGER = "Responsables de campagne"
 HANDOVER_OPERATOR = "Guichet de remise"
-
-ROLE_LABELS = {
-    REVIEWER: _("Instruction des candidatures"),
-    INVENTORY_OPERATOR: _("Opérateurs de stock"),
-    CAMPAIGN_MANAGER: _("Responsables de campagne"),
-    HANDOVER_OPERATOR: _("Guichet de remise"),
-}
 
 
 def _crud(app: str, model: str, *, add=True, change=True, delete=False) -> list[str]:

@@ -142,9 +142,6 @@ class ApplicationQuerySet(models.QuerySet):
             return self.none()
         return self.filter(association__memberships__user=user)
 
-    def pending_review(self):
-        return self.filter(status__in=[Application.Status.SUBMITTED, Application.Status.WAITLISTED])
-
     def approved(self):
         return self.filter(status=Application.Status.APPROVED)
 

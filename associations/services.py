@@ -137,6 +137,11 @@ def association_update(*, association: Association, by, missions: list[Mission] 
     association.save()
     if missions is not None:
         association.missions.set(missions)
+    changed = sorted([*fields, *(["missions"] if missions is not None else [])])
+    logger.info(
+        "association updated",
+        extra={"association_id": association.pk, "by_id": getattr(by, "pk", None), "fields": changed},
+    )
     return association
 
 

@@ -203,17 +203,9 @@ class Handover(models.Model):
         return self.signed_at is not None
 
     @property
-    def is_ready(self) -> bool:
-        return self.state == self.State.READY
-
-    @property
     def document(self):
         """The file to hand out: the signed certificate once there is one, else the certificate to sign."""
         return self.signed_pdf or self.pdf
-
-    @property
-    def document_sha256(self) -> str:
-        return self.signed_pdf_sha256 if self.signed_pdf else self.pdf_sha256
 
 
 class HandoverEvent(AppendOnlyModel):

@@ -60,10 +60,6 @@ class DegradingRedisCache(RedisCache):
         super().__init__(server, params)
         self._fallback = LocMemCache(f"degraded-{id(self)}", {"OPTIONS": {"MAX_ENTRIES": 2000}})
 
-    @staticmethod
-    def is_degraded() -> bool:
-        return _state["down_since"] is not None
-
     def _skip_redis(self) -> bool:
         return _state["down_since"] is not None and time.monotonic() < _state["retry_at"]
 

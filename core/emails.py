@@ -56,15 +56,6 @@ def follow_up_queue(setting: str) -> dict:
     return {"queue": queue} if queue else {}
 
 
-def queue_email(*, template: str, context: dict, to: list[str], language: str = "fr") -> None:
-    """Write the email in the outbox (core.outbox), in the current transaction: it leaves after commit."""
-    from core.outbox import outbox_enqueue_many
-
-    to = deliverable(to)
-    if to:
-        outbox_enqueue_many([{"template": template, "context": context, "to": to, "language": language}])
-
-
 def _per_language(recipients: dict[str, str], template: str, context: dict) -> list[dict]:
     emails = []
     for language in sorted(set(recipients.values())):

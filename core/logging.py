@@ -25,10 +25,6 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 request_logger = logging.getLogger("portal.request")
 
 
-def current_request_id() -> str:
-    return _request_id.get()
-
-
 def _current_user_id() -> int | None:
     """The logged-in user's id, only if the request already looked the user up (never an extra query)."""
     request = _request.get()

@@ -248,10 +248,6 @@ class Allocation(models.Model):
     def association(self):
         return self.application.association
 
-    @property
-    def has_appointment(self) -> bool:
-        return self.appointment_status != self.Appointment.NONE
-
 
 class AllocationUnit(models.Model):
     """A concrete unit assigned to an allocation. Live while ``released_at`` is empty.

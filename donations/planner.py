@@ -303,12 +303,6 @@ class UnitPool:
             remaining = [u for u in group.units[group.start :] if u.id not in gone]
             group.units, group.start = remaining, 0
 
-    def give_back(self, units: Sequence[Unit]) -> None:
-        for unit in units:
-            group = self._groups.setdefault(unit.group, _Group(unit.group))
-            group.units = sorted([*group.units[group.start :], unit], key=lambda u: u.age_key)
-            group.start = 0
-
 
 # Appointments ---------------------------------------------------------------------------------
 

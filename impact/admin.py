@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -284,8 +284,3 @@ class CampaignReportingAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-def export_url(key: str, fmt: str, query: str = "") -> str:
-    url = reverse("admin:impact_export", kwargs={"key": key, "fmt": fmt})
-    return f"{url}?{query}" if query else url

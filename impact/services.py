@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -123,16 +122,6 @@ def periods_between(reporting: Reporting, first_day: datetime.date, today: datet
         index += 1
         if index > 1200:  # a hundred years of monthly periods: a corrupted calendar, not a loop forever
             return
-
-
-@transaction.atomic
-def campaign_reporting_set(*, campaign, by, **fields) -> CampaignReporting:
-    row, _created = CampaignReporting.objects.get_or_create(campaign=campaign)
-    for name, value in fields.items():
-        setattr(row, name, value)
-    row.full_clean()
-    row.save()
-    return row
 
 
 @transaction.atomic
@@ -396,16 +385,3 @@ def impact_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, 
             continue
         sent[kind] += 1
     return {"scheduled": created, "before": sent["before"], "after": sent["after"]}
-
-
-def reports_accept_many(reports: Iterable[ImpactReport], *, by) -> tuple[int, list[str]]:
-    """Accept several reports; returns how many, and the errors per report."""
-    done, errors = 0, []
-    for report in reports:
-        try:
-            impact_report_accept(report=report, by=by)
-        except (DomainError, ValidationError) as exc:
-            errors.append(f"{report} : {exc.messages[0] if isinstance(exc, ValidationError) else exc}")
-        else:
-            done += 1
-    return done, errors

@@ -533,10 +533,6 @@ class ImportPlan:
     def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)
 
-    @property
-    def invalid_lines(self) -> list[int]:
-        return sorted({issue.line for issue in self.errors})
-
 
 def _chunks(values: list, size: int = 5000):
     for start in range(0, len(values), size):

@@ -67,16 +67,6 @@ class ComputerQuerySet(models.QuerySet):
         """Units that may be allocated: wiped and ready, not yet reserved."""
         return self.filter(status=Computer.Status.READY)
 
-    def oldest_ready_first(self):
-        return self.ready().order_by("status_changed_at", "pk")
-
-    def in_stock(self):
-        """Units physically in the warehouse and not scrapped."""
-        return self.exclude(status__in=[Computer.Status.HANDED_OVER, Computer.Status.SCRAPPED])
-
-    def with_related(self):
-        return self.select_related("lot", "lot__donor", "wipe_record")
-
 
 class Computer(models.Model):
     class Status(models.TextChoices):
@@ -185,19 +175,6 @@ class Computer(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:inventory_computer_change", args=[self.pk])
-
-    @property
-    def wipe_ok(self) -> bool:
-        return self.wipe_record_id is not None
-
-    @property
-    def accessories_label(self) -> str:
-        parts = []
-        if self.has_keyboard:
-            parts.append(str(_("clavier")))
-        if self.has_mouse:
-            parts.append(str(_("souris")))
-        return ", ".join(parts) or str(_("aucun"))
 
     @property
     def spec_label(self) -> str:

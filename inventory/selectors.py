@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from inventory.models import Computer, ComputerEvent, Lot
+from inventory.models import Computer, Lot
 
 S = Computer.Status
 # Spec rows shown in the stock summary before the rest is summed up.
@@ -62,16 +62,8 @@ def stock_summary(queryset: QuerySet[Computer]) -> dict:
     }
 
 
-def lots_with_counts() -> QuerySet[Lot]:
-    return Lot.objects.select_related("donor").with_counts()
-
-
 def lot_units(lot: Lot) -> QuerySet[Computer]:
     return lot.computers.order_by("asset_tag")
-
-
-def computer_history(computer: Computer) -> QuerySet[ComputerEvent]:
-    return computer.events.select_related("actor").order_by("created_at", "pk")
 
 
 def computers_for_labels(queryset: QuerySet[Computer]) -> QuerySet[Computer]:

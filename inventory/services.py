@@ -17,6 +17,7 @@ Two kinds of bulk services:
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -31,6 +32,8 @@ from core.errors import DomainError, TransitionError
 from core.models import actor_label
 from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
 from inventory.validators import normalize_manufacturer, normalize_reference, normalize_serial
+
+logger = logging.getLogger(__name__)
 
 S = Computer.Status
 
@@ -414,17 +417,6 @@ def computers_record_wipe(
     return outcome
 
 
-def computer_record_wipe(*, computer: Computer, by, **data) -> WipeRecord:
-    """Record a wipe (or exemption) for one unit; DomainError if it is refused."""
-    outcome = computers_record_wipe(computer_ids=[computer.pk], by=by, **data)
-    if outcome.refused:
-        raise DomainError(outcome.refused[0].reason)
-    if not outcome.done:
-        raise DomainError(_("Ordinateur introuvable."))
-    computer.refresh_from_db()
-    return computer.wipe_records.order_by("-pk").first()
-
-
 # Single units and lots --------------------------------------------------------------------------
 
 
@@ -552,6 +544,7 @@ def lot_create(*, by, **fields) -> Lot:
     lot = Lot(**fields)
     _full_clean(lot)
     lot.save()
+    logger.info("lot created", extra={"lot_id": lot.pk, "by_id": getattr(by, "pk", None)})
     return lot
 
 
@@ -567,6 +560,7 @@ def lot_update(*, lot: Lot, by, **fields) -> Lot:
         setattr(locked, name, value)
     _full_clean(locked)
     locked.save()
+    logger.info("lot updated", extra={"lot_id": locked.pk, "by_id": getattr(by, "pk", None), "fields": sorted(fields)})
     return locked
 
 

@@ -71,14 +71,14 @@ def _fresh_cache():
 
 @pytest.fixture
 def campaign(db):
-    from tests.factories import CampaignFactory
+    from tests.factories.campaigns import CampaignFactory
 
     return CampaignFactory(name="Des ordinateurs pour les associations marseillaises", slug="marseille")
 
 
 @pytest.fixture
 def member(db):
-    from tests.factories import AssociationFactory, member_of
+    from tests.factories.associations import AssociationFactory, member_of
 
     association = AssociationFactory(legal_name="Les Amis du Numérique")
     return member_of(association, email="membre@asso-a.example.org")
@@ -86,7 +86,7 @@ def member(db):
 
 @pytest.fixture
 def other_member(db):
-    from tests.factories import AssociationFactory, member_of
+    from tests.factories.associations import AssociationFactory, member_of
 
     association = AssociationFactory(legal_name="Quartiers Connectés")
     return member_of(association, email="membre@asso-b.example.org")

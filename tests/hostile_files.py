@@ -139,19 +139,19 @@ def encrypted_pdf() -> bytes:
 
 def html_polyglot() -> bytes:
     """An HTML page that a browser runs, with a real PDF after it (``%PDF-`` within the first KB)."""
-    from tests.factories import make_pdf_bytes
+    from tests.factories.associations import make_pdf_bytes
 
     return b"<html><body><script>alert(document.cookie)</script><!--\n" + make_pdf_bytes() + b"\n-->"
 
 
 def svg_polyglot() -> bytes:
-    from tests.factories import make_pdf_bytes
+    from tests.factories.associations import make_pdf_bytes
 
     return b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><!--\n' + make_pdf_bytes() + b"\n--></svg>"
 
 
 def truncated_pdf() -> bytes:
-    from tests.factories import make_pdf_bytes
+    from tests.factories.associations import make_pdf_bytes
 
     data = make_pdf_bytes()
     return data[: len(data) // 3]

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import ApplicationFactory, UserFactory, staff_with_role
+from tests.factories.accounts import UserFactory, staff_with_role
+from tests.factories.associations import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
 

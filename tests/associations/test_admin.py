@@ -9,7 +9,9 @@ from django.urls import reverse
 from associations.admin import REVIEW_STEPS
 from associations.models import Application, ApplicationEvent, Message, Mission
 from associations.services import TRANSITIONS
-from tests.factories import ApplicationFactory, AssociationFactory, CampaignFactory, member_of, reviewer
+from tests.factories.accounts import reviewer
+from tests.factories.associations import ApplicationFactory, AssociationFactory, member_of
+from tests.factories.campaigns import CampaignFactory
 
 pytestmark = pytest.mark.django_db
 S = Application.Status
@@ -318,7 +320,7 @@ def test_priority_is_editable_from_the_list(reviewer_client, campaign):
 def test_history_and_messages_cannot_be_added_changed_or_deleted(rf, application):
     from django.contrib import admin
 
-    from tests.factories import UserFactory
+    from tests.factories.accounts import UserFactory
 
     superuser = UserFactory(email="root@ville.example.org", is_staff=True, is_superuser=True)
     request = rf.get("/")

@@ -5,13 +5,8 @@ from django.urls import reverse
 
 from accounts import roles
 from associations.models import Application, ApplicationEvent
-from tests.factories import (
-    ApplicationFactory,
-    AssociationFactory,
-    UserFactory,
-    member_of,
-    staff_with_role,
-)
+from tests.factories.accounts import UserFactory, staff_with_role
+from tests.factories.associations import ApplicationFactory, AssociationFactory, member_of
 
 pytestmark = pytest.mark.django_db
 S = Application.Status

@@ -9,7 +9,8 @@ from django.urls import reverse
 from accounts import roles
 from accounts.models import User
 from associations.models import Association, Membership, Mission
-from tests.factories import AssociationFactory, UserFactory, member_of, reviewer
+from tests.factories.accounts import UserFactory, reviewer
+from tests.factories.associations import AssociationFactory, member_of
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ from django.urls import reverse
 from associations import services
 from associations.models import Application, Association, Message
 from tests.associations.test_views import application_payload, association_payload
-from tests.factories import ApplicationFactory, AssociationFactory, UserFactory, make_pdf_bytes
+from tests.factories.accounts import UserFactory
+from tests.factories.associations import ApplicationFactory, AssociationFactory, make_pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,7 @@ def test_an_account_registers_at_most_the_configured_number_of_associations(clie
 
 
 def test_documents_per_account_are_capped_but_replacing_is_always_allowed(member, campaign, settings):
-    from tests.factories import CampaignFactory
+    from tests.factories.campaigns import CampaignFactory
 
     settings.MAX_DOCUMENTS_PER_ACCOUNT = 3
     association = member.memberships.get().association
@@ -173,7 +174,7 @@ def test_an_answer_is_capped_in_the_form_and_in_the_service(client, member):
 def test_the_database_refuses_longer_text(model, field, limit):
     from django.apps import apps
 
-    from tests.factories import handed_over_wave, impact_reports_for
+    from tests.factories.impact import handed_over_wave, impact_reports_for
 
     Model = apps.get_model(model)
     if Model is Association:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from associations.models import Application
 from core.pdfcheck import pdf_problem
 from tests.associations.test_views import application_payload
-from tests.factories import ApplicationFactory, make_pdf_bytes
+from tests.factories.associations import ApplicationFactory, make_pdf_bytes
 from tests.hostile_files import HOSTILE_PDFS
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.urls import reverse
 from associations.models import Application
 from tests.associations.test_views import application_payload
 from tests.conftest import S3_BUCKET
-from tests.factories import make_pdf_bytes
+from tests.factories.associations import make_pdf_bytes
 
 pytestmark = pytest.mark.django_db
 PUBLIC_GROUPS = (

@@ -5,7 +5,9 @@ from django.db import IntegrityError, transaction
 from associations import services
 from associations.models import Application, ApplicationEvent, Message
 from core.errors import DomainError, TransitionError
-from tests.factories import ApplicationFactory, AssociationFactory, CampaignFactory, member_of, reviewer
+from tests.factories.accounts import reviewer
+from tests.factories.associations import ApplicationFactory, AssociationFactory, member_of
+from tests.factories.campaigns import CampaignFactory
 
 pytestmark = pytest.mark.django_db
 S = Application.Status
@@ -218,3 +220,12 @@ def test_priority_change_is_kept_in_the_history():
     assert ApplicationEvent.objects.filter(application=application, kind="priority", note="3 → 1").exists()
     with pytest.raises(ValidationError):
         services.application_set_priority(application=application, priority=9, by=reviewer())
+
+
+def test_association_changes_record_who_made_them(caplog):
+    association = AssociationFactory()
+    member = member_of(association)
+    with caplog.at_level("INFO", logger="associations.services"):
+        services.association_update(association=association, by=member, city="Aix-en-Provence")
+    (record,) = [r for r in caplog.records if r.getMessage() == "association updated"]
+    assert (record.association_id, record.by_id, record.fields) == (association.pk, member.pk, ["city"])

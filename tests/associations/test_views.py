@@ -3,7 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from associations.models import Application, Association
-from tests.factories import ApplicationFactory, make_pdf_bytes
+from tests.factories.associations import ApplicationFactory, make_pdf_bytes
 
 pytestmark = pytest.mark.django_db
 S = Application.Status
@@ -59,7 +59,7 @@ def test_space_requires_login(client):
 
 
 def test_new_user_registers_an_association(client, django_user_model):
-    from tests.factories import UserFactory
+    from tests.factories.accounts import UserFactory
 
     user = UserFactory()
     client.force_login(user)
@@ -83,7 +83,7 @@ def test_new_user_registers_an_association(client, django_user_model):
     ],
 )
 def test_bad_association_input_is_refused_next_to_the_field(client, overrides, field, message):
-    from tests.factories import UserFactory
+    from tests.factories.accounts import UserFactory
 
     client.force_login(UserFactory())
     response = client.post(reverse("associations:association_create"), association_payload(**overrides))
@@ -96,7 +96,7 @@ def test_bad_association_input_is_refused_next_to_the_field(client, overrides, f
 
 
 def test_siret_alone_with_spaces_is_accepted(client):
-    from tests.factories import UserFactory
+    from tests.factories.accounts import UserFactory
 
     client.force_login(UserFactory())
     response = client.post(
@@ -204,7 +204,7 @@ def test_withdraw_asks_for_confirmation(client, member):
 
 
 def test_apply_without_association_redirects_to_registration(client, campaign):
-    from tests.factories import UserFactory
+    from tests.factories.accounts import UserFactory
 
     client.force_login(UserFactory())
     response = client.get(reverse("associations:application_create", args=[campaign.slug]))
@@ -212,7 +212,7 @@ def test_apply_without_association_redirects_to_registration(client, campaign):
 
 
 def test_space_query_count_does_not_grow_with_applications(client, member, django_assert_max_num_queries):
-    from tests.factories import CampaignFactory
+    from tests.factories.campaigns import CampaignFactory
 
     association = member.memberships.get().association
     client.force_login(member)

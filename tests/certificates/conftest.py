@@ -4,7 +4,8 @@ import io
 import pytest
 from django.core.cache import cache
 
-from tests.factories import confirmed_wave, desk_operator, member_of
+from tests.factories.associations import member_of
+from tests.factories.certificates import confirmed_wave, desk_operator
 
 
 def signature_png(width: int = 400, height: int = 150, *, ink: bool = True) -> bytes:

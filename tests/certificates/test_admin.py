@@ -17,7 +17,9 @@ from certificates.pdf import page_count
 from donations.models import Allocation
 from inventory.models import Computer
 from tests.certificates.conftest import data_url, signature_png
-from tests.factories import AssociationFactory, StaffFactory, confirmed_wave, member_of, staff_with_role
+from tests.factories.accounts import StaffFactory, staff_with_role
+from tests.factories.associations import AssociationFactory, member_of
+from tests.factories.certificates import confirmed_wave
 
 pytestmark = pytest.mark.django_db
 S = Handover.State
@@ -254,7 +256,7 @@ def test_a_unit_refused_at_the_desk_is_not_given_again_before_the_stock_checks_i
     from core.errors import TransitionError
     from inventory import services as inventory_services
     from inventory.models import ComputerEvent
-    from tests.factories import stock_operator
+    from tests.factories.inventory import stock_operator
 
     faulty = handover.allocation.units.order_by("pk").values_list("computer_id", flat=True).first()
     client.force_login(desk)
@@ -296,7 +298,7 @@ def test_a_unit_refused_at_the_desk_is_not_given_again_before_the_stock_checks_i
 def test_paper_scan_from_the_form(client, desk, handover):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from tests.factories import make_pdf_bytes
+    from tests.factories.associations import make_pdf_bytes
 
     client.force_login(desk)
     response = client.post(
@@ -382,7 +384,7 @@ def test_recording_a_cancelled_allocation_sends_back_to_the_desk(client, desk, h
 @pytest.mark.parametrize("role", ["Guichet de remise", "Responsables de campagne"])
 def test_desk_and_managers_see_the_history_of_a_certificate(client, handover, role):
     from accounts.roles import sync_roles
-    from tests.factories import staff_with_role
+    from tests.factories.accounts import staff_with_role
 
     sync_roles()
     client.force_login(staff_with_role(role, email="voit-historique@example.org"))

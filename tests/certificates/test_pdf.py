@@ -12,7 +12,7 @@ from certificates import services
 from certificates.models import Handover
 from certificates.pdf import html_to_pdf, merge_pdfs, page_count
 from tests.conftest import require
-from tests.factories import confirmed_wave
+from tests.factories.certificates import confirmed_wave
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from donations.models import Allocation, AllocationUnit
 from inventory.models import Computer
 from tests.certificates.conftest import signature_png
 from tests.conftest import fresh_broker_connections
-from tests.factories import confirmed_wave
+from tests.factories.certificates import confirmed_wave
 
 pytestmark = pytest.mark.django_db
 S = Handover.State
@@ -63,7 +63,10 @@ def drop_certificate(allocation) -> None:
 
 def test_ensure_is_idempotent_and_ignores_allocations_that_are_not_confirmed(desk):
     from donations import services as donation_services
-    from tests.factories import CampaignFactory, WaveFactory, approved_application, ready_computers
+    from tests.factories.associations import approved_application
+    from tests.factories.campaigns import CampaignFactory
+    from tests.factories.donations import WaveFactory
+    from tests.factories.inventory import ready_computers
 
     wave = confirmed_wave(2, 10)
     ids = list(wave.allocations.values_list("pk", flat=True))
@@ -291,7 +294,10 @@ def test_broker_unreachable_at_confirmation_then_the_sweep_renders(client):
     from config.celery import app
     from donations import services as donation_services
     from donations.models import Wave
-    from tests.factories import WaveFactory, approved_application, ready_computers, staff_with_role
+    from tests.factories.accounts import staff_with_role
+    from tests.factories.associations import approved_application
+    from tests.factories.donations import WaveFactory
+    from tests.factories.inventory import ready_computers
 
     manager = staff_with_role(roles.CAMPAIGN_MANAGER, email="manager@example.org")
     wave = WaveFactory(capacity=20)
@@ -381,7 +387,7 @@ def test_record_without_notification_sends_nothing(handover, desk, django_captur
 def test_record_with_a_paper_scan_appends_it_to_the_signed_certificate(
     handover, desk, django_capture_on_commit_callbacks
 ):
-    from tests.factories import make_pdf_bytes
+    from tests.factories.associations import make_pdf_bytes
 
     with django_capture_on_commit_callbacks(execute=True):
         record(handover, desk, association_signature=None, operator_signature=None, scan=make_pdf_bytes("scan"))

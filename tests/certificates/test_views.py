@@ -8,7 +8,8 @@ from accounts import roles
 from certificates import services
 from certificates.models import Handover
 from tests.certificates.conftest import signature_png
-from tests.factories import AssociationFactory, StaffFactory, member_of, staff_with_role
+from tests.factories.accounts import StaffFactory, staff_with_role
+from tests.factories.associations import AssociationFactory, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +155,7 @@ def test_missing_file_is_404_not_500(client, signed, association_member):
 
 
 def test_space_lists_only_the_members_certificates(client, signed, association_member):
-    from tests.factories import confirmed_wave
+    from tests.factories.certificates import confirmed_wave
 
     other = confirmed_wave(1, 10).allocations.get().handover
     client.force_login(association_member)

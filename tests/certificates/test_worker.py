@@ -15,7 +15,8 @@ from certificates import services
 from certificates.models import Handover
 from tests.certificates.conftest import signature_png
 from tests.conftest import require
-from tests.factories import confirmed_wave, desk_operator, member_of
+from tests.factories.associations import member_of
+from tests.factories.certificates import confirmed_wave, desk_operator
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 S = Handover.State

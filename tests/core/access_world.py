@@ -2,7 +2,7 @@
 
 Association A owns one object of every kind that has a URL; association B has a member and nothing
 else; each staff role of ``accounts.roles`` has one account, plus a superuser. Built through the
-factories and the builders of ``tests.factories`` (so through the apps' services), once per module.
+factories and the builders of ``tests.factories.<app>`` (so through the apps' services), once per module.
 """
 
 from __future__ import annotations
@@ -72,16 +72,11 @@ def build_world() -> World:
     from impact.models import CampaignReporting
     from inventory.models import ComputerEvent
     from tests.certificates.conftest import signature_png
-    from tests.factories import (
-        ApplicationFactory,
-        AssociationFactory,
-        CampaignFactory,
-        UserFactory,
-        confirmed_wave,
-        impact_reports_for,
-        member_of,
-        staff_with_role,
-    )
+    from tests.factories.accounts import UserFactory, staff_with_role
+    from tests.factories.associations import ApplicationFactory, AssociationFactory, member_of
+    from tests.factories.campaigns import CampaignFactory
+    from tests.factories.certificates import confirmed_wave
+    from tests.factories.impact import impact_reports_for
 
     association_a = AssociationFactory(legal_name="Association A du numérique")
     association_b = AssociationFactory(legal_name="Association B du quartier")

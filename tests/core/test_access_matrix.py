@@ -733,7 +733,7 @@ def application_data(world: World, **overrides) -> dict:
 
 
 def new_application_data(world: World) -> dict:
-    from tests.factories import pdf_upload
+    from tests.factories.associations import pdf_upload
 
     return application_data(
         world, statutes=pdf_upload("statuts.pdf"), activity_report=pdf_upload("rapport.pdf"), consent="on", submit="1"

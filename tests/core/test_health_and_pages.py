@@ -60,7 +60,7 @@ def test_english_switch(client, campaign):
 
 
 def test_draft_campaigns_are_not_public(client):
-    from tests.factories import CampaignFactory
+    from tests.factories.campaigns import CampaignFactory
 
     hidden = CampaignFactory(status="draft", name="Campagne secrète")
     assert "Campagne secrète" not in client.get("/").content.decode()

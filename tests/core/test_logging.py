@@ -10,7 +10,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 
-from tests.factories import AssociationFactory, UserFactory, member_of
+from tests.factories.accounts import UserFactory
+from tests.factories.associations import AssociationFactory, member_of
 
 pytestmark = pytest.mark.django_db
 

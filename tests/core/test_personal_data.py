@@ -13,16 +13,9 @@ from accounts.privacy import apply_retention, user_anonymise, user_export
 from associations.models import Application, ApplicationEvent, Association, Message
 from certificates import services as certificate_services
 from tests.certificates.conftest import signature_png
-from tests.factories import (
-    ApplicationFactory,
-    AssociationFactory,
-    UserFactory,
-    confirmed_wave,
-    desk_operator,
-    member_of,
-    pdf_upload,
-    staff_with_role,
-)
+from tests.factories.accounts import UserFactory, staff_with_role
+from tests.factories.associations import ApplicationFactory, AssociationFactory, member_of, pdf_upload
+from tests.factories.certificates import confirmed_wave, desk_operator
 
 pytestmark = pytest.mark.django_db
 
@@ -230,14 +223,10 @@ def test_the_nightly_task_is_scheduled(settings):
 
 
 def test_no_email_is_sent_to_an_anonymised_address(django_capture_on_commit_callbacks, mailoutbox):
-    from core.emails import queue_email
+    from core.emails import notify
 
     with django_capture_on_commit_callbacks(execute=True):
-        queue_email(
-            template="application_submitted",
-            context={},
-            to=["anonyme-3@anonyme.invalid", "contact-3@ANONYME.invalid"],
-        )
+        notify({"anonyme-3@anonyme.invalid": "fr", "contact-3@ANONYME.invalid": "fr"}, "application_submitted", {})
     assert mailoutbox == []
 
 
@@ -269,7 +258,7 @@ def test_anonymising_scrubs_every_trace_and_only_that_person(client, signed):
     EmailAddress.objects.create(user=member, email="Aicha.Perso@Exemple.org", verified=True, primary=False)
     Association.objects.filter(pk=association.pk).update(contact_email="aicha.perso@exemple.org")
     neighbour = "an@asso-a.example.org"  # a substring of nothing, but shares the domain
-    from tests.factories import impact_reports_for
+    from tests.factories.impact import impact_reports_for
 
     report = impact_reports_for(handed_over_wave_for(association))[0]
     reminder = ImpactReminder.objects.create(

@@ -41,21 +41,13 @@ from accounts import roles
 from associations.models import Application, ApplicationEvent, Membership, Message, Mission
 from tests.associations.test_admin import _make_applications
 from tests.donations.test_admin import _many_applications
-from tests.factories import (
-    AssociationFactory,
-    CampaignFactory,
-    DonorFactory,
-    LotFactory,
-    UserFactory,
-    WaveFactory,
-    approved_application,
-    confirmed_wave,
-    handed_over_wave,
-    impact_reports_for,
-    member_of,
-    ready_computers,
-    staff_with_role,
-)
+from tests.factories.accounts import UserFactory, staff_with_role
+from tests.factories.associations import AssociationFactory, approved_application, member_of
+from tests.factories.campaigns import CampaignFactory, DonorFactory
+from tests.factories.certificates import confirmed_wave
+from tests.factories.donations import WaveFactory
+from tests.factories.impact import handed_over_wave, impact_reports_for
+from tests.factories.inventory import LotFactory, ready_computers
 from tests.impact.conftest import GOOD
 from tests.inventory.test_admin import bulk_units
 
@@ -699,7 +691,7 @@ def user_memberships(n: int) -> dict[str, Page]:
 )
 def association_history(n: int) -> dict[str, Page]:
     """An association with ``n`` members and ``n`` applications; the last one with ``n`` messages and history rows."""
-    from tests.factories import ApplicationFactory
+    from tests.factories.associations import ApplicationFactory
 
     association = AssociationFactory(legal_name=f"Association témoin {_next():04d}")
     for _i in range(n):

@@ -127,7 +127,7 @@ def test_redis_killed_during_a_wave_confirmation_loses_nothing_and_sends_each_em
     from config.celery import app
     from core import outbox
     from core.cache import _state
-    from core.emails import queue_email
+    from core.emails import notify
     from core.models import OutboxEmail
     from donations.models import Wave
 
@@ -144,10 +144,10 @@ def test_redis_killed_during_a_wave_confirmation_loses_nothing_and_sends_each_em
         # Before the outage: one email per member, sent by the worker.
         for member in members:
             with transaction.atomic():
-                queue_email(
-                    template="application_submitted",
-                    context={"association": "A", "campaign": wave.campaign.name, "application_path": "/space/"},
-                    to=[member.email],
+                notify(
+                    {member.email: "fr"},
+                    "application_submitted",
+                    {"association": "A", "campaign": wave.campaign.name, "application_path": "/space/"},
                 )
         wait_for(
             lambda: OutboxEmail.objects.filter(sent_at__isnull=False).count() == 5, worker, what="the first emails"

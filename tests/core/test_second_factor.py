@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from accounts.middleware import LAST_SEEN_SESSION_KEY
 from accounts.services import user_add_totp
-from tests.factories import AssociationFactory, UserFactory, member_of, reviewer
+from tests.factories.accounts import UserFactory, reviewer
+from tests.factories.associations import AssociationFactory, member_of
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "motdepasse-solide-42"

@@ -39,7 +39,7 @@ def test_the_messages_cookie_never_holds_an_email_address(client):
     """allauth's « Connexion avec x@y réussie » stays in the session, server side."""
     from django.urls import reverse
 
-    from tests.factories import UserFactory
+    from tests.factories.accounts import UserFactory
 
     user = UserFactory(email="confidentielle@asso.example.org")
     response = client.post(reverse("account_login"), {"login": user.email, "password": "motdepasse-solide-42"})

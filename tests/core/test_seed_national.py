@@ -186,7 +186,7 @@ def test_pages_answer_with_the_dataset(seeded, client):
 
 
 def test_refuses_twice_and_reset_replaces_only_the_national_data(seeded, settings):
-    from tests.factories import ComputerFactory
+    from tests.factories.inventory import ComputerFactory
 
     other = ComputerFactory(asset_tag="AUTRE-0001", status="ready")
     before = national.counts()
@@ -217,7 +217,8 @@ def _mix() -> dict:
 
 
 def test_same_mix_of_states_whatever_ids_the_database_hands_out(seeded, settings):
-    from tests.factories import AssociationFactory, ComputerFactory
+    from tests.factories.associations import AssociationFactory
+    from tests.factories.inventory import ComputerFactory
 
     before = _mix()
     ours = Association.objects.filter(contact_email__endswith=f"@{national.DOMAIN}")

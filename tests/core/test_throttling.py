@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from core.client_ip import client_ip
-from tests.factories import UserFactory
+from tests.factories.accounts import UserFactory
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "motdepasse-solide-42"

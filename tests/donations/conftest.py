@@ -4,7 +4,10 @@ import pytest
 from django.utils import timezone
 
 from accounts import roles
-from tests.factories import CampaignFactory, WaveFactory, approved_application, staff_with_role
+from tests.factories.accounts import staff_with_role
+from tests.factories.associations import approved_application
+from tests.factories.campaigns import CampaignFactory
+from tests.factories.donations import WaveFactory
 
 T0 = datetime.datetime(2026, 2, 1, 9, 0, tzinfo=datetime.UTC)
 

@@ -11,16 +11,10 @@ from donations import services
 from donations.models import Allocation, Wave
 from inventory.models import Computer
 from tests.donations.conftest import T0, in_days
-from tests.factories import (
-    AssociationFactory,
-    StaffFactory,
-    UserFactory,
-    WaveFactory,
-    approved_application,
-    member_of,
-    ready_units,
-    staff_with_role,
-)
+from tests.factories.accounts import StaffFactory, UserFactory, staff_with_role
+from tests.factories.associations import AssociationFactory, approved_application, member_of
+from tests.factories.donations import WaveFactory
+from tests.factories.inventory import ready_units
 
 pytestmark = pytest.mark.django_db
 A = Allocation.Status

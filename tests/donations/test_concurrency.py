@@ -12,7 +12,11 @@ from donations import services
 from donations.models import Allocation, AllocationUnit, Wave
 from inventory.models import Computer
 from tests.conftest import require
-from tests.factories import CampaignFactory, WaveFactory, approved_application, ready_units, staff_with_role
+from tests.factories.accounts import staff_with_role
+from tests.factories.associations import approved_application
+from tests.factories.campaigns import CampaignFactory
+from tests.factories.donations import WaveFactory
+from tests.factories.inventory import ready_units
 
 A = Allocation.Status
 

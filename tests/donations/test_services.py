@@ -12,7 +12,9 @@ from donations import services
 from donations.models import Allocation, AllocationEvent, AllocationUnit, Wave, WaveEvent
 from inventory.models import Computer
 from tests.donations.conftest import T0, in_days
-from tests.factories import WaveFactory, approved_application, member_of, ready_units
+from tests.factories.associations import approved_application, member_of
+from tests.factories.donations import WaveFactory
+from tests.factories.inventory import ready_units
 
 W = Wave.Status
 A = Allocation.Status

@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from donations import services
 from donations.models import Allocation
-from tests.factories import AssociationFactory, member_of, ready_units
+from tests.factories.associations import AssociationFactory, member_of
+from tests.factories.inventory import ready_units
 
 pytestmark = pytest.mark.django_db
 AP = Allocation.Appointment

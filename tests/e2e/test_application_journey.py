@@ -9,7 +9,9 @@ from playwright.sync_api import expect
 from accounts.services import user_add_totp
 from associations.models import Application
 from core.management.commands.demo_totp_code import current_code
-from tests.factories import CampaignFactory, make_pdf_bytes, reviewer
+from tests.factories.accounts import reviewer
+from tests.factories.associations import make_pdf_bytes
+from tests.factories.campaigns import CampaignFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "motdepasse-solide-42"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import CampaignFactory
+from tests.factories.campaigns import CampaignFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

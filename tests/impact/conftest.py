@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.core.cache import cache
 
-from tests.factories import handed_over_wave, impact_reports_for
+from tests.factories.impact import handed_over_wave, impact_reports_for
 
 # A fixed calendar: handovers on 10 January 2026, calendar quarters from 1 January 2026, due 15 days after.
 HANDOVER_DAY = datetime.date(2026, 1, 10)
@@ -35,7 +35,7 @@ def report(reports):
 
 @pytest.fixture
 def association_member(report):
-    from tests.factories import member_of
+    from tests.factories.associations import member_of
 
     return member_of(report.association, email="membre-impact@example.org")
 

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from accounts import roles
 from impact import services
 from impact.models import ImpactReport
-from tests.factories import StaffFactory, UserFactory, staff_with_role
+from tests.factories.accounts import StaffFactory, UserFactory, staff_with_role
 from tests.impact.conftest import GOOD
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 from core.forms import DecimalNumberField
 from impact.forms import ImpactReportForm
 from impact.models import ImpactReport
-from tests.factories import handed_over_wave, impact_reports_for, member_of
+from tests.factories.associations import member_of
+from tests.factories.impact import handed_over_wave, impact_reports_for
 from tests.impact.conftest import GOOD
 
 PASSWORD = "motdepasse-solide-42"

@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import assert_accessible as axe_check
-from tests.factories import handed_over_wave, impact_reports_for, member_of
+from tests.factories.associations import member_of
+from tests.factories.impact import handed_over_wave, impact_reports_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "motdepasse-solide-42"

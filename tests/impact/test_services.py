@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from core.errors import DomainError, TransitionError
 from impact import services
 from impact.models import ImpactReminder, ImpactReport, ImpactReportEvent
-from tests.factories import staff_with_role
+from tests.factories.accounts import staff_with_role
 from tests.impact.conftest import GOOD, HANDOVER_DAY, Q1_DUE
 
 S = ImpactReport.Status
@@ -35,7 +35,7 @@ def test_schedule_creates_one_report_per_association_and_period(wave, reports):
 
 
 def test_period_length_is_set_per_campaign(wave):
-    from tests.factories import impact_reports_for
+    from tests.factories.impact import impact_reports_for
 
     reports = impact_reports_for(
         wave, today=datetime.date(2026, 3, 5), period_months=1, starts_on=datetime.date(2026, 1, 1), grace_days=5
@@ -56,7 +56,7 @@ def test_default_calendar_is_quarterly_from_january(wave):
 
 
 def test_no_report_before_the_handover(db):
-    from tests.factories import confirmed_wave
+    from tests.factories.certificates import confirmed_wave
 
     confirmed_wave(1, 10)
     assert services.impact_reports_schedule(today=datetime.date(2026, 6, 1)) == 0
@@ -233,7 +233,7 @@ def _at(day: datetime.date, hour: int = 9):
 
 
 def test_reminders_before_and_after_the_due_date_once_each(reports, django_capture_on_commit_callbacks):
-    from tests.factories import member_of
+    from tests.factories.associations import member_of
 
     member_of(reports[0].association, email="a@asso-impact.example.org")
 

@@ -9,16 +9,10 @@ from django.urls import reverse
 
 from impact import selectors, services
 from impact.models import ImpactReport
-from tests.factories import (
-    AssociationFactory,
-    CampaignFactory,
-    DonorFactory,
-    LotFactory,
-    approved_application,
-    handed_over_wave,
-    impact_reports_for,
-    ready_computers,
-)
+from tests.factories.associations import AssociationFactory, approved_application
+from tests.factories.campaigns import CampaignFactory, DonorFactory
+from tests.factories.impact import handed_over_wave, impact_reports_for
+from tests.factories.inventory import LotFactory, ready_computers
 from tests.impact.conftest import GOOD
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +63,7 @@ def dataset(db):
         },
     )
     services.impact_report_save(report=reports[2], by=staff, submit=True, **{**GOOD, "people_trained": 500})
-    from tests.factories import staff_with_role
+    from tests.factories.accounts import staff_with_role
 
     services.impact_report_return(report=reports[2], by=staff_with_role("Instruction des candidatures"), message="?")
     return campaign, wave, reports, by_code

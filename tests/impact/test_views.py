@@ -6,7 +6,9 @@ import pytest
 from django.urls import reverse
 
 from impact.models import ImpactReport
-from tests.factories import UserFactory, handed_over_wave, impact_reports_for, member_of
+from tests.factories.accounts import UserFactory
+from tests.factories.associations import member_of
+from tests.factories.impact import handed_over_wave, impact_reports_for
 from tests.impact.conftest import GOOD
 
 pytestmark = pytest.mark.django_db

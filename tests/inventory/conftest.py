@@ -1,7 +1,9 @@
 import pytest
 
 from accounts import roles
-from tests.factories import AssociationFactory, LotFactory, UserFactory, member_of, staff_with_role
+from tests.factories.accounts import UserFactory, staff_with_role
+from tests.factories.associations import AssociationFactory, member_of
+from tests.factories.inventory import LotFactory
 
 ROLES = ["inventory", "reviewer", "manager", "handover", "member", "anonymous", "superuser"]
 

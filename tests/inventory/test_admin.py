@@ -8,7 +8,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
-from tests.factories import ComputerFactory, LotFactory, ready_computers
+from tests.factories.inventory import ComputerFactory, LotFactory, ready_computers
 from tests.inventory.conftest import ROLES, make_user
 
 pytestmark = pytest.mark.django_db

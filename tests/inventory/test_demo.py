@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts import roles
 from inventory import demo
 from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
-from tests.factories import staff_with_role
+from tests.factories.accounts import staff_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_the_demo_units_serve_the_donations_services(context):
     from inventory.services import computers_hand_over, computers_reserve
 
     demo.seed(context)
-    ids = list(Computer.objects.oldest_ready_first().values_list("pk", flat=True)[:486])
+    ids = list(Computer.objects.ready().order_by("status_changed_at", "pk").values_list("pk", flat=True)[:486])
     operator = context["users"]["stock@demo.test"]
     assert computers_reserve(computer_ids=ids, by=operator, note="Vague 1") == 486
     assert computers_hand_over(computer_ids=ids, by=operator) == 486

@@ -12,7 +12,7 @@ from django.urls import reverse
 from inventory.importing import MAX_ROWS, ImportFileError, plan_import, read_table
 from inventory.models import Computer, ComputerEvent
 from inventory.services import ImportRejected, computers_import
-from tests.factories import ComputerFactory, LotFactory
+from tests.factories.inventory import ComputerFactory, LotFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from core.errors import DomainError, TransitionError
 from inventory import services
 from inventory.models import Computer, ComputerEvent, WipeRecord
-from tests.factories import ComputerFactory, LotFactory, ready_computers, reviewer, stock_operator
+from tests.factories.accounts import reviewer
+from tests.factories.inventory import ComputerFactory, LotFactory, ready_computers, stock_operator
 
 pytestmark = pytest.mark.django_db
 S = Computer.Status
@@ -241,10 +242,11 @@ def test_a_wipe_is_not_recorded_on_a_unit_already_cleared_for_handover(status, o
 
 def test_scrapped_units_can_get_their_destruction_certificate(operator):
     computer = unit(S.SCRAPPED, wiped=False)
-    record = services.computer_record_wipe(
-        computer=computer, by=operator, method="destroy", result="passed", report_reference="CERT-DESTR-7"
+    outcome = services.computers_record_wipe(
+        computer_ids=[computer.pk], by=operator, method="destroy", result="passed", report_reference="CERT-DESTR-7"
     )
-    assert record.method == "destroy"
+    assert outcome.done and not outcome.refused
+    assert computer.wipe_records.order_by("-pk").first().method == "destroy"
 
 
 @pytest.mark.parametrize(
@@ -346,8 +348,22 @@ def test_lot_reference_is_normalised_and_short_enough(operator):
         services.lot_create(by=operator, donor=donor, reference="X" * 30, arrival_date=timezone.localdate(), site="M")
 
 
+def test_lot_changes_record_who_made_them(operator, caplog):
+    from campaigns.models import Donor
+
+    donor = Donor.objects.create(name="Orange")
+    with caplog.at_level("INFO", logger="inventory.services"):
+        lot = services.lot_create(
+            by=operator, donor=donor, reference="L-1", arrival_date=timezone.localdate(), site="Marseille"
+        )
+        services.lot_update(lot=lot, by=operator, site="Vitrolles")
+    created, updated = [r for r in caplog.records if r.name == "inventory.services"]
+    assert (created.getMessage(), created.lot_id, created.by_id) == ("lot created", lot.pk, operator.pk)
+    assert (updated.getMessage(), updated.by_id, updated.fields) == ("lot updated", operator.pk, ["site"])
+
+
 def test_the_shared_factory_path_of_the_donations_app_works():
-    from tests.factories import ready_units
+    from tests.factories.inventory import ready_units
 
     computers = ready_units(4)
     assert {c.status for c in computers} == {S.READY}

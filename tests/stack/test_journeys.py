@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 from stdnum import luhn
 
-from tests.factories import make_pdf_bytes
+from tests.factories.associations import make_pdf_bytes
 from tests.stack.conftest import body_of, log_in, wait_until
 
 pytestmark = pytest.mark.e2e

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import make_pdf_bytes
+from tests.factories.associations import make_pdf_bytes
 from tests.inventory.test_import import HEADER, csv_bytes, rows
 from tests.stack.conftest import log_in
 from tests.stack.test_journeys import PASSWORD, RENDER_TIMEOUT_MS, _applied, apply_as_new_association

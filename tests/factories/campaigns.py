@@ -1,0 +1,39 @@
+"""Donors and campaigns (campaigns app)."""
+
+import datetime
+
+import factory
+from django.utils import timezone
+
+from campaigns.models import Campaign, CampaignDonor, Donor
+
+
+class DonorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Donor
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Opérateur {n}")
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Campagne {n}")
+    slug = factory.Sequence(lambda n: f"campagne-{n}")
+    city = "Marseille"
+    pledged_units = 1000
+    min_per_association = 10
+    max_per_association = 30
+    status = Campaign.Status.OPEN
+    applications_open_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    applications_close_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=60))
+
+    @factory.post_generation
+    def with_donor(obj, create, extracted, **kwargs):
+        if create:
+            CampaignDonor.objects.create(
+                campaign=obj, donor=DonorFactory(name="Orange"), pledged_units=obj.pledged_units
+            )

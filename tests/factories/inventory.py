@@ -1,0 +1,160 @@
+"""Lots and computers, ready units (inventory app)."""
+
+import datetime
+
+import factory
+from django.utils import timezone
+
+from accounts import roles
+from accounts.models import User
+from tests.factories.accounts import StaffFactory, staff_with_role
+from tests.factories.campaigns import DonorFactory
+
+
+def stock_operator(**kwargs) -> User:
+    return staff_with_role(roles.INVENTORY_OPERATOR, **kwargs)
+
+
+class LotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "inventory.Lot"
+
+    donor = factory.SubFactory(DonorFactory, name="Orange")
+    reference = factory.Sequence(lambda n: f"LOT-2026-{n:03d}")
+    arrival_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=20))
+    site = "Atelier de reconditionnement, Marseille 14e"
+    expected_count = 100
+
+
+class ComputerFactory(factory.django.DjangoModelFactory):
+    """A unit in the given status; ready, reserved and handed-over units get a passed wipe record."""
+
+    class Meta:
+        model = "inventory.Computer"
+        skip_postgeneration_save = True
+
+    asset_tag = factory.Sequence(lambda n: f"TEST-{n:05d}")
+    manufacturer = "Dell"
+    model = "OptiPlex 7070 SFF"
+    serial_number = factory.Sequence(lambda n: f"SN{n:07d}")
+    cpu = "Intel Core i5-9500"
+    ram_gb = 8
+    storage_gb = 256
+    storage_type = "nvme"
+    os = "Windows 10 Pro"
+    grade = "A"
+    lot = factory.SubFactory(LotFactory)
+    status = "received"
+    scrap_reason = factory.LazyAttribute(lambda o: "Carte mère hors service" if o.status == "scrapped" else "")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from inventory.models import Computer, WipeRecord
+
+        status = kwargs.get("status", "received")
+        cleared = status in Computer.CLEARED_STATUSES
+        if cleared:
+            kwargs["status"] = "reconditioning"
+        computer = super()._create(model_class, *args, **kwargs)
+        if cleared:
+            record = WipeRecord.objects.create(
+                computer=computer,
+                kind="wipe",
+                method="nist_purge",
+                tool="Blancco Drive Eraser",
+                tool_version="7.9",
+                result="passed",
+                report_reference=f"BLANCCO-{computer.serial_number}",
+                operator_label="Usine de test",
+            )
+            Computer.objects.filter(pk=computer.pk).update(wipe_record=record, status=status)
+            computer.refresh_from_db()
+        return computer
+
+
+def ready_units(count: int, *, lot=None, manufacturer: str = "Dell", model: str = "OptiPlex 7070", prefix: str = ""):
+    """``count`` ready computers (wiped, through the inventory services), returned oldest first."""
+    from inventory import services as inventory_services
+    from inventory.models import Computer, Lot
+
+    operator = StaffFactory(email="operateur-stock@example.org", role=roles.INVENTORY_OPERATOR)
+    if lot is None:
+        lot = Lot.objects.create(
+            donor=DonorFactory(name="Orange"),
+            reference=f"LOT-{Lot.objects.count() + 1:04d}",
+            arrival_date=timezone.localdate(),
+            site="Atelier de Vitrolles",
+        )
+    start = Computer.objects.count()
+    prefix = prefix or f"{lot.reference}-"
+    computers = Computer.objects.bulk_create(
+        [
+            Computer(
+                asset_tag=f"{prefix}{start + i:06d}",
+                manufacturer=manufacturer,
+                model=model,
+                serial_number=f"SN{lot.pk:03d}{start + i:07d}",
+                lot=lot,
+            )
+            for i in range(count)
+        ]
+    )
+    ids = [c.pk for c in computers] or list(
+        Computer.objects.filter(lot=lot, asset_tag__startswith=prefix).values_list("pk", flat=True)
+    )
+    inventory_services.computers_start_reconditioning(computer_ids=ids, by=operator)
+    inventory_services.computers_record_wipe(
+        computer_ids=ids,
+        by=operator,
+        kind="exemption",
+        exemption="drive_kept",
+        exemption_reason="Disque conservé par le donateur.",
+    )
+    inventory_services.computers_mark_ready(computer_ids=ids, by=operator)
+    return list(Computer.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def ready_computers(n: int, **kwargs) -> list:
+    """``n`` ready units in one lot, created in a few queries."""
+    from inventory.models import Computer, WipeRecord
+
+    lot = kwargs.pop("lot", None) or LotFactory()
+    start = Computer.objects.count()
+    computers = Computer.objects.bulk_create(
+        [
+            Computer(
+                asset_tag=f"{lot.reference}-R{start + i:05d}",
+                manufacturer="HP",
+                model="EliteDesk 800 G5 SFF",
+                serial_number=f"CZC{lot.pk:03d}{start + i:06d}",
+                cpu="Intel Core i5-9500",
+                ram_gb=8,
+                storage_gb=256,
+                storage_type="ssd",
+                os="Windows 10 Pro",
+                grade="A",
+                lot=lot,
+                status="reconditioning",
+                **kwargs,
+            )
+            for i in range(n)
+        ]
+    )
+    records = WipeRecord.objects.bulk_create(
+        [
+            WipeRecord(
+                computer=c,
+                kind="wipe",
+                method="nist_purge",
+                result="passed",
+                report_reference=f"R-{c.serial_number}",
+                tool="Blancco Drive Eraser",
+            )
+            for c in computers
+        ]
+    )
+    for computer, record in zip(computers, records, strict=True):
+        computer.wipe_record = record
+        computer.status = "ready"
+    Computer.objects.bulk_update(computers, ["wipe_record", "status"])
+    return computers
