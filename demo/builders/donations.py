@@ -1,7 +1,7 @@
 """Demo waves of the Marseille campaign, through the services: every stage of a distribution.
 
 - wave 1 (capacity 486), two weeks ago: planned and confirmed, 27 associations, their units
-  reserved and a handover slot proposed to each (``certificates.demo`` then records most handovers);
+  reserved and a handover slot proposed to each (``demo.builders.certificates`` then records most handovers);
 - wave 2 (capacity 80): planned, waiting for the manager's confirmation;
 - the final lot (capacity 30), for what is left of the small needs: planned.
 

@@ -100,8 +100,8 @@ def test_demo_staff_accounts_have_the_documented_second_factor(settings):
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP
 
-    from core.management.commands.demo_totp_code import current_code
-    from core.management.commands.seed_demo import DEMO_TOTP_SECRET
+    from demo.management.commands.demo_totp_code import current_code
+    from demo.management.commands.seed_demo import DEMO_TOTP_SECRET
 
     settings.DEBUG = True
     call_command("seed_demo")

@@ -3,7 +3,7 @@
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.core.management.base import BaseCommand
 
-from core.management.commands.seed_demo import DEMO_TOTP_SECRET
+from demo.management.commands.seed_demo import DEMO_TOTP_SECRET
 
 
 def current_code(secret: str = DEMO_TOTP_SECRET) -> str:

@@ -58,7 +58,7 @@ def test_seed_demo_builds_the_marseille_waves(settings):
 
 def test_seed_skips_waves_without_stock(settings, campaign):
     from accounts.models import User
-    from donations import demo
+    from demo.builders import donations as demo
 
     settings.DEBUG = True
     manager = User.objects.create(email="manager@demo.test", is_staff=True)

@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from accounts import roles
-from inventory import demo
+from demo.builders import inventory as demo
 from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
 from tests.factories import staff_with_role
 

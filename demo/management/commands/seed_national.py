@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from core import national
+from demo import national
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """Demo certificates for seed_demo: wave 1 of Marseille handed over, its certificates signed.
 
-Runs after ``donations.demo`` (wave 1 confirmed, 27 allocations with reserved units). Through the
+Runs after ``demo.builders.donations`` (wave 1 confirmed, 27 allocations with reserved units). Through the
 services: each allocation gets its certificate, the handover is recorded at the counter by the
 desk operator with two signatures drawn here (the units become « handed over »), and the signed
 certificate is rendered in-process, so that a new user finds finished certificates to download and

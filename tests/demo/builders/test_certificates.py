@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import call_command
 
-from certificates.demo import LEFT_AT_COUNTER, signature_png
 from certificates.models import Handover
+from demo.builders.certificates import LEFT_AT_COUNTER, signature_png
 from donations.models import Allocation
 from inventory.models import Computer
 

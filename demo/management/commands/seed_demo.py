@@ -1,7 +1,6 @@
 """Load the Marseille demo campaign: idempotent, refused with DEBUG off unless --force."""
 
 import datetime
-import importlib
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -13,6 +12,11 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import User
 from accounts.services import user_add_totp
+from demo.builders import associations as associations_demo
+from demo.builders import certificates as certificates_demo
+from demo.builders import donations as donations_demo
+from demo.builders import impact as impact_demo
+from demo.builders import inventory as inventory_demo
 from donations.models import Campaign, CampaignDonor, Donor
 
 DEMO_PASSWORD = "demo-dons-2026"
@@ -30,8 +34,8 @@ DEMO_USERS = [
     ("association@demo.test", "Aïcha", "Association", None, False),
 ]
 
-# Apps that add their own demo data: a module with seed(context) -> None, called in this order.
-DEMO_MODULES = ["inventory.demo", "donations.demo", "certificates.demo", "impact.demo"]
+# Each app's demo data after the applications: a module with seed(context) -> None, called in this order.
+DEMO_BUILDERS = [inventory_demo, donations_demo, certificates_demo, impact_demo]
 
 
 class Command(BaseCommand):
@@ -49,8 +53,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self.seed_users()
             campaign = self.seed_campaign()
-            from associations import demo as associations_demo
-
             applications = associations_demo.seed(
                 campaign=campaign,
                 reviewer=users["reviewer@demo.test"],
@@ -58,12 +60,8 @@ class Command(BaseCommand):
                 stdout=self.stdout,
             )
             context = {"campaign": campaign, "users": users, "applications": applications, "stdout": self.stdout}
-            for name in DEMO_MODULES:
-                try:
-                    module = importlib.import_module(name)
-                except ModuleNotFoundError:
-                    continue
-                module.seed(context)
+            for builder in DEMO_BUILDERS:
+                builder.seed(context)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Démo prête. Mot de passe des comptes de démonstration : {DEMO_PASSWORD} ; "

@@ -14,7 +14,7 @@ from accounts.models import User
 from associations.models import Application, Association, Membership
 from associations.validators import validate_postal_code, validate_rna
 from certificates.models import Handover
-from core import national
+from demo import national
 from donations.models import Allocation, AllocationUnit, Campaign, CampaignDonor, Wave
 from impact.models import ImpactReport
 from inventory.models import Computer, Lot
@@ -170,7 +170,7 @@ def test_pages_answer_with_the_dataset(seeded, client):
 
     client.logout()
     # Staff give the code of the demo authenticator (seed_demo's documented secret) after the password.
-    from core.management.commands.demo_totp_code import current_code
+    from demo.management.commands.demo_totp_code import current_code
 
     response = client.post("/accounts/login/", {"login": "admin@national.test", "password": national.PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/accounts/2fa/authenticate/"
