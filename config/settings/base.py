@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "donations",
     "certificates",
     "impact",
+    "portal",
     "demo",
 ]
 

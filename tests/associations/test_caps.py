@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from associations import services
 from associations.models import Application, Association, Message
-from tests.associations.test_views import application_payload, association_payload
 from tests.factories import ApplicationFactory, AssociationFactory, UserFactory, make_pdf_bytes
+from tests.portal.test_association_space import application_payload, association_payload
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from accounts import roles
 from accounts.models import User
 from associations.models import Application, Association
+from tests.core.test_health_and_pages import run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +112,9 @@ def test_demo_staff_accounts_have_the_documented_second_factor(settings):
         assert Authenticator.objects.filter(user__email=email, type=Authenticator.Type.RECOVERY_CODES).count() == 1
         assert TOTP(totp).validate_code(current_code(DEMO_TOTP_SECRET)), email
     assert not Authenticator.objects.filter(user__email="association@demo.test").exists()
+
+
+def test_seed_demo_refuses_to_run_with_debug_off():
+    result = run_manage("seed_demo", DEBUG="0", SECRET_KEY="x" * 50, DATABASE_URL="sqlite:////tmp/never-used.sqlite3")
+    assert result.returncode != 0
+    assert "DEBUG" in result.stderr

@@ -1,6 +1,8 @@
+"""Namespace ``associations`` (under /space/): the association space."""
+
 from django.urls import path
 
-from associations import views
+from portal.views import associations as views
 
 app_name = "associations"
 

@@ -1,3 +1,5 @@
+"""The association space (namespace ``associations``): its associations and their applications."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError

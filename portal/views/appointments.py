@@ -1,45 +1,16 @@
-from django import forms
+"""The association answers the proposed handover slot: confirms it, or asks for another."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
-from core.textlimits import TextLimitsMixin
 from donations import selectors, services
-from donations.models import APPOINTMENT_REQUEST_MAX, Campaign
-from impact.views import progress_context
-
-
-def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = get_object_or_404(Campaign.objects.public().prefetch_related("pledges__donor"), slug=slug)
-    return render(
-        request,
-        "donations/campaign_detail.html",
-        {
-            "campaign": campaign,
-            "progress": selectors.campaign_progress(campaign),
-            **progress_context(campaign),  # the impact app's figures and charts (cached)
-        },
-    )
-
-
-class SlotRequestForm(TextLimitsMixin, forms.Form):
-    message = forms.CharField(
-        label=gettext_lazy("Quels jours et heures vous conviendraient ?"),
-        max_length=APPOINTMENT_REQUEST_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def clean_message(self):
-        message = self.cleaned_data["message"]
-        if "\x00" in message:
-            raise ValidationError(_("Ce texte contient un caractère non autorisé."))
-        return message
+from portal.forms import SlotRequestForm
 
 
 @login_required
