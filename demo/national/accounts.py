@@ -8,6 +8,8 @@ from demo.national.data import CITIES, FIRST_NAMES, LAST_NAMES, PASSWORD, STAFF,
 
 
 class AccountsBuilder:
+    """One part of ``builder._Builder``: it reads and sets the state the earlier parts left on ``self``."""
+
     def users(self) -> None:
         from allauth.account.models import EmailAddress
         from django.contrib.auth.models import Group

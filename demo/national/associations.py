@@ -9,6 +9,8 @@ from demo.national.data import CITIES, DOMAIN, FIRST_NAMES, LAST_NAMES, NAME_WOR
 
 
 class AssociationsBuilder:
+    """One part of ``builder._Builder``: it reads and sets the state the earlier parts left on ``self``."""
+
     def associations(self) -> None:
         from associations.models import Application, ApplicationEvent, Association, Membership, Message, Mission
         from demo.builders.associations import application_fields

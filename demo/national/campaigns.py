@@ -8,6 +8,8 @@ from demo.national.data import CITIES, DOMAIN, DONOR_NAMES, LOT_PREFIX, SLUGS
 
 
 class CampaignsBuilder:
+    """One part of ``builder._Builder``: it reads and sets the state the earlier parts left on ``self``."""
+
     def campaigns(self) -> None:
         from donations.models import Campaign, CampaignEvent
         from impact.models import CampaignReporting

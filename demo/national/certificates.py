@@ -8,6 +8,8 @@ from demo.national.data import verification_code
 
 
 class CertificatesBuilder:
+    """One part of ``builder._Builder``: it reads and sets the state the earlier parts left on ``self``."""
+
     def handovers(self) -> None:
         from django.core.files.base import ContentFile
 

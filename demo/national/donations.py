@@ -10,6 +10,8 @@ from demo.national.data import CITIES, _aware, _slot
 
 
 class DonationsBuilder:
+    """One part of ``builder._Builder``: it reads and sets the state the earlier parts left on ``self``."""
+
     def plan(self) -> None:
         """Decide every allocation and the final status of every unit, before writing the stock."""
         self.allocation_plan = []  # dicts, in wave order per campaign

@@ -9,6 +9,8 @@ from demo.national.data import _aware, _figures
 
 
 class ImpactBuilder:
+    """One part of ``builder._Builder``: it reads and sets the state the earlier parts left on ``self``."""
+
     def impact(self) -> None:
         from impact import services
         from impact.models import ImpactReport, ImpactReportEvent

@@ -11,6 +11,8 @@ from demo.national.data import LOT_PREFIX, MODELS, _aware
 
 
 class InventoryBuilder:
+    """One part of ``builder._Builder``: it reads and sets the state the earlier parts left on ``self``."""
+
     def stock(self) -> None:
         from inventory.models import Computer, ComputerEvent, WipeRecord
 
