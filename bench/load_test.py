@@ -256,7 +256,7 @@ def main() -> int:
 
     dataset = args.dataset
     if dataset == "auto":
-        national = ROOT / "core" / "management" / "commands" / "seed_national.py"
+        national = ROOT / "demo" / "management" / "commands" / "seed_national.py"
         dataset = "national" if national.exists() else "demo"
     # collectstatic (about 10 s of CPU: every file hashed and compressed) needs no database: run it alongside.
     static = subprocess.Popen([PYTHON, "manage.py", "collectstatic", "--no-input", "-v", "0"], env=setup_env, cwd=ROOT)

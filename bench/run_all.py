@@ -10,7 +10,7 @@ Settings are production's on plain HTTP (``bench.settings``): DEBUG off, the sam
 templates and database options; the cache is the local-memory one and Celery runs eagerly (no
 REDIS_URL), emails stay in memory.
 
-1. The national dataset (``core.national``, what ``manage.py seed_national`` builds: 3 campaigns,
+1. The national dataset (``demo.national``, what ``manage.py seed_national`` builds: 3 campaigns,
    10,500 units, 330 associations, 9 waves, handovers, impact reports) in BENCH_DATABASE_URL, built
    unless ``--reuse`` finds it there. The database is created if missing.
 2. Pages through Django's test client (full middleware, view, template): warm-up, then the median
@@ -181,7 +181,7 @@ def measure_pages(table: Table, *, runs: int, warmup: int) -> None:
     from accounts.models import User
     from associations.models import Application
     from certificates.models import Handover
-    from core import national
+    from demo import national
     from donations.models import Allocation
     from inventory.models import Computer
 
@@ -256,7 +256,7 @@ def measure_certificate(table: Table, *, runs: int) -> None:
     from bench.certificates import render_single
     from certificates.models import Handover
     from certificates.pdf import page_count
-    from core import national
+    from demo import national
 
     handover = (
         Handover.objects.filter(wave__campaign__slug__in=national.SLUGS, allocation__quantity=30)
@@ -373,7 +373,7 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from core import national
+    from demo import national
 
     started = time.perf_counter()
     load_before = os.getloadavg()

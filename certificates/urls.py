@@ -4,8 +4,7 @@ from certificates import views
 
 app_name = "certificates"
 
+# The association's certificate pages in this namespace are the portal's (portal.urls.certificates).
 urlpatterns = [
     path("verify/<str:code>/", views.verify, name="verify"),
-    path("space/certificates/", views.space_list, name="list"),
-    path("space/certificates/<int:pk>/", views.download, name="download"),
 ]

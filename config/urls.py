@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import views as accounts_views
 from core import views as core_views
+from portal.views import pages as portal_pages
 
 admin.site.site_header = _("Dons d'ordinateurs – administration")
 admin.site.site_title = _("Dons d'ordinateurs")
@@ -12,16 +13,17 @@ admin.site.index_title = _("Tableau de bord")
 admin.site.login = accounts_views.admin_login(admin.site.login)
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", portal_pages.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("privacy/", core_views.privacy, name="privacy"),
-    path("accessibility/", core_views.accessibility, name="accessibility"),
-    path("i18n/setlang/", core_views.set_language, name="set_language"),
+    path("privacy/", portal_pages.privacy, name="privacy"),
+    path("accessibility/", portal_pages.accessibility, name="accessibility"),
+    path("i18n/setlang/", portal_pages.set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("space/my-data.json", accounts_views.my_data, name="my_data"),
-    path("space/", include("associations.urls")),
-    path("", include("donations.urls")),
-    path("", include("certificates.urls")),
-    path("", include("impact.urls")),
+    # The portal's pages under the apps' namespaces (certificates and impact: with the apps' own pages).
+    path("space/", include("portal.urls.associations")),
+    path("", include("portal.urls.donations")),
+    path("", include("portal.urls.certificates")),
+    path("", include("portal.urls.impact")),
     path("admin/", admin.site.urls),
 ]

@@ -5,39 +5,6 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from donations.selectors import campaigns_for_home
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"campaigns": campaigns_for_home()})
-
-
-def privacy(request: HttpRequest) -> HttpResponse:
-    retention = {
-        "unconfirmed": settings.RETENTION_UNCONFIRMED_ACCOUNT_DAYS,
-        "inactive": settings.RETENTION_INACTIVE_ACCOUNT_DAYS,
-        "documents": settings.RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS,
-    }
-    return render(
-        request, "core/privacy.html", {"retention": retention, "privacy_contact": settings.PRIVACY_CONTACT_EMAIL}
-    )
-
-
-def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/accessibility.html")
-
-
-def set_language(request: HttpRequest) -> HttpResponse:
-    """Django's language switch, remembered on the account too (emails follow it)."""
-    from django.views.i18n import set_language as django_set_language
-
-    from accounts.services import user_set_language
-
-    response = django_set_language(request)
-    if request.method == "POST" and request.user.is_authenticated:
-        user_set_language(user=request.user, language=request.POST.get("language", ""))
-    return response
-
 
 def ratelimited(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "core/ratelimited.html", status=429)

@@ -22,9 +22,9 @@ fi
 # The modules whose results depend on the day: demo and national datasets, impact calendars and reminders,
 # personal-data retention, waves, appointments and certificates' sweeps. Browser tests stay at today's date.
 dated=(
-  tests/core/test_seed_demo.py tests/core/test_seed_national.py tests/core/test_personal_data.py
-  tests/impact tests/donations tests/certificates/test_services.py tests/certificates/test_demo.py
-  tests/inventory/test_demo.py tests/inventory/test_services.py
+  tests/demo tests/core/test_personal_data.py
+  tests/impact tests/donations tests/certificates/test_services.py
+  tests/inventory/test_services.py
 )
 for shift in ${DATE_SHIFTS-+200d +400d}; do
   echo "== horloge déplacée de $shift (faketime) : ${dated[*]}"

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "donations",
     "certificates",
     "impact",
+    "portal",
+    "demo",
 ]
 
 MIDDLEWARE = [

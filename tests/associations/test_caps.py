@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from associations import services
 from associations.models import Application, Association, Message
-from tests.associations.test_views import application_payload, association_payload
 from tests.factories.accounts import UserFactory
 from tests.factories.associations import ApplicationFactory, AssociationFactory, make_pdf_bytes
+from tests.portal.test_association_space import application_payload, association_payload
 
 pytestmark = pytest.mark.django_db
 

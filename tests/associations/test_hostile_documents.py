@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from associations.models import Application
 from core.pdfcheck import pdf_problem
-from tests.associations.test_views import application_payload
 from tests.factories.associations import ApplicationFactory, make_pdf_bytes
 from tests.hostile_files import HOSTILE_PDFS
+from tests.portal.test_association_space import application_payload
 
 pytestmark = pytest.mark.django_db
 

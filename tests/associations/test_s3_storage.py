@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from associations.models import Application
-from tests.associations.test_views import application_payload
 from tests.conftest import S3_BUCKET
 from tests.factories.associations import make_pdf_bytes
+from tests.portal.test_association_space import application_payload
 
 pytestmark = pytest.mark.django_db
 PUBLIC_GROUPS = (

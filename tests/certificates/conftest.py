@@ -3,7 +3,10 @@ import io
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
+from certificates import services
+from certificates.models import Handover
 from tests.factories.associations import member_of
 from tests.factories.certificates import confirmed_wave, desk_operator
 
@@ -55,3 +58,20 @@ def handover(allocation):
 @pytest.fixture
 def association_member(allocation):
     return member_of(allocation.application.association, email="presidente@asso.example.org")
+
+
+@pytest.fixture
+def signed(handover, desk, django_capture_on_commit_callbacks):
+    """The certificate rendered, then recorded as handed over with both signatures."""
+    services.handover_render(handover_id=handover.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.handover_record(
+            handover=handover,
+            by=desk,
+            handed_over_on=timezone.localdate(),
+            representative_name="Nadia Benali",
+            association_signature=signature_png(),
+            operator_signature=signature_png(),
+            notify=False,
+        )
+    return Handover.objects.get(pk=handover.pk)

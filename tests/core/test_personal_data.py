@@ -329,9 +329,9 @@ def test_every_field_naming_a_person_is_anonymised_or_kept_for_a_stated_reason()
         "auth.Group.name",
         "contenttypes.ContentType.app_label",
         "associations.Association.legal_name",
-        "donations.Donor.name",
-        "donations.Donor.contact_email",  # the donor company's address, not a portal user's
-        "donations.Campaign.name",
+        "campaigns.Donor.name",
+        "campaigns.Donor.contact_email",  # the donor company's address, not a portal user's
+        "campaigns.Campaign.name",
         "donations.Wave.name",
         "core.OutboxEmail.attachment_name",  # the certificate's file name (its number)
     }

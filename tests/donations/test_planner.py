@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from associations.demo import ASSOCIATIONS
+from demo.builders.associations import ASSOCIATIONS
 from donations.planner import Candidate, Skip, Unit, UnitPool, handover_days, plan_wave, schedule_slots
 
 T0 = datetime.datetime(2026, 2, 1, 9, 0, tzinfo=datetime.UTC)

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.services import user_add_totp
 from associations.models import Application
-from core.management.commands.demo_totp_code import current_code
+from demo.management.commands.demo_totp_code import current_code
 from tests.factories.accounts import reviewer
 from tests.factories.associations import make_pdf_bytes
 from tests.factories.campaigns import CampaignFactory

@@ -153,7 +153,7 @@ def log_in(page, email_address: str, password: str = DEMO_PASSWORD, *, admin: bo
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
     if not admin:
         return
-    from core.management.commands.demo_totp_code import current_code
+    from demo.management.commands.demo_totp_code import current_code
 
     for _attempt in range(2):
         page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" in url)

@@ -1,0 +1,63 @@
+"""A national-scale dataset, for benchmarks and the load test (``manage.py seed_national``).
+
+Three campaigns (Marseille, Lyon, Lille), 20 donors pledging across them, 10,500 units in the
+donors' lots (wiped before they are ready: the wipe gate's constraint and triggers hold), 330
+associations with one member each, applications in every status (mostly approved), three waves per
+campaign (the first closed and handed over, the second being handed over, the third being planned),
+the allocations and their units, the handover certificates (most signed) and the impact reports.
+
+Everything is written with bulk inserts and a few set-based updates: a few hundred queries whatever
+the scale, well under a minute on PostgreSQL. The rows are those the services would have written
+(history included), with two shortcuts, both legitimate states of the application:
+
+- the certificates' PDFs are not rendered (300 renders take minutes): every certificate is « pending »,
+  the state of a certificate whose render is queued; ``render_pdfs`` renders some of them in-process.
+  The periodic sweep of a running Celery beat would queue them again, as it does for lost renders;
+- every account shares one password hash (hashing 340 passwords would take minutes).
+
+Accounts (password ``PASSWORD``): ``admin@national.test`` (superuser), ``reviewer@``, ``stock@``,
+``manager@``, ``desk@`` (one staff role each) and ``asso-0001@national.test`` ... one member per
+association. Verification codes are derived from the certificate number (``verification_code``), so
+that a load test can compute them.
+"""
+
+from demo.national.builder import build
+from demo.national.data import (
+    ASSOCIATIONS_PER_CITY,
+    CITIES,
+    DOMAIN,
+    DONOR_NAMES,
+    LOT_PREFIX,
+    MIN_ASSOCIATIONS_PER_CITY,
+    PASSWORD,
+    SLUGS,
+    UNITS,
+    Sizes,
+    Summary,
+    member_email,
+    sizes,
+    verification_code,
+)
+from demo.national.dataset import counts, exists, render_pdfs, reset
+
+__all__ = [
+    "ASSOCIATIONS_PER_CITY",
+    "CITIES",
+    "DOMAIN",
+    "DONOR_NAMES",
+    "LOT_PREFIX",
+    "MIN_ASSOCIATIONS_PER_CITY",
+    "PASSWORD",
+    "SLUGS",
+    "UNITS",
+    "Sizes",
+    "Summary",
+    "build",
+    "counts",
+    "exists",
+    "member_email",
+    "render_pdfs",
+    "reset",
+    "sizes",
+    "verification_code",
+]

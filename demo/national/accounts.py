@@ -1,0 +1,58 @@
+"""The national dataset's accounts: the staff (one role each) and one member per association."""
+
+from __future__ import annotations
+
+from django.contrib.auth.hashers import make_password
+
+from demo.national.data import CITIES, FIRST_NAMES, LAST_NAMES, PASSWORD, STAFF, member_email
+
+
+class AccountsBuilder:
+    """One part of ``builder._Builder``: it reads and sets the state the earlier parts left on ``self``."""
+
+    def users(self) -> None:
+        from allauth.account.models import EmailAddress
+        from django.contrib.auth.models import Group
+
+        from accounts import roles
+        from accounts.models import User
+
+        password = make_password(PASSWORD)
+        per_city = self.sizes.associations_per_city
+        staff = [
+            User(
+                email=email,
+                first_name=first,
+                last_name=last,
+                is_staff=True,
+                is_superuser=role is None,
+                password=password,
+            )
+            for email, first, last, role in STAFF
+        ]
+        members = []
+        for number in range(1, per_city * len(CITIES) + 1):
+            members.append(
+                User(
+                    email=member_email(number),
+                    first_name=FIRST_NAMES[number % len(FIRST_NAMES)],
+                    last_name=LAST_NAMES[(number // len(FIRST_NAMES)) % len(LAST_NAMES)],
+                    password=password,
+                )
+            )
+        created = User.objects.bulk_create(staff + members, batch_size=1000)
+        EmailAddress.objects.bulk_create(
+            [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in created], batch_size=1000
+        )
+        self.staff = {u.email.split("@")[0]: u for u in created[: len(staff)]}
+        # The staff sign in with a second factor: the same documented demo secret as seed_demo's.
+        from accounts.services import user_add_totp
+        from demo.management.commands.seed_demo import DEMO_TOTP_SECRET
+
+        for user in created[: len(staff)]:
+            user_add_totp(user=user, secret=DEMO_TOTP_SECRET)
+        for (_email, _first, _last, role), user in zip(STAFF, created, strict=False):
+            if role:
+                user.groups.add(Group.objects.get(name=getattr(roles, role)))
+        self.members = created[len(staff) :]
+        self.say(f"comptes : {len(staff)} membres de l'équipe, {len(members)} membres d'associations")

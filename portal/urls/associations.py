@@ -1,0 +1,19 @@
+"""Namespace ``associations`` (under /space/): the association space."""
+
+from django.urls import path
+
+from portal.views import associations as views
+
+app_name = "associations"
+
+urlpatterns = [
+    path("", views.space, name="space"),
+    path("associations/new/", views.association_create, name="association_create"),
+    path("associations/<int:pk>/edit/", views.association_edit, name="association_edit"),
+    path("apply/<slug:slug>/", views.application_create, name="application_create"),
+    path("applications/<int:pk>/", views.application_detail, name="application"),
+    path("applications/<int:pk>/edit/", views.application_edit, name="application_edit"),
+    path("applications/<int:pk>/answer/", views.application_answer, name="application_answer"),
+    path("applications/<int:pk>/withdraw/", views.application_withdraw, name="application_withdraw"),
+    path("applications/<int:pk>/documents/<str:kind>/", views.application_document, name="application_document"),
+]

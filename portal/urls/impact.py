@@ -1,0 +1,14 @@
+"""Namespace ``impact``: the app's public figures, and the association's reports in its space."""
+
+from django.urls import path
+
+from impact.urls import urlpatterns as impact_urlpatterns
+from portal.views import reports
+
+app_name = "impact"
+
+urlpatterns = [
+    *impact_urlpatterns,
+    path("space/reports/", reports.report_list, name="reports"),
+    path("space/reports/<int:pk>/", reports.report_detail, name="report"),
+]

@@ -1,0 +1,267 @@
+"""The association space (namespace ``associations``): its associations and their applications."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from associations import selectors, services
+from associations.forms import AnswerForm, ApplicationForm, AssociationForm
+from associations.models import Application
+from campaigns.models import Campaign
+from certificates.selectors import handovers_for_allocations
+from core.errors import DomainError
+from donations.selectors import allocations_for_application
+from impact.models import ImpactReport
+from impact.selectors import reports_for_user
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form fields it names (or on top)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def space(request: HttpRequest) -> HttpResponse:
+    associations = list(selectors.associations_for_user(request.user))
+    applications = list(selectors.applications_for_user(request.user))
+    applied = {(a.association_id, a.campaign_id) for a in applications if a.status not in Application.CLOSED_STATUSES}
+    open_campaigns = list(Campaign.objects.open_for_applications())
+    can_apply = [c for c in open_campaigns if any((a.pk, c.pk) not in applied for a in associations)]
+    reports = reports_for_user(request.user)
+    return render(
+        request,
+        "associations/space.html",
+        {
+            "associations": associations,
+            "applications": applications,
+            "open_campaigns": can_apply,
+            "reports_total": reports.count(),
+            "reports_to_file": reports.filter(status__in=ImpactReport.OPEN_STATUSES).count(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def association_create(request: HttpRequest) -> HttpResponse:
+    form = AssociationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        missions = data.pop("missions")
+        try:
+            services.association_register(by=request.user, missions=list(missions), **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Votre association est inscrite. Vous pouvez maintenant candidater."))
+            next_url = request.GET.get("next", "")
+            if next_url.startswith("/") and not next_url.startswith("//"):
+                return redirect(next_url)
+            return redirect("associations:space")
+    return render(request, "associations/association_form.html", {"form": form, "creating": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def association_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    association = get_object_or_404(selectors.associations_for_user(request.user), pk=pk)
+    form = AssociationForm(request.POST or None, instance=association)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        missions = data.pop("missions")
+        try:
+            services.association_update(association=association, by=request.user, missions=list(missions), **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Les informations de l'association sont enregistrées."))
+            return redirect("associations:space")
+    return render(request, "associations/association_form.html", {"form": form, "association": association})
+
+
+def _save_application(request, form, *, application=None, association=None, campaign=None):
+    """Save the draft, then submit it if that button was pressed. Returns the application or None."""
+    fields = form.service_fields()
+    submitting = "submit" in request.POST
+    try:
+        if application is None:
+            application = services.application_create(
+                association=association, campaign=campaign, by=request.user, **fields
+            )
+        else:
+            application = services.application_update(application=application, by=request.user, **fields)
+    except ValidationError as exc:
+        _apply_errors(form, exc)
+        return None
+    except (DomainError, IntegrityError) as exc:
+        form.add_error(None, str(exc) if isinstance(exc, DomainError) else _("Cette candidature existe déjà."))
+        return None
+    if submitting and application.status == Application.Status.DRAFT:
+        try:
+            services.application_submit(
+                application=application, by=request.user, consent=form.cleaned_data.get("consent", False)
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+            messages.warning(request, _("Le brouillon est enregistré, mais la candidature n'a pas pu être déposée."))
+            return application, False
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            return application, False
+        messages.success(request, _("Votre candidature est déposée. Un e-mail de confirmation vous a été envoyé."))
+        return application, True
+    if application.status == Application.Status.DRAFT:
+        messages.success(request, _("Brouillon enregistré. Vous pourrez le compléter et le déposer plus tard."))
+    else:
+        messages.success(request, _("Vos modifications sont enregistrées."))
+    return application, True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_create(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign.objects.public(), slug=slug)
+    associations = list(selectors.associations_for_user(request.user))
+    if not associations:
+        messages.info(request, _("Inscrivez d'abord votre association, puis revenez candidater."))
+        return redirect(f"{reverse('associations:association_create')}?next={request.path}")
+    association = associations[0]
+    if len(associations) > 1:
+        chosen = request.GET.get("association") or request.POST.get("association")
+        association = next((a for a in associations if str(a.pk) == chosen), associations[0])
+    existing = (
+        Application.objects.filter(association=association, campaign=campaign)
+        .exclude(status__in=Application.CLOSED_STATUSES)
+        .first()
+    )
+    if existing:
+        messages.info(request, _("Votre association a déjà une candidature pour cette campagne."))
+        return redirect(existing)
+    if not campaign.is_open_for_applications():
+        messages.error(request, _("Les candidatures à cette campagne ne sont pas ouvertes."))
+        return redirect("home")
+    form = ApplicationForm(request.POST or None, request.FILES or None, campaign=campaign)
+    if request.method == "POST" and form.is_valid():
+        result = _save_application(request, form, association=association, campaign=campaign)
+        if result is not None:
+            application, ok = result
+            if ok:
+                return redirect(application)
+            return render(
+                request,
+                "associations/application_form.html",
+                {"form": form, "campaign": campaign, "association": association, "application": application},
+            )
+    return render(
+        request,
+        "associations/application_form.html",
+        {"form": form, "campaign": campaign, "association": association, "associations": associations},
+    )
+
+
+@login_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(selectors.application_for_user(request.user, pk))
+    allocations = allocations_for_application(request.user, application)
+    return render(
+        request,
+        "associations/application_detail.html",
+        {
+            "application": application,
+            "answer_form": AnswerForm(),
+            "allocations": allocations,
+            "handovers": handovers_for_allocations(request.user, allocations),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(selectors.application_for_user(request.user, pk))
+    if not application.is_editable:
+        messages.info(request, _("Cette candidature ne peut plus être modifiée."))
+        return redirect(application)
+    form = ApplicationForm(
+        request.POST or None, request.FILES or None, instance=application, campaign=application.campaign
+    )
+    if request.method == "POST" and form.is_valid():
+        result = _save_application(request, form, application=application)
+        if result is not None and result[1]:
+            return redirect(result[0])
+    return render(
+        request,
+        "associations/application_form.html",
+        {
+            "form": form,
+            "campaign": application.campaign,
+            "association": application.association,
+            "application": application,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def application_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(selectors.application_for_user(request.user, pk))
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.application_answer(application=application, by=request.user, body=form.cleaned_data["body"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Votre message est envoyé à l'équipe de la ville."))
+            return redirect(application)
+    application = get_object_or_404(selectors.application_for_user(request.user, pk))
+    return render(
+        request, "associations/application_detail.html", {"application": application, "answer_form": form}, status=400
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(selectors.application_for_user(request.user, pk))
+    if request.method == "POST":
+        try:
+            services.application_withdraw(application=application, by=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Votre candidature est retirée."))
+        return redirect(application)
+    return render(request, "associations/application_withdraw.html", {"application": application})
+
+
+@login_required
+def application_document(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+    if kind not in ("statutes", "activity_report"):
+        raise Http404
+    application = get_object_or_404(selectors.application_documents_visible_to(request.user), pk=pk)
+    document = getattr(application, kind)
+    if not document:
+        raise Http404
+    try:
+        handle = document.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    filename = f"{kind}-{application.association.legal_name[:40]}.pdf".replace('"', "")
+    # Always a download, never shown by the browser in the portal's origin; nothing active if it is.
+    response = FileResponse(handle, content_type="application/pdf", as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
