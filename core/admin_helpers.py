@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 
 
 class ReadOnlyPermissionsMixin:
@@ -32,6 +33,23 @@ class ReadOnlyInlineMixin(ReadOnlyPermissionsMixin):
 
     extra = 0
     can_delete = False
+
+
+class ParentVisibleInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """A journal or list shown under its parent, read-only: visible to whoever holds ``parent_permission``."""
+
+    parent_permission = ""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(self.parent_permission)
+
+
+class JournalInline(ParentVisibleInline):
+    """The history rows of an object (a ``*Event`` model), oldest first as the model orders them."""
+
+    fields = ("created_at", "actor_label", "kind", "from_status", "to_status", "note")
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("historique")
 
 
 class ChoicesFilter(admin.SimpleListFilter):
