@@ -11,7 +11,7 @@ from core.models import OutboxEmail
 class SentFilter(ChoicesFilter):
     title = _("état")
     parameter_name = "etat"
-    choices = {
+    options = {
         "waiting": (_("à envoyer"), Q(sent_at__isnull=True)),
         "failing": (_("en échec (nouvelle tentative prévue)"), Q(sent_at__isnull=True, attempts__gt=0)),
         "sent": (_("envoyés"), Q(sent_at__isnull=False)),

@@ -53,15 +53,15 @@ class JournalInline(ParentVisibleInline):
 
 
 class ChoicesFilter(admin.SimpleListFilter):
-    """A list filter given as a table: ``choices = {value: (label, Q(...))}``; an unknown value filters nothing."""
+    """A list filter given as a table: ``options = {value: (label, Q(...))}``; an unknown value filters nothing."""
 
-    choices: dict[str, tuple[Any, Q]] = {}
+    options: dict[str, tuple[Any, Q]] = {}
 
     def lookups(self, request, model_admin):
-        return [(value, label) for value, (label, _condition) in self.choices.items()]
+        return [(value, label) for value, (label, _condition) in self.options.items()]
 
     def queryset(self, request, queryset):
-        choice = self.choices.get(self.value() or "")
+        choice = self.options.get(self.value() or "")
         return queryset if choice is None else queryset.filter(choice[1])
 
 
