@@ -20,6 +20,28 @@ from associations.selectors import application_counts_by_status
 from core.admin_helpers import cached_per_request
 from donations.models import Campaign
 
+ASSOCIATION_FIELDS = (
+    "association_link",
+    "association_identifiers",
+    "association_address",
+    "association_missions",
+    "association_size",
+    "association_contact",
+    "association_description",
+)
+REQUEST_FIELDS = (
+    "campaign",
+    "requested_quantity",
+    "quantity_split",
+    "project_text",
+    "premises",
+    "premises_details",
+    "submitted_at",
+    "consent_at",
+)
+DOCUMENT_FIELDS = ("statutes_link", "activity_report_link")
+DECISION_FIELDS = ("status", "granted_quantity", "decision_reason", "decided_at")
+
 
 @admin.register(Application)
 class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmin):
@@ -60,40 +82,13 @@ class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmi
     actions = ("approve_selected", "reject_selected")
     inlines = (MessageInline, ApplicationEventInline)
     fieldsets = (
-        (
-            gettext_lazy("Association"),
-            {
-                "fields": (
-                    "association_link",
-                    "association_identifiers",
-                    "association_address",
-                    "association_missions",
-                    "association_size",
-                    "association_contact",
-                    "association_description",
-                )
-            },
-        ),
-        (
-            gettext_lazy("Demande"),
-            {
-                "fields": (
-                    "campaign",
-                    "requested_quantity",
-                    "quantity_split",
-                    "project_text",
-                    "premises",
-                    "premises_details",
-                    "submitted_at",
-                    "consent_at",
-                )
-            },
-        ),
-        (gettext_lazy("Documents"), {"fields": ("statutes_link", "activity_report_link")}),
+        (gettext_lazy("Association"), {"fields": ASSOCIATION_FIELDS}),
+        (gettext_lazy("Demande"), {"fields": REQUEST_FIELDS}),
+        (gettext_lazy("Documents"), {"fields": DOCUMENT_FIELDS}),
         (
             gettext_lazy("Décision"),
             {
-                "fields": ("status", "granted_quantity", "decision_reason", "decided_at", "priority"),
+                "fields": (*DECISION_FIELDS, "priority"),
                 "description": gettext_lazy(
                     "Le statut et la décision changent uniquement par les boutons d'instruction en haut de la page. "
                     "La priorité peut être modifiée ici."
@@ -101,29 +96,8 @@ class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmi
             },
         ),
     )
-    readonly_fields = (
-        "association_link",
-        "association_identifiers",
-        "association_address",
-        "association_missions",
-        "association_size",
-        "association_contact",
-        "association_description",
-        "campaign",
-        "requested_quantity",
-        "quantity_split",
-        "project_text",
-        "premises",
-        "premises_details",
-        "submitted_at",
-        "consent_at",
-        "statutes_link",
-        "activity_report_link",
-        "status",
-        "granted_quantity",
-        "decision_reason",
-        "decided_at",
-    )
+    # Only the priority is edited on the page.
+    readonly_fields = (*ASSOCIATION_FIELDS, *REQUEST_FIELDS, *DOCUMENT_FIELDS, *DECISION_FIELDS)
 
     # Permissions: applications come from the associations; only review steps change them.
 

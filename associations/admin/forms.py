@@ -10,6 +10,18 @@ from associations.models import DECISION_MAX, Application, Association
 from core.textlimits import TextLimitsMixin
 
 
+def decision_text(label, *, rows: int, help_text, required_message=None) -> forms.CharField:
+    """A text sent to the association and kept in the history: optional unless ``required_message`` is given."""
+    return forms.CharField(
+        label=label,
+        required=required_message is not None,
+        max_length=DECISION_MAX,
+        widget=forms.Textarea(attrs={"rows": rows, "cols": 60}),
+        help_text=help_text,
+        error_messages={"required": required_message} if required_message is not None else None,
+    )
+
+
 class ReviewForm(TextLimitsMixin, forms.Form):
     def __init__(self, *args, application: Application, **kwargs):
         self.application = application
@@ -32,11 +44,9 @@ class ApproveForm(ReviewForm):
         required=False,
         help_text=gettext_lazy("1 est servie en premier. « Inchangée » garde la priorité actuelle."),
     )
-    note = forms.CharField(
-        label=gettext_lazy("Message à l'association"),
-        required=False,
-        max_length=DECISION_MAX,
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+    note = decision_text(
+        gettext_lazy("Message à l'association"),
+        rows=4,
         help_text=gettext_lazy("Facultatif : joint à l'e-mail d'acceptation et gardé dans l'historique."),
     )
 
@@ -69,46 +79,39 @@ class ApproveForm(ReviewForm):
 
 
 class RejectForm(ReviewForm):
-    reason = forms.CharField(
-        label=gettext_lazy("Motif du refus"),
-        max_length=DECISION_MAX,
-        widget=forms.Textarea(attrs={"rows": 5, "cols": 60}),
+    reason = decision_text(
+        gettext_lazy("Motif du refus"),
+        rows=5,
         help_text=gettext_lazy("Obligatoire : il est envoyé à l'association et gardé dans l'historique."),
-        error_messages={"required": gettext_lazy("Le motif du refus est obligatoire : il est envoyé à l'association.")},
+        required_message=gettext_lazy("Le motif du refus est obligatoire : il est envoyé à l'association."),
     )
 
 
 class WaitlistForm(ReviewForm):
-    note = forms.CharField(
-        label=gettext_lazy("Message à l'association"),
-        required=False,
-        max_length=DECISION_MAX,
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+    note = decision_text(
+        gettext_lazy("Message à l'association"),
+        rows=4,
         help_text=gettext_lazy("Facultatif : pourquoi la candidature attend (stock, vague suivante…)."),
     )
 
 
 class RequestInfoForm(ReviewForm):
-    message = forms.CharField(
-        label=gettext_lazy("Question à l'association"),
-        max_length=DECISION_MAX,
-        widget=forms.Textarea(attrs={"rows": 6, "cols": 60}),
+    message = decision_text(
+        gettext_lazy("Question à l'association"),
+        rows=6,
         help_text=gettext_lazy(
             "Envoyée par e-mail et affichée dans l'espace de l'association, qui répond dans le portail."
         ),
-        error_messages={"required": gettext_lazy("Écrivez la question à poser à l'association.")},
+        required_message=gettext_lazy("Écrivez la question à poser à l'association."),
     )
 
 
 class BulkRejectForm(TextLimitsMixin, forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Motif du refus (le même pour toutes)"),
-        max_length=DECISION_MAX,
-        widget=forms.Textarea(attrs={"rows": 5, "cols": 60}),
+    reason = decision_text(
+        gettext_lazy("Motif du refus (le même pour toutes)"),
+        rows=5,
         help_text=gettext_lazy("Envoyé à chaque association et gardé dans l'historique de chaque candidature."),
-        error_messages={
-            "required": gettext_lazy("Le motif du refus est obligatoire : il est envoyé aux associations.")
-        },
+        required_message=gettext_lazy("Le motif du refus est obligatoire : il est envoyé aux associations."),
     )
 
 

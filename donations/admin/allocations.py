@@ -51,6 +51,10 @@ class AllocationEventInline(JournalInline):
     parent_permission = "donations.view_allocation"
 
 
+SUMMARY_FIELDS = ("wave", "application_link", "quantity", "planned_quantity", "reason", "status", "cancel_link")
+DATE_FIELDS = ("confirmed_at", "handed_over_at", "cancelled_at")
+
+
 @admin.register(Allocation)
 class AllocationAdmin(admin.ModelAdmin):
     form = AllocationAdminForm
@@ -61,33 +65,15 @@ class AllocationAdmin(admin.ModelAdmin):
     inlines = [AllocationUnitInline, AllocationEventInline]
     actions = ["confirm_allocations"]
     readonly_fields = (
-        "wave",
-        "application_link",
-        "quantity",
-        "planned_quantity",
-        "reason",
-        "status",
+        *SUMMARY_FIELDS,
         "appointment_status",
         "appointment_request",
-        "confirmed_at",
-        "handed_over_at",
-        "cancelled_at",
-        "cancel_link",
+        *DATE_FIELDS,
     )
     fieldsets = (
         (
             None,
-            {
-                "fields": (
-                    "wave",
-                    "application_link",
-                    "quantity",
-                    "planned_quantity",
-                    "reason",
-                    "status",
-                    "cancel_link",
-                )
-            },
+            {"fields": SUMMARY_FIELDS},
         ),
         (
             gettext_lazy("Rendez-vous de remise"),
@@ -102,7 +88,7 @@ class AllocationAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        (gettext_lazy("Dates"), {"fields": ("confirmed_at", "handed_over_at", "cancelled_at")}),
+        (gettext_lazy("Dates"), {"fields": DATE_FIELDS}),
     )
 
     def get_queryset(self, request):
