@@ -45,7 +45,7 @@ class ParentVisibleInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 class JournalInline(ParentVisibleInline):
-    """The history rows of an object (a ``*Event`` model), oldest first as the model orders them."""
+    """The history rows of an object (its ``*Event`` model), under it, read-only."""
 
     fields = ("created_at", "actor_label", "kind", "from_status", "to_status", "note")
     readonly_fields = fields

@@ -14,6 +14,8 @@ from core.admin_inlines import PreloadedAutocompleteInlineMixin
 
 
 class ReadOnlyInlineMixin(BaseReadOnlyInlineMixin):
+    """Read-only rows, and no "add another" row either (``max_num = 0`` in the formset's management form)."""
+
     max_num = 0
 
 
