@@ -1,34 +1,25 @@
 """The outbox of emails in the admin: read-only, for superusers, to see what waits, what failed and why."""
 
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_helpers import ChoicesFilter, ReadOnlyPermissionsMixin
 from core.models import OutboxEmail
 
 
-class SentFilter(admin.SimpleListFilter):
+class SentFilter(ChoicesFilter):
     title = _("état")
     parameter_name = "etat"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("waiting", _("à envoyer")),
-            ("failing", _("en échec (nouvelle tentative prévue)")),
-            ("sent", _("envoyés")),
-        ]
-
-    def queryset(self, request, queryset):
-        if self.value() == "waiting":
-            return queryset.filter(sent_at__isnull=True)
-        if self.value() == "failing":
-            return queryset.filter(sent_at__isnull=True, attempts__gt=0)
-        if self.value() == "sent":
-            return queryset.filter(sent_at__isnull=False)
-        return queryset
+    options = {
+        "waiting": (_("à envoyer"), Q(sent_at__isnull=True)),
+        "failing": (_("en échec (nouvelle tentative prévue)"), Q(sent_at__isnull=True, attempts__gt=0)),
+        "sent": (_("envoyés"), Q(sent_at__isnull=False)),
+    }
 
 
 @admin.register(OutboxEmail)
-class OutboxEmailAdmin(admin.ModelAdmin):
+class OutboxEmailAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
     list_display = ("created_at", "template", "recipients", "language", "sent", "attempts", "sent_at", "error")
     list_filter = (SentFilter, "template", "language")
     search_fields = ("template", "to")
@@ -51,15 +42,6 @@ class OutboxEmailAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("attachment", "context")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("destinataires"))
     def recipients(self, obj):

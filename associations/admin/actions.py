@@ -1,0 +1,135 @@
+"""Bulk review actions of the applications list: a confirmation page, then one service call per application."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from associations import services
+from associations.admin.forms import BulkRejectForm, clamp_to_campaign
+from associations.models import Application
+from core.errors import DomainError
+
+S = Application.Status
+
+
+def _service_error_text(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+class BulkReviewActionsMixin:
+    """For ApplicationAdmin: accept or refuse the selected applications, one message each."""
+
+    def _selected(self, queryset):
+        return list(queryset.select_related("association", "campaign").order_by("association__legal_name", "pk"))
+
+    @admin.action(description=gettext_lazy("Accepter les candidatures sélectionnées"), permissions=["review"])
+    def approve_selected(self, request, queryset):
+        applications = self._selected(queryset)
+        plan = []
+        for application in applications:
+            granted = clamp_to_campaign(application, application.requested_quantity)
+            allowed = S.APPROVED in services.TRANSITIONS[application.status]
+            plan.append(
+                {
+                    "application": application,
+                    "granted": granted,
+                    "allowed": allowed,
+                    "clamped": granted != application.requested_quantity,
+                }
+            )
+        if request.POST.get("apply") == "yes":
+            granted = {row["application"].pk: row["granted"] for row in plan}
+
+            def approved(application: Application) -> str:
+                text = _("« %(name)s » : acceptée, %(granted)s ordinateurs accordés.") % {
+                    "name": application.association.legal_name,
+                    "granted": application.granted_quantity,
+                }
+                if application.granted_quantity != application.requested_quantity:
+                    requested = application.requested_quantity
+                    text += " " + _("(%(requested)s demandés, ramenés aux bornes de la campagne)") % {
+                        "requested": "–" if requested is None else requested
+                    }
+                return text
+
+            self._for_each(
+                request,
+                applications,
+                call=lambda application: services.application_approve(
+                    application=application, granted=granted[application.pk], by=request.user
+                ),
+                done=approved,
+                refused=_("« %(name)s » : non acceptée – %(error)s"),
+            )
+            return None
+        return self._bulk_confirmation(
+            request,
+            applications,
+            action="approve_selected",
+            title=_("Accepter %(count)s candidatures") % {"count": len(applications)},
+            template="admin/associations/application/bulk_approve.html",
+            plan=plan,
+        )
+
+    @admin.action(description=gettext_lazy("Refuser les candidatures sélectionnées"), permissions=["review"])
+    def reject_selected(self, request, queryset):
+        applications = self._selected(queryset)
+        form = BulkRejectForm(request.POST if request.POST.get("apply") == "yes" else None)
+        if form.is_bound and form.is_valid():
+            self._for_each(
+                request,
+                applications,
+                call=lambda application: services.application_reject(
+                    application=application, reason=form.cleaned_data["reason"], by=request.user
+                ),
+                done=lambda application: _("« %(name)s » : refusée.") % {"name": application.association.legal_name},
+                refused=_("« %(name)s » : non refusée – %(error)s"),
+            )
+            return None
+        plan = [{"application": a, "allowed": S.REJECTED in services.TRANSITIONS[a.status]} for a in applications]
+        return self._bulk_confirmation(
+            request,
+            applications,
+            action="reject_selected",
+            title=_("Refuser %(count)s candidatures") % {"count": len(applications)},
+            template="admin/associations/application/bulk_reject.html",
+            plan=plan,
+            form=form,
+        )
+
+    def _for_each(self, request, applications, *, call, done, refused: str) -> None:
+        """One service call per application, each in its own transaction, and one message each."""
+        for application in applications:
+            try:
+                application = call(application)
+            except ValidationError as exc:
+                error = _service_error_text(exc)
+            except DomainError as exc:
+                error = str(exc)
+            else:
+                message = done(application)
+                self.log_change(request, application, message)
+                self.message_user(request, message, messages.SUCCESS)
+                continue
+            name = application.association.legal_name
+            self.message_user(request, refused % {"name": name, "error": error}, messages.ERROR)
+
+    def _bulk_confirmation(self, request, applications, *, action, title, template, plan, form=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "applications": applications,
+            "plan": plan,
+            "allowed_count": sum(1 for row in plan if row["allowed"]),
+            "form": form,
+            "action": action,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+            "changelist_url": reverse("admin:associations_application_changelist"),
+            "media": self.media,
+        }
+        return TemplateResponse(request, template, context)

@@ -1,0 +1,90 @@
+"""The list filters of the applications and associations lists."""
+
+from django.contrib import admin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from associations.models import Association, Mission
+from core.admin_helpers import cached_per_request
+
+
+class CampaignFilter(admin.RelatedFieldListFilter):
+    def field_choices(self, field, request, model_admin):
+        return cached_per_request(
+            request, "campaigns", lambda: super(CampaignFilter, self).field_choices(field, request, model_admin)
+        )
+
+
+class _ExactLookupFilter(admin.SimpleListFilter):
+    """Filters on ``lookup`` equal to the chosen value (the lookup differs between applications and associations)."""
+
+    lookup = ""
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.lookup: self.value()})
+        return queryset
+
+
+class MissionFilter(_ExactLookupFilter):
+    title = gettext_lazy("mission")
+    parameter_name = "mission"
+    lookup = "association__missions__code"
+
+    def lookups(self, request, model_admin):
+        return cached_per_request(request, "missions", lambda: [(m.code, str(m)) for m in Mission.objects.all()])
+
+
+class AssociationMissionFilter(MissionFilter):
+    lookup = "missions__code"
+
+
+class PostalCodeFilter(_ExactLookupFilter):
+    title = gettext_lazy("code postal")
+    parameter_name = "code_postal"
+    lookup = "association__postal_code"
+
+    def lookups(self, request, model_admin):
+        def compute():
+            codes = Association.objects.order_by("postal_code").values_list("postal_code", flat=True).distinct()
+            return [(code, code) for code in codes]
+
+        return cached_per_request(request, "postal_codes", compute)
+
+
+class AssociationPostalCodeFilter(PostalCodeFilter):
+    lookup = "postal_code"
+
+
+class RequestedQuantityFilter(admin.SimpleListFilter):
+    title = gettext_lazy("ordinateurs demandés")
+    parameter_name = "demandes"
+    RANGES = {
+        "lt10": (None, 9),
+        "10-14": (10, 14),
+        "15-19": (15, 19),
+        "20-24": (20, 24),
+        "25-30": (25, 30),
+        "gt30": (31, None),
+    }
+
+    def lookups(self, request, model_admin):
+        return [
+            ("lt10", _("moins de 10")),
+            ("10-14", _("10 à 14")),
+            ("15-19", _("15 à 19")),
+            ("20-24", _("20 à 24")),
+            ("25-30", _("25 à 30")),
+            ("gt30", _("plus de 30")),
+        ]
+
+    def queryset(self, request, queryset):
+        bounds = self.RANGES.get(self.value() or "")
+        if bounds is None:
+            return queryset
+        low, high = bounds
+        if low is not None:
+            queryset = queryset.filter(requested_quantity__gte=low)
+        if high is not None:
+            queryset = queryset.filter(requested_quantity__lte=high)
+        return queryset

@@ -1,0 +1,151 @@
+"""Bulk actions of the computers list: one service call for the selection, a report per unit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from core.errors import DomainError
+from inventory import services
+from inventory.admin.display import safe_next, status_badge, unit_names
+from inventory.admin.labels import labels_response
+from inventory.forms import NoteForm, ScrapForm, WipeForm
+
+
+class ComputerActionsMixin:
+    """For ComputerAdmin: the status moves, the wipe record, scrapping and labels of the selected units."""
+
+    def _report(self, request, result: services.BulkResult, done_text: str):
+        if result.done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)s ordinateur %(what)s : %(names)s.",
+                    "%(n)s ordinateurs %(what)s : %(names)s.",
+                    len(result.done),
+                )
+                % {"n": len(result.done), "what": done_text, "names": unit_names(result.done)},
+                messages.SUCCESS,
+            )
+        by_reason = defaultdict(list)
+        for refusal in result.refused:
+            by_reason[refusal.reason].append(refusal.computer)
+        for reason, computers in by_reason.items():
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)s ordinateur refusé (%(reason)s) : %(names)s.",
+                    "%(n)s ordinateurs refusés (%(reason)s) : %(names)s.",
+                    len(computers),
+                )
+                % {"n": len(computers), "reason": reason, "names": unit_names(computers)},
+                messages.WARNING,
+            )
+        if result.missing:
+            self.message_user(
+                request,
+                _("%(n)s ordinateurs introuvables (supprimés entre-temps ?).") % {"n": len(result.missing)},
+                messages.WARNING,
+            )
+        if not result.done and not result.refused:
+            self.message_user(request, _("Aucun ordinateur sélectionné."), messages.WARNING)
+        return HttpResponseRedirect(safe_next(request)) if safe_next(request) else None
+
+    def _ids(self, queryset) -> list[int]:
+        return list(queryset.order_by().values_list("pk", flat=True))
+
+    def _form_page(self, request, queryset, *, action: str, title: str, form, intro: str, submit: str):
+        count = queryset.count()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "form": form,
+            "intro": intro,
+            "submit_label": submit,
+            "action_name": action,
+            "count": count,
+            "preview": [(c, status_badge(c.status)) for c in queryset.select_related("lot").order_by("asset_tag")[:30]],
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "next": safe_next(request) or "",
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/inventory/computer/action_form.html", context)
+
+    def _move(self, request, queryset, move, done_text: str):
+        """A status move with an optional note (no form page: the note comes with the action, if any)."""
+        form = NoteForm(request.POST or None)
+        note = form.cleaned_data["note"] if form.is_valid() else ""
+        result = move(computer_ids=self._ids(queryset), by=request.user, note=note)
+        return self._report(request, result, done_text)
+
+    @admin.action(description=gettext_lazy("Démarrer le reconditionnement"), permissions=["change"])
+    def start_reconditioning(self, request, queryset):
+        return self._move(request, queryset, services.computers_start_reconditioning, _("en reconditionnement"))
+
+    @admin.action(description=gettext_lazy("Marquer prêts (effacement vérifié)"), permissions=["change"])
+    def mark_ready(self, request, queryset):
+        return self._move(request, queryset, services.computers_mark_ready, _("marqués prêts"))
+
+    @admin.action(description=gettext_lazy("Enregistrer un effacement des données"), permissions=["record_wipe"])
+    def record_wipe(self, request, queryset):
+        if "apply" in request.POST:
+            form = WipeForm(request.POST)
+            if form.is_valid():
+                try:
+                    result = services.computers_record_wipe(
+                        computer_ids=self._ids(queryset), by=request.user, **form.service_kwargs()
+                    )
+                except DomainError as error:
+                    form.add_error(error.field if error.field in form.fields else None, error.message)
+                else:
+                    return self._report(request, result, _("avec effacement enregistré"))
+        else:
+            form = WipeForm()
+        return self._form_page(
+            request,
+            queryset,
+            action="record_wipe",
+            title=_("Enregistrer un effacement des données"),
+            form=form,
+            intro=_(
+                "Le même effacement (ou la même exemption) est enregistré pour chaque ordinateur sélectionné. "
+                "Le dernier enregistrement fait foi : un échec retire l'autorisation de remise."
+            ),
+            submit=_("Enregistrer l'effacement"),
+        )
+
+    @admin.action(description=gettext_lazy("Mettre au rebut (recyclage)"), permissions=["change"])
+    def scrap(self, request, queryset):
+        if "apply" in request.POST:
+            form = ScrapForm(request.POST)
+            if form.is_valid():
+                result = services.computers_scrap(
+                    computer_ids=self._ids(queryset), by=request.user, reason=form.cleaned_data["reason"]
+                )
+                return self._report(request, result, _("mis au rebut"))
+        else:
+            form = ScrapForm()
+        return self._form_page(
+            request,
+            queryset,
+            action="scrap",
+            title=_("Mettre au rebut"),
+            form=form,
+            intro=_(
+                "Les ordinateurs mis au rebut partent au recyclage et ne peuvent plus revenir en stock. "
+                "Un ordinateur réservé pour une association doit d'abord quitter son attribution "
+                "(refusé à la remise, ou attribution annulée par le responsable de campagne)."
+            ),
+            submit=_("Mettre au rebut"),
+        )
+
+    @admin.action(description=gettext_lazy("Imprimer les étiquettes (PDF)"), permissions=["view"])
+    def print_labels(self, request, queryset):
+        return labels_response(request, queryset, "etiquettes.pdf", _("Étiquettes d'inventaire"))

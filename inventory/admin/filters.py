@@ -1,0 +1,27 @@
+"""The list filters of the computers list that the model's fields do not give."""
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy
+
+from core.admin_helpers import ChoicesFilter
+
+
+class WipeStateFilter(ChoicesFilter):
+    title = gettext_lazy("effacement")
+    parameter_name = "effacement"
+    options = {
+        "ok": (gettext_lazy("réussi ou exempté"), Q(wipe_record__isnull=False)),
+        "failed": (gettext_lazy("en échec"), Q(wipe_failed=True)),
+        "none": (gettext_lazy("pas encore enregistré"), Q(wipe_record__isnull=True, wipe_failed=False)),
+    }
+
+
+class FlagsFilter(ChoicesFilter):
+    title = gettext_lazy("signalements")
+    parameter_name = "signalement"
+    options = {
+        "part": (gettext_lazy("pièce à remplacer"), Q(needs_spare_part=True)),
+        "wipe": (gettext_lazy("effacement en échec"), Q(wipe_failed=True)),
+        "any": (gettext_lazy("au moins un"), Q(needs_spare_part=True) | Q(wipe_failed=True)),
+        "no_accessories": (gettext_lazy("sans clavier ou souris"), Q(has_keyboard=False) | Q(has_mouse=False)),
+    }
