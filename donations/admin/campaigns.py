@@ -25,6 +25,7 @@ admin.site.unregister(Campaign)
 class CampaignAdmin(BaseCampaignAdmin):
     list_display = (*BaseCampaignAdmin.list_display, "granted", "allocated", "handed_over", "wave_count")
     inlines = [PledgeInline, WaveInline, CampaignEventInline]
+    change_form_template = "admin/donations/campaign/change_form.html"  # its "Ajouter une vague" link
     fieldsets = (*BaseCampaignAdmin.fieldsets, (gettext_lazy("Avancement"), {"fields": ("progress",)}))
 
     def get_readonly_fields(self, request, obj=None):

@@ -414,7 +414,7 @@ ADMIN_ROWS = [
     ),
     *[
         Row(
-            r"admin/^(?P<app_label>auth|account|accounts|core|associations|inventory|donations|certificates|impact)/$",
+            r"admin/^(?P<app_label>auth|account|accounts|core|campaigns|associations|inventory|donations|certificates|impact)/$",
             admin_url("app_list", label),
             app_index(label),
             variant=label,
@@ -424,6 +424,7 @@ ADMIN_ROWS = [
             "account",
             "accounts",
             "core",
+            "campaigns",
             "associations",
             "inventory",
             "donations",
@@ -1067,7 +1068,7 @@ POST_EXEMPT = {
             "admin/autocomplete/",
             "admin/jsi18n/",
             "admin/r/<path:content_type_id>/<path:object_id>/",
-            r"admin/^(?P<app_label>auth|account|accounts|core|associations|inventory|donations|certificates|impact)/$",
+            r"admin/^(?P<app_label>auth|account|accounts|core|campaigns|associations|inventory|donations|certificates|impact)/$",
             "admin/(?P<url>.*)$",
             "admin/inventory/lot/<int:pk>/labels/",
             "admin/inventory/computer/export/",  # the export form posts to produce a file
