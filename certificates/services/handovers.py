@@ -30,6 +30,8 @@ from certificates.services.signatures import clean_scan, clean_signature
 from core.emails import follow_up_queue
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
+from donations import services as donations_services
+from donations.models import Allocation, Wave
 
 logger = logging.getLogger(__name__)
 
@@ -152,8 +154,6 @@ def handover_ensure_for_allocations(allocation_ids: Iterable[int], by=None) -> l
     the allocations' planning order; the wave row is locked so that two confirmations in one wave
     never take the same sequence. Returns the certificates created.
     """
-    from donations.models import Allocation, Wave
-
     ids = sorted({int(pk) for pk in allocation_ids})
     if not ids:
         return []
@@ -219,8 +219,6 @@ class GenerateResult:
 @transaction.atomic
 def handovers_generate_for_wave(*, wave, by) -> GenerateResult:
     """« Generate all »: create the missing certificates, queue the pending ones again, retry the failed ones."""
-    from donations.models import Allocation
-
     result = GenerateResult()
     allocation_ids = Allocation.objects.filter(wave=wave, status__in=CERTIFIED).values_list("pk", flat=True)
     created = handover_ensure_for_allocations(list(allocation_ids), by=by)
@@ -301,8 +299,6 @@ def handover_record(
     until the stock checks them again. The signatures (or the scan) are
     stored, and the signed certificate is rendered after commit, then emailed to the association.
     """
-    from donations import services as donations_services
-
     errors: dict[str, str] = {}
     name = " ".join((representative_name or "").split())
     note = (refusal_note or "").strip()
