@@ -17,8 +17,6 @@ from django.utils.translation import gettext_lazy
 from accounts import roles
 from accounts.models import User
 from accounts.privacy import is_anonymised, user_anonymise, user_export
-from associations.models import Membership
-from core.admin_inlines import PreloadedAutocompleteInlineMixin
 
 
 def _clean_email(form: forms.ModelForm) -> str:
@@ -81,22 +79,14 @@ class RoleFilter(admin.RelatedFieldListFilter):
         self.title = _("rôle")
 
 
-class UserMembershipInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):
-    model = Membership
-    fk_name = "user"
-    extra = 0
-    fields = ("association", "member_since")
-    readonly_fields = ("member_since",)
-    autocomplete_fields = ("association",)
-    verbose_name = gettext_lazy("association")
-    verbose_name_plural = gettext_lazy("associations dont le compte est membre")
+# Inlines the apps above add to the user's page (the associations' memberships), registered in their
+# AppConfig.ready() so that accounts never imports them.
+USER_INLINES: list[type[admin.options.InlineModelAdmin]] = []
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("association", "user")  # str(membership) names both
 
-    @admin.display(description=gettext_lazy("membre depuis le"))
-    def member_since(self, obj: Membership) -> str:
-        return date_format(timezone.localdate(obj.created_at)) if obj.created_at else "–"
+def register_user_inline(inline: type[admin.options.InlineModelAdmin]) -> None:
+    if inline not in USER_INLINES:
+        USER_INLINES.append(inline)
 
 
 @admin.register(User)
@@ -110,7 +100,6 @@ class UserAdmin(DjangoUserAdmin):
     search_help_text = gettext_lazy("E-mail, prénom, nom ou association.")
     readonly_fields = ("last_login", "date_joined", "account_history")
     filter_horizontal = ("user_permissions",)  # the four roles read better as checkboxes
-    inlines = (UserMembershipInline,)
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (gettext_lazy("Identité"), {"fields": ("first_name", "last_name", "language")}),
@@ -130,6 +119,9 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    def get_inlines(self, request, obj):
+        return [*super().get_inlines(request, obj), *USER_INLINES]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups", "memberships__association")

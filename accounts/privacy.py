@@ -14,6 +14,10 @@ One module so that the rules are read in one place:
   and by ``manage.py apply_retention``.
 
 Every export and anonymisation writes an ``AccountEvent`` row.
+
+What the other apps hold about people (associations and their applications, certificates, impact reports)
+is theirs to export and anonymise: each registers its part with ``register_personal_data`` in its
+``AppConfig.ready()``, so that accounts, the lowest app, never imports them.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import datetime
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
@@ -46,6 +51,45 @@ KEPT_AS_EVIDENCE = {
 }
 
 
+@dataclass(frozen=True)
+class PersonalData:
+    """One app's part of a person's data (see ``register_personal_data``)."""
+
+    export: Callable[[User], dict] | None = None
+    anonymise: Callable[..., None] | None = None
+    keeps_members: Callable[[datetime.datetime], Q] | None = None
+    retention: Callable[..., dict[str, int]] | None = None
+
+
+_PERSONAL_DATA: dict[str, PersonalData] = {}
+
+
+def register_personal_data(
+    app_label: str,
+    *,
+    export: Callable[[User], dict] | None = None,
+    anonymise: Callable[..., None] | None = None,
+    keeps_members: Callable[[datetime.datetime], Q] | None = None,
+    retention: Callable[..., dict[str, int]] | None = None,
+) -> None:
+    """Declare what an app holds about people; called from its ``AppConfig.ready()`` (again: replaced, not doubled).
+
+    - ``export(user)`` returns sections of the export ({"name": [rows]}), in the order of INSTALLED_APPS;
+    - ``anonymise(*, user, label, emails, full_name)`` replaces the person in the app's rows, in the
+      anonymisation's transaction (``emails``: their addresses, lower case; ``label``: the pseudonym);
+    - ``keeps_members(cutoff)`` is a ``Q`` on users whom the retention job must not anonymise;
+    - ``retention(*, now, dry_run)`` deletes (or counts, with ``dry_run``) what the app keeps too long and
+      returns the counts by ``RetentionResult`` field.
+    """
+    _PERSONAL_DATA[app_label] = PersonalData(
+        export=export, anonymise=anonymise, keeps_members=keeps_members, retention=retention
+    )
+
+
+def personal_data_parts() -> list[PersonalData]:
+    return list(_PERSONAL_DATA.values())
+
+
 def pseudonym(user: User) -> str:
     return f"Utilisateur anonymisé n°{user.pk}"
 
@@ -64,7 +108,8 @@ def journal_models() -> list:
     return found
 
 
-def _iso(value) -> str | None:
+def iso_date(value) -> str | None:
+    """A date or a datetime (in local time) as ISO text, for the export; None stays None."""
     if value is None:
         return None
     if isinstance(value, datetime.datetime):
@@ -80,24 +125,6 @@ def _describe(row) -> str:
 
 def user_export(*, user: User, by: User | None = None) -> dict:
     """Everything the portal holds about this person, and about the associations they act for."""
-    from associations.models import Application, Association, Message
-    from certificates.models import Handover
-    from impact.models import ImpactReport
-
-    associations = list(Association.objects.filter(memberships__user=user).order_by("legal_name"))
-    association_ids = [a.pk for a in associations]
-    applications = (
-        Application.objects.filter(association_id__in=association_ids)
-        .exclude(~Q(created_by=user) & Q(status=Application.Status.DRAFT))  # another member's draft stays theirs
-        .select_related("campaign", "association")
-        .order_by("created_at")
-    )
-    handovers = (
-        Handover.objects.filter(allocation__application__association_id__in=association_ids)
-        .select_related("allocation__application__association", "wave")
-        .order_by("number")
-    )
-    reports = ImpactReport.objects.filter(association_id__in=association_ids).order_by("period_start")
     history = []
     for model in journal_models():
         for row in model.objects.filter(actor=user).order_by("created_at"):
@@ -105,85 +132,29 @@ def user_export(*, user: User, by: User | None = None) -> dict:
                 {
                     "journal": str(model._meta.verbose_name),
                     "event": _describe(row),
-                    "at": _iso(row.created_at),
+                    "at": iso_date(row.created_at),
                     "note": getattr(row, "note", ""),
                 }
             )
     data = {
-        "generated_at": _iso(timezone.now()),
+        "generated_at": iso_date(timezone.now()),
         "account": {
             "email": user.email,
             "first_name": user.first_name,
             "last_name": user.last_name,
             "language": user.language,
-            "date_joined": _iso(user.date_joined),
-            "last_login": _iso(user.last_login),
+            "date_joined": iso_date(user.date_joined),
+            "last_login": iso_date(user.last_login),
             "email_addresses": [
                 {"email": e.email, "verified": e.verified, "primary": e.primary}
                 for e in EmailAddress.objects.filter(user=user)
             ],
         },
-        "associations": [
-            {
-                "legal_name": a.legal_name,
-                "acronym": a.acronym,
-                "rna": a.rna,
-                "siret": a.siret,
-                "address": a.address,
-                "postal_code": a.postal_code,
-                "city": a.city,
-                "contact_name": a.contact_name,
-                "contact_role": a.contact_role,
-                "contact_email": a.contact_email,
-                "contact_phone": a.contact_phone,
-            }
-            for a in associations
-        ],
-        "applications": [
-            {
-                "association": app.association.legal_name,
-                "campaign": app.campaign.name,
-                "status": app.get_status_display(),
-                "requested_quantity": app.requested_quantity,
-                "granted_quantity": app.granted_quantity,
-                "project": app.project,
-                "premises_details": app.premises_details,
-                "documents": [f.name.rsplit("/", 1)[-1] for f in (app.statutes, app.activity_report) if f],
-                "created_at": _iso(app.created_at),
-                "submitted_at": _iso(app.submitted_at),
-                "decided_at": _iso(app.decided_at),
-                "decision_reason": app.decision_reason,
-            }
-            for app in applications
-        ],
-        "messages_written": [
-            {"application": m.application_id, "at": _iso(m.created_at), "body": m.body}
-            for m in Message.objects.filter(author=user).order_by("created_at")
-        ],
-        "handover_certificates": [
-            {
-                "number": h.number,
-                "association": h.allocation.application.association.legal_name,
-                "wave": str(h.wave),
-                "handed_over_on": _iso(h.handed_over_on),
-                "representative_name": h.representative_name,
-                "computers": h.handed_over_count,
-            }
-            for h in handovers
-        ],
-        "impact_reports": [
-            {
-                "period_start": _iso(r.period_start),
-                "period_end": _iso(r.period_end),
-                "status": r.get_status_display(),
-                "workshops_held": r.workshops_held,
-                "people_trained": r.people_trained,
-                "comment": r.comment,
-            }
-            for r in reports
-        ],
-        "history": history,
     }
+    for part in personal_data_parts():
+        if part.export:
+            data.update(part.export(user))
+    data["history"] = history
     AccountEvent.record(by=by or user, user=user, kind=AccountEvent.Kind.EXPORTED)
     return data
 
@@ -200,9 +171,7 @@ def user_anonymise(*, user: User, by: User | None = None, note: str = "") -> boo
 
     Returns False when the account was already anonymised (nothing to do).
     """
-    from associations.models import Association
     from core.models import OutboxEmail
-    from impact.models import ImpactReminder
 
     user = User.objects.select_for_update().get(pk=user.pk)
     if is_anonymised(user):
@@ -214,29 +183,15 @@ def user_anonymise(*, user: User, by: User | None = None, note: str = "") -> boo
     }
     names = emails | ({full_name.lower()} if full_name else set())
 
-    # Associations whose contact was this person keep a placeholder until a member updates it.
-    contact_match = Q()
-    for email in emails:
-        contact_match |= Q(contact_email__iexact=email)
-    Association.objects.filter(contact_match).update(
-        contact_name=label, contact_email=f"contact-{user.pk}@{ANONYMOUS_DOMAIN}", contact_phone=""
-    )
-    if full_name:
-        Association.objects.filter(memberships__user=user, contact_name__iexact=full_name).update(contact_name=label)
+    # The other apps' rows (associations' contacts, impact reminders' recipients…).
+    for part in personal_data_parts():
+        if part.anonymise:
+            part.anonymise(user=user, label=label, emails=emails, full_name=full_name)
 
     # History rows keep what happened and when; the name they carry becomes the pseudonym. This is the one
     # place where journal rows are rewritten (queryset update, never through the append-only save()).
     for model in journal_models():
         model.objects.filter(actor=user).update(actor_label=label)
-
-    # Reminder recipients ("a@x.org, b@y.org"): whole addresses only, whatever their case.
-    reminder_match = Q()
-    for email in emails:
-        reminder_match |= Q(recipients__icontains=email)
-    for reminder in ImpactReminder.objects.filter(reminder_match):
-        parts = [p.strip() for p in reminder.recipients.split(",")]
-        reminder.recipients = ", ".join(label if p.lower() in emails else p for p in parts if p)
-        reminder.save(update_fields=["recipients"])
 
     # The outbox of emails: this person's address leaves every row; a row left with no recipient is deleted.
     outbox_match = Q()
@@ -292,31 +247,21 @@ class RetentionResult:
 
 
 def _inactive_members(cutoff: datetime.datetime):
-    """Members without a login since ``cutoff`` whose associations have been quiet since then too.
-
-    An association still applying, being equipped or reporting keeps its members, however long
-    since they last logged in: the retention job never cuts off an association that is still active.
-    """
-    from associations.models import Association
-
-    active = Association.objects.filter(
-        Q(applications__updated_at__gte=cutoff)
-        | Q(applications__allocations__created_at__gte=cutoff)
-        | Q(applications__allocations__handed_over_at__gte=cutoff)
-        | Q(impact_reports__due_on__gte=cutoff.date())
-    )
-    return (
+    """Members without a login since ``cutoff``, except those an app keeps (``keeps_members``: an association
+    still applying, being equipped or reporting keeps its members, however long since they last logged in)."""
+    members = (
         User.objects.filter(is_staff=False, is_superuser=False)
         .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
         .exclude(email__endswith="@" + ANONYMOUS_DOMAIN)
-        .exclude(memberships__association__in=active)
     )
+    for part in personal_data_parts():
+        if part.keeps_members:
+            members = members.exclude(part.keeps_members(cutoff))
+    return members
 
 
 def apply_retention(*, now: datetime.datetime | None = None, dry_run: bool = False) -> RetentionResult:
     """Delete or anonymise what is kept longer than the retention settings allow. Idempotent."""
-    from associations.models import Application
-
     now = now or timezone.now()
     result = RetentionResult()
     days = datetime.timedelta
@@ -340,16 +285,8 @@ def apply_retention(*, now: datetime.datetime | None = None, dry_run: bool = Fal
     inactive_ids = list(_inactive_members(cutoff).exclude(pk__in=unconfirmed_ids).values_list("pk", flat=True))
     result.inactive_accounts_anonymised = len(inactive_ids)
 
-    # Supporting documents of applications closed (refused, withdrawn) long enough ago.
-    closed = list(
-        Application.objects.filter(
-            status__in=Application.CLOSED_STATUSES,
-            updated_at__lt=now - days(days=settings.RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS),
-        ).filter(~Q(statutes="") | ~Q(activity_report=""))
-    )
-    result.documents_deleted = sum(bool(a.statutes) + bool(a.activity_report) for a in closed)
-
     if dry_run:
+        _apply_app_retention(result, now=now, dry_run=True)
         return result
     with transaction.atomic():
         # Checked again under the delete: somebody who confirmed meanwhile is kept.
@@ -362,12 +299,14 @@ def apply_retention(*, now: datetime.datetime | None = None, dry_run: bool = Fal
                 result.inactive_accounts_anonymised -= 1
                 continue
             user_anonymise(user=user, note="durée de conservation dépassée")
-    for application in closed:
-        files = [f for f in (application.statutes, application.activity_report) if f]
-        with transaction.atomic():
-            Application.objects.filter(pk=application.pk).update(statutes="", activity_report="")
-            for field in files:  # once the row no longer points at them
-                name, storage = field.name, field.storage
-                transaction.on_commit(lambda name=name, storage=storage: storage.delete(name), robust=True)
+    _apply_app_retention(result, now=now, dry_run=False)
     logger.info("retention applied: %s", result)
     return result
+
+
+def _apply_app_retention(result: RetentionResult, *, now: datetime.datetime, dry_run: bool) -> None:
+    """The apps' own retention rules (the supporting documents of closed applications…), counted in ``result``."""
+    for part in personal_data_parts():
+        if part.retention:
+            for field, count in part.retention(now=now, dry_run=dry_run).items():
+                setattr(result, field, getattr(result, field) + count)

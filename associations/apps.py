@@ -19,4 +19,19 @@ class AssociationsConfig(AppConfig):
     verbose_name = _("Associations et candidatures")
 
     def ready(self):
+        from accounts.admin import register_user_inline
+        from accounts.privacy import register_personal_data
+        from associations import privacy
+        from associations.user_admin import UserMembershipInline
+
         post_migrate.connect(_ensure_missions_after_migrate, sender=self)
+        # accounts, below, never imports this app: the associations' part of a person's data and the user
+        # page's memberships are registered with it.
+        register_personal_data(
+            self.label,
+            export=privacy.export,
+            anonymise=privacy.anonymise,
+            keeps_members=privacy.keeps_members,
+            retention=privacy.retention,
+        )
+        register_user_inline(UserMembershipInline)

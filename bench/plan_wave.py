@@ -54,14 +54,14 @@ def configure() -> tempfile.TemporaryDirectory:
 def no_certificate_renders():
     """Certificates are rendered after commit; bench/certificates.py measures them. Here only planning
     and unit assignment are timed, so the renders are not queued."""
-    import certificates.services
+    from certificates.services import handovers
 
-    queue_renders = certificates.services.queue_renders
-    certificates.services.queue_renders = lambda handover_ids: None
+    queue_renders = handovers.queue_renders
+    handovers.queue_renders = lambda handover_ids: None
     try:
         yield
     finally:
-        certificates.services.queue_renders = queue_renders
+        handovers.queue_renders = queue_renders
 
 
 CASES = [

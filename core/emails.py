@@ -65,9 +65,25 @@ def _per_language(recipients: dict[str, str], template: str, context: dict) -> l
     return emails
 
 
-def notify(recipients: dict[str, str], template: str, context: dict) -> None:
-    """Queue one email per language to ``recipients`` (email -> language), sent after the transaction commits."""
-    notify_many([(recipients, template, context)])
+def notify(
+    recipients: dict[str, str], template: str, context: dict, *, attachment: tuple[str, bytes, str] | None = None
+) -> None:
+    """Queue one email per language to ``recipients`` (email -> language), sent after the transaction commits.
+
+    ``attachment`` is (file name, content, MIME type), attached to each of them.
+    """
+    if attachment is None:
+        notify_many([(recipients, template, context)])
+        return
+    from core.outbox import outbox_enqueue_many
+
+    name, content, mimetype = attachment
+    emails = [
+        {**email, "attachment_name": name, "attachment": content, "attachment_mimetype": mimetype}
+        for email in _per_language(recipients, template, context)
+    ]
+    if emails:
+        outbox_enqueue_many(emails)
 
 
 def notify_many(notices: list[tuple[dict[str, str], str, dict]]) -> None:

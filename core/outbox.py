@@ -1,6 +1,6 @@
 """The transactional outbox of emails: written with the change, sent after commit, retried until sent.
 
-* ``outbox_enqueue`` writes the row in the caller's transaction and, once it commits, sends a task
+* ``outbox_enqueue_many`` writes the rows in the caller's transaction and, once it commits, sends a task
   to the worker. If the broker is unreachable the row simply waits for the sweep: nothing is lost.
 * ``outbox_send`` sends one row exactly once: it claims the row with ``SELECT … FOR UPDATE SKIP
   LOCKED`` inside a transaction that stays open while the mail server answers, and marks it sent in
@@ -58,22 +58,6 @@ def dispatch(ids: list[int]) -> int:
             break
         sent += 1
     return sent
-
-
-def outbox_enqueue(
-    *,
-    template: str,
-    context: dict,
-    to: list[str],
-    language: str,
-    attachment: tuple[str, bytes, str] | None = None,
-) -> OutboxEmail:
-    """Write one email in the outbox, in the current transaction; it leaves once that commits."""
-    name, content, mimetype = attachment or ("", None, "")
-    email = {"template": template, "context": context, "to": to, "language": language}
-    return outbox_enqueue_many(
-        [{**email, "attachment_name": name, "attachment": content, "attachment_mimetype": mimetype}]
-    )[0]
 
 
 def outbox_enqueue_many(emails: list[dict]) -> list[OutboxEmail]:

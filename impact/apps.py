@@ -8,4 +8,10 @@ class ImpactConfig(AppConfig):
     verbose_name = _("Impact et suivi")
 
     def ready(self) -> None:
-        from impact import signals  # noqa: F401  (cache invalidation of the public statistics)
+        from accounts.privacy import register_personal_data
+        from impact import (
+            privacy,
+            signals,  # noqa: F401  (cache invalidation of the public statistics)
+        )
+
+        register_personal_data(self.label, export=privacy.export, anonymise=privacy.anonymise)

@@ -11,6 +11,7 @@ scripts/bootstrap.sh requirements-dev.txt
 scripts/system-deps.sh test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports   # the apps depend one way (pyproject.toml [tool.importlinter])
 .venv/bin/python scripts/audit.py   # pip-audit: fails on a known vulnerability
 DEBUG=0 .venv/bin/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 if [ $# -gt 0 ]; then

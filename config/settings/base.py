@@ -198,7 +198,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": True,
             "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=60),
             # As on a local disk, a name already taken gets a suffix: a render that is dropped and deleted
-            # (certificates/services.py) can never remove the live file that happens to have the same bytes.
+            # (certificates/services/rendering.py) can never remove the live file that happens to have the same bytes.
             "file_overwrite": False,
         },
     }

@@ -26,6 +26,7 @@ from core.emails import notify, notify_many
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
 from core.textlimits import limit_text
+from donations.hooks import allocations_confirmed
 from donations.models import APPOINTMENT_REQUEST_MAX, Allocation, AllocationEvent, AllocationUnit, Wave
 from donations.planner import Unit, UnitPool, explain_quantity, handover_days, schedule_slots
 from donations.services._common import french
@@ -296,11 +297,9 @@ def confirm_allocations(allocations: Sequence[Allocation], *, by, note: str = ""
     # The history keeps what the association is told (the same words as its email).
     notes = explain_allocations(result.confirmed)
     _transition_many(result.confirmed, to=S.CONFIRMED, by=by, notes=notes, confirmed_at=now)
-    # Each confirmed allocation gets its handover certificate (pending); the PDF is rendered by a
-    # worker after commit, or later by the periodic sweep if the broker is down.
-    from certificates.services import handover_ensure_for_allocations
-
-    handover_ensure_for_allocations([a.pk for a in result.confirmed], by=by)
+    # The apps above react in this transaction: each confirmed allocation gets its handover certificate
+    # (pending; certificates.apps subscribes), rendered by a worker after commit or later by the sweep.
+    allocations_confirmed.fire(allocation_ids=[a.pk for a in result.confirmed], by=by)
     return result
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from certificates import services, tasks
 from certificates.models import Handover, HandoverEvent
+from certificates.services import handovers, rendering
 from core.errors import DomainError, TransitionError
 from donations.models import Allocation, AllocationUnit
 from inventory.models import Computer
@@ -112,14 +113,14 @@ def test_every_transition_allowed_or_refused_by_the_table(handover, source, targ
     Handover.objects.filter(pk=handover.pk).update(state=source, **changes)
     handover.refresh_from_db()
     if target in services.TRANSITIONS[source]:
-        services._transition(handover, to=target, note="test", **({"error": "boom"} if target == S.FAILED else {}))
+        handovers._transition(handover, to=target, note="test", **({"error": "boom"} if target == S.FAILED else {}))
         handover.refresh_from_db()
         assert handover.state == target
         event = handover.events.filter(kind=HandoverEvent.Kind.STATE).last()
         assert (event.from_state, event.to_state) == (source, target)
     else:
         with pytest.raises(TransitionError):
-            services._transition(handover, to=target)
+            handovers._transition(handover, to=target)
         handover.refresh_from_db()
         assert handover.state == source
 
@@ -146,7 +147,7 @@ def test_render_stores_the_pdf_with_its_checksum_and_is_idempotent(handover):
     assert handover.page_count >= 1 and handover.rendered_revision == handover.revision == 1
     name = handover.pdf.name
     # A duplicate message: nothing is rendered again.
-    with mock.patch.object(services, "build_certificate_pdf") as build:
+    with mock.patch.object(rendering, "build_certificate_pdf") as build:
         again = render(handover)
     build.assert_not_called()
     assert (again.pdf.name, again.pdf_sha256, again.attempts) == (name, handover.pdf_sha256, 1)
@@ -156,7 +157,7 @@ def test_render_stores_the_pdf_with_its_checksum_and_is_idempotent(handover):
 
 def test_a_render_in_progress_elsewhere_is_left_alone(handover):
     Handover.objects.filter(pk=handover.pk).update(state=S.RENDERING, render_started_at=timezone.now())
-    with mock.patch.object(services, "build_certificate_pdf") as build:
+    with mock.patch.object(rendering, "build_certificate_pdf") as build:
         assert render(handover).state == S.RENDERING
     build.assert_not_called()
 
@@ -176,7 +177,7 @@ def test_a_stale_render_is_dropped_when_a_newer_document_became_due(handover, de
         Handover.objects.filter(pk=handover.pk).update(revision=2, state=S.PENDING)
         return pdf
 
-    with mock.patch.object(services, "build_certificate_pdf", side_effect=build_then_sign):
+    with mock.patch.object(rendering, "build_certificate_pdf", side_effect=build_then_sign):
         result = render(handover)
     assert result.state == S.PENDING and not result.pdf and result.rendered_revision == 0
     assert render(handover).state == S.READY
@@ -187,7 +188,7 @@ def test_rerender_replaces_the_file_and_deletes_the_old_one_after_commit(handove
     old_name = first.pdf.name
     storage = first.pdf.storage
     Handover.objects.filter(pk=handover.pk).update(revision=2)
-    with mock.patch.object(services, "html_to_pdf", return_value=services.html_to_pdf("<p>v2</p>", "/")):
+    with mock.patch.object(rendering, "html_to_pdf", return_value=rendering.html_to_pdf("<p>v2</p>", "/")):
         with django_capture_on_commit_callbacks(execute=True):
             second = render(handover)
     assert second.state == S.READY and second.pdf.name != old_name
@@ -195,7 +196,7 @@ def test_rerender_replaces_the_file_and_deletes_the_old_one_after_commit(handove
 
 
 def test_weasyprint_failure_marks_the_certificate_failed_with_the_error(handover):
-    with mock.patch.object(services, "html_to_pdf", side_effect=RuntimeError("Pango a planté")):
+    with mock.patch.object(rendering, "html_to_pdf", side_effect=RuntimeError("Pango a planté")):
         with pytest.raises(services.RenderError):
             services.handover_render(handover_id=handover.pk)
     handover.refresh_from_db()
@@ -216,7 +217,7 @@ def eager_retries():
 
 
 def test_the_task_retries_once_then_the_certificate_is_ready(handover, eager_retries):
-    real = services.html_to_pdf
+    real = rendering.html_to_pdf
     calls = []
 
     def flaky(html, base_url):
@@ -225,7 +226,7 @@ def test_the_task_retries_once_then_the_certificate_is_ready(handover, eager_ret
             raise OSError("disque plein")
         return real(html, base_url)
 
-    with mock.patch.object(services, "html_to_pdf", side_effect=flaky):
+    with mock.patch.object(rendering, "html_to_pdf", side_effect=flaky):
         tasks.render_handover.apply_async(args=[handover.pk])
     handover.refresh_from_db()
     assert handover.state == S.READY and handover.attempts == 2 and handover.error == ""
@@ -234,7 +235,7 @@ def test_the_task_retries_once_then_the_certificate_is_ready(handover, eager_ret
 
 
 def test_the_task_gives_up_after_its_retries_and_leaves_the_error(handover, eager_retries):
-    with mock.patch.object(services, "html_to_pdf", side_effect=RuntimeError("toujours en panne")):
+    with mock.patch.object(rendering, "html_to_pdf", side_effect=RuntimeError("toujours en panne")):
         result = tasks.render_handover.apply_async(args=[handover.pk])
     assert result.get() == "failed"
     handover.refresh_from_db()

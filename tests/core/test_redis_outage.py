@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from certificates import services as certificate_services
 from certificates.models import Handover, HandoverEvent
+from certificates.services import handovers as certificate_handovers
 from tests.conftest import fresh_broker_connections, require, start_celery_worker
 from tests.core.test_faults import free_port, planned_wave, production_settings
 
@@ -175,7 +176,7 @@ def test_redis_killed_during_a_wave_confirmation_loses_nothing_and_sends_each_em
         later = timezone.now() + max(certificate_services.pending_stuck_after(), outbox.retry_base())
         later += datetime.timedelta(seconds=1)
         assert certificate_services.handovers_requeue_stuck(now=later) == 5
-        certificate_services._send_renders(list(handovers.values_list("pk", flat=True)))
+        certificate_handovers._send_renders(list(handovers.values_list("pk", flat=True)))
         outbox.dispatch(list(OutboxEmail.objects.values_list("pk", flat=True)))
         outbox.outbox_sweep(now=later)
 

@@ -1,0 +1,112 @@
+"""The associations' part of a person's data (accounts.privacy): export, anonymisation, retention.
+
+Registered in ``AssociationsConfig.ready()`` with ``accounts.privacy.register_personal_data``.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from accounts.privacy import ANONYMOUS_DOMAIN, iso_date
+from associations.models import Application, Association, Message
+
+
+def export(user) -> dict:
+    """The associations this person acts for, their applications (not another member's draft), their messages."""
+    associations = list(Association.objects.filter(memberships__user=user).order_by("legal_name"))
+    applications = (
+        Application.objects.filter(association_id__in=[a.pk for a in associations])
+        .exclude(~Q(created_by=user) & Q(status=Application.Status.DRAFT))  # another member's draft stays theirs
+        .select_related("campaign", "association")
+        .order_by("created_at")
+    )
+    return {
+        "associations": [
+            {
+                "legal_name": a.legal_name,
+                "acronym": a.acronym,
+                "rna": a.rna,
+                "siret": a.siret,
+                "address": a.address,
+                "postal_code": a.postal_code,
+                "city": a.city,
+                "contact_name": a.contact_name,
+                "contact_role": a.contact_role,
+                "contact_email": a.contact_email,
+                "contact_phone": a.contact_phone,
+            }
+            for a in associations
+        ],
+        "applications": [
+            {
+                "association": app.association.legal_name,
+                "campaign": app.campaign.name,
+                "status": app.get_status_display(),
+                "requested_quantity": app.requested_quantity,
+                "granted_quantity": app.granted_quantity,
+                "project": app.project,
+                "premises_details": app.premises_details,
+                "documents": [f.name.rsplit("/", 1)[-1] for f in (app.statutes, app.activity_report) if f],
+                "created_at": iso_date(app.created_at),
+                "submitted_at": iso_date(app.submitted_at),
+                "decided_at": iso_date(app.decided_at),
+                "decision_reason": app.decision_reason,
+            }
+            for app in applications
+        ],
+        "messages_written": [
+            {"application": m.application_id, "at": iso_date(m.created_at), "body": m.body}
+            for m in Message.objects.filter(author=user).order_by("created_at")
+        ],
+    }
+
+
+def anonymise(*, user, label: str, emails: set[str], full_name: str) -> None:
+    """Associations whose contact was this person keep a placeholder until a member updates it."""
+    contact_match = Q()
+    for email in emails:
+        contact_match |= Q(contact_email__iexact=email)
+    Association.objects.filter(contact_match).update(
+        contact_name=label, contact_email=f"contact-{user.pk}@{ANONYMOUS_DOMAIN}", contact_phone=""
+    )
+    if full_name:
+        Association.objects.filter(memberships__user=user, contact_name__iexact=full_name).update(contact_name=label)
+
+
+def keeps_members(cutoff: datetime.datetime) -> Q:
+    """Members of an association still applying, being equipped or reporting since ``cutoff``.
+
+    However long since they last logged in, the retention job never cuts off an association that is still active.
+    """
+    active = Association.objects.filter(
+        Q(applications__updated_at__gte=cutoff)
+        | Q(applications__allocations__created_at__gte=cutoff)
+        | Q(applications__allocations__handed_over_at__gte=cutoff)
+        | Q(impact_reports__due_on__gte=cutoff.date())
+    )
+    return Q(memberships__association__in=active)
+
+
+def retention(*, now: datetime.datetime, dry_run: bool) -> dict[str, int]:
+    """Supporting documents of applications closed (refused, withdrawn) long enough ago are deleted."""
+    closed = list(
+        Application.objects.filter(
+            status__in=Application.CLOSED_STATUSES,
+            updated_at__lt=now - datetime.timedelta(days=settings.RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS),
+        ).filter(~Q(statutes="") | ~Q(activity_report=""))
+    )
+    counts = {"documents_deleted": sum(bool(a.statutes) + bool(a.activity_report) for a in closed)}
+    if dry_run:
+        return counts
+    for application in closed:
+        files = [f for f in (application.statutes, application.activity_report) if f]
+        with transaction.atomic():
+            Application.objects.filter(pk=application.pk).update(statutes="", activity_report="")
+            for field in files:  # once the row no longer points at them
+                name, storage = field.name, field.storage
+                transaction.on_commit(lambda name=name, storage=storage: storage.delete(name), robust=True)
+    return counts
