@@ -12,7 +12,7 @@ from donations import services
 from donations.hooks import allocations_confirmed
 from donations.models import Allocation
 from tests.donations.conftest import applications, manager, marseille, wave  # noqa: F401  (fixtures)
-from tests.factories import ready_units
+from tests.factories.inventory import ready_units
 
 
 def test_a_hook_calls_its_subscribers_once_each_in_order_and_lets_errors_through():
@@ -124,7 +124,7 @@ def test_registering_again_replaces_an_apps_part():
 
 @pytest.mark.django_db
 def test_the_export_keeps_its_sections_in_order():
-    from tests.factories import UserFactory
+    from tests.factories.accounts import UserFactory
 
     data = privacy.user_export(user=UserFactory())
     assert list(data) == [
