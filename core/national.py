@@ -620,8 +620,8 @@ class _Builder:
                         performed_on=(since - datetime.timedelta(days=1)).date(),
                         result="failed" if failed else "passed",
                         report_reference=reference,
-                        operator=stock_user,
-                        operator_label=label,
+                        actor=stock_user,
+                        actor_label=label,
                     )
                 )
                 events.append(
@@ -902,7 +902,7 @@ class _Builder:
                     actor=self.staff["manager"],
                     actor_label="Marc Campagne",
                     kind="created",
-                    to_state="pending",
+                    to_status="pending",
                     note=h.number,
                     created_at=h.created_at,
                 )

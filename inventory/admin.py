@@ -275,7 +275,7 @@ class WipeRecordInline(admin.TabularInline):
         "report_reference",
         "exemption",
         "exemption_reason",
-        "operator_label",
+        "actor_label",
         "created_at",
     )
     readonly_fields = fields
@@ -486,7 +486,7 @@ class ComputerAdmin(ImportExportMixin, admin.ModelAdmin):
             "tool": f"{record.tool} {record.tool_version}".strip() or "—",
             "date": record.performed_on.strftime("%d/%m/%Y"),
             "ref": record.report_reference,
-            "who": record.operator_label or "—",
+            "who": record.actor_label or "—",
         }
 
     # Pages ------------------------------------------------------------------------------------
@@ -794,7 +794,7 @@ class WipeRecordAdmin(ReadOnlyAdmin):
         "exemption",
         "report_reference",
         "performed_on",
-        "operator_label",
+        "actor_label",
         "created_at",
     )
     list_filter = ("kind", "method", "result", "exemption", "performed_on")
