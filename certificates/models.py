@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Journal
 from core.transitions import Transitions
+from donations.models import AllocationStatus
 
 
 def new_verification_code() -> str:
@@ -38,7 +39,7 @@ class HandoverQuerySet(models.QuerySet):
 
     def live(self):
         """Certificates of allocations that still stand (not cancelled)."""
-        return self.exclude(allocation__status="cancelled")
+        return self.exclude(allocation__status=AllocationStatus.CANCELLED)
 
     def due(self):
         """Certificates whose current document is not ready yet."""
@@ -176,9 +177,7 @@ class Handover(models.Model):
                 name="one_certificate_sequence_per_wave",
                 violation_error_message=_("Ce numéro d'ordre est déjà pris dans cette vague."),
             ),
-            models.CheckConstraint(
-                condition=Q(state__in=HandoverState.values), name="handover_state_valid"
-            ),
+            models.CheckConstraint(condition=Q(state__in=HandoverState.values), name="handover_state_valid"),
             models.CheckConstraint(
                 condition=~Q(state=HandoverState.FAILED) | ~Q(error=""),
                 name="handover_failure_has_error",

@@ -29,6 +29,7 @@ from core.textlimits import limit_text
 from core.transitions import transition, transition_many
 from donations.models import APPOINTMENT_REQUEST_MAX, Allocation, AllocationEvent, AllocationUnit, Wave
 from donations.planner import Unit, UnitPool, explain_quantity, handover_days, schedule_slots
+from donations.planner import quantity_floor as planner_quantity_floor
 from donations.services._common import french
 
 S = Allocation.Status
@@ -75,7 +76,8 @@ class ConfirmResult:
 
 
 def quantity_floor(wave: Wave) -> int:
-    return 1 if wave.is_final_lot else wave.campaign.min_per_association
+    """The smallest allocation of ``wave`` (the planner's rule: the campaign's minimum, or 1 in the final lot)."""
+    return planner_quantity_floor(minimum=wave.campaign.min_per_association, final_lot=wave.is_final_lot)
 
 
 def _grant_problems(allocations: Sequence[Allocation]) -> dict[int, str]:
@@ -101,7 +103,8 @@ def _grant_problems(allocations: Sequence[Allocation]) -> dict[int, str]:
         application = allocation.application
         campaign = allocation.wave.campaign
         name = application.association.legal_name
-        if applications.get(application.pk) is None or applications[application.pk].status != "approved":
+        locked = applications.get(application.pk)
+        if locked is None or locked.status != Application.Status.APPROVED:
             problems[allocation.pk] = _("%(association)s : la candidature n'est plus acceptée.") % {"association": name}
             continue
         floor = quantity_floor(allocation.wave)

@@ -273,7 +273,7 @@ def wave_add_application(*, wave: Wave, application, quantity: int, by) -> Alloc
     wave = _lock(wave)
     _require_planning(wave)
     campaign = wave.campaign
-    if application.campaign_id != campaign.pk or application.status != "approved":
+    if application.campaign_id != campaign.pk or application.status != type(application).Status.APPROVED:
         raise ValidationError({"application": _("Seule une candidature acceptée de cette campagne peut être ajoutée.")})
     if wave.allocations.live().filter(application=application).exists():
         raise ValidationError({"application": _("Cette association est déjà dans la proposition.")})
