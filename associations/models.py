@@ -161,8 +161,9 @@ class ApplicationStatus(models.TextChoices):
 
 
 # A closed application no longer counts for its campaign (refused or withdrawn): the association may
-# apply again, its documents are deleted after the retention period. An approved one is final but not
-# closed: it stays the association's application for the campaign.
+# apply again, its documents are deleted after the retention period. An approved one is final (no move
+# out of it, no more messages: ``Application.TRANSITIONS.final()``) but not closed: it stays the
+# association's application for the campaign.
 CLOSED_APPLICATION_STATUSES = (ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN)
 
 

@@ -297,7 +297,7 @@ def application_answer(*, application: Application, by, body: str) -> Applicatio
     if len(body) > MESSAGE_MAX:
         raise ValidationError({"body": str(limit_text(MESSAGE_MAX))})
     application = _lock(application)
-    if application.status in (S.APPROVED, S.REJECTED, S.WITHDRAWN):
+    if application.status in Application.TRANSITIONS.final():  # decided or withdrawn: the thread is over
         raise DomainError(_("Cette candidature est close : les messages ne sont plus possibles."))
     Message.objects.create(application=application, author=by, from_staff=False, body=body)
     _event(application, by=by, kind=ApplicationEvent.Kind.MESSAGE, note=body)
