@@ -1,9 +1,8 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AppendOnlyModel
+from core.models import Journal
 
 
 class UserManager(BaseUserManager):
@@ -55,7 +54,7 @@ class User(AbstractUser):
         return self.is_superuser or self.groups.filter(name=role).exists()
 
 
-class AccountEvent(AppendOnlyModel):
+class AccountEvent(Journal):
     """What was done with a person's data, on request or by the retention rules: kept even after anonymisation."""
 
     class Kind(models.TextChoices):
@@ -63,13 +62,8 @@ class AccountEvent(AppendOnlyModel):
         ANONYMISED = "anonymised", _("Compte anonymisé")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_events")
-    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    actor_label = models.CharField(_("par"), max_length=200, blank=True)
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
-    note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("le"), default=timezone.now)
 
-    class Meta:
+    class Meta(Journal.Meta):
         verbose_name = _("événement du compte")
         verbose_name_plural = _("historique du compte")
-        ordering = ["created_at", "pk"]

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from associations.documents import document_upload_to
 from associations.validators import validate_no_nul, validate_postal_code, validate_rna, validate_siret
-from core.models import AppendOnlyModel
+from core.models import Journal
 from core.textlimits import length_check, max_length_validator
+from core.transitions import Transitions
 
 DESCRIPTION_MAX = 2000
 PROJECT_MAX = 3000
@@ -146,15 +147,25 @@ class ApplicationQuerySet(models.QuerySet):
         return self.filter(status=Application.Status.APPROVED)
 
 
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("En cours d'examen")
+    INFO_REQUESTED = "info_requested", _("Informations demandées")
+    WAITLISTED = "waitlisted", _("Sur liste d'attente")
+    APPROVED = "approved", _("Acceptée")
+    REJECTED = "rejected", _("Refusée")
+    WITHDRAWN = "withdrawn", _("Retirée")
+
+
+# A closed application no longer counts for its campaign (refused or withdrawn): the association may
+# apply again, its documents are deleted after the retention period. An approved one is final (no move
+# out of it, no more messages: ``Application.TRANSITIONS.final()``) but not closed: it stays the
+# association's application for the campaign.
+CLOSED_APPLICATION_STATUSES = (ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN)
+
+
 class Application(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Brouillon")
-        SUBMITTED = "submitted", _("En cours d'examen")
-        INFO_REQUESTED = "info_requested", _("Informations demandées")
-        WAITLISTED = "waitlisted", _("Sur liste d'attente")
-        APPROVED = "approved", _("Acceptée")
-        REJECTED = "rejected", _("Refusée")
-        WITHDRAWN = "withdrawn", _("Retirée")
+    Status = ApplicationStatus
 
     class Priority(models.IntegerChoices):
         HIGHEST = 1, _("1 – très haute")
@@ -162,7 +173,30 @@ class Application(models.Model):
         NORMAL = 3, _("3 – normale")
         LOW = 4, _("4 – basse")
 
-    CLOSED_STATUSES = (Status.REJECTED, Status.WITHDRAWN)
+    # The one table of allowed status changes of an application.
+    TRANSITIONS = Transitions(
+        {
+            Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
+            Status.SUBMITTED: {
+                Status.INFO_REQUESTED,
+                Status.APPROVED,
+                Status.REJECTED,
+                Status.WAITLISTED,
+                Status.WITHDRAWN,
+            },
+            Status.INFO_REQUESTED: {Status.SUBMITTED, Status.REJECTED, Status.WITHDRAWN},
+            Status.WAITLISTED: {Status.APPROVED, Status.REJECTED, Status.INFO_REQUESTED, Status.WITHDRAWN},
+            Status.APPROVED: set(),
+            Status.REJECTED: set(),
+            Status.WITHDRAWN: set(),
+        },
+        journal="associations.ApplicationEvent",
+        subject="application",
+        refused=_("Impossible de passer une candidature « %(from)s » à « %(to)s »."),
+        clean=("statutes", "activity_report"),
+        save_fields=None,
+    )
+    CLOSED_STATUSES = CLOSED_APPLICATION_STATUSES
     EDITABLE_STATUSES = (Status.DRAFT, Status.INFO_REQUESTED)
 
     association = models.ForeignKey(
@@ -229,12 +263,12 @@ class Application(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["association", "campaign"],
-                condition=~Q(status__in=["rejected", "withdrawn"]),
+                condition=~Q(status__in=CLOSED_APPLICATION_STATUSES),
                 name="one_open_application_per_campaign",
                 violation_error_message=_("Votre association a déjà une candidature en cours pour cette campagne."),
             ),
             models.CheckConstraint(
-                condition=Q(status="draft")
+                condition=Q(status=ApplicationStatus.DRAFT)
                 | Q(
                     requested_quantity__isnull=False,
                     requested_quantity__gte=1,
@@ -246,7 +280,8 @@ class Application(models.Model):
                 violation_error_message=_("La répartition doit faire le total des ordinateurs demandés."),
             ),
             models.CheckConstraint(
-                condition=~Q(status="approved") | Q(granted_quantity__isnull=False, granted_quantity__gte=1),
+                condition=~Q(status=ApplicationStatus.APPROVED)
+                | Q(granted_quantity__isnull=False, granted_quantity__gte=1),
                 name="approved_application_has_grant",
             ),
             models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4), name="application_priority_range"),
@@ -266,7 +301,7 @@ class Application(models.Model):
         return self.status in self.EDITABLE_STATUSES
 
 
-class ApplicationEvent(AppendOnlyModel):
+class ApplicationEvent(Journal):
     """Append-only history of an application: who did what, when."""
 
     class Kind(models.TextChoices):
@@ -277,25 +312,12 @@ class ApplicationEvent(AppendOnlyModel):
         PRIORITY = "priority", _("Priorité")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
-    actor_label = models.CharField(_("par"), max_length=200, blank=True)
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
-    from_status = models.CharField(_("de"), max_length=20, choices=Application.Status.choices, blank=True)
-    to_status = models.CharField(_("vers"), max_length=20, choices=Application.Status.choices, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)
+    from_status, to_status = Journal.status_fields(Application.Status)
 
-    class Meta:
+    class Meta(Journal.Meta):
         verbose_name = _("événement")
         verbose_name_plural = _("historique")
-        ordering = ["created_at", "pk"]
 
 
 class Message(models.Model):

@@ -27,22 +27,14 @@ from associations.selectors import association_recipients
 from core.emails import notify
 from core.errors import DomainError, TransitionError
 from core.textlimits import limit_text
+from core.transitions import transition
 
 logger = logging.getLogger(__name__)
 
 S = Application.Status
 DOCUMENT_FIELDS = ("statutes", "activity_report")
 
-# The one table of allowed status changes of an application.
-TRANSITIONS: dict[str, set[str]] = {
-    S.DRAFT: {S.SUBMITTED, S.WITHDRAWN},
-    S.SUBMITTED: {S.INFO_REQUESTED, S.APPROVED, S.REJECTED, S.WAITLISTED, S.WITHDRAWN},
-    S.INFO_REQUESTED: {S.SUBMITTED, S.REJECTED, S.WITHDRAWN},
-    S.WAITLISTED: {S.APPROVED, S.REJECTED, S.INFO_REQUESTED, S.WITHDRAWN},
-    S.APPROVED: set(),
-    S.REJECTED: set(),
-    S.WITHDRAWN: set(),
-}
+TRANSITIONS = Application.TRANSITIONS
 
 EDITABLE_FIELDS = (
     "requested_quantity",
@@ -70,23 +62,6 @@ def _event(application: Application, *, by, kind: str, from_status="", to_status
 
 def _lock(application: Application) -> Application:
     return Application.objects.select_for_update().select_related("campaign", "association").get(pk=application.pk)
-
-
-def _transition(application: Application, *, to: str, by, note: str = "", **changes) -> Application:
-    """Move a locked application to ``to`` if the table allows it, with its history row."""
-    current = application.status
-    if to not in TRANSITIONS[current]:
-        raise TransitionError(
-            _("Impossible de passer une candidature « %(from)s » à « %(to)s ».")
-            % {"from": S(current).label, "to": S(to).label}
-        )
-    application.status = to
-    for field, value in changes.items():
-        setattr(application, field, value)
-    application.full_clean(exclude=["statutes", "activity_report"])
-    application.save()
-    _event(application, by=by, kind=ApplicationEvent.Kind.STATUS, from_status=current, to_status=to, note=note)
-    return application
 
 
 def _notify_association(application: Application, template: str, **context) -> None:
@@ -302,7 +277,7 @@ def application_submit(*, application: Application, by, consent: bool) -> Applic
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    _transition(application, to=S.SUBMITTED, by=by, submitted_at=now, consent_at=now)
+    transition(application, to=S.SUBMITTED, by=by, submitted_at=now, consent_at=now)
     _notify_association(application, "application_submitted")
     return application
 
@@ -313,7 +288,7 @@ def application_request_info(*, application: Application, by, message: str) -> A
     if not message or not message.strip():
         raise ValidationError({"message": _("Écrivez la question à poser à l'association.")})
     application = _lock(application)
-    _transition(application, to=S.INFO_REQUESTED, by=by, note=message)
+    transition(application, to=S.INFO_REQUESTED, by=by, note=message)
     Message.objects.create(application=application, author=by, from_staff=True, body=message)
     _notify_association(application, "application_info_requested", message=message)
     return application
@@ -327,13 +302,13 @@ def application_answer(*, application: Application, by, body: str) -> Applicatio
     if len(body) > MESSAGE_MAX:
         raise ValidationError({"body": str(limit_text(MESSAGE_MAX))})
     application = _lock(application)
-    if application.status in (S.APPROVED, S.REJECTED, S.WITHDRAWN):
+    if application.status in Application.TRANSITIONS.final():  # decided or withdrawn: the thread is over
         raise DomainError(_("Cette candidature est close : les messages ne sont plus possibles."))
     Message.objects.create(application=application, author=by, from_staff=False, body=body)
     _event(application, by=by, kind=ApplicationEvent.Kind.MESSAGE, note=body)
     if application.status == S.INFO_REQUESTED:
         _check_quantities(application)
-        _transition(application, to=S.SUBMITTED, by=by, note=gettext_lazy("Réponse de l'association"))
+        transition(application, to=S.SUBMITTED, by=by, note=gettext_lazy("Réponse de l'association"))
     return application
 
 
@@ -355,7 +330,7 @@ def application_approve(
     changes = {"granted_quantity": granted, "decided_at": now, "approved_at": now, "decision_reason": note}
     if priority is not None:
         changes["priority"] = priority
-    _transition(
+    transition(
         application,
         to=S.APPROVED,
         by=by,
@@ -371,7 +346,7 @@ def application_reject(*, application: Application, by, reason: str) -> Applicat
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Le motif du refus est obligatoire : il est envoyé à l'association.")})
     application = _lock(application)
-    _transition(application, to=S.REJECTED, by=by, note=reason, decision_reason=reason, decided_at=timezone.now())
+    transition(application, to=S.REJECTED, by=by, note=reason, decision_reason=reason, decided_at=timezone.now())
     _notify_association(application, "application_rejected", reason=reason)
     return application
 
@@ -379,7 +354,7 @@ def application_reject(*, application: Application, by, reason: str) -> Applicat
 @transaction.atomic
 def application_waitlist(*, application: Application, by, note: str = "") -> Application:
     application = _lock(application)
-    _transition(application, to=S.WAITLISTED, by=by, note=note, decision_reason=note)
+    transition(application, to=S.WAITLISTED, by=by, note=note, decision_reason=note)
     _notify_association(application, "application_waitlisted", note=note)
     return application
 
@@ -387,7 +362,7 @@ def application_waitlist(*, application: Application, by, note: str = "") -> App
 @transaction.atomic
 def application_withdraw(*, application: Application, by) -> Application:
     application = _lock(application)
-    _transition(application, to=S.WITHDRAWN, by=by)
+    transition(application, to=S.WITHDRAWN, by=by)
     return application
 
 

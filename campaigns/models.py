@@ -4,7 +4,6 @@ The tables keep their first names (``donations_*``): the models moved here from 
 touching the data (see migrations 0001 here and donations 0005/0006).
 """
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -12,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AppendOnlyModel
+from core.models import Journal
+from core.transitions import Transitions
 
 
 class Donor(models.Model):
@@ -43,11 +43,22 @@ class CampaignQuerySet(models.QuerySet):
         return self.exclude(status=Campaign.Status.DRAFT)
 
 
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("En préparation")
+    OPEN = "open", _("Ouverte")
+    CLOSED = "closed", _("Terminée")
+
+
 class Campaign(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("En préparation")
-        OPEN = "open", _("Ouverte")
-        CLOSED = "closed", _("Terminée")
+    Status = CampaignStatus
+    # The one table of allowed status changes of a campaign (the rest of a campaign is plain data).
+    TRANSITIONS = Transitions(
+        {Status.DRAFT: {Status.OPEN}, Status.OPEN: {Status.CLOSED}, Status.CLOSED: set()},
+        journal="campaigns.CampaignEvent",
+        subject="campaign",
+        kind=None,
+        refused=_("Impossible de passer une campagne « %(from)s » à « %(to)s »."),
+    )
 
     name = models.CharField(_("nom"), max_length=200)
     slug = models.SlugField(_("identifiant d'URL"), max_length=80, unique=True)
@@ -88,6 +99,7 @@ class Campaign(models.Model):
                 violation_error_message=_("La clôture des candidatures doit suivre leur ouverture."),
             ),
             models.CheckConstraint(condition=Q(pledged_units__gte=1), name="campaign_pledged_positive"),
+            models.CheckConstraint(condition=Q(status__in=CampaignStatus.values), name="campaign_status_valid"),
         ]
 
     def __str__(self) -> str:
@@ -119,24 +131,16 @@ class CampaignDonor(models.Model):
         return f"{self.donor} : {self.pledged_units}"
 
 
-class CampaignEvent(AppendOnlyModel):
+class CampaignEvent(Journal):
     """Append-only history of a campaign's status."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    actor_label = models.CharField(_("par"), max_length=200, blank=True)
-    from_status = models.CharField(_("de"), max_length=16, choices=Campaign.Status.choices, blank=True)
-    to_status = models.CharField(_("vers"), max_length=16, choices=Campaign.Status.choices, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+    from_status, to_status = Journal.status_fields(Campaign.Status, max_length=16)
 
-    class Meta:
+    class Meta(Journal.Meta):
         db_table = "donations_campaignevent"  # kept from the donations app, where the model was born
         verbose_name = _("événement de campagne")
         verbose_name_plural = _("historique des campagnes")
-        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status} ({self.created_at:%d/%m/%Y %H:%M})"

@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
-from campaigns.models import Campaign, CampaignEvent
-from core.errors import TransitionError
-
-C = Campaign.Status
-
-# The one table of allowed status changes of a campaign.
-TRANSITIONS: dict[str, set[str]] = {
-    C.DRAFT: {C.OPEN},
-    C.OPEN: {C.CLOSED},
-    C.CLOSED: set(),
-}
+from campaigns.models import Campaign
+from core.transitions import transition
 
 
 @transaction.atomic
 def campaign_set_status(*, campaign: Campaign, to: str, by, note: str = "") -> Campaign:
-    """Open a campaign in preparation, or close an open one."""
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    current = campaign.status
-    if to not in TRANSITIONS[current]:
-        raise TransitionError(
-            _("Impossible de passer une campagne « %(from)s » à « %(to)s ».")
-            % {"from": C(current).label, "to": C(to).label}
-        )
-    campaign.status = to
-    campaign.save(update_fields=["status"])
-    CampaignEvent.record(by=by, campaign=campaign, from_status=current, to_status=to, note=note)
-    return campaign
+    """Open a campaign in preparation, or close an open one (``Campaign.TRANSITIONS``)."""
+    return transition(campaign, to=to, by=by, note=note, lock=True)

@@ -33,7 +33,7 @@ class HandoverEventInline(admin.TabularInline):
     model = HandoverEvent
     extra = 0
     can_delete = False
-    fields = ("created_at", "actor_label", "kind", "from_state", "to_state", "note")
+    fields = ("created_at", "actor_label", "kind", "from_status", "to_status", "note")
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("historique")
 

@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AppendOnlyModel
+from core.models import Journal
+from core.transitions import Transitions
+from donations.models import AllocationStatus
 
 
 def new_verification_code() -> str:
@@ -37,7 +39,7 @@ class HandoverQuerySet(models.QuerySet):
 
     def live(self):
         """Certificates of allocations that still stand (not cancelled)."""
-        return self.exclude(allocation__status="cancelled")
+        return self.exclude(allocation__status=AllocationStatus.CANCELLED)
 
     def due(self):
         """Certificates whose current document is not ready yet."""
@@ -60,14 +62,36 @@ class HandoverQuerySet(models.QuerySet):
         return self.filter(allocation__application__association__memberships__user=user)
 
 
+class HandoverState(models.TextChoices):
+    PENDING = "pending", _("En attente de génération")
+    RENDERING = "rendering", _("En cours de génération")
+    READY = "ready", _("Prête")
+    FAILED = "failed", _("Échec de la génération")
+
+
 class Handover(models.Model):
     """The handover certificate of one allocation, and the record of its signed handover."""
 
-    class State(models.TextChoices):
-        PENDING = "pending", _("En attente de génération")
-        RENDERING = "rendering", _("En cours de génération")
-        READY = "ready", _("Prête")
-        FAILED = "failed", _("Échec de la génération")
+    State = HandoverState
+
+    # The one table of allowed changes of a certificate's generation state (for core.transitions;
+    # certificates.services moves to it when it is split).
+    TRANSITIONS = Transitions(
+        {
+            State.PENDING: {State.RENDERING},
+            # pending: the render died or a newer document is due
+            State.RENDERING: {State.READY, State.FAILED, State.PENDING},
+            State.READY: {State.PENDING},  # a new document is due (the signed certificate)
+            # rendering: an automatic retry; pending: the operator's retry
+            State.FAILED: {State.PENDING, State.RENDERING},
+        },
+        journal="certificates.HandoverEvent",
+        subject="handover",
+        field="state",
+        kind="state",
+        refused=_("Impossible de passer une attestation « %(from)s » à « %(to)s »."),
+        save_fields=("updated_at",),
+    )
 
     allocation = models.OneToOneField(
         "donations.Allocation", on_delete=models.PROTECT, related_name="handover", verbose_name=_("attribution")
@@ -153,16 +177,14 @@ class Handover(models.Model):
                 name="one_certificate_sequence_per_wave",
                 violation_error_message=_("Ce numéro d'ordre est déjà pris dans cette vague."),
             ),
+            models.CheckConstraint(condition=Q(state__in=HandoverState.values), name="handover_state_valid"),
             models.CheckConstraint(
-                condition=Q(state__in=["pending", "rendering", "ready", "failed"]), name="handover_state_valid"
-            ),
-            models.CheckConstraint(
-                condition=~Q(state="failed") | ~Q(error=""),
+                condition=~Q(state=HandoverState.FAILED) | ~Q(error=""),
                 name="handover_failure_has_error",
                 violation_error_message=_("Une génération en échec indique son erreur."),
             ),
             models.CheckConstraint(
-                condition=~Q(state="ready") | ~Q(pdf="") | ~Q(signed_pdf=""),
+                condition=~Q(state=HandoverState.READY) | ~Q(pdf="") | ~Q(signed_pdf=""),
                 name="handover_ready_has_pdf",
                 violation_error_message=_("Une attestation prête a son PDF."),
             ),
@@ -208,7 +230,7 @@ class Handover(models.Model):
         return self.signed_pdf or self.pdf
 
 
-class HandoverEvent(AppendOnlyModel):
+class HandoverEvent(Journal):
     """Append-only history of a certificate: generation states, signature, email."""
 
     class Kind(models.TextChoices):
@@ -218,17 +240,10 @@ class HandoverEvent(AppendOnlyModel):
         EMAILED = "emailed", _("Envoi à l'association")
 
     handover = models.ForeignKey(Handover, on_delete=models.PROTECT, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    actor_label = models.CharField(_("par"), max_length=200, blank=True)
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
-    from_state = models.CharField(_("de"), max_length=16, choices=Handover.State.choices, blank=True)
-    to_state = models.CharField(_("vers"), max_length=16, choices=Handover.State.choices, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+    # The certificate's generation ``state`` moves, named as on every journal.
+    from_status, to_status = Journal.status_fields(Handover.State, max_length=16)
 
-    class Meta:
+    class Meta(Journal.Meta):
         verbose_name = _("événement d'attestation")
         verbose_name_plural = _("historique des attestations")
-        ordering = ["created_at", "pk"]

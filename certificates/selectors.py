@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from certificates.models import Handover
+from donations.models import HOLDING_UNITS_STATUSES
 
 S = Handover.State
 
-# Allocations that have (or should have) a certificate.
-CERTIFIED_ALLOCATION_STATUSES = ("confirmed", "handed_over")
+# Allocations that have (or should have) a certificate: those holding units.
+CERTIFIED_ALLOCATION_STATUSES = HOLDING_UNITS_STATUSES
 
 
 def wait_duration(elapsed: datetime.timedelta) -> str:

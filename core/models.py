@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,44 @@ class AppendOnlyModel(models.Model):
     def record(cls, *, by=None, **fields):
         """Write one row of a journal with an ``actor``: who did it, and their name as it was then."""
         return cls.objects.create(actor=by, actor_label=actor_label(by), **fields)
+
+
+class Journal(AppendOnlyModel):
+    """A history table: who (``actor``, and their name as it was then), what (``kind``, a status move
+    ``from_status`` -> ``to_status``, a ``note``), when (``created_at``).
+
+    Every history table inherits it, so that the same fields have the same names everywhere. Each table
+    adds its foreign key to what it journals and, where it has several kinds of rows, its ``Kind``
+    choices and ``kind`` field. Tables whose statuses are choices redeclare the two status fields with
+    ``from_status, to_status = Journal.status_fields(Model.Status)`` (same columns, with choices).
+    Rows are written with ``record(by=user, ...)``; status moves with ``core.transitions``.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    actor_label = models.CharField(_("par"), max_length=200, blank=True)
+    from_status = models.CharField(_("de"), max_length=20, blank=True)
+    to_status = models.CharField(_("vers"), max_length=20, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "pk"]
+
+    @staticmethod
+    def status_fields(choices, *, max_length: int = 20) -> tuple[models.CharField, models.CharField]:
+        """``from_status`` and ``to_status`` with the journaled model's status choices."""
+        return (
+            models.CharField(_("de"), max_length=max_length, choices=choices.choices, blank=True),
+            models.CharField(_("vers"), max_length=max_length, choices=choices.choices, blank=True),
+        )
 
 
 def actor_label(user) -> str:

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q, Sum
@@ -7,8 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AppendOnlyModel
+from core.models import Journal
 from core.textlimits import length_check, max_length_validator
+from core.transitions import Transitions
 
 APPOINTMENT_REQUEST_MAX = 1000
 
@@ -27,14 +27,33 @@ class WaveQuerySet(models.QuerySet):
         )
 
 
+class WaveStatus(models.TextChoices):
+    PLANNING = "planning", _("En préparation")
+    CONFIRMED = "confirmed", _("Confirmée")
+    DISTRIBUTING = "distributing", _("Remises en cours")
+    CLOSED = "closed", _("Clôturée")
+
+
 class Wave(models.Model):
     """One distribution round of a campaign: a capacity in units, a place and dates for the handovers."""
 
-    class Status(models.TextChoices):
-        PLANNING = "planning", _("En préparation")
-        CONFIRMED = "confirmed", _("Confirmée")
-        DISTRIBUTING = "distributing", _("Remises en cours")
-        CLOSED = "closed", _("Clôturée")
+    Status = WaveStatus
+
+    # The one table of allowed status changes of a wave.
+    TRANSITIONS = Transitions(
+        {
+            Status.PLANNING: {Status.CONFIRMED},
+            Status.CONFIRMED: {Status.DISTRIBUTING, Status.CLOSED},
+            Status.DISTRIBUTING: {Status.CLOSED},
+            Status.CLOSED: set(),
+        },
+        journal="donations.WaveEvent",
+        subject="wave",
+        refused=_("Impossible de passer une vague « %(from)s » à « %(to)s »."),
+        already=_("La vague est déjà « %(status)s »."),
+    )
+    # Waves in which allocations may be confirmed one by one (after the wave itself is confirmed).
+    CONFIRMABLE_STATUSES = (Status.CONFIRMED, Status.DISTRIBUTING)
 
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.PROTECT, related_name="waves", verbose_name=_("campagne")
@@ -86,9 +105,7 @@ class Wave(models.Model):
                 violation_error_message=_("Cette campagne a déjà un lot final."),
             ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="wave_capacity_positive"),
-            models.CheckConstraint(
-                condition=Q(status__in=["planning", "confirmed", "distributing", "closed"]), name="wave_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=WaveStatus.values), name="wave_status_valid"),
             models.CheckConstraint(
                 condition=Q(handover_starts_on__isnull=True)
                 | Q(handover_ends_on__isnull=True)
@@ -112,7 +129,7 @@ class Wave(models.Model):
         return self.status == self.Status.PLANNING
 
 
-class WaveEvent(AppendOnlyModel):
+class WaveEvent(Journal):
     """Append-only history of a wave: status changes and every change to its plan."""
 
     class Kind(models.TextChoices):
@@ -123,29 +140,42 @@ class WaveEvent(AppendOnlyModel):
         UPDATED = "updated", _("Modification")
 
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    actor_label = models.CharField(_("par"), max_length=200, blank=True)
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
-    from_status = models.CharField(_("de"), max_length=16, choices=Wave.Status.choices, blank=True)
-    to_status = models.CharField(_("vers"), max_length=16, choices=Wave.Status.choices, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+    from_status, to_status = Journal.status_fields(Wave.Status, max_length=16)
 
-    class Meta:
+    class Meta(Journal.Meta):
         verbose_name = _("événement de vague")
         verbose_name_plural = _("historique des vagues")
-        ordering = ["created_at", "pk"]
+
+
+class AllocationStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposée")
+    CONFIRMED = "confirmed", _("Confirmée")
+    HANDED_OVER = "handed_over", _("Remise")
+    CANCELLED = "cancelled", _("Annulée")
+
+
+class AppointmentStatus(models.TextChoices):
+    NONE = "none", _("À fixer")
+    PROPOSED = "proposed", _("Proposé, à confirmer par l'association")
+    ACCEPTED = "accepted", _("Confirmé par l'association")
+    CHANGE_REQUESTED = "change_requested", _("Autre créneau demandé")
+
+
+# Live: an allocation that still counts in its wave: every status but cancelled (the queries and the
+# unique constraint say it as « not cancelled »).
+LIVE_ALLOCATION_STATUSES = tuple(s for s in AllocationStatus if s != AllocationStatus.CANCELLED)
+# Holding units: confirmed or handed over; counts against a grant, has its units, gets a certificate.
+HOLDING_UNITS_STATUSES = (AllocationStatus.CONFIRMED, AllocationStatus.HANDED_OVER)
 
 
 class AllocationQuerySet(models.QuerySet):
     def live(self):
-        return self.exclude(status=Allocation.Status.CANCELLED)
+        return self.exclude(status=AllocationStatus.CANCELLED)
 
     def holding_units(self):
         """Allocations that count against a grant: confirmed or handed over."""
-        return self.filter(status__in=[Allocation.Status.CONFIRMED, Allocation.Status.HANDED_OVER])
+        return self.filter(status__in=HOLDING_UNITS_STATUSES)
 
     def for_user(self, user):
         """The allocations an association member may see: confirmed or later, of their associations."""
@@ -153,24 +183,47 @@ class AllocationQuerySet(models.QuerySet):
 
         return self.filter(
             application__association__in=Association.objects.for_user(user),
-            status__in=[Allocation.Status.CONFIRMED, Allocation.Status.HANDED_OVER],
+            status__in=HOLDING_UNITS_STATUSES,
         )
 
 
 class Allocation(models.Model):
     """What one approved application receives in one wave, and when it comes to collect it."""
 
-    class Status(models.TextChoices):
-        PROPOSED = "proposed", _("Proposée")
-        CONFIRMED = "confirmed", _("Confirmée")
-        HANDED_OVER = "handed_over", _("Remise")
-        CANCELLED = "cancelled", _("Annulée")
+    Status = AllocationStatus
+    Appointment = AppointmentStatus
 
-    class Appointment(models.TextChoices):
-        NONE = "none", _("À fixer")
-        PROPOSED = "proposed", _("Proposé, à confirmer par l'association")
-        ACCEPTED = "accepted", _("Confirmé par l'association")
-        CHANGE_REQUESTED = "change_requested", _("Autre créneau demandé")
+    # The one table of allowed status changes of an allocation.
+    TRANSITIONS = Transitions(
+        {
+            Status.PROPOSED: {Status.CONFIRMED, Status.CANCELLED},
+            Status.CONFIRMED: {Status.HANDED_OVER, Status.CANCELLED},
+            Status.HANDED_OVER: set(),
+            Status.CANCELLED: set(),
+        },
+        journal="donations.AllocationEvent",
+        subject="allocation",
+        refused=_("Impossible de passer une attribution « %(from)s » à « %(to)s »."),
+        already=_("L'attribution de %(association)s est déjà « %(status)s »."),
+        params=lambda allocation: {"association": allocation.application.association},
+    )
+    # The one table of allowed changes of the handover appointment (managers propose, associations answer).
+    APPOINTMENT_TRANSITIONS = Transitions(
+        {
+            Appointment.NONE: {Appointment.PROPOSED},
+            Appointment.PROPOSED: {Appointment.PROPOSED, Appointment.ACCEPTED, Appointment.CHANGE_REQUESTED},
+            Appointment.ACCEPTED: {Appointment.PROPOSED, Appointment.CHANGE_REQUESTED},
+            Appointment.CHANGE_REQUESTED: {Appointment.PROPOSED},
+        },
+        journal="donations.AllocationEvent",
+        subject="allocation",
+        field="appointment_status",
+        kind="appointment",
+        refused=_("Rendez-vous « %(from)s » : impossible de passer à « %(to)s »."),
+        clean=("wave", "application"),
+    )
+    LIVE_STATUSES = LIVE_ALLOCATION_STATUSES
+    HOLDING_UNITS_STATUSES = HOLDING_UNITS_STATUSES
 
     wave = models.ForeignKey(Wave, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("vague"))
     application = models.ForeignKey(
@@ -213,18 +266,18 @@ class Allocation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["wave", "application"],
-                condition=~Q(status="cancelled"),
+                condition=~Q(status=AllocationStatus.CANCELLED),
                 name="one_live_allocation_per_wave_and_application",
                 violation_error_message=_("Cette association a déjà une attribution dans cette vague."),
             ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="allocation_quantity_positive"),
             length_check("appointment_request", APPOINTMENT_REQUEST_MAX, "allocation_appointment_request_length"),
             models.CheckConstraint(
-                condition=Q(status__in=["proposed", "confirmed", "handed_over", "cancelled"]),
+                condition=Q(status__in=AllocationStatus.values),
                 name="allocation_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(appointment_status="none")
+                condition=Q(appointment_status=AppointmentStatus.NONE)
                 | Q(appointment_date__isnull=False, appointment_start__isnull=False, appointment_end__isnull=False),
                 name="allocation_appointment_complete",
                 violation_error_message=_("Un rendez-vous a une date, une heure de début et une heure de fin."),
@@ -280,8 +333,11 @@ class AllocationUnit(models.Model):
         return f"{self.allocation_id} → {self.computer_id}"
 
 
-class AllocationEvent(AppendOnlyModel):
-    """Append-only history of an allocation: status, appointment, quantity and unit changes."""
+class AllocationEvent(Journal):
+    """Append-only history of an allocation: status, appointment, quantity and unit changes.
+
+    ``from_status``/``to_status`` hold the allocation's status, or its appointment's (kind « appointment »).
+    """
 
     class Kind(models.TextChoices):
         STATUS = "status", _("Changement de statut")
@@ -289,17 +345,9 @@ class AllocationEvent(AppendOnlyModel):
         UNITS = "units", _("Ordinateurs")
 
     allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    actor_label = models.CharField(_("par"), max_length=200, blank=True)
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
-    from_status = models.CharField(_("de"), max_length=20, blank=True)
-    to_status = models.CharField(_("vers"), max_length=20, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
 
-    class Meta:
+    class Meta(Journal.Meta):
         verbose_name = _("événement d'attribution")
         verbose_name_plural = _("historique des attributions")
         ordering = ["created_at", "pk"]

@@ -144,6 +144,11 @@ def sort_candidates(candidates: Iterable[Candidate]) -> list[Candidate]:
     return sorted(candidates, key=lambda c: c.sort_key)
 
 
+def quantity_floor(*, minimum: int, final_lot: bool) -> int:
+    """The smallest quantity one wave gives an association: the campaign's minimum, or 1 in the final lot."""
+    return 1 if final_lot else minimum
+
+
 def plan_wave(
     candidates: Iterable[Candidate],
     *,
@@ -162,7 +167,7 @@ def plan_wave(
       minimum), the candidate gets what is left; the rest of its grant waits for a later wave.
     """
     limit = max(0, min(capacity, stock))
-    floor = 1 if final_lot else minimum
+    floor = quantity_floor(minimum=minimum, final_lot=final_lot)
     used = 0
     lines: list[Line] = []
     skipped: list[Skipped] = []

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 
 from campaigns.models import Campaign
 from donations.models import Allocation, Wave
-from donations.planner import Candidate
+from donations.planner import Candidate, quantity_floor
 
 A = Allocation.Status
 
@@ -30,7 +30,7 @@ def planning_candidates(wave: Wave, application_ids: list[int] | None = None) ->
         .order_by()
         .values("application_id")
         .annotate(
-            received=Coalesce(Sum("quantity", filter=Q(status__in=[A.CONFIRMED, A.HANDED_OVER])), 0),
+            received=Coalesce(Sum("quantity", filter=Q(status__in=Allocation.HOLDING_UNITS_STATUSES)), 0),
             planned=Coalesce(Sum("quantity", filter=Q(status=A.PROPOSED)), 0),
         )
     )
@@ -104,7 +104,7 @@ def wave_plan_view(wave: Wave) -> WavePlanView:
     from inventory.models import Computer
 
     campaign = wave.campaign
-    floor = 1 if wave.is_final_lot else campaign.min_per_association
+    floor = quantity_floor(minimum=campaign.min_per_association, final_lot=wave.is_final_lot)
     allocations = list(
         wave.allocations.live()
         .select_related("application__association")
@@ -127,7 +127,7 @@ def wave_plan_view(wave: Wave) -> WavePlanView:
     totals = {
         "live": sum(a.quantity for a in allocations),
         "proposed": sum(a.quantity for a in allocations if a.status == A.PROPOSED),
-        "confirmed": sum(a.quantity for a in allocations if a.status in (A.CONFIRMED, A.HANDED_OVER)),
+        "confirmed": sum(a.quantity for a in allocations if a.status in Allocation.HOLDING_UNITS_STATUSES),
         "handed_over": sum(a.quantity for a in allocations if a.status == A.HANDED_OVER),
         "lines": len(allocations),
     }

@@ -6,7 +6,6 @@ participants. No personal data about participants is collected: only counts. Eve
 goes through ``impact.services`` and leaves an append-only ``ImpactReportEvent``.
 """
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -14,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AppendOnlyModel
+from core.models import Journal
 from core.textlimits import length_check, max_length_validator
+from core.transitions import Transitions
 
 COMMENT_MAX = 4000
 RETURN_MESSAGE_MAX = 2000
@@ -107,7 +107,7 @@ class ImpactReportQuerySet(models.QuerySet):
 
     def open(self):
         """Reports the association still has to send (never sent, or returned for correction)."""
-        return self.filter(status__in=ImpactReport.OPEN_STATUSES)
+        return self.filter(status__in=OPEN_REPORT_STATUSES)
 
     def overdue(self, today=None):
         today = today or timezone.localdate()
@@ -115,19 +115,43 @@ class ImpactReportQuerySet(models.QuerySet):
 
     def counted(self):
         """Reports whose figures count in the public statistics (sent, not returned)."""
-        return self.filter(status__in=[ImpactReport.Status.SUBMITTED, ImpactReport.Status.ACCEPTED])
+        return self.filter(status__in=SENT_REPORT_STATUSES)
+
+
+class ImpactReportStatus(models.TextChoices):
+    DRAFT = "draft", _("À remplir")
+    SUBMITTED = "submitted", _("Envoyé")
+    RETURNED = "returned", _("À corriger")
+    ACCEPTED = "accepted", _("Validé")
+
+
+# Open: the association still has to send it (never sent, or returned for correction).
+OPEN_REPORT_STATUSES = (ImpactReportStatus.DRAFT, ImpactReportStatus.RETURNED)
+# Sent: it has a submission date and its figures count in the public statistics.
+SENT_REPORT_STATUSES = (ImpactReportStatus.SUBMITTED, ImpactReportStatus.ACCEPTED)
 
 
 class ImpactReport(models.Model):
     """One association's report for one period of one campaign."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("À remplir")
-        SUBMITTED = "submitted", _("Envoyé")
-        RETURNED = "returned", _("À corriger")
-        ACCEPTED = "accepted", _("Validé")
+    Status = ImpactReportStatus
 
-    OPEN_STATUSES = (Status.DRAFT, Status.RETURNED)
+    # The one table of allowed status changes of an impact report.
+    TRANSITIONS = Transitions(
+        {
+            Status.DRAFT: {Status.SUBMITTED},
+            Status.SUBMITTED: {Status.RETURNED, Status.ACCEPTED},
+            Status.RETURNED: {Status.SUBMITTED},
+            Status.ACCEPTED: set(),
+        },
+        journal="impact.ImpactReportEvent",
+        subject="report",
+        refused=_("Impossible de passer un bilan « %(from)s » à « %(to)s »."),
+        clean=(),
+        save_fields=None,
+    )
+    OPEN_STATUSES = OPEN_REPORT_STATUSES
+    SENT_STATUSES = SENT_REPORT_STATUSES
 
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.PROTECT, related_name="impact_reports", verbose_name=_("campagne")
@@ -202,7 +226,7 @@ class ImpactReport(models.Model):
                 violation_error_message=_("Cette association a déjà un bilan pour cette période."),
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "submitted", "returned", "accepted"]),
+                condition=Q(status__in=ImpactReportStatus.values),
                 name="impactreport_status_valid",
             ),
             models.CheckConstraint(
@@ -245,11 +269,11 @@ class ImpactReport(models.Model):
                 violation_error_message=_("Les ordinateurs en service, en panne et prêtés dépassent ceux reçus."),
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=["submitted", "accepted"]) | Q(submitted_at__isnull=False),
+                condition=~Q(status__in=SENT_REPORT_STATUSES) | Q(submitted_at__isnull=False),
                 name="impactreport_sent_has_date",
             ),
             models.CheckConstraint(
-                condition=~Q(status="returned") | ~Q(return_message=""),
+                condition=~Q(status=ImpactReportStatus.RETURNED) | ~Q(return_message=""),
                 name="impactreport_returned_has_message",
                 violation_error_message=_("Un bilan renvoyé pour correction indique pourquoi."),
             ),
@@ -280,7 +304,7 @@ class ImpactReport(models.Model):
         return self.age_60_74 + self.age_75_plus
 
 
-class ImpactReportEvent(AppendOnlyModel):
+class ImpactReportEvent(Journal):
     """Append-only history of a report: who sent, returned or accepted it, when, and why."""
 
     class Kind(models.TextChoices):
@@ -289,20 +313,12 @@ class ImpactReportEvent(AppendOnlyModel):
         STATUS = "status", _("Changement de statut")
 
     report = models.ForeignKey(ImpactReport, on_delete=models.PROTECT, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    actor_label = models.CharField(_("par"), max_length=200, blank=True)
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
-    from_status = models.CharField(_("de"), max_length=16, choices=ImpactReport.Status.choices, blank=True)
-    to_status = models.CharField(_("vers"), max_length=16, choices=ImpactReport.Status.choices, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+    from_status, to_status = Journal.status_fields(ImpactReport.Status, max_length=16)
 
-    class Meta:
+    class Meta(Journal.Meta):
         verbose_name = _("événement de bilan")
         verbose_name_plural = _("historique des bilans")
-        ordering = ["created_at", "pk"]
 
 
 class ImpactReminder(models.Model):

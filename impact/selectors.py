@@ -117,7 +117,7 @@ def compute_campaign_stats(campaign) -> dict:
     for wave in campaign.waves.annotate(
         handed_units=Coalesce(Sum("allocations__quantity", filter=Q(allocations__status=A.HANDED_OVER)), 0),
         allocated_units=Coalesce(
-            Sum("allocations__quantity", filter=Q(allocations__status__in=[A.CONFIRMED, A.HANDED_OVER])), 0
+            Sum("allocations__quantity", filter=Q(allocations__status__in=Allocation.HOLDING_UNITS_STATUSES)), 0
         ),
         equipped=Count(
             "allocations__application__association",
@@ -281,7 +281,9 @@ def campaign_dashboard(campaign, *, today: datetime.date | None = None) -> dict:
     )
     A = Allocation.Status
     allocs = Allocation.objects.filter(wave__campaign=campaign).aggregate(
-        allocated=Count("application__association", filter=Q(status__in=[A.CONFIRMED, A.HANDED_OVER]), distinct=True),
+        allocated=Count(
+            "application__association", filter=Q(status__in=Allocation.HOLDING_UNITS_STATUSES), distinct=True
+        ),
         handed=Count("application__association", filter=Q(status=A.HANDED_OVER), distinct=True),
     )
     stats = compute_campaign_stats(campaign)

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from associations.selectors import association_recipients
 from core.emails import notify
-from core.errors import DomainError, TransitionError
+from core.errors import DomainError
+from core.transitions import transition
 from impact.models import (
     AGE_FIELDS,
     COUNT_FIELDS,
@@ -36,13 +37,7 @@ from impact.models import (
 
 S = ImpactReport.Status
 
-# The one table of allowed status changes of an impact report.
-TRANSITIONS: dict[str, set[str]] = {
-    S.DRAFT: {S.SUBMITTED},
-    S.SUBMITTED: {S.RETURNED, S.ACCEPTED},
-    S.RETURNED: {S.SUBMITTED},
-    S.ACCEPTED: set(),
-}
+TRANSITIONS = ImpactReport.TRANSITIONS
 
 EDITABLE_FIELDS = (*COUNT_FIELDS, "workshop_hours", "comment")
 
@@ -60,22 +55,6 @@ def _event(report: ImpactReport, *, by, kind: str, from_status="", to_status="",
 
 def _lock(report: ImpactReport) -> ImpactReport:
     return ImpactReport.objects.select_for_update().select_related("campaign", "association").get(pk=report.pk)
-
-
-def _transition(report: ImpactReport, *, to: str, by, note: str = "", **changes) -> ImpactReport:
-    current = report.status
-    if to not in TRANSITIONS[current]:
-        raise TransitionError(
-            _("Impossible de passer un bilan « %(from)s » à « %(to)s ».")
-            % {"from": S(current).label, "to": S(to).label}
-        )
-    report.status = to
-    for field, value in changes.items():
-        setattr(report, field, value)
-    report.full_clean()
-    report.save()
-    _event(report, by=by, kind=ImpactReportEvent.Kind.STATUS, from_status=current, to_status=to, note=note)
-    return report
 
 
 # Calendar -------------------------------------------------------------------------------------
@@ -296,7 +275,7 @@ def impact_report_save(*, report: ImpactReport, by, submit: bool = False, **fiel
 
 
 def _submit(report: ImpactReport, *, by) -> ImpactReport:
-    return _transition(report, to=S.SUBMITTED, by=by, submitted_at=timezone.now())
+    return transition(report, to=S.SUBMITTED, by=by, submitted_at=timezone.now())
 
 
 @transaction.atomic
@@ -311,7 +290,7 @@ def impact_report_return(*, report: ImpactReport, by, message: str) -> ImpactRep
     if not message:
         raise ValidationError({"message": _("Dites à l'association ce qu'elle doit corriger.")})
     report = _lock(report)
-    report = _transition(report, to=S.RETURNED, by=by, note=message, return_message=message)
+    report = transition(report, to=S.RETURNED, by=by, note=message, return_message=message)
     _notify(report, "impact_report_returned", message=message)
     return report
 
@@ -319,7 +298,7 @@ def impact_report_return(*, report: ImpactReport, by, message: str) -> ImpactRep
 @transaction.atomic
 def impact_report_accept(*, report: ImpactReport, by, note: str = "") -> ImpactReport:
     report = _lock(report)
-    return _transition(report, to=S.ACCEPTED, by=by, note=note, accepted_at=timezone.now())
+    return transition(report, to=S.ACCEPTED, by=by, note=note, accepted_at=timezone.now())
 
 
 # Reminders ------------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AppendOnlyModel
+from core.models import AppendOnlyModel, Journal
+from core.transitions import Transitions
 
 
 def gigabytes(value) -> str:
@@ -68,14 +69,21 @@ class ComputerQuerySet(models.QuerySet):
         return self.filter(status=Computer.Status.READY)
 
 
+class ComputerStatus(models.TextChoices):
+    RECEIVED = "received", _("Reçu")
+    RECONDITIONING = "reconditioning", _("En reconditionnement")
+    READY = "ready", _("Prêt")
+    RESERVED = "reserved", _("Réservé")
+    HANDED_OVER = "handed_over", _("Remis")
+    SCRAPPED = "scrapped", _("Mis au rebut")
+
+
+# Statuses that require a clearing wipe record (a passed wipe or an exemption).
+CLEARED_COMPUTER_STATUSES = (ComputerStatus.READY, ComputerStatus.RESERVED, ComputerStatus.HANDED_OVER)
+
+
 class Computer(models.Model):
-    class Status(models.TextChoices):
-        RECEIVED = "received", _("Reçu")
-        RECONDITIONING = "reconditioning", _("En reconditionnement")
-        READY = "ready", _("Prêt")
-        RESERVED = "reserved", _("Réservé")
-        HANDED_OVER = "handed_over", _("Remis")
-        SCRAPPED = "scrapped", _("Mis au rebut")
+    Status = ComputerStatus
 
     class FormFactor(models.TextChoices):
         DESKTOP = "desktop", _("Ordinateur de bureau")
@@ -94,8 +102,26 @@ class Computer(models.Model):
         B = "B", _("B – traces d'usage")
         C = "C", _("C – usure marquée")
 
-    # Statuses that require a clearing wipe record (a passed wipe or an exemption).
-    CLEARED_STATUSES = (Status.READY, Status.RESERVED, Status.HANDED_OVER)
+    # The one table of allowed status changes of a computer (which service performs which move:
+    # ``inventory.services.MOVES``).
+    TRANSITIONS = Transitions(
+        {
+            Status.RECEIVED: {Status.RECONDITIONING, Status.SCRAPPED},
+            Status.RECONDITIONING: {Status.READY, Status.SCRAPPED},
+            Status.READY: {Status.RESERVED, Status.RECONDITIONING, Status.SCRAPPED},
+            # A reserved unit belongs to a live allocation: it leaves it first, then it can be scrapped.
+            # Released to ready when the allocation is cancelled; back to reconditioning when the
+            # association refused it at the handover (« disque non détecté »): it is not allocated again
+            # before the stock checks it.
+            Status.RESERVED: {Status.READY, Status.HANDED_OVER, Status.RECONDITIONING},
+            Status.HANDED_OVER: set(),
+            Status.SCRAPPED: set(),
+        },
+        journal="inventory.ComputerEvent",
+        subject="computer",
+        refused=_("statut « %(from)s » : passage à « %(to)s » impossible"),
+    )
+    CLEARED_STATUSES = CLEARED_COMPUTER_STATUSES
 
     asset_tag = models.CharField(
         _("numéro d'inventaire"),
@@ -148,18 +174,18 @@ class Computer(models.Model):
                 violation_error_message=_("Un ordinateur de ce fabricant porte déjà ce numéro de série."),
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["received", "reconditioning", "ready", "reserved", "handed_over", "scrapped"]),
+                condition=Q(status__in=ComputerStatus.values),
                 name="computer_status_valid",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=["ready", "reserved", "handed_over"]) | Q(wipe_record__isnull=False),
+                condition=~Q(status__in=CLEARED_COMPUTER_STATUSES) | Q(wipe_record__isnull=False),
                 name="computer_cleared_needs_wipe",
                 violation_error_message=_(
                     "Un ordinateur ne peut être prêt, réservé ou remis sans effacement réussi ou exemption."
                 ),
             ),
             models.CheckConstraint(
-                condition=~Q(status="scrapped") | ~Q(scrap_reason=""),
+                condition=~Q(status=ComputerStatus.SCRAPPED) | ~Q(scrap_reason=""),
                 name="computer_scrapped_has_reason",
                 violation_error_message=_("Indiquez le motif de mise au rebut."),
             ),
@@ -225,7 +251,9 @@ class WipeRecord(AppendOnlyModel):
     )
     exemption = models.CharField(_("exemption"), max_length=16, choices=Exemption.choices, blank=True)
     exemption_reason = models.TextField(_("justification de l'exemption"), blank=True)
-    operator = models.ForeignKey(
+    # Named as on every journal (``core.models.Journal``), which this evidence is not: it has no status
+    # move nor note, and the database refuses any change to it.
+    actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
@@ -233,7 +261,7 @@ class WipeRecord(AppendOnlyModel):
         related_name="+",
         verbose_name=_("opérateur"),
     )
-    operator_label = models.CharField(_("opérateur"), max_length=200, blank=True)
+    actor_label = models.CharField(_("opérateur"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
 
     class Meta:
@@ -268,7 +296,7 @@ class WipeRecord(AppendOnlyModel):
         return self.kind == self.Kind.EXEMPTION or self.result == self.Result.PASSED
 
 
-class ComputerEvent(AppendOnlyModel):
+class ComputerEvent(Journal):
     """Append-only history of a computer: who did what, when, from which status to which."""
 
     class Kind(models.TextChoices):
@@ -279,21 +307,8 @@ class ComputerEvent(AppendOnlyModel):
 
     computer = models.ForeignKey(Computer, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
-    actor_label = models.CharField(_("par"), max_length=200, blank=True)
-    from_status = models.CharField(_("de"), max_length=16, choices=Computer.Status.choices, blank=True)
-    to_status = models.CharField(_("vers"), max_length=16, choices=Computer.Status.choices, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+    from_status, to_status = Journal.status_fields(Computer.Status, max_length=16)
 
-    class Meta:
+    class Meta(Journal.Meta):
         verbose_name = _("événement")
         verbose_name_plural = _("historique des ordinateurs")
-        ordering = ["created_at", "pk"]

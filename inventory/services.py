@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
+from core.transitions import transition_many
 from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
 from inventory.validators import normalize_manufacturer, normalize_reference, normalize_serial
 
@@ -37,18 +38,7 @@ logger = logging.getLogger(__name__)
 
 S = Computer.Status
 
-# The one table of allowed status changes of a computer.
-TRANSITIONS: dict[str, set[str]] = {
-    S.RECEIVED: {S.RECONDITIONING, S.SCRAPPED},
-    S.RECONDITIONING: {S.READY, S.SCRAPPED},
-    S.READY: {S.RESERVED, S.RECONDITIONING, S.SCRAPPED},
-    # A reserved unit belongs to a live allocation: it leaves it first, then it can be scrapped. Released
-    # to ready when the allocation is cancelled; back to reconditioning when the association refused it
-    # at the handover (« disque non détecté »): it is not allocated again before the stock checks it.
-    S.RESERVED: {S.READY, S.HANDED_OVER, S.RECONDITIONING},
-    S.HANDED_OVER: set(),
-    S.SCRAPPED: set(),
-}
+TRANSITIONS = Computer.TRANSITIONS
 
 # Which service performs which transitions: (from statuses, to status). Reserved and handed over
 # are set only by the donations app (reserve, release, hand_over).
@@ -155,11 +145,8 @@ def _refusal(computer: Computer, move: str) -> str | None:
             "réservé pour une association : retirez-le d'abord de son attribution "
             "(refusé à la remise ou attribution annulée), puis mettez-le au rebut"
         )
-    if current not in sources or to not in TRANSITIONS[current]:
-        return _("statut « %(from)s » : passage à « %(to)s » impossible") % {
-            "from": S(current).label,
-            "to": S(to).label,
-        }
+    if current not in sources or not TRANSITIONS.allows(current, to):
+        return TRANSITIONS.refused % {"from": S(current).label, "to": S(to).label}
     if to in Computer.CLEARED_STATUSES and computer.wipe_record_id is None:
         if computer.wipe_failed:
             return _("le dernier effacement a échoué : il doit être refait")
@@ -171,34 +158,16 @@ def _refusal(computer: Computer, move: str) -> str | None:
 
 def _write_moves(computers: list[Computer], *, to: str, by, note: str, **changes) -> None:
     """Write the checked status change of locked computers: one UPDATE, one bulk INSERT of history."""
-    if not computers:
-        return
-    now = timezone.now()
-    for chunk in _slices([c.pk for c in computers]):
-        Computer.objects.filter(pk__in=chunk).update(status=to, status_changed_at=now, updated_at=now, **changes)
-    label = actor_label(by)
-    ComputerEvent.objects.bulk_create(
-        [
-            ComputerEvent(
-                computer_id=c.pk,
-                kind=ComputerEvent.Kind.STATUS,
-                actor=by,
-                actor_label=label,
-                from_status=c.status,
-                to_status=to,
-                note=note,
-                created_at=now,
-            )
-            for c in computers
-        ],
+    transition_many(
+        computers,
+        to=to,
+        by=by,
+        note=note,
+        stamps=("status_changed_at", "updated_at"),
+        slice_size=SLICE,
         batch_size=BATCH,
+        **changes,
     )
-    for computer in computers:
-        computer.status = to
-        computer.status_changed_at = now
-        computer.updated_at = now
-        for name, value in changes.items():
-            setattr(computer, name, value)
 
 
 def _apply(move: str, *, computer_ids: Iterable, by, note: str = "", **changes) -> BulkResult:
@@ -342,8 +311,8 @@ def computers_record_wipe(
         report_reference=(report_reference or "").strip(),
         exemption=exemption if kind == WipeRecord.Kind.EXEMPTION else "",
         exemption_reason=(exemption_reason or "").strip() if kind == WipeRecord.Kind.EXEMPTION else "",
-        operator=by,
-        operator_label=actor_label(by),
+        actor=by,
+        actor_label=actor_label(by),
     )
     if template.performed_on > timezone.localdate():
         raise DomainError(_("La date de l'effacement ne peut pas être dans le futur."), field="performed_on")

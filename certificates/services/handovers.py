@@ -65,13 +65,13 @@ def _storage():
     return Handover._meta.get_field("pdf").storage
 
 
-def _event(handover: Handover, *, by=None, kind: str, from_state: str = "", to_state: str = "", note: str = ""):
+def _event(handover: Handover, *, by=None, kind: str, from_status: str = "", to_status: str = "", note: str = ""):
     return HandoverEvent.record(
         by=by,
         handover=handover,
         kind=kind,
-        from_state=from_state,
-        to_state=to_state,
+        from_status=from_status,
+        to_status=to_status,
         note=note,
     )
 
@@ -97,7 +97,7 @@ def _transition(handover: Handover, *, to: str, by=None, note: str = "", **chang
     for name, value in changes.items():
         setattr(handover, name, value)
     handover.save(update_fields=["state", *changes, "updated_at"])
-    _event(handover, by=by, kind=HandoverEvent.Kind.STATE, from_state=current, to_state=to, note=note)
+    _event(handover, by=by, kind=HandoverEvent.Kind.STATE, from_status=current, to_status=to, note=note)
     return handover
 
 
@@ -194,7 +194,7 @@ def handover_ensure_for_allocations(allocation_ids: Iterable[int], by=None) -> l
                 actor=by,
                 actor_label=label,
                 kind=HandoverEvent.Kind.CREATED,
-                to_state=S.PENDING,
+                to_status=S.PENDING,
                 note=h.number,
                 created_at=now,
             )

@@ -140,8 +140,8 @@ def seed(context: dict) -> None:
                     performed_on=since.date(),
                     result=WipeRecord.Result.PASSED,
                     report_reference="CERT-DESTRUCTION-2026-014",
-                    operator=operator,
-                    operator_label=label,
+                    actor=operator,
+                    actor_label=label,
                 )
             )
             event(
@@ -167,8 +167,8 @@ def seed(context: dict) -> None:
                     performed_on=(since - datetime.timedelta(days=1)).date(),
                     result=WipeRecord.Result.PASSED if ok else WipeRecord.Result.FAILED,
                     report_reference=reference,
-                    operator=operator,
-                    operator_label=label,
+                    actor=operator,
+                    actor_label=label,
                 )
             )
             outcome = "Réussi" if ok else "Échec"

@@ -65,7 +65,7 @@ class CertificatesBuilder:
                     actor=self.staff["manager"],
                     actor_label="Marc Campagne",
                     kind="created",
-                    to_state="pending",
+                    to_status="pending",
                     note=h.number,
                     created_at=h.created_at,
                 )

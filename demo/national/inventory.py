@@ -88,8 +88,8 @@ class InventoryBuilder:
                         performed_on=(since - datetime.timedelta(days=1)).date(),
                         result="failed" if failed else "passed",
                         report_reference=reference,
-                        operator=stock_user,
-                        operator_label=label,
+                        actor=stock_user,
+                        actor_label=label,
                     )
                 )
                 events.append(

@@ -1,7 +1,7 @@
 """Allocations: reserving concrete units on confirmation, cancelling, handing over, appointments.
 
-Every status change goes through ``_transition_many`` and the ``TRANSITIONS`` table; every
-appointment change through ``_appointment`` and ``APPOINTMENT_TRANSITIONS``. Each writes an
+Every status change goes through ``core.transitions`` and ``Allocation.TRANSITIONS``; every
+appointment change through ``_appointment`` and ``Allocation.APPOINTMENT_TRANSITIONS``. Each writes an
 append-only ``AllocationEvent``. Units change status only through the inventory services.
 """
 
@@ -26,82 +26,24 @@ from core.emails import notify, notify_many
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
 from core.textlimits import limit_text
+from core.transitions import transition, transition_many
 from donations.hooks import allocations_confirmed
 from donations.models import APPOINTMENT_REQUEST_MAX, Allocation, AllocationEvent, AllocationUnit, Wave
 from donations.planner import Unit, UnitPool, explain_quantity, handover_days, schedule_slots
+from donations.planner import quantity_floor as planner_quantity_floor
 from donations.services._common import french
 
 S = Allocation.Status
 AP = Allocation.Appointment
 
-# The one table of allowed status changes of an allocation.
-TRANSITIONS: dict[str, set[str]] = {
-    S.PROPOSED: {S.CONFIRMED, S.CANCELLED},
-    S.CONFIRMED: {S.HANDED_OVER, S.CANCELLED},
-    S.HANDED_OVER: set(),
-    S.CANCELLED: set(),
-}
-
-# The one table of allowed changes of the handover appointment (managers propose, associations answer).
-APPOINTMENT_TRANSITIONS: dict[str, set[str]] = {
-    AP.NONE: {AP.PROPOSED},
-    AP.PROPOSED: {AP.PROPOSED, AP.ACCEPTED, AP.CHANGE_REQUESTED},
-    AP.ACCEPTED: {AP.PROPOSED, AP.CHANGE_REQUESTED},
-    AP.CHANGE_REQUESTED: {AP.PROPOSED},
-}
-
-# Waves in which allocations may be confirmed one by one (after the wave itself is confirmed).
-CONFIRMABLE_WAVE_STATUSES = (Wave.Status.CONFIRMED, Wave.Status.DISTRIBUTING)
+TRANSITIONS = Allocation.TRANSITIONS
+APPOINTMENT_TRANSITIONS = Allocation.APPOINTMENT_TRANSITIONS
+CONFIRMABLE_WAVE_STATUSES = Wave.CONFIRMABLE_STATUSES
 
 # How many times the unit picker retries when concurrent confirmations took its first choice.
 _LOCK_ROUNDS = 8
 # Ids per locking query when the database caps the parameters of one statement (SQLite: 999).
 _CHUNK_WITHOUT_CAP = 50_000
-
-
-def _check_transition(allocation: Allocation, to: str) -> None:
-    if to not in TRANSITIONS[allocation.status]:
-        if allocation.status == to:
-            raise TransitionError(
-                _("L'attribution de %(association)s est déjà « %(status)s ».")
-                % {"association": allocation.application.association, "status": S(to).label}
-            )
-        raise TransitionError(
-            _("Impossible de passer une attribution « %(from)s » à « %(to)s ».")
-            % {"from": S(allocation.status).label, "to": S(to).label}
-        )
-
-
-def _transition_many(
-    allocations: Sequence[Allocation], *, to: str, by, note: str = "", notes: dict[int, str] | None = None, **changes
-) -> None:
-    """Move locked allocations to ``to``: all are checked before any is written; one event each."""
-    for allocation in allocations:
-        _check_transition(allocation, to)
-    if not allocations:
-        return
-    now = timezone.now()
-    Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(status=to, **changes)
-    label = actor_label(by)
-    AllocationEvent.objects.bulk_create(
-        [
-            AllocationEvent(
-                allocation=a,
-                actor=by,
-                actor_label=label,
-                kind=AllocationEvent.Kind.STATUS,
-                from_status=a.status,
-                to_status=to,
-                note=(notes or {}).get(a.pk, note),
-                created_at=now,
-            )
-            for a in allocations
-        ]
-    )
-    for allocation in allocations:
-        allocation.status = to
-        for name, value in changes.items():
-            setattr(allocation, name, value)
 
 
 def lock_allocations(ids: Sequence[int]) -> list[Allocation]:
@@ -135,7 +77,8 @@ class ConfirmResult:
 
 
 def quantity_floor(wave: Wave) -> int:
-    return 1 if wave.is_final_lot else wave.campaign.min_per_association
+    """The smallest allocation of ``wave`` (the planner's rule: the campaign's minimum, or 1 in the final lot)."""
+    return planner_quantity_floor(minimum=wave.campaign.min_per_association, final_lot=wave.is_final_lot)
 
 
 def _grant_problems(allocations: Sequence[Allocation]) -> dict[int, str]:
@@ -161,7 +104,8 @@ def _grant_problems(allocations: Sequence[Allocation]) -> dict[int, str]:
         application = allocation.application
         campaign = allocation.wave.campaign
         name = application.association.legal_name
-        if applications.get(application.pk) is None or applications[application.pk].status != "approved":
+        locked = applications.get(application.pk)
+        if locked is None or locked.status != Application.Status.APPROVED:
             problems[allocation.pk] = _("%(association)s : la candidature n'est plus acceptée.") % {"association": name}
             continue
         floor = quantity_floor(allocation.wave)
@@ -278,7 +222,7 @@ def confirm_allocations(allocations: Sequence[Allocation], *, by, note: str = ""
 
     allocations = sorted(allocations, key=lambda a: (a.position, a.pk))
     for allocation in allocations:
-        _check_transition(allocation, S.CONFIRMED)
+        TRANSITIONS.check(allocation, S.CONFIRMED)
     result = ConfirmResult()
     problems = _grant_problems(allocations)
     candidates = [a for a in allocations if a.pk not in problems]
@@ -296,7 +240,7 @@ def confirm_allocations(allocations: Sequence[Allocation], *, by, note: str = ""
     )
     # The history keeps what the association is told (the same words as its email).
     notes = explain_allocations(result.confirmed)
-    _transition_many(result.confirmed, to=S.CONFIRMED, by=by, notes=notes, confirmed_at=now)
+    transition_many(result.confirmed, to=S.CONFIRMED, by=by, notes=notes, confirmed_at=now)
     # The apps above react in this transaction: each confirmed allocation gets its handover certificate
     # (pending; certificates.apps subscribes), rendered by a worker after commit or later by the sweep.
     allocations_confirmed.fire(allocation_ids=[a.pk for a in result.confirmed], by=by)
@@ -316,7 +260,7 @@ def schedule_appointments(allocations: Sequence[Allocation], *, wave: Wave, by, 
     now = timezone.now()
     events = []
     for allocation, (day, start, end) in zip(todo, slots, strict=True):
-        _check_appointment(allocation, AP.PROPOSED)
+        APPOINTMENT_TRANSITIONS.check(allocation, AP.PROPOSED)
         events.append(
             AllocationEvent(
                 allocation=allocation,
@@ -425,7 +369,7 @@ def notify_confirmed(allocations: Sequence[Allocation]) -> None:
 def allocation_confirm(*, allocation: Allocation, by) -> Allocation:
     """Confirm one proposed allocation of a confirmed wave: all its units are reserved, or none."""
     allocation = _lock(allocation)
-    _check_transition(allocation, S.CONFIRMED)
+    TRANSITIONS.check(allocation, S.CONFIRMED)
     wave = allocation.wave
     if wave.status not in CONFIRMABLE_WAVE_STATUSES:
         raise DomainError(
@@ -454,12 +398,12 @@ def allocation_cancel(*, allocation: Allocation, by, reason: str = "") -> Alloca
     was_confirmed = allocation.status == S.CONFIRMED
     if was_confirmed and not (reason or "").strip():
         raise ValidationError({"reason": _("Indiquez le motif de l'annulation : il est envoyé à l'association.")})
-    _check_transition(allocation, S.CANCELLED)
+    TRANSITIONS.check(allocation, S.CANCELLED)
     unit_ids = _live_unit_ids(allocation)
     if unit_ids:
         computers_release(computer_ids=unit_ids, by=by, note=_("Attribution annulée : %(reason)s") % {"reason": reason})
         allocation.units.filter(released_at__isnull=True).update(released_at=timezone.now())
-    _transition_many([allocation], to=S.CANCELLED, by=by, note=reason, cancelled_at=timezone.now())
+    transition_many([allocation], to=S.CANCELLED, by=by, note=reason, cancelled_at=timezone.now())
     if was_confirmed:
         association = allocation.application.association
         notify(
@@ -491,7 +435,7 @@ def allocation_hand_over(
     from inventory.services import computers_hand_over, computers_refuse_at_handover
 
     allocation = _lock(allocation)
-    _check_transition(allocation, S.HANDED_OVER)
+    TRANSITIONS.check(allocation, S.HANDED_OVER)
     unit_ids = _live_unit_ids(allocation)
     if len(unit_ids) != allocation.quantity:
         raise DomainError(
@@ -523,7 +467,7 @@ def allocation_hand_over(
         allocation.units.filter(computer_id__in=refused, released_at__isnull=True).update(released_at=now)
         changes["quantity"] = len(handed)
     computers_hand_over(computer_ids=handed, by=by, note=note or str(allocation.wave))
-    _transition_many([allocation], to=S.HANDED_OVER, by=by, note=note, **changes)
+    transition_many([allocation], to=S.HANDED_OVER, by=by, note=note, **changes)
     if allocation.wave.status == Wave.Status.CONFIRMED:
         wave_start_distribution(wave=allocation.wave, by=by)
     return allocation
@@ -532,32 +476,10 @@ def allocation_hand_over(
 # Appointments ---------------------------------------------------------------------------------
 
 
-def _check_appointment(allocation: Allocation, to: str) -> None:
-    if to not in APPOINTMENT_TRANSITIONS[allocation.appointment_status]:
-        raise TransitionError(
-            _("Rendez-vous « %(from)s » : impossible de passer à « %(to)s ».")
-            % {"from": AP(allocation.appointment_status).label, "to": AP(to).label}
-        )
-
-
 def _appointment(allocation: Allocation, *, to: str, by, note: str = "", **changes) -> None:
     if allocation.status != S.CONFIRMED:
         raise DomainError(_("Le rendez-vous ne concerne qu'une attribution confirmée, pas encore remise."))
-    _check_appointment(allocation, to)
-    current = allocation.appointment_status
-    allocation.appointment_status = to
-    for name, value in changes.items():
-        setattr(allocation, name, value)
-    allocation.full_clean(exclude=["wave", "application"])
-    allocation.save(update_fields=["appointment_status", *changes])
-    AllocationEvent.record(
-        by=by,
-        allocation=allocation,
-        kind=AllocationEvent.Kind.APPOINTMENT,
-        from_status=current,
-        to_status=to,
-        note=note,
-    )
+    transition(allocation, to=to, by=by, note=note, table=APPOINTMENT_TRANSITIONS, **changes)
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 """Waves: creating them, planning them, editing the proposal, confirming, distributing, closing.
 
-Every status change goes through ``_transition`` and the ``TRANSITIONS`` table, with an
+Every status change goes through ``core.transitions.transition`` and ``Wave.TRANSITIONS``, with an
 append-only ``WaveEvent``; every change to a proposal is journaled too.
 """
 
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.errors import DomainError, TransitionError
+from core.transitions import transition, transition_many
 from donations import selectors
 from donations.models import Allocation, Wave, WaveEvent
 from donations.planner import Plan, describe, explain_quantity, plan_wave
@@ -23,7 +24,6 @@ from donations.services._common import french, ready_stock_count
 from donations.services.allocations import (
     ConfirmResult,
     _grant_problems,
-    _transition_many,
     confirm_allocations,
     lock_allocations,
     notify_confirmed,
@@ -33,13 +33,7 @@ from donations.services.allocations import (
 
 W = Wave.Status
 
-# The one table of allowed status changes of a wave.
-TRANSITIONS: dict[str, set[str]] = {
-    W.PLANNING: {W.CONFIRMED},
-    W.CONFIRMED: {W.DISTRIBUTING, W.CLOSED},
-    W.DISTRIBUTING: {W.CLOSED},
-    W.CLOSED: set(),
-}
+TRANSITIONS = Wave.TRANSITIONS
 
 
 def _event(wave: Wave, *, by, kind: str, from_status: str = "", to_status: str = "", note: str = "") -> WaveEvent:
@@ -58,23 +52,6 @@ def _lock(wave: Wave) -> Wave:
         return Wave.objects.select_related("campaign").select_for_update(of=("self",)).get(pk=wave.pk)
     except Wave.DoesNotExist:
         raise DomainError(_("Cette vague n'existe plus.")) from None
-
-
-def _transition(wave: Wave, *, to: str, by, note: str = "", **changes) -> Wave:
-    current = wave.status
-    if to not in TRANSITIONS[current]:
-        if current == to:
-            raise TransitionError(_("La vague est déjà « %(status)s ».") % {"status": W(to).label})
-        raise TransitionError(
-            _("Impossible de passer une vague « %(from)s » à « %(to)s ».")
-            % {"from": W(current).label, "to": W(to).label}
-        )
-    wave.status = to
-    for name, value in changes.items():
-        setattr(wave, name, value)
-    wave.save(update_fields=["status", *changes])
-    _event(wave, by=by, kind=WaveEvent.Kind.STATUS, from_status=current, to_status=to, note=note)
-    return wave
 
 
 def _require_planning(wave: Wave) -> None:
@@ -121,7 +98,7 @@ def wave_save(*, wave: Wave, by, changed: Iterable[str] = ()) -> Wave:
         current = _lock(wave)
         if current.status != W.PLANNING:
             raise DomainError(_("Seule une vague en préparation peut être modifiée."))
-        wave.status = current.status  # the status only changes through _transition
+        wave.status = current.status  # the status only changes through core.transitions
     else:
         wave.status = W.PLANNING
     _check_capacity(wave.capacity)
@@ -296,7 +273,7 @@ def wave_add_application(*, wave: Wave, application, quantity: int, by) -> Alloc
     wave = _lock(wave)
     _require_planning(wave)
     campaign = wave.campaign
-    if application.campaign_id != campaign.pk or application.status != "approved":
+    if application.campaign_id != campaign.pk or application.status != type(application).Status.APPROVED:
         raise ValidationError({"application": _("Seule une candidature acceptée de cette campagne peut être ajoutée.")})
     if wave.allocations.live().filter(application=application).exists():
         raise ValidationError({"application": _("Cette association est déjà dans la proposition.")})
@@ -373,7 +350,7 @@ def wave_confirm(*, wave: Wave, by, notify: bool = True) -> ConfirmResult:
             "%(units)s ordinateurs pour %(n)s associations",
             len(allocations),
         ) % {"units": total, "n": len(allocations)}
-    _transition(wave, to=W.CONFIRMED, by=by, note=note, confirmed_at=timezone.now())
+    transition(wave, to=W.CONFIRMED, by=by, note=note, confirmed_at=timezone.now())
     result = confirm_allocations(allocations, by=by, note=str(wave))
     if not result.confirmed:
         # Concurrent confirmations took the stock meanwhile: the wave stays in planning, unchanged.
@@ -387,7 +364,7 @@ def wave_confirm(*, wave: Wave, by, notify: bool = True) -> ConfirmResult:
 @transaction.atomic
 def wave_start_distribution(*, wave: Wave, by) -> Wave:
     wave = _lock(wave)
-    return _transition(wave, to=W.DISTRIBUTING, by=by)
+    return transition(wave, to=W.DISTRIBUTING, by=by)
 
 
 @transaction.atomic
@@ -395,7 +372,7 @@ def wave_close(*, wave: Wave, by, note: str = "") -> Wave:
     """Close a wave once every confirmed allocation is handed over; pending proposals are cancelled."""
     wave = _lock(wave)
     if W.CLOSED not in TRANSITIONS[wave.status]:
-        _transition(wave, to=W.CLOSED, by=by)  # raises with the right message
+        transition(wave, to=W.CLOSED, by=by)  # raises with the right message
     waiting = wave.allocations.filter(status=Allocation.Status.CONFIRMED).count()
     if waiting:
         raise DomainError(
@@ -411,11 +388,11 @@ def wave_close(*, wave: Wave, by, note: str = "") -> Wave:
         list(wave.allocations.filter(status=Allocation.Status.PROPOSED).values_list("pk", flat=True))
     )
     with french():
-        _transition_many(
+        transition_many(
             pending,
             to=Allocation.Status.CANCELLED,
             by=by,
             note=_("vague close sans confirmation"),
             cancelled_at=timezone.now(),
         )
-    return _transition(wave, to=W.CLOSED, by=by, note=note, closed_at=timezone.now())
+    return transition(wave, to=W.CLOSED, by=by, note=note, closed_at=timezone.now())

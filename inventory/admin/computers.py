@@ -197,7 +197,7 @@ class ComputerAdmin(ComputerActionsMixin, ComputerImportMixin, ImportExportMixin
             "tool": f"{record.tool} {record.tool_version}".strip() or "—",
             "date": record.performed_on.strftime("%d/%m/%Y"),
             "ref": record.report_reference,
-            "who": record.operator_label or "—",
+            "who": record.actor_label or "—",
         }
 
     # Pages ------------------------------------------------------------------------------------

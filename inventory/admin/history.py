@@ -16,7 +16,7 @@ class WipeRecordAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
         "exemption",
         "report_reference",
         "performed_on",
-        "operator_label",
+        "actor_label",
         "created_at",
     )
     list_filter = ("kind", "method", "result", "exemption", "performed_on")

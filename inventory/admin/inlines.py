@@ -21,7 +21,7 @@ class WipeRecordInline(ReadOnlyInlineMixin, admin.TabularInline):
         "report_reference",
         "exemption",
         "exemption_reason",
-        "operator_label",
+        "actor_label",
         "created_at",
     )
     readonly_fields = fields

@@ -117,7 +117,7 @@ def test_every_transition_allowed_or_refused_by_the_table(handover, source, targ
         handover.refresh_from_db()
         assert handover.state == target
         event = handover.events.filter(kind=HandoverEvent.Kind.STATE).last()
-        assert (event.from_state, event.to_state) == (source, target)
+        assert (event.from_status, event.to_status) == (source, target)
     else:
         with pytest.raises(TransitionError):
             handovers._transition(handover, to=target)
@@ -151,7 +151,7 @@ def test_render_stores_the_pdf_with_its_checksum_and_is_idempotent(handover):
         again = render(handover)
     build.assert_not_called()
     assert (again.pdf.name, again.pdf_sha256, again.attempts) == (name, handover.pdf_sha256, 1)
-    states = list(handover.events.filter(kind="state").values_list("from_state", "to_state"))
+    states = list(handover.events.filter(kind="state").values_list("from_status", "to_status"))
     assert states == [(S.PENDING, S.RENDERING), (S.RENDERING, S.READY)]
 
 
@@ -230,7 +230,7 @@ def test_the_task_retries_once_then_the_certificate_is_ready(handover, eager_ret
         tasks.render_handover.apply_async(args=[handover.pk])
     handover.refresh_from_db()
     assert handover.state == S.READY and handover.attempts == 2 and handover.error == ""
-    states = list(handover.events.filter(kind="state").values_list("to_state", flat=True))
+    states = list(handover.events.filter(kind="state").values_list("to_status", flat=True))
     assert states == [S.RENDERING, S.FAILED, S.RENDERING, S.READY]
 
 
@@ -251,8 +251,8 @@ def test_retry_service_requeues_only_failed_certificates(handover, desk, django_
         services.handover_retry(handover=handover, by=desk)
     handover.refresh_from_db()
     assert handover.state == S.READY and handover.attempts == 1
-    event = handover.events.filter(from_state=S.FAILED).get()
-    assert event.actor == desk and event.to_state == S.PENDING
+    event = handover.events.filter(from_status=S.FAILED).get()
+    assert event.actor == desk and event.to_status == S.PENDING
 
 
 def test_retry_countdown_grows():
@@ -275,7 +275,7 @@ def test_sweep_requeues_only_what_is_stuck(django_capture_on_commit_callbacks):
         assert services.handovers_requeue_stuck(now=now) == 2
     states = dict(Handover.objects.filter(wave=wave).values_list("pk", "state"))
     assert states == {fresh.pk: S.PENDING, lost.pk: S.READY, dead.pk: S.READY}
-    assert dead.events.filter(from_state=S.RENDERING, to_state=S.PENDING).exists()
+    assert dead.events.filter(from_status=S.RENDERING, to_status=S.PENDING).exists()
 
 
 def test_failed_and_cancelled_are_not_swept(handover):

@@ -106,6 +106,6 @@ def test_the_worker_retries_a_failed_render_then_succeeds(worker, settings):
 
     handover = wait_for(ready, worker, timeout=60, what="the retry")
     assert handover.attempts == 2 and handover.error == ""
-    states = list(handover.events.filter(kind="state").values_list("to_state", flat=True))
+    states = list(handover.events.filter(kind="state").values_list("to_status", flat=True))
     assert states == [S.RENDERING, S.FAILED, S.RENDERING, S.READY]
     assert (media / handover.pdf.name).exists()

@@ -193,7 +193,7 @@ def test_redis_killed_during_a_wave_confirmation_loses_nothing_and_sends_each_em
         assert len(counted) == 10 and set(counted.values()) == {1}, counted
         for handover in Handover.objects.filter(wave=wave):
             assert handover.attempts == 1 and handover.pdf
-            started = HandoverEvent.objects.filter(handover=handover, to_state=Handover.State.RENDERING)
+            started = HandoverEvent.objects.filter(handover=handover, to_status=Handover.State.RENDERING)
             assert started.count() == 1
         assert all(row.attempts == 1 for row in OutboxEmail.objects.all())
     finally:

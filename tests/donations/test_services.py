@@ -474,18 +474,18 @@ def test_closing_cancels_leftover_proposals(wave, applications, manager):
 @pytest.mark.parametrize("source", list(W))
 @pytest.mark.parametrize("target", list(W))
 def test_every_wave_transition(wave, manager, source, target):
-    from donations.services.waves import _transition
+    from core.transitions import transition
 
     Wave.objects.filter(pk=wave.pk).update(status=source)
     wave.refresh_from_db()
     if target in services.WAVE_TRANSITIONS[source]:
-        _transition(wave, to=target, by=manager)
+        transition(wave, to=target, by=manager)
         assert Wave.objects.get(pk=wave.pk).status == target
         event = wave.events.get()
         assert (event.from_status, event.to_status, event.actor) == (source, target, manager)
     else:
         with pytest.raises(TransitionError):
-            _transition(wave, to=target, by=manager)
+            transition(wave, to=target, by=manager)
         assert Wave.objects.get(pk=wave.pk).status == source
         assert not wave.events.exists()
 
@@ -493,17 +493,17 @@ def test_every_wave_transition(wave, manager, source, target):
 @pytest.mark.parametrize("source", list(A))
 @pytest.mark.parametrize("target", list(A))
 def test_every_allocation_transition(wave, applications, manager, source, target):
-    from donations.services.allocations import _transition_many
+    from core.transitions import transition_many
 
     allocation = Allocation.objects.create(wave=wave, application=applications[0], quantity=10, status=source)
     allocation = Allocation.objects.select_related("application__association").get(pk=allocation.pk)
     if target in services.ALLOCATION_TRANSITIONS[source]:
-        _transition_many([allocation], to=target, by=manager)
+        transition_many([allocation], to=target, by=manager)
         assert Allocation.objects.get(pk=allocation.pk).status == target
         assert allocation.events.get().to_status == target
     else:
         with pytest.raises(TransitionError):
-            _transition_many([allocation], to=target, by=manager)
+            transition_many([allocation], to=target, by=manager)
         assert Allocation.objects.get(pk=allocation.pk).status == source
         assert not allocation.events.exists()
 

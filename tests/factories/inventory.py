@@ -65,7 +65,7 @@ class ComputerFactory(factory.django.DjangoModelFactory):
                 tool_version="7.9",
                 result="passed",
                 report_reference=f"BLANCCO-{computer.serial_number}",
-                operator_label="Usine de test",
+                actor_label="Usine de test",
             )
             Computer.objects.filter(pk=computer.pk).update(wipe_record=record, status=status)
             computer.refresh_from_db()

@@ -188,7 +188,7 @@ def test_operator_journey_wipe_a_selection_mark_it_ready_and_see_the_summary_cha
         performed_on="2026-01-20",
     )
     assert any("3 ordinateurs avec effacement enregistré" in m for m in messages_of(response))
-    assert WipeRecord.objects.filter(operator=operator).count() == 3
+    assert WipeRecord.objects.filter(actor=operator).count() == 3
 
     response = post_action(operator_client, "mark_ready", computers)
     messages = messages_of(response)

@@ -224,8 +224,8 @@ def test_record_wipe_for_a_selection_writes_one_record_and_one_history_row_each(
     for computer in computers:
         computer.refresh_from_db()
         record = computer.wipe_record
-        assert record.computer_id == computer.pk and record.operator == operator
-        assert record.operator_label == "Samia Stock" and record.report_reference == "BDE-2026-0001"
+        assert record.computer_id == computer.pk and record.actor == operator
+        assert record.actor_label == "Samia Stock" and record.report_reference == "BDE-2026-0001"
         event = computer.events.get()
         assert event.kind == "wipe" and "Purge" in event.note and "Série du matin" in event.note
 

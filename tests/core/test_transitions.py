@@ -1,0 +1,257 @@
+"""Every table of allowed status moves, through the one helper (core.transitions).
+
+For each model with a ``Transitions`` table: every allowed move succeeds, one row or many, and writes
+its history row with the actor; every other move between its statuses raises ``TransitionError`` with
+the table's message and changes nothing (neither the row nor its history).
+"""
+
+import datetime
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+
+from core.errors import TransitionError
+from core.transitions import Transitions, transition, transition_many
+from tests.factories.accounts import StaffFactory
+from tests.factories.associations import ApplicationFactory, approved_application
+from tests.factories.campaigns import CampaignFactory
+from tests.factories.donations import WaveFactory
+from tests.factories.inventory import ComputerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+# Builders: one row in any status, with every field that any status needs (so that each move is only
+# judged by the table, not by another rule).
+
+
+def _allocation(status="confirmed", **fields):
+    from donations.models import Allocation
+
+    campaign = CampaignFactory()
+    return Allocation.objects.create(
+        wave=WaveFactory(campaign=campaign),
+        application=approved_application(campaign),
+        quantity=1,
+        status=status,
+        **fields,
+    )
+
+
+def make_application(status):
+    return ApplicationFactory(status=status, granted_quantity=20, statutes="", activity_report="")
+
+
+def make_wave(status):
+    return WaveFactory(status=status)
+
+
+def make_allocation(status):
+    return _allocation(status)
+
+
+def make_appointment(status):
+    today = timezone.localdate()
+    return _allocation(
+        appointment_status=status,
+        appointment_date=today + datetime.timedelta(days=7),
+        appointment_start=datetime.time(10),
+        appointment_end=datetime.time(10, 30),
+    )
+
+
+def make_impact_report(status):
+    from impact.models import ImpactReport
+
+    allocation = _allocation("handed_over")
+    today = timezone.localdate()
+    return ImpactReport.objects.create(
+        campaign=allocation.wave.campaign,
+        association=allocation.application.association,
+        allocation=allocation,
+        period_start=today - datetime.timedelta(days=90),
+        period_end=today,
+        due_on=today + datetime.timedelta(days=15),
+        status=status,
+        submitted_at=timezone.now(),
+        return_message="Les heures d'atelier manquent.",
+    )
+
+
+def make_computer(status):
+    from inventory.models import Computer
+
+    computer = ComputerFactory(status=Computer.Status.READY)  # with a clearing wipe record
+    Computer.objects.filter(pk=computer.pk).update(status=status, scrap_reason="Carte mère hors service")
+    computer.refresh_from_db()
+    return computer
+
+
+def make_handover(status):
+    from certificates.models import Handover
+
+    allocation = _allocation("confirmed")
+    return Handover.objects.create(
+        allocation=allocation,
+        wave=allocation.wave,
+        sequence=1,
+        number=f"ATT-{allocation.pk}",
+        state=status,
+        error="Le moteur de rendu a expiré.",
+        pdf="certificates/att.pdf",
+    )
+
+
+def make_campaign(status):
+    return CampaignFactory(status=status)
+
+
+def _model(label):
+    return apps.get_model(label)
+
+
+# name: (the journaled model's label, its table, a builder)
+TABLES = {
+    "application": (
+        "associations.Application",
+        lambda: _model("associations.Application").TRANSITIONS,
+        make_application,
+    ),
+    "wave": ("donations.Wave", lambda: _model("donations.Wave").TRANSITIONS, make_wave),
+    "allocation": ("donations.Allocation", lambda: _model("donations.Allocation").TRANSITIONS, make_allocation),
+    "appointment": (
+        "donations.Allocation",
+        lambda: _model("donations.Allocation").APPOINTMENT_TRANSITIONS,
+        make_appointment,
+    ),
+    "impact_report": ("impact.ImpactReport", lambda: _model("impact.ImpactReport").TRANSITIONS, make_impact_report),
+    "computer": ("inventory.Computer", lambda: _model("inventory.Computer").TRANSITIONS, make_computer),
+    "handover": ("certificates.Handover", lambda: _model("certificates.Handover").TRANSITIONS, make_handover),
+    "campaign": ("campaigns.Campaign", lambda: _model("campaigns.Campaign").TRANSITIONS, make_campaign),
+}
+
+
+def _pairs(allowed: bool):
+    """(table name, from, to) for every allowed (or forbidden) move of every table."""
+    for name, (_label, table, _make) in TABLES.items():
+        rules = table()
+        for source, target in sorted(rules.moves() if allowed else rules.forbidden()):
+            yield pytest.param(name, source, target, id=f"{name}:{source}->{target}")
+
+
+def _history(rules: Transitions, obj):
+    journal = rules.journal_model()
+    rows = journal.objects.filter(**{rules.subject: obj})
+    if rules.kind is not None:
+        rows = rows.filter(kind=rules.kind)
+    return rows
+
+
+@pytest.fixture
+def actor():
+    return StaffFactory(email="acteur@example.org", first_name="Alix", last_name="Acteur")
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["one", "many"])
+@pytest.mark.parametrize(("name", "source", "target"), list(_pairs(allowed=True)))
+def test_every_allowed_move_succeeds_and_is_journaled(name, source, target, many, actor):
+    _label, table, make = TABLES[name]
+    rules = table()
+    obj = make(source)
+    before = _history(rules, obj).count()
+    if many:
+        transition_many([obj], to=target, by=actor, note="Test", table=rules)
+    else:
+        transition(obj, to=target, by=actor, note="Test", table=rules)
+    assert getattr(obj, rules.field) == target
+    obj.refresh_from_db()
+    assert getattr(obj, rules.field) == target
+    rows = _history(rules, obj)
+    assert rows.count() == before + 1
+    row = rows.order_by("-pk").first()
+    assert (row.from_status, row.to_status, row.note) == (source, target, "Test")
+    assert row.actor == actor and row.actor_label == "Alix Acteur"
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["one", "many"])
+@pytest.mark.parametrize(("name", "source", "target"), list(_pairs(allowed=False)))
+def test_every_forbidden_move_raises_and_changes_nothing(name, source, target, many, actor):
+    _label, table, make = TABLES[name]
+    rules = table()
+    obj = make(source)
+    before = _history(rules, obj).count()
+    expected = rules.refusal(obj, target)
+    assert expected  # the table's own French message
+    with pytest.raises(TransitionError) as refused:
+        if many:
+            transition_many([obj], to=target, by=actor, table=rules)
+        else:
+            transition(obj, to=target, by=actor, table=rules)
+    assert str(refused.value) == expected
+    assert getattr(obj, rules.field) == source
+    obj.refresh_from_db()
+    assert getattr(obj, rules.field) == source
+    assert _history(rules, obj).count() == before
+
+
+def test_the_refusal_messages_name_both_statuses_in_french():
+    Application = _model("associations.Application")
+    application = Application(status=Application.Status.APPROVED)
+    assert Application.TRANSITIONS.refusal(application, Application.Status.DRAFT) == (
+        "Impossible de passer une candidature « Acceptée » à « Brouillon »."
+    )
+    Wave = _model("donations.Wave")
+    assert Wave.TRANSITIONS.refusal(Wave(status=Wave.Status.CLOSED), Wave.Status.CLOSED) == (
+        "La vague est déjà « Clôturée »."
+    )
+
+
+def test_many_rows_move_together_or_not_at_all(actor):
+    Wave = _model("donations.Wave")
+    planning, closed = make_wave(Wave.Status.PLANNING), make_wave(Wave.Status.CLOSED)
+    with pytest.raises(TransitionError):
+        transition_many([planning, closed], to=Wave.Status.CONFIRMED, by=actor)
+    assert set(Wave.objects.values_list("status", flat=True)) == {Wave.Status.PLANNING, Wave.Status.CLOSED}
+    second = make_wave(Wave.Status.PLANNING)
+    moved = transition_many(
+        Wave.objects.filter(pk__in=[planning.pk, second.pk]),
+        to=Wave.Status.CONFIRMED,
+        by=actor,
+        notes={second.pk: "La seconde"},
+        stamps=("confirmed_at",),
+    )
+    assert [w.pk for w in moved] == sorted([planning.pk, second.pk])
+    assert {w.status for w in Wave.objects.filter(pk__in=[planning.pk, second.pk])} == {Wave.Status.CONFIRMED}
+    assert Wave.objects.get(pk=second.pk).confirmed_at is not None
+    assert second.events.get(kind="status").note == "La seconde"
+    assert planning.events.get(kind="status").note == ""
+
+
+def test_lock_rereads_the_row(actor):
+    Campaign = _model("campaigns.Campaign")
+    campaign = make_campaign(Campaign.Status.DRAFT)
+    stale = Campaign.objects.get(pk=campaign.pk)
+    transition(campaign, to=Campaign.Status.OPEN, by=actor, table=Campaign.TRANSITIONS)
+    with pytest.raises(TransitionError):  # the stale copy says draft; the locked row says open
+        transition(stale, to=Campaign.Status.OPEN, by=actor, table=Campaign.TRANSITIONS, lock=True)
+
+
+def test_every_table_is_covered():
+    """A new model with a table of transitions must be added to TABLES above."""
+    declared = {
+        (model, id(value))
+        for model in apps.get_models()
+        for value in vars(model).values()
+        if isinstance(value, Transitions)
+    }
+    covered = {(_model(label), id(table())) for label, table, _make in TABLES.values()}
+    assert declared <= covered
+
+
+@pytest.mark.parametrize("name", list(TABLES))
+def test_each_table_lists_each_status_of_its_field(name):
+    label, table, _make = TABLES[name]
+    rules = table()
+    choices = {value for value, _label in _model(label)._meta.get_field(rules.field).choices}
+    assert set(rules) == choices
