@@ -1,7 +1,8 @@
 """Every write of the certificates app: creating, rendering, retrying, signing and sending certificates.
 
-- ``handovers``: creation when allocations are confirmed, the generation state (``TRANSITIONS``,
-  ``_transition``), queueing renders, retries, and recording the signed handover (with refused units);
+- ``handovers``: creation when allocations are confirmed, the generation state (``Handover.TRANSITIONS``,
+  moved through ``core.transitions``), queueing renders, retries, and recording the signed handover (with
+  refused units);
 - ``rendering``: the PDF of one certificate (the worker's task), of several at once, and the periodic sweep;
 - ``emails``: the signed certificate's email, written in core's outbox (``core.emails.notify``);
 - ``signatures``: pure checks of the signature pads' PNGs and of scans signed on paper (no database).

@@ -1,9 +1,9 @@
 """Certificates' life: creation when allocations are confirmed, generation state, queueing, the signed handover.
 
-One table of allowed generation states (``TRANSITIONS``); every change goes through ``_transition``,
-which writes an append-only ``HandoverEvent`` with the acting user (none for the worker). Renders are
-queued after the transaction commits; when the broker is unreachable the request still succeeds and
-the periodic sweep (``rendering.handovers_requeue_stuck``) queues them later.
+One table of allowed generation states (``Handover.TRANSITIONS``); every change goes through
+``core.transitions.transition``, which writes an append-only ``HandoverEvent`` with the acting user (none for
+the worker). Renders are queued after the transaction commits; when the broker is unreachable the request
+still succeeds and the periodic sweep (``rendering.handovers_requeue_stuck``) queues them later.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from certificates.services.signatures import clean_scan, clean_signature
 from core.emails import follow_up_queue
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
+from core.transitions import transition
 from donations import services as donations_services
 from donations.models import Allocation, Wave
 
@@ -37,13 +38,8 @@ logger = logging.getLogger(__name__)
 
 S = Handover.State
 
-# The one table of allowed changes of a certificate's generation state.
-TRANSITIONS: dict[str, set[str]] = {
-    S.PENDING: {S.RENDERING},
-    S.RENDERING: {S.READY, S.FAILED, S.PENDING},  # pending: the render died or a newer document is due
-    S.READY: {S.PENDING},  # a new document is due (the signed certificate)
-    S.FAILED: {S.PENDING, S.RENDERING},  # rendering: an automatic retry; pending: the operator's retry
-}
+# The one table of allowed changes of a certificate's generation state lives next to the model.
+TRANSITIONS = Handover.TRANSITIONS
 
 
 def pending_stuck_after() -> datetime.timedelta:
@@ -83,22 +79,6 @@ def _lock(pk: int) -> Handover | None:
         .filter(pk=pk)
         .first()
     )
-
-
-def _transition(handover: Handover, *, to: str, by=None, note: str = "", **changes) -> Handover:
-    """Move a locked certificate to ``to`` if the table allows it, with its history row."""
-    current = handover.state
-    if to not in TRANSITIONS[current]:
-        raise TransitionError(
-            _("Impossible de passer une attestation « %(from)s » à « %(to)s ».")
-            % {"from": S(current).label, "to": S(to).label}
-        )
-    handover.state = to
-    for name, value in changes.items():
-        setattr(handover, name, value)
-    handover.save(update_fields=["state", *changes, "updated_at"])
-    _event(handover, by=by, kind=HandoverEvent.Kind.STATE, from_status=current, to_status=to, note=note)
-    return handover
 
 
 # Queueing -------------------------------------------------------------------------------------
@@ -228,7 +208,7 @@ def handovers_generate_for_wave(*, wave, by) -> GenerateResult:
         Handover.objects.for_wave(wave).live().filter(state=S.FAILED).select_for_update(of=("self",)).order_by("pk")
     )
     for handover in failed:
-        _transition(handover, to=S.PENDING, by=by, note=_("Relancée : « tout générer »"), queued_at=now, attempts=0)
+        transition(handover, to=S.PENDING, by=by, note=_("Relancée : « tout générer »"), queued_at=now, attempts=0)
     result.retried = len(failed)
     pending = list(
         Handover.objects.for_wave(wave)
@@ -255,7 +235,7 @@ def handover_retry(*, handover: Handover, by) -> Handover:
             _("L'attestation %(number)s est « %(state)s » : seule une génération en échec se relance.")
             % {"number": locked.number, "state": locked.get_state_display()}
         )
-    _transition(locked, to=S.PENDING, by=by, note=_("Relancée depuis le guichet"), queued_at=timezone.now(), attempts=0)
+    transition(locked, to=S.PENDING, by=by, note=_("Relancée depuis le guichet"), queued_at=timezone.now(), attempts=0)
     queue_renders([locked.pk])
     return locked
 
@@ -421,7 +401,7 @@ def handover_record(
                 setattr(locked, field, value)
             locked.save(update_fields=[*changes, "updated_at"])
         else:
-            _transition(locked, to=S.PENDING, by=by, note=_("Attestation signée à produire"), **changes)
+            transition(locked, to=S.PENDING, by=by, note=_("Attestation signée à produire"), **changes)
         locked.refused_computers.set(refused)
         _event(locked, by=by, kind=HandoverEvent.Kind.SIGNED, note=history)
     except Exception:

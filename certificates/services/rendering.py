@@ -34,11 +34,11 @@ from certificates.services.handovers import (
     S,
     _lock,
     _storage,
-    _transition,
     pending_stuck_after,
     queue_renders,
     rendering_stuck_after,
 )
+from core.transitions import transition
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def handovers_requeue_stuck(*, now: datetime.datetime | None = None) -> int:
             Handover.objects.filter(pk__in=pending).update(queued_at=now)
         for handover in stuck:
             if handover.state == S.RENDERING:
-                _transition(handover, to=S.PENDING, note=_("Génération interrompue : relancée"), queued_at=now)
+                transition(handover, to=S.PENDING, by=None, note=_("Génération interrompue : relancée"), queued_at=now)
         queue_renders(h.pk for h in stuck)
         # Signed certificates whose email was lost (broker and mail server both down) are sent again.
         unsent = list(
@@ -162,11 +162,11 @@ def _render_begin(handover_id: int) -> tuple[Handover | None, RenderJob | None]:
         if handover.state == S.RENDERING:
             if handover.render_started_at and handover.render_started_at > now - rendering_stuck_after():
                 return handover, None  # another worker is on it
-            _transition(handover, to=S.PENDING, note=_("Génération interrompue : relancée"), queued_at=now)
+            transition(handover, to=S.PENDING, by=None, note=_("Génération interrompue : relancée"), queued_at=now)
         if handover.state == S.READY:  # a newer revision is due but nobody moved it to pending
-            _transition(handover, to=S.PENDING, queued_at=now)
+            transition(handover, to=S.PENDING, by=None, queued_at=now)
         job = RenderJob(handover.pk, handover.revision, handover.is_signed)
-        _transition(handover, to=S.RENDERING, attempts=handover.attempts + 1, render_started_at=now)
+        transition(handover, to=S.RENDERING, by=None, attempts=handover.attempts + 1, render_started_at=now)
     return handover, job
 
 
@@ -198,7 +198,7 @@ def _render_finish(job: RenderJob, pdf: bytes) -> Handover | None:
                 "error": "",
             }
             note = ngettext("%(n)s page", "%(n)s pages", pages) % {"n": pages}
-            _transition(current, to=S.READY, note=note, **changes)
+            transition(current, to=S.READY, by=None, note=note, **changes)
             if old and old != name:
                 transaction.on_commit(lambda: storage.delete(old), robust=True)
             if job.signed and current.notify_association and current.emailed_at is None:
@@ -216,7 +216,7 @@ def _record_failure(handover_id: int, revision: int, exc: BaseException) -> None
         handover = _lock(handover_id)
         if handover is None or handover.revision != revision or handover.state != S.RENDERING:
             return
-        _transition(handover, to=S.FAILED, note=message[:500], error=message)
+        transition(handover, to=S.FAILED, by=None, note=message[:500], error=message)
 
 
 def _render_failed(job: RenderJob, exc: BaseException) -> RenderError:

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from certificates import services, tasks
 from certificates.models import Handover, HandoverEvent
-from certificates.services import handovers, rendering
+from certificates.services import rendering
 from core.errors import DomainError, TransitionError
+from core.transitions import transition
 from donations.models import Allocation, AllocationUnit
 from inventory.models import Computer
 from tests.certificates.conftest import signature_png
@@ -113,14 +114,14 @@ def test_every_transition_allowed_or_refused_by_the_table(handover, source, targ
     Handover.objects.filter(pk=handover.pk).update(state=source, **changes)
     handover.refresh_from_db()
     if target in services.TRANSITIONS[source]:
-        handovers._transition(handover, to=target, note="test", **({"error": "boom"} if target == S.FAILED else {}))
+        transition(handover, to=target, by=None, note="test", **({"error": "boom"} if target == S.FAILED else {}))
         handover.refresh_from_db()
         assert handover.state == target
         event = handover.events.filter(kind=HandoverEvent.Kind.STATE).last()
         assert (event.from_status, event.to_status) == (source, target)
     else:
         with pytest.raises(TransitionError):
-            handovers._transition(handover, to=target)
+            transition(handover, to=target, by=None)
         handover.refresh_from_db()
         assert handover.state == source
 
