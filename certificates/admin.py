@@ -20,7 +20,7 @@ from certificates import selectors, services
 from certificates.forms import RecordHandoverForm
 from certificates.models import Handover, HandoverEvent
 from certificates.pdf import merge_pdfs
-from core.admin_helpers import HistoryInline, ReadOnlyPermissionsMixin
+from core.admin_helpers import HistoryInline, ReadOnlyPermissionsMixin, errors_to_form
 from core.errors import DomainError
 
 S = Handover.State
@@ -314,8 +314,7 @@ class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
                 try:
                     services.handover_record(handover=handover, by=request.user, **form.service_arguments())
                 except ValidationError as exc:
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
+                    errors_to_form(form, exc)
                 except DomainError as exc:
                     form.add_error(None, str(exc))
                 else:
