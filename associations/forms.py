@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from associations.documents import validate_pdf_document
 from associations.models import Application, Association, Mission
+from associations.services import EDITABLE_FIELDS
 from associations.validators import normalize_rna, normalize_siret, validate_rna, validate_siret
 from core.textlimits import TextLimitsMixin
 
@@ -99,17 +100,7 @@ class ApplicationForm(TextLimitsMixin, forms.ModelForm):
 
     class Meta:
         model = Application
-        fields = [
-            "requested_quantity",
-            "public_use_quantity",
-            "admin_use_quantity",
-            "project",
-            "has_premises",
-            "has_internet",
-            "premises_details",
-            "statutes",
-            "activity_report",
-        ]
+        fields = EDITABLE_FIELDS
         widgets = {
             "project": forms.Textarea(attrs={"rows": 4}),
             "premises_details": forms.Textarea(attrs={"rows": 2}),

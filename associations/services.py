@@ -49,17 +49,6 @@ EDITABLE_FIELDS = (
 )
 
 
-def _event(application: Application, *, by, kind: str, from_status="", to_status="", note="") -> ApplicationEvent:
-    return ApplicationEvent.record(
-        by=by,
-        application=application,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-    )
-
-
 def _lock(application: Application) -> Application:
     return Application.objects.select_for_update().select_related("campaign", "association").get(pk=application.pk)
 
@@ -219,7 +208,9 @@ def application_create(*, association: Association, campaign, by, **fields) -> A
     except Exception:
         _delete_new_files_on_error(application, {})
         raise
-    _event(application, by=by, kind=ApplicationEvent.Kind.CREATED, to_status=application.status)
+    ApplicationEvent.record(
+        application=application, by=by, kind=ApplicationEvent.Kind.CREATED, to_status=application.status
+    )
     return application
 
 
@@ -247,7 +238,9 @@ def application_update(*, application: Application, by, **fields) -> Application
     # The documents this update replaced (or removed) are deleted once it has committed.
     _delete_after_commit([old for field, old in previous.items() if old and getattr(application, field).name != old])
     if changed:
-        _event(application, by=by, kind=ApplicationEvent.Kind.UPDATED, note=", ".join(changed))
+        ApplicationEvent.record(
+            application=application, by=by, kind=ApplicationEvent.Kind.UPDATED, note=", ".join(changed)
+        )
     return application
 
 
@@ -305,7 +298,7 @@ def application_answer(*, application: Application, by, body: str) -> Applicatio
     if application.status in Application.TRANSITIONS.final():  # decided or withdrawn: the thread is over
         raise DomainError(_("Cette candidature est close : les messages ne sont plus possibles."))
     Message.objects.create(application=application, author=by, from_staff=False, body=body)
-    _event(application, by=by, kind=ApplicationEvent.Kind.MESSAGE, note=body)
+    ApplicationEvent.record(application=application, by=by, kind=ApplicationEvent.Kind.MESSAGE, note=body)
     if application.status == S.INFO_REQUESTED:
         _check_quantities(application)
         transition(application, to=S.SUBMITTED, by=by, note=gettext_lazy("Réponse de l'association"))
@@ -375,5 +368,7 @@ def application_set_priority(*, application: Application, priority: int, by) -> 
         old = application.priority
         application.priority = priority
         application.save(update_fields=["priority", "updated_at"])
-        _event(application, by=by, kind=ApplicationEvent.Kind.PRIORITY, note=f"{old} → {priority}")
+        ApplicationEvent.record(
+            application=application, by=by, kind=ApplicationEvent.Kind.PRIORITY, note=f"{old} → {priority}"
+        )
     return application

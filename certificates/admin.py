@@ -6,6 +6,7 @@ write calls a service; reads go through selectors.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -19,6 +20,7 @@ from certificates import selectors, services
 from certificates.forms import RecordHandoverForm
 from certificates.models import Handover, HandoverEvent
 from certificates.pdf import merge_pdfs
+from core.admin_helpers import HistoryInline, ReadOnlyPermissionsMixin, errors_to_form
 from core.errors import DomainError
 
 S = Handover.State
@@ -29,26 +31,12 @@ def _read(field) -> bytes:
         return handle.read()
 
 
-class HandoverEventInline(admin.TabularInline):
+class HandoverEventInline(HistoryInline):
     model = HandoverEvent
-    extra = 0
-    can_delete = False
-    fields = ("created_at", "actor_label", "kind", "from_status", "to_status", "note")
-    readonly_fields = fields
-    verbose_name_plural = gettext_lazy("historique")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Handover)
-class HandoverAdmin(admin.ModelAdmin):
+class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
     list_display = ("number", "association", "wave", "state_label", "signed", "page_count", "updated_at")
     list_filter = ("state", ("wave", admin.RelatedOnlyFieldListFilter), ("signed_at", admin.EmptyFieldListFilter))
     list_select_related = ("allocation__application__association", "wave__campaign")
@@ -77,38 +65,10 @@ class HandoverAdmin(admin.ModelAdmin):
             {"fields": ("pdf_sha256", "signed_pdf_sha256", "queued_at", "render_started_at", "rendered_at")},
         ),
     )
-    readonly_fields = (
-        "number",
-        "allocation",
-        "state_label",
-        "error",
-        "attempts",
-        "documents",
-        "verify_link",
-        "handed_over_on",
-        "representative_name",
-        "operator_name",
-        "handed_over_count",
-        "refusal_note",
-        "signed_at",
-        "emailed_at",
-        "pdf_sha256",
-        "signed_pdf_sha256",
-        "queued_at",
-        "render_started_at",
-        "rendered_at",
-    )
+    readonly_fields = tuple(flatten_fieldsets(fieldsets))
 
-    # Permissions: certificates come from confirmed allocations and are never deleted.
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # the page is read-only; the desk's buttons check their own permission
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # Permissions (ReadOnlyPermissionsMixin): certificates come from confirmed allocations and are never
+    # deleted; the page is read-only, and the desk's buttons check their own permission.
 
     def has_generate_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("certificates.change_handover")
@@ -354,8 +314,7 @@ class HandoverAdmin(admin.ModelAdmin):
                 try:
                     services.handover_record(handover=handover, by=request.user, **form.service_arguments())
                 except ValidationError as exc:
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
+                    errors_to_form(form, exc)
                 except DomainError as exc:
                     form.add_error(None, str(exc))
                 else:

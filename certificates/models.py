@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Journal
+from core.models import Journal, actor_fields
 from core.transitions import Transitions
 from donations.models import AllocationStatus
 
@@ -124,15 +124,7 @@ class Handover(models.Model):
     # The signed handover.
     handed_over_on = models.DateField(_("date de la remise"), null=True, blank=True)
     representative_name = models.CharField(_("représentant de l'association"), max_length=150, blank=True)
-    operator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("agent du guichet"),
-    )
-    operator_name = models.CharField(_("nom de l'agent"), max_length=200, blank=True)
+    operator, operator_name = actor_fields(_("agent du guichet"), _("nom de l'agent"))
     association_signature = models.FileField(
         _("signature de l'association"), upload_to=signature_upload_to, max_length=255, blank=True
     )

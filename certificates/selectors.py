@@ -51,23 +51,19 @@ def _allocation_model():
     return Allocation
 
 
-def appointment_order() -> list:
-    """Allocations in the order the association comes to the counter."""
+def appointment_order(prefix: str = "") -> list:
+    """Allocations in the order the association comes to the counter (``prefix``: the path to the allocation)."""
     return [
-        F("appointment_date").asc(nulls_last=True),
-        F("appointment_start").asc(nulls_last=True),
-        "position",
-        "pk",
+        F(f"{prefix}appointment_date").asc(nulls_last=True),
+        F(f"{prefix}appointment_start").asc(nulls_last=True),
+        f"{prefix}position",
+        f"{prefix}pk",
     ]
 
 
 def handover_order() -> list:
-    return [
-        F("allocation__appointment_date").asc(nulls_last=True),
-        F("allocation__appointment_start").asc(nulls_last=True),
-        "allocation__position",
-        "allocation__pk",
-    ]
+    """Certificates in the order of their allocations at the counter."""
+    return appointment_order("allocation__")
 
 
 # The certificate ------------------------------------------------------------------------------

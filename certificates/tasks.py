@@ -9,6 +9,7 @@ from celery import shared_task
 from celery.signals import worker_process_init
 
 from certificates import services
+from core.tasks import RETRY_ON_OSERROR
 
 logger = logging.getLogger(__name__)
 
@@ -54,16 +55,7 @@ def sweep_handovers() -> int:
     return services.handovers_requeue_stuck()
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-    soft_time_limit=60,
-    time_limit=90,
-)
+@shared_task(bind=True, acks_late=True, soft_time_limit=60, time_limit=90, **RETRY_ON_OSERROR)
 def send_signed_certificate(self, handover_id: int) -> bool:
     """Kept for messages queued before the outbox: writes the signed certificate's email in it (once)."""
     return services.handover_email_signed(handover_id=handover_id)

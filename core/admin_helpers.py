@@ -35,8 +35,8 @@ class ReadOnlyInlineMixin(ReadOnlyPermissionsMixin):
     can_delete = False
 
 
-class ParentVisibleInline(ReadOnlyInlineMixin, admin.TabularInline):
-    """A journal or list shown under its parent, read-only: visible to whoever holds ``parent_permission``."""
+class ParentVisibleMixin:
+    """Visible to whoever holds ``parent_permission`` (rather than the view permission of the rows' model)."""
 
     parent_permission = ""
 
@@ -44,12 +44,21 @@ class ParentVisibleInline(ReadOnlyInlineMixin, admin.TabularInline):
         return request.user.has_perm(self.parent_permission)
 
 
-class JournalInline(ParentVisibleInline):
-    """The history rows of an object (its ``*Event`` model), under it, read-only."""
+class ParentVisibleInline(ParentVisibleMixin, ReadOnlyInlineMixin, admin.TabularInline):
+    """A journal or list shown under its parent, read-only: visible to whoever holds ``parent_permission``."""
+
+
+class HistoryInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """The history rows of an object (its ``*Event`` model), under it, read-only: visible to whoever may view
+    those rows."""
 
     fields = ("created_at", "actor_label", "kind", "from_status", "to_status", "note")
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("historique")
+
+
+class JournalInline(ParentVisibleMixin, HistoryInline):
+    """The history rows of an object, under it, read-only: visible to whoever holds ``parent_permission``."""
 
 
 class ChoicesFilter(admin.SimpleListFilter):

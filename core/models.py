@@ -4,6 +4,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def actor_fields(verbose_name, label_verbose_name=None) -> tuple[models.ForeignKey, models.CharField]:
+    """Who did it (a user, kept null when the user is deleted) and their name as it was then (``actor_label``).
+    Declared ``actor, actor_label = actor_fields(_("…"))``; the label is named ``verbose_name`` unless told."""
+    return (
+        models.ForeignKey(
+            settings.AUTH_USER_MODEL,
+            on_delete=models.SET_NULL,
+            null=True,
+            blank=True,
+            related_name="+",
+            verbose_name=verbose_name,
+        ),
+        models.CharField(label_verbose_name or verbose_name, max_length=200, blank=True),
+    )
+
+
 class AppendOnlyModel(models.Model):
     """A journal row: written once, never changed nor deleted through the ORM."""
 
@@ -39,15 +55,7 @@ class Journal(AppendOnlyModel):
     Rows are written with ``record(by=user, ...)``; status moves with ``core.transitions``.
     """
 
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
-    actor_label = models.CharField(_("par"), max_length=200, blank=True)
+    actor, actor_label = actor_fields(_("par"))
     from_status = models.CharField(_("de"), max_length=20, blank=True)
     to_status = models.CharField(_("vers"), max_length=20, blank=True)
     note = models.TextField(_("note"), blank=True)

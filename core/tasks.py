@@ -3,16 +3,11 @@ from celery import shared_task
 from core import outbox
 from core.emails import send_email_now
 
+# A network error (mail server, storage) is retried with exponential back-off, at most 10 minutes apart.
+RETRY_ON_OSERROR = {"autoretry_for": (OSError,), "retry_backoff": True, "retry_backoff_max": 600, "max_retries": 8}
 
-@shared_task(
-    bind=True,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-    soft_time_limit=30,
-    time_limit=60,
-)
+
+@shared_task(bind=True, soft_time_limit=30, time_limit=60, **RETRY_ON_OSERROR)
 def send_email(self, *, template: str, context: dict, to: list[str], language: str) -> None:
     """Kept for the messages queued before the outbox existed; new emails go through ``send_outbox_email``."""
     send_email_now(template=template, context=context, to=to, language=language)

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.admin_helpers import HistoryInline, ReadOnlyInlineMixin
 from core.errors import DomainError
 from impact import exports, selectors, services
 from impact.forms import ReturnForm
@@ -31,33 +32,14 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EventInline(admin.TabularInline):
+class EventInline(HistoryInline):
     model = ImpactReportEvent
-    extra = 0
-    can_delete = False
-    fields = ("created_at", "actor_label", "kind", "from_status", "to_status", "note")
-    readonly_fields = fields
-    verbose_name_plural = gettext_lazy("historique")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
-class ReminderInline(admin.TabularInline):
+class ReminderInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = ImpactReminder
-    extra = 0
-    can_delete = False
     fields = ("kind", "sent_at", "recipients")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ImpactReport)

@@ -42,17 +42,6 @@ TRANSITIONS = ImpactReport.TRANSITIONS
 EDITABLE_FIELDS = (*COUNT_FIELDS, "workshop_hours", "comment")
 
 
-def _event(report: ImpactReport, *, by, kind: str, from_status="", to_status="", note="") -> ImpactReportEvent:
-    return ImpactReportEvent.record(
-        by=by,
-        report=report,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-    )
-
-
 def _lock(report: ImpactReport) -> ImpactReport:
     return ImpactReport.objects.select_for_update().select_related("campaign", "association").get(pk=report.pk)
 
@@ -268,7 +257,7 @@ def impact_report_save(*, report: ImpactReport, by, submit: bool = False, **fiel
     report.full_clean()
     report.save()
     if changed:
-        _event(report, by=by, kind=ImpactReportEvent.Kind.UPDATED, note=", ".join(changed))
+        ImpactReportEvent.record(report=report, by=by, kind=ImpactReportEvent.Kind.UPDATED, note=", ".join(changed))
     if submit:
         _submit(report, by=by)
     return report

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.forms import ImportForm, SelectableFieldsExportForm
 
 from inventory.models import Computer, Lot, WipeRecord
-from inventory.services import LOT_REFERENCE_MAX, SPARE_PART_ON_READY
+from inventory.services import EDITABLE_FIELDS, LOT_REFERENCE_MAX, SPARE_PART_ON_READY
 from inventory.validators import (
     normalize_manufacturer,
     normalize_reference,
@@ -47,24 +47,7 @@ class LotForm(forms.ModelForm):
 class ComputerForm(forms.ModelForm):
     class Meta:
         model = Computer
-        fields = [
-            "asset_tag",
-            "lot",
-            "manufacturer",
-            "model",
-            "serial_number",
-            "form_factor",
-            "cpu",
-            "ram_gb",
-            "storage_gb",
-            "storage_type",
-            "os",
-            "grade",
-            "has_keyboard",
-            "has_mouse",
-            "needs_spare_part",
-            "notes",
-        ]
+        fields = EDITABLE_FIELDS  # the admin orders them (ComputerAdmin.get_fieldsets)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

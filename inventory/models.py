@@ -4,7 +4,6 @@ Every write goes through ``inventory.services``; the database refuses what the r
 (a computer is never ready, reserved or handed over without a clearing wipe record).
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AppendOnlyModel, Journal
+from core.models import AppendOnlyModel, Journal, actor_fields
 from core.transitions import Transitions
 
 
@@ -253,15 +252,7 @@ class WipeRecord(AppendOnlyModel):
     exemption_reason = models.TextField(_("justification de l'exemption"), blank=True)
     # Named as on every journal (``core.models.Journal``), which this evidence is not: it has no status
     # move nor note, and the database refuses any change to it.
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("opérateur"),
-    )
-    actor_label = models.CharField(_("opérateur"), max_length=200, blank=True)
+    actor, actor_label = actor_fields(_("opérateur"))
     created_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
 
     class Meta:

@@ -143,28 +143,8 @@ class ComputerResource(resources.ModelResource):
     class Meta:
         model = Computer
         name = gettext_lazy("Ordinateurs")
-        fields = (
-            "numero_inventaire",
-            "fabricant",
-            "modele",
-            "numero_serie",
-            "lot",
-            "format",
-            "processeur",
-            "ram_go",
-            "stockage_go",
-            "type_stockage",
-            "systeme",
-            "etat",
-            "clavier",
-            "souris",
-            "piece_a_remplacer",
-            "notes",
-            "statut",
-            "statut_depuis",
-            "effacement",
-            "donateur",
-        )
+        # The import's columns, in its order, then what only the export writes.
+        fields = (*(column.key for column in COLUMNS), "statut", "statut_depuis", "effacement", "donateur")
         export_order = fields
 
     def __init__(self, **kwargs):

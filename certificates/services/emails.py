@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from associations.selectors import association_recipients
 from certificates.models import Handover, HandoverEvent
-from certificates.services.handovers import S, _event, _lock
+from certificates.services.handovers import S, _lock
 from core.emails import notify
 
 
@@ -40,8 +40,8 @@ def _queue_signed_email(locked: Handover, pdf: bytes) -> None:
     )
     locked.emailed_at = timezone.now()
     locked.save(update_fields=["emailed_at", "updated_at"])
-    _event(
-        locked,
+    HandoverEvent.record(
+        handover=locked,
         kind=HandoverEvent.Kind.EMAILED,
         note=ngettext("%(n)s destinataire", "%(n)s destinataires", len(recipients)) % {"n": len(recipients)},
     )

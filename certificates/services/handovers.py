@@ -61,17 +61,6 @@ def _storage():
     return Handover._meta.get_field("pdf").storage
 
 
-def _event(handover: Handover, *, by=None, kind: str, from_status: str = "", to_status: str = "", note: str = ""):
-    return HandoverEvent.record(
-        by=by,
-        handover=handover,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-    )
-
-
 def _lock(pk: int) -> Handover | None:
     return (
         Handover.objects.select_for_update(of=("self",))
@@ -403,7 +392,7 @@ def handover_record(
         else:
             transition(locked, to=S.PENDING, by=by, note=_("Attestation signée à produire"), **changes)
         locked.refused_computers.set(refused)
-        _event(locked, by=by, kind=HandoverEvent.Kind.SIGNED, note=history)
+        HandoverEvent.record(handover=locked, by=by, kind=HandoverEvent.Kind.SIGNED, note=history)
     except Exception:
         for path in saved:
             storage.delete(path)

@@ -36,17 +36,6 @@ W = Wave.Status
 TRANSITIONS = Wave.TRANSITIONS
 
 
-def _event(wave: Wave, *, by, kind: str, from_status: str = "", to_status: str = "", note: str = "") -> WaveEvent:
-    return WaveEvent.record(
-        by=by,
-        wave=wave,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-    )
-
-
 def _lock(wave: Wave) -> Wave:
     try:
         return Wave.objects.select_related("campaign").select_for_update(of=("self",)).get(pk=wave.pk)
@@ -105,10 +94,10 @@ def wave_save(*, wave: Wave, by, changed: Iterable[str] = ()) -> Wave:
     wave.full_clean()
     wave.save()
     if creating:
-        _event(wave, by=by, kind=WaveEvent.Kind.CREATED, to_status=wave.status)
+        WaveEvent.record(wave=wave, by=by, kind=WaveEvent.Kind.CREATED, to_status=wave.status)
     elif changed:
         labels = [str(Wave._meta.get_field(name).verbose_name) for name in changed if name != "status"]
-        _event(wave, by=by, kind=WaveEvent.Kind.UPDATED, note=", ".join(labels))
+        WaveEvent.record(wave=wave, by=by, kind=WaveEvent.Kind.UPDATED, note=", ".join(labels))
     return wave
 
 
@@ -168,7 +157,7 @@ def wave_plan(*, wave: Wave, by) -> Plan:
             "%(units)s ordinateurs proposés à %(n)s associations (capacité %(capacity)s, stock prêt %(stock)s)",
             len(plan.lines),
         ) % {"units": plan.total, "n": len(plan.lines), "capacity": wave.capacity, "stock": stock}
-    _event(wave, by=by, kind=WaveEvent.Kind.PLANNED, note=note)
+    WaveEvent.record(wave=wave, by=by, kind=WaveEvent.Kind.PLANNED, note=note)
     return plan
 
 
@@ -256,7 +245,7 @@ def wave_edit_plan(*, wave: Wave, by, quantities: dict[int, int], remove: Iterab
         Allocation.objects.filter(pk__in=remove, status=Allocation.Status.PROPOSED).delete()
         _renumber(wave)
     if changes:
-        _event(wave, by=by, kind=WaveEvent.Kind.EDITED, note="\n".join(changes))
+        WaveEvent.record(wave=wave, by=by, kind=WaveEvent.Kind.EDITED, note="\n".join(changes))
     return changes
 
 
@@ -303,7 +292,7 @@ def wave_add_application(*, wave: Wave, application, quantity: int, by) -> Alloc
     allocation = Allocation(wave=wave, application=application, quantity=quantity, position=position, reason=reason)
     allocation.full_clean(exclude=["wave", "application"])
     allocation.save()
-    _event(wave, by=by, kind=WaveEvent.Kind.EDITED, note=note)
+    WaveEvent.record(wave=wave, by=by, kind=WaveEvent.Kind.EDITED, note=note)
     return allocation
 
 
