@@ -285,6 +285,7 @@ class Application(models.Model):
                 name="approved_application_has_grant",
             ),
             models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4), name="application_priority_range"),
+            models.CheckConstraint(condition=Q(status__in=ApplicationStatus.values), name="application_status_valid"),
             length_check("project", PROJECT_MAX, "application_project_length"),
             length_check("premises_details", PREMISES_MAX, "application_premises_details_length"),
             length_check("decision_reason", DECISION_MAX, "application_decision_reason_length"),

@@ -277,6 +277,10 @@ class Allocation(models.Model):
                 name="allocation_status_valid",
             ),
             models.CheckConstraint(
+                condition=Q(appointment_status__in=AppointmentStatus.values),
+                name="allocation_appointment_status_valid",
+            ),
+            models.CheckConstraint(
                 condition=Q(appointment_status=AppointmentStatus.NONE)
                 | Q(appointment_date__isnull=False, appointment_start__isnull=False, appointment_end__isnull=False),
                 name="allocation_appointment_complete",

@@ -9,6 +9,7 @@ import datetime
 
 import pytest
 from django.apps import apps
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import TransitionError
@@ -255,3 +256,13 @@ def test_each_table_lists_each_status_of_its_field(name):
     rules = table()
     choices = {value for value, _label in _model(label)._meta.get_field(rules.field).choices}
     assert set(rules) == choices
+
+
+@pytest.mark.parametrize("name", list(TABLES))
+def test_the_database_refuses_a_status_outside_the_table(name):
+    """Even a raw UPDATE cannot put a row in a status its table does not know (a check constraint)."""
+    _label, table, make = TABLES[name]
+    rules = table()
+    obj = make(next(iter(rules)))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        type(obj).objects.filter(pk=obj.pk).update(**{rules.field: "inconnu"})
