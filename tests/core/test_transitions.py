@@ -129,6 +129,19 @@ def _table(name: str) -> Transitions:
     return getattr(_model(label), attribute)
 
 
+def _subject(name: str, status: str):
+    """Table ``name`` and a fresh row of its model in ``status``."""
+    _label, _attribute, make = TABLES[name]
+    return _table(name), make(status)
+
+
+def _move(obj, target: str, *, many: bool, rules: Transitions, by, **kwargs):
+    """The move through ``transition`` (one row) or ``transition_many`` (a list of one)."""
+    if many:
+        return transition_many([obj], to=target, by=by, table=rules, **kwargs)
+    return transition(obj, to=target, by=by, table=rules, **kwargs)
+
+
 def _pairs(allowed: bool):
     """(table name, from, to) for every allowed (or forbidden) move of every table."""
     for name in TABLES:
@@ -153,14 +166,9 @@ def actor():
 @pytest.mark.parametrize("many", [False, True], ids=["one", "many"])
 @pytest.mark.parametrize(("name", "source", "target"), list(_pairs(allowed=True)))
 def test_every_allowed_move_succeeds_and_is_journaled(name, source, target, many, actor):
-    _label, _attribute, make = TABLES[name]
-    rules = _table(name)
-    obj = make(source)
+    rules, obj = _subject(name, source)
     before = _history(rules, obj).count()
-    if many:
-        transition_many([obj], to=target, by=actor, note="Test", table=rules)
-    else:
-        transition(obj, to=target, by=actor, note="Test", table=rules)
+    _move(obj, target, many=many, rules=rules, by=actor, note="Test")
     assert getattr(obj, rules.field) == target
     obj.refresh_from_db()
     assert getattr(obj, rules.field) == target
@@ -174,17 +182,12 @@ def test_every_allowed_move_succeeds_and_is_journaled(name, source, target, many
 @pytest.mark.parametrize("many", [False, True], ids=["one", "many"])
 @pytest.mark.parametrize(("name", "source", "target"), list(_pairs(allowed=False)))
 def test_every_forbidden_move_raises_and_changes_nothing(name, source, target, many, actor):
-    _label, _attribute, make = TABLES[name]
-    rules = _table(name)
-    obj = make(source)
+    rules, obj = _subject(name, source)
     before = _history(rules, obj).count()
     expected = rules.refusal(obj, target)
     assert expected  # the table's own French message
     with pytest.raises(TransitionError) as refused:
-        if many:
-            transition_many([obj], to=target, by=actor, table=rules)
-        else:
-            transition(obj, to=target, by=actor, table=rules)
+        _move(obj, target, many=many, rules=rules, by=actor)
     assert str(refused.value) == expected
     assert getattr(obj, rules.field) == source
     obj.refresh_from_db()
@@ -195,10 +198,8 @@ def test_every_forbidden_move_raises_and_changes_nothing(name, source, target, m
 @pytest.mark.parametrize("name", list(TABLES))
 def test_history_rows_are_append_only(name, actor):
     """Each journal row, once written, can be neither changed nor deleted (core.models.AppendOnlyModel)."""
-    _label, _attribute, make = TABLES[name]
-    rules = _table(name)
-    source, target = sorted(rules.moves())[0]
-    obj = make(source)
+    source, target = sorted(_table(name).moves())[0]
+    rules, obj = _subject(name, source)
     transition(obj, to=target, by=actor, note="Test", table=rules)
     row = _history(rules, obj).order_by("-pk").first()
     row.note = "modifié"
