@@ -126,6 +126,19 @@ def celery_worker_process(tmp_path, settings):
     yield from start_celery_worker(tmp_path, settings, redis_url)
 
 
+def wait_for(predicate, worker, timeout: float = 90, what: str = ""):
+    """Poll ``predicate`` until it returns something true (returned); on timeout, fail with the worker's log."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail(f"timed out waiting for {what}: {worker.log.read_text()[-4000:]}")
+
+
 def start_celery_worker(tmp_path, settings, redis_url: str, extra_env: dict | None = None):
     """The body of ``celery_worker_process``, for a test that brings its own Redis (a generator: yield from)."""
     import signal
@@ -224,6 +237,21 @@ def page(page):
 
 S3_BUCKET = "portal-test-private"
 S3_REGION = "eu-west-3"
+PUBLIC_GROUPS = (
+    "http://acs.amazonaws.com/groups/global/AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+)
+
+
+def bucket_keys(s3) -> set[str]:
+    """The keys stored in the test bucket (``s3`` is the client the ``s3_storage`` fixture yields)."""
+    return {item["Key"] for item in s3.list_objects_v2(Bucket=S3_BUCKET).get("Contents", [])}
+
+
+def granted_to_the_public(s3, key: str) -> list:
+    """The grants of ``key`` that open it to anyone (expected: none)."""
+    grants = s3.get_object_acl(Bucket=S3_BUCKET, Key=key)["Grants"]
+    return [g for g in grants if g["Grantee"].get("URI") in PUBLIC_GROUPS]
 
 
 @pytest.fixture

@@ -3,31 +3,12 @@
 import pytest
 from django.urls import reverse
 
-from accounts import roles
 from associations.models import Application, ApplicationEvent
-from tests.factories.accounts import UserFactory, staff_with_role
 from tests.factories.associations import ApplicationFactory, AssociationFactory, member_of
+from tests.roles import ROLES, make_user
 
 pytestmark = pytest.mark.django_db
 S = Application.Status
-
-ROLES = ["reviewer", "inventory", "manager", "handover", "member", "anonymous", "superuser"]
-
-
-def make_user(role: str):
-    if role == "reviewer":
-        return staff_with_role(roles.REVIEWER, email="reviewer@ville.example.org")
-    if role == "inventory":
-        return staff_with_role(roles.INVENTORY_OPERATOR, email="stock@ville.example.org")
-    if role == "manager":
-        return staff_with_role(roles.CAMPAIGN_MANAGER, email="manager@ville.example.org")
-    if role == "handover":
-        return staff_with_role(roles.HANDOVER_OPERATOR, email="desk@ville.example.org")
-    if role == "member":
-        return member_of(AssociationFactory(legal_name="Asso du membre"), email="membre@asso.example.org")
-    if role == "superuser":
-        return UserFactory(email="root@ville.example.org", is_staff=True, is_superuser=True)
-    return None
 
 
 @pytest.fixture
@@ -199,10 +180,7 @@ def test_association_pages(as_role, application, role):
         assert "presidente@amis.example.org" in html
 
 
-ASSOCIATION_CHANGE = {
-    "reviewer": 302, "inventory": 403, "manager": 403, "handover": 403,
-    "member": "login", "anonymous": "login", "superuser": 302,
-}  # fmt: skip
+ASSOCIATION_CHANGE = CHANGE_POST  # who changes an application changes its association
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -236,10 +214,7 @@ def test_association_change_post(as_role, application, role):
     assert (association.legal_name == "Les Amis du Numérique – Marseille") == (role in ("reviewer", "superuser"))
 
 
-MISSION_READ = {
-    "reviewer": 200, "inventory": 403, "manager": 200, "handover": 403,
-    "member": "login", "anonymous": "login", "superuser": 200,
-}  # fmt: skip
+MISSION_READ = READ  # who reads the applications reads the missions
 
 
 @pytest.mark.parametrize("role", ROLES)

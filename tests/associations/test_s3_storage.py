@@ -9,24 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from associations.models import Application
-from tests.conftest import S3_BUCKET
+from tests.conftest import S3_BUCKET, bucket_keys, granted_to_the_public
 from tests.factories.associations import make_pdf_bytes
 from tests.portal.test_association_space import application_payload
 
 pytestmark = pytest.mark.django_db
-PUBLIC_GROUPS = (
-    "http://acs.amazonaws.com/groups/global/AllUsers",
-    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
-)
-
-
-def bucket_keys(s3) -> set[str]:
-    return {item["Key"] for item in s3.list_objects_v2(Bucket=S3_BUCKET).get("Contents", [])}
-
-
-def granted_to_the_public(s3, key: str) -> list:
-    grants = s3.get_object_acl(Bucket=S3_BUCKET, Key=key)["Grants"]
-    return [g for g in grants if g["Grantee"].get("URI") in PUBLIC_GROUPS]
 
 
 def test_documents_go_to_the_private_bucket_and_come_back_only_through_the_portal(client, member, campaign, s3_storage):

@@ -202,16 +202,6 @@ def test_applying_to_a_closed_campaign_is_refused():
         services.application_create(association=AssociationFactory(), campaign=campaign, by=None)
 
 
-def test_history_rows_are_append_only():
-    application = ApplicationFactory()
-    event = ApplicationEvent.objects.create(application=application, kind="status", to_status="submitted")
-    event.note = "changed"
-    with pytest.raises(ValueError):
-        event.save()
-    with pytest.raises(ValueError):
-        event.delete()
-
-
 def test_priority_change_is_kept_in_the_history():
     application = ApplicationFactory()
     services.application_set_priority(application=application, priority=1, by=reviewer())

@@ -3,6 +3,7 @@ import io
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 
 from certificates import services
@@ -25,6 +26,36 @@ def signature_png(width: int = 400, height: int = 150, *, ink: bool = True) -> b
 
 def data_url(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def record_handover(handover, desk, **overrides) -> Handover:
+    """The desk records ``handover`` as handed over to Nadia Benali, today, both signatures drawn."""
+    arguments = {
+        "handover": handover,
+        "by": desk,
+        "handed_over_on": timezone.localdate(),
+        "representative_name": "Nadia Benali",
+        "association_signature": signature_png(),
+        "operator_signature": signature_png(),
+        **overrides,
+    }
+    return services.handover_record(**arguments)
+
+
+def record_url(handover) -> str:
+    return reverse("admin:certificates_handover_record", args=[handover.pk])
+
+
+def record_form(**data) -> dict:
+    """The desk's record form (admin), filled as the pads send it: handed over today, on screen."""
+    return {
+        "handed_over_on": timezone.localdate().isoformat(),
+        "representative_name": "Nadia Benali",
+        "mode": "screen",
+        "association_signature": data_url(signature_png()),
+        "operator_signature": data_url(signature_png()),
+        **data,
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -65,13 +96,5 @@ def signed(handover, desk, django_capture_on_commit_callbacks):
     """The certificate rendered, then recorded as handed over with both signatures."""
     services.handover_render(handover_id=handover.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        services.handover_record(
-            handover=handover,
-            by=desk,
-            handed_over_on=timezone.localdate(),
-            representative_name="Nadia Benali",
-            association_signature=signature_png(),
-            operator_signature=signature_png(),
-            notify=False,
-        )
+        record_handover(handover, desk, notify=False)
     return Handover.objects.get(pk=handover.pk)

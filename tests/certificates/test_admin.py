@@ -10,38 +10,22 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts import roles
 from certificates import services
 from certificates.models import Handover
 from certificates.pdf import page_count
 from donations.models import Allocation
 from inventory.models import Computer
-from tests.certificates.conftest import data_url, signature_png
-from tests.factories.accounts import StaffFactory, staff_with_role
-from tests.factories.associations import AssociationFactory, member_of
+from tests.certificates.conftest import data_url, record_form, record_url, signature_png
+from tests.factories.accounts import staff_with_role
 from tests.factories.certificates import confirmed_wave
+from tests.roles import STAFF_ROLES, make_user
 
 pytestmark = pytest.mark.django_db
 S = Handover.State
 
 
-def user_for(role):
-    if role == "superuser":
-        return StaffFactory(is_superuser=True, email="root@example.org")
-    if role == "member":
-        return member_of(AssociationFactory(), email="membre@example.org")
-    return staff_with_role(role, email=f"{role[:6].lower().replace(' ', '')}@example.org")
-
-
-ROLES = [
-    roles.REVIEWER,
-    roles.INVENTORY_OPERATOR,
-    roles.CAMPAIGN_MANAGER,
-    roles.HANDOVER_OPERATOR,
-    "member",
-    "superuser",
-]
-ALLOWED = {roles.HANDOVER_OPERATOR, "superuser"}
+ROLES = [*STAFF_ROLES, "member", "superuser"]  # anonymous: tests/core/test_access_matrix.py
+ALLOWED = {"handover", "superuser"}
 
 
 def urls(handover):
@@ -63,7 +47,7 @@ def urls(handover):
 @pytest.mark.parametrize("role", ROLES)
 def test_every_desk_page_checks_the_role(client, handover, role):
     services.handover_render(handover_id=handover.pk)
-    client.force_login(user_for(role))
+    client.force_login(make_user(role))
     for name, (method, url) in urls(handover).items():
         response = getattr(client, method)(url)
         if role == "member":
@@ -71,18 +55,24 @@ def test_every_desk_page_checks_the_role(client, handover, role):
         elif role in ALLOWED:
             expected = {"generate": 302, "retry": 302}.get(name, 200)
             assert response.status_code == expected, name
-        elif role == roles.CAMPAIGN_MANAGER:  # follows the handovers, read only
+        elif role == "manager":  # follows the handovers, read only
             expected = 403 if name in ("record", "generate", "retry") else 200
             assert response.status_code == expected, name
         else:
             assert response.status_code == 403, name
 
 
-def test_desk_lists_every_allocation_in_appointment_order_with_its_state(client, desk):
+def ready_failed_waiting(error: str):
+    """A wave of three certificates, in appointment order: rendered, failed with ``error``, still pending."""
     wave = confirmed_wave(3, 10)
     first, failed, waiting = Handover.objects.filter(wave=wave).order_by("sequence")
     services.handover_render(handover_id=first.pk)
-    Handover.objects.filter(pk=failed.pk).update(state=S.FAILED, error="WeasyPrint: police introuvable")
+    Handover.objects.filter(pk=failed.pk).update(state=S.FAILED, error=error)
+    return wave, first, failed, waiting
+
+
+def test_desk_lists_every_allocation_in_appointment_order_with_its_state(client, desk):
+    wave, first, failed, waiting = ready_failed_waiting("WeasyPrint: police introuvable")
     client.force_login(desk)
     page = client.get(reverse("admin:certificates_handover_desk", args=[wave.pk])).content.decode()
     assert page.index(first.number) < page.index(failed.number) < page.index(waiting.number)
@@ -97,10 +87,7 @@ def test_desk_lists_every_allocation_in_appointment_order_with_its_state(client,
 
 
 def test_progress_json_counts_states(client, desk):
-    wave = confirmed_wave(3, 10)
-    first, failed, _waiting = Handover.objects.filter(wave=wave).order_by("sequence")
-    services.handover_render(handover_id=first.pk)
-    Handover.objects.filter(pk=failed.pk).update(state=S.FAILED, error="boom")
+    wave, _first, failed, _waiting = ready_failed_waiting("boom")
     client.force_login(desk)
     data = client.get(reverse("admin:certificates_handover_progress", args=[wave.pk])).json()
     assert {k: data[k] for k in ("total", "ready", "pending", "rendering", "failed", "done", "percent")} == {
@@ -191,10 +178,6 @@ def test_desk_and_list_query_counts_do_not_grow_with_allocations(client, desk):
 # Recording at the counter -------------------------------------------------------------------
 
 
-def record_url(handover):
-    return reverse("admin:certificates_handover_record", args=[handover.pk])
-
-
 def test_record_page_has_two_signature_pads_and_no_inline_script(client, desk, handover):
     client.force_login(desk)
     page = client.get(record_url(handover)).content.decode()
@@ -212,13 +195,7 @@ def test_recording_at_the_counter_hands_over_and_queues_the_signed_certificate(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             record_url(handover),
-            {
-                "handed_over_on": timezone.localdate().isoformat(),
-                "representative_name": "Nadia Benali",
-                "mode": "screen",
-                "association_signature": data_url(signature_png()),
-                "operator_signature": data_url(signature_png()),
-            },
+            record_form(),
         )
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:certificates_handover_desk", args=[handover.wave_id])
@@ -234,15 +211,7 @@ def test_partial_handover_from_the_form(client, desk, handover):
     client.force_login(desk)
     response = client.post(
         record_url(handover),
-        {
-            "handed_over_on": timezone.localdate().isoformat(),
-            "representative_name": "Nadia Benali",
-            "mode": "screen",
-            "association_signature": data_url(signature_png()),
-            "operator_signature": data_url(signature_png()),
-            "refused_computers": [str(refused[0])],
-            "refusal_note": "Ne démarre pas",
-        },
+        record_form(refused_computers=[str(refused[0])], refusal_note="Ne démarre pas"),
     )
     assert response.status_code == 302
     assert Computer.objects.get(pk=refused[0]).status == "reconditioning"
@@ -262,15 +231,7 @@ def test_a_unit_refused_at_the_desk_is_not_given_again_before_the_stock_checks_i
     client.force_login(desk)
     response = client.post(
         record_url(handover),
-        {
-            "handed_over_on": timezone.localdate().isoformat(),
-            "representative_name": "Nadia Benali",
-            "mode": "screen",
-            "association_signature": data_url(signature_png()),
-            "operator_signature": data_url(signature_png()),
-            "refused_computers": [str(faulty)],
-            "refusal_note": "disque non détecté",
-        },
+        record_form(refused_computers=[str(faulty)], refusal_note="disque non détecté"),
     )
     assert response.status_code == 302
     unit = Computer.objects.get(pk=faulty)
@@ -330,14 +291,7 @@ def test_paper_scan_from_the_form(client, desk, handover):
 )
 def test_bad_input_redisplays_the_form_with_the_error_next_to_the_field(client, desk, handover, data, field_error):
     client.force_login(desk)
-    form = {
-        "handed_over_on": timezone.localdate().isoformat(),
-        "representative_name": "Nadia Benali",
-        "mode": "screen",
-        "association_signature": data_url(signature_png()),
-        "operator_signature": data_url(signature_png()),
-        **data,
-    }
+    form = record_form(**data)
     response = client.post(record_url(handover), form)
     assert response.status_code == 400
     page = html.unescape(response.content.decode())
@@ -384,7 +338,6 @@ def test_recording_a_cancelled_allocation_sends_back_to_the_desk(client, desk, h
 @pytest.mark.parametrize("role", ["Guichet de remise", "Responsables de campagne"])
 def test_desk_and_managers_see_the_history_of_a_certificate(client, handover, role):
     from accounts.roles import sync_roles
-    from tests.factories.accounts import staff_with_role
 
     sync_roles()
     client.force_login(staff_with_role(role, email="voit-historique@example.org"))

@@ -6,13 +6,11 @@ import html
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
-from django.utils import timezone
 from pypdf import PdfReader
 
 from certificates import services
 from certificates.pdf import image_to_pdf
-from tests.certificates.conftest import data_url, signature_png
+from tests.certificates.conftest import data_url, record_form, record_url, signature_png
 from tests.hostile_files import jpeg_declaring, png_cut, png_declaring, white_picture
 
 pytestmark = pytest.mark.django_db
@@ -81,21 +79,6 @@ def test_a_scanned_picture_prints_on_at_most_an_a4_page(width, height):
 # Through the desk's real form -------------------------------------------------------------------
 
 
-def _record_url(handover):
-    return reverse("admin:certificates_handover_record", args=[handover.pk])
-
-
-def _form(**data):
-    return {
-        "handed_over_on": timezone.localdate().isoformat(),
-        "representative_name": "Nadia Benali",
-        "mode": "screen",
-        "association_signature": data_url(signature_png()),
-        "operator_signature": data_url(signature_png()),
-        **data,
-    }
-
-
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -121,7 +104,7 @@ def test_the_desk_form_answers_a_field_error_and_records_nothing(client, desk, h
         name, content, kind = data["signed_scan"]
         data = {**data, "signed_scan": SimpleUploadedFile(name, content, content_type=kind)}
     client.force_login(desk)
-    response = client.post(_record_url(handover), _form(**data))
+    response = client.post(record_url(handover), record_form(**data))
     assert response.status_code == 400
     page = html.unescape(response.content.decode())
     assert message in page and "rien n'a été enregistré" in page

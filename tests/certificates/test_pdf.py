@@ -71,21 +71,10 @@ def test_the_qr_code_decodes_to_the_verification_url(thirty, tmp_path):
 
 
 def test_the_signed_certificate_shows_names_signatures_and_refused_units(handover, desk):
-    from django.utils import timezone
-
-    from tests.certificates.conftest import signature_png
+    from tests.certificates.conftest import record_handover
 
     refused = list(handover.allocation.units.order_by("pk").values_list("computer", flat=True))[:1]
-    services.handover_record(
-        handover=handover,
-        by=desk,
-        handed_over_on=timezone.localdate(),
-        representative_name="Nadia Benali",
-        association_signature=signature_png(),
-        operator_signature=signature_png(),
-        refused_computer_ids=refused,
-        refusal_note="Boîtier fendu",
-    )
+    record_handover(handover, desk, refused_computer_ids=refused, refusal_note="Boîtier fendu")
     pdf = services.build_certificate_pdf(handover_id=handover.pk, signed=True)
     text = " ".join("\n".join(pdf_pages_text(pdf)).split())
     assert "exemplaire signé" in text and "Nadia Benali" in text and "Denise Guichet" in text

@@ -5,22 +5,13 @@ import hashlib
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from certificates import services
 from certificates.models import Handover
-from tests.certificates.conftest import signature_png
-from tests.conftest import S3_BUCKET
+from tests.certificates.conftest import record_handover
+from tests.conftest import S3_BUCKET, bucket_keys, granted_to_the_public
 
 pytestmark = pytest.mark.django_db
-PUBLIC_GROUPS = (
-    "http://acs.amazonaws.com/groups/global/AllUsers",
-    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
-)
-
-
-def keys(s3) -> set[str]:
-    return {item["Key"] for item in s3.list_objects_v2(Bucket=S3_BUCKET).get("Contents", [])}
 
 
 def test_rendered_signed_and_downloaded_through_the_bucket(
@@ -29,7 +20,7 @@ def test_rendered_signed_and_downloaded_through_the_bucket(
     services.handover_render(handover_id=handover.pk)
     handover.refresh_from_db()
     unsigned_key = handover.pdf.name
-    assert keys(s3_storage) == {unsigned_key}
+    assert bucket_keys(s3_storage) == {unsigned_key}
     unsigned = s3_storage.get_object(Bucket=S3_BUCKET, Key=unsigned_key)["Body"].read()
     assert hashlib.sha256(unsigned).hexdigest() == handover.pdf_sha256
 
@@ -38,25 +29,16 @@ def test_rendered_signed_and_downloaded_through_the_bucket(
     assert response.status_code == 200 and b"".join(response.streaming_content) == unsigned
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.handover_record(
-            handover=handover,
-            by=desk,
-            handed_over_on=timezone.localdate(),
-            representative_name="Nadia Benali",
-            association_signature=signature_png(),
-            operator_signature=signature_png(),
-            notify=False,
-        )
+        record_handover(handover, desk, notify=False)
     # The signed render reads both signatures back from the bucket (as a worker on another host would).
     with django_capture_on_commit_callbacks(execute=True):
         services.handover_render(handover_id=handover.pk)
     handover = Handover.objects.get(pk=handover.pk)
     assert handover.state == Handover.State.READY and handover.signed_pdf
-    stored = keys(s3_storage)
+    stored = bucket_keys(s3_storage)
     assert {handover.signed_pdf.name, handover.association_signature.name, handover.operator_signature.name} <= stored
     for key in stored:
-        grants = s3_storage.get_object_acl(Bucket=S3_BUCKET, Key=key)["Grants"]
-        assert not [g for g in grants if g["Grantee"].get("URI") in PUBLIC_GROUPS], key
+        assert granted_to_the_public(s3_storage, key) == [], key
 
     signed = s3_storage.get_object(Bucket=S3_BUCKET, Key=handover.signed_pdf.name)["Body"].read()
     assert hashlib.sha256(signed).hexdigest() == handover.signed_pdf_sha256

@@ -4,17 +4,14 @@ Needs Redis (REDIS_URL) and PostgreSQL (the worker is another process: it must s
 """
 
 import io
-import time
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 from pypdf import PdfReader
 
-from certificates import services
 from certificates.models import Handover
-from tests.certificates.conftest import signature_png
-from tests.conftest import require
+from tests.certificates.conftest import record_handover
+from tests.conftest import require, wait_for
 from tests.factories.associations import member_of
 from tests.factories.certificates import confirmed_wave, desk_operator
 
@@ -31,16 +28,6 @@ def shared_database(db):
 def worker(shared_database, celery_worker_process, settings):
     settings.CERTIFICATES_QUEUE = celery_worker_process.queue  # tasks queued after commit go to this worker
     return celery_worker_process
-
-
-def wait_for(predicate, worker, timeout: float = 60, what: str = ""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}: {worker.log.read_text()[-4000:]}")
 
 
 def test_a_real_worker_renders_signs_and_emails_the_certificate(worker, settings):
@@ -62,14 +49,7 @@ def test_a_real_worker_renders_signs_and_emails_the_certificate(worker, settings
         assert link.computer.serial_number in text
     assert handover.page_count == len(reader.pages) and handover.attempts == 1
 
-    services.handover_record(
-        handover=handover,
-        by=desk_operator(email="guichet@example.org"),
-        handed_over_on=timezone.localdate(),
-        representative_name="Nadia Benali",
-        association_signature=signature_png(),
-        operator_signature=signature_png(),
-    )
+    record_handover(handover, desk_operator(email="guichet@example.org"))
 
     def signed():
         current = Handover.objects.get(pk=handover.pk)

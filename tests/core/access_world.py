@@ -14,14 +14,9 @@ from django.test import TestCase
 from django.utils import timezone
 
 from accounts import roles
+from tests.roles import STAFF_ROLES
 
 ROLES = ("anonymous", "member_a", "member_b", "reviewer", "inventory", "manager", "handover", "superuser")
-STAFF_ROLES = {
-    "reviewer": roles.REVIEWER,
-    "inventory": roles.INVENTORY_OPERATOR,
-    "manager": roles.CAMPAIGN_MANAGER,
-    "handover": roles.HANDOVER_OPERATOR,
-}
 
 
 @dataclass
@@ -71,7 +66,7 @@ def build_world() -> World:
     from donations import services as donation_services
     from impact.models import CampaignReporting
     from inventory.models import ComputerEvent
-    from tests.certificates.conftest import signature_png
+    from tests.certificates.conftest import record_handover
     from tests.factories.accounts import UserFactory, staff_with_role
     from tests.factories.associations import ApplicationFactory, AssociationFactory, member_of
     from tests.factories.campaigns import CampaignFactory
@@ -95,15 +90,7 @@ def build_world() -> World:
     signed_handover = Handover.objects.get(wave=signed_wave)
     certificate_services.handover_render(handover_id=signed_handover.pk)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        certificate_services.handover_record(
-            handover=Handover.objects.get(pk=signed_handover.pk),
-            by=desk,
-            handed_over_on=timezone.localdate(),
-            representative_name="Nadia Benali",
-            association_signature=signature_png(),
-            operator_signature=signature_png(),
-            notify=False,
-        )
+        record_handover(Handover.objects.get(pk=signed_handover.pk), desk, notify=False)
     signed_handover.refresh_from_db()
     assert signed_handover.signed_pdf, "the signed certificate was not rendered"
     (report,) = impact_reports_for(signed_wave, starts_on=timezone.localdate() - datetime.timedelta(days=10))

@@ -35,7 +35,6 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
 from accounts.roles import ROLE_PERMISSIONS
 from tests.clients import Client as MFAClient
@@ -376,6 +375,8 @@ def app_index(app_label: str) -> dict[str, Expect]:
 
 
 H = "certificates.view_handover"
+# the apps with an admin index page, as Django joins them into its app_list pattern
+ADMIN_APP_LABELS = "auth|account|accounts|core|campaigns|associations|inventory|donations|certificates|impact"
 ADMIN_ROWS = [
     *[row for rule in MODEL_RULES for row in model_rows(rule)],
     Row("admin/", admin_url("index"), admin_staff(200)),
@@ -414,23 +415,12 @@ ADMIN_ROWS = [
     ),
     *[
         Row(
-            r"admin/^(?P<app_label>auth|account|accounts|core|campaigns|associations|inventory|donations|certificates|impact)/$",
+            rf"admin/^(?P<app_label>{ADMIN_APP_LABELS})/$",
             admin_url("app_list", label),
             app_index(label),
             variant=label,
         )
-        for label in (
-            "auth",
-            "account",
-            "accounts",
-            "core",
-            "campaigns",
-            "associations",
-            "inventory",
-            "donations",
-            "certificates",
-            "impact",
-        )
+        for label in ADMIN_APP_LABELS.split("|")
     ],
     Row("admin/(?P<url>.*)$", lambda w: "/admin/no-such-page/", admin_staff(404)),
     # Users: changing another account's password is for superusers.
@@ -745,15 +735,9 @@ from tests.impact.conftest import GOOD as REPORT_DATA  # noqa: E402  (a complete
 
 
 def record_data(world: World) -> dict:
-    from tests.certificates.conftest import data_url, signature_png
+    from tests.certificates.conftest import record_form
 
-    return {
-        "handed_over_on": timezone.localdate().isoformat(),
-        "representative_name": "Nadia Benali",
-        "mode": "screen",
-        "association_signature": data_url(signature_png()),
-        "operator_signature": data_url(signature_png()),
-    }
+    return record_form()
 
 
 def alloc_app_url(world: World) -> str:

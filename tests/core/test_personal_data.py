@@ -11,8 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.privacy import apply_retention, user_anonymise, user_export
 from associations.models import Application, ApplicationEvent, Association, Message
-from certificates import services as certificate_services
-from tests.certificates.conftest import signature_png
+from tests.certificates.conftest import record_handover
 from tests.factories.accounts import UserFactory, staff_with_role
 from tests.factories.associations import ApplicationFactory, AssociationFactory, member_of, pdf_upload
 from tests.factories.certificates import confirmed_wave, desk_operator
@@ -36,15 +35,7 @@ def signed(settings):
         application=application, actor=member, actor_label="Aïcha Benali", kind="message", note="Notre local est prêt."
     )
     desk = desk_operator(email="guichet@example.org")
-    handover = certificate_services.handover_record(
-        handover=allocation.handover,
-        by=desk,
-        handed_over_on=timezone.localdate(),
-        representative_name="Aïcha Benali",
-        association_signature=signature_png(),
-        operator_signature=signature_png(),
-        notify=False,
-    )
+    handover = record_handover(allocation.handover, desk, representative_name="Aïcha Benali", notify=False)
     handover.refresh_from_db()
     return member, association, handover
 

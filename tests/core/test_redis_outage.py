@@ -26,7 +26,7 @@ from django.utils import timezone
 from certificates import services as certificate_services
 from certificates.models import Handover, HandoverEvent
 from certificates.services import handovers as certificate_handovers
-from tests.conftest import fresh_broker_connections, require, start_celery_worker
+from tests.conftest import fresh_broker_connections, require, start_celery_worker, wait_for
 from tests.core.test_faults import free_port, planned_wave, production_settings
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -98,16 +98,6 @@ def sent_emails(folder: Path) -> list[tuple[str, str]]:
                 for recipient in str(message["To"]).split(","):
                     found.append((recipient.strip(), str(message["Subject"])))
     return found
-
-
-def wait_for(predicate, worker, timeout: float = 90, what: str = ""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    pytest.fail(f"timed out waiting for {what}: {worker.log.read_text()[-4000:]}")
 
 
 @pytest.fixture

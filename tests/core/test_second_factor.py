@@ -127,6 +127,23 @@ def test_associations_are_offered_it_and_not_forced():
     assert client.get(reverse("mfa_index")).status_code == 200
 
 
+def last_seen(client, minutes_ago: int) -> int:
+    """Pretend the session's last request was ``minutes_ago`` minutes ago; returns the stamp written."""
+    seen = int(time.time()) - minutes_ago * 60
+    session = client.session
+    session[LAST_SEEN_SESSION_KEY] = seen
+    session.save()
+    return seen
+
+
+def idle_staff_client() -> Client:
+    """A reviewer signed in (both factors), who has made one request."""
+    client = Client()
+    client.force_login(reviewer(email="instructrice@ville.example.org"))
+    client.get(reverse("associations:space"))
+    return client
+
+
 def test_an_idle_staff_session_ends_after_the_setting(settings):
     settings.STAFF_SESSION_IDLE_MINUTES = 30
     staff = reviewer(email="instructrice@ville.example.org")
@@ -135,13 +152,9 @@ def test_an_idle_staff_session_ends_after_the_setting(settings):
     log_in(client, staff.email)
     client.post(reverse("mfa_authenticate"), {"code": code()})
     assert client.get("/admin/").status_code == 200
-    session = client.session
-    session[LAST_SEEN_SESSION_KEY] = int(time.time()) - 29 * 60  # 29 minutes without a request: still open
-    session.save()
+    last_seen(client, 29)  # 29 minutes without a request: still open
     assert client.get("/admin/").status_code == 200
-    session = client.session
-    session[LAST_SEEN_SESSION_KEY] = int(time.time()) - 31 * 60
-    session.save()
+    last_seen(client, 31)
     response = client.get("/admin/")
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
     assert signed_in_as(client) is None
@@ -149,40 +162,25 @@ def test_an_idle_staff_session_ends_after_the_setting(settings):
     member = member_of(AssociationFactory(), email="membre@asso.example.org")
     other = Client()
     other.force_login(member)
-    session = other.session
-    session[LAST_SEEN_SESSION_KEY] = int(time.time()) - 120 * 60
-    session.save()
+    last_seen(other, 120)
     assert other.get(reverse("associations:space")).status_code == 200
 
 
 def test_the_print_desk_polling_does_not_keep_an_idle_session_open(settings):
     settings.STAFF_SESSION_IDLE_MINUTES = 5
-    staff = reviewer(email="instructrice@ville.example.org")
-    client = Client()
-    client.force_login(staff)
-    client.get(reverse("associations:space"))
-    seen = int(time.time()) - 4 * 60
-    session = client.session
-    session[LAST_SEEN_SESSION_KEY] = seen
-    session.save()
+    client = idle_staff_client()
+    seen = last_seen(client, 4)
     client.get("/admin/", HTTP_ACCEPT="application/json")  # what print_desk.js sends while it waits
     assert client.session[LAST_SEEN_SESSION_KEY] == seen
-    session = client.session
-    session[LAST_SEEN_SESSION_KEY] = int(time.time()) - 6 * 60
-    session.save()
+    last_seen(client, 6)
     client.get("/admin/", HTTP_ACCEPT="application/json")
     assert signed_in_as(client) is None
 
 
 def test_the_idle_limit_is_a_setting(settings):
     settings.STAFF_SESSION_IDLE_MINUTES = 5
-    staff = reviewer(email="instructrice@ville.example.org")
-    client = Client()
-    client.force_login(staff)
-    client.get(reverse("associations:space"))
-    session = client.session
-    session[LAST_SEEN_SESSION_KEY] = int(time.time()) - 6 * 60
-    session.save()
+    client = idle_staff_client()
+    last_seen(client, 6)
     client.get(reverse("associations:space"))
     assert signed_in_as(client) is None
 

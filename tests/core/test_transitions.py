@@ -112,31 +112,41 @@ def _model(label):
     return apps.get_model(label)
 
 
-# name: (the journaled model's label, its table, a builder)
+# name: (the journaled model's label, the attribute holding its table, a builder)
 TABLES = {
-    "application": (
-        "associations.Application",
-        lambda: _model("associations.Application").TRANSITIONS,
-        make_application,
-    ),
-    "wave": ("donations.Wave", lambda: _model("donations.Wave").TRANSITIONS, make_wave),
-    "allocation": ("donations.Allocation", lambda: _model("donations.Allocation").TRANSITIONS, make_allocation),
-    "appointment": (
-        "donations.Allocation",
-        lambda: _model("donations.Allocation").APPOINTMENT_TRANSITIONS,
-        make_appointment,
-    ),
-    "impact_report": ("impact.ImpactReport", lambda: _model("impact.ImpactReport").TRANSITIONS, make_impact_report),
-    "computer": ("inventory.Computer", lambda: _model("inventory.Computer").TRANSITIONS, make_computer),
-    "handover": ("certificates.Handover", lambda: _model("certificates.Handover").TRANSITIONS, make_handover),
-    "campaign": ("campaigns.Campaign", lambda: _model("campaigns.Campaign").TRANSITIONS, make_campaign),
+    "application": ("associations.Application", "TRANSITIONS", make_application),
+    "wave": ("donations.Wave", "TRANSITIONS", make_wave),
+    "allocation": ("donations.Allocation", "TRANSITIONS", make_allocation),
+    "appointment": ("donations.Allocation", "APPOINTMENT_TRANSITIONS", make_appointment),
+    "impact_report": ("impact.ImpactReport", "TRANSITIONS", make_impact_report),
+    "computer": ("inventory.Computer", "TRANSITIONS", make_computer),
+    "handover": ("certificates.Handover", "TRANSITIONS", make_handover),
+    "campaign": ("campaigns.Campaign", "TRANSITIONS", make_campaign),
 }
+
+
+def _table(name: str) -> Transitions:
+    label, attribute, _make = TABLES[name]
+    return getattr(_model(label), attribute)
+
+
+def _subject(name: str, status: str):
+    """Table ``name`` and a fresh row of its model in ``status``."""
+    _label, _attribute, make = TABLES[name]
+    return _table(name), make(status)
+
+
+def _move(obj, target: str, *, many: bool, rules: Transitions, by, **kwargs):
+    """The move through ``transition`` (one row) or ``transition_many`` (a list of one)."""
+    if many:
+        return transition_many([obj], to=target, by=by, table=rules, **kwargs)
+    return transition(obj, to=target, by=by, table=rules, **kwargs)
 
 
 def _pairs(allowed: bool):
     """(table name, from, to) for every allowed (or forbidden) move of every table."""
-    for name, (_label, table, _make) in TABLES.items():
-        rules = table()
+    for name in TABLES:
+        rules = _table(name)
         for source, target in sorted(rules.moves() if allowed else rules.forbidden()):
             yield pytest.param(name, source, target, id=f"{name}:{source}->{target}")
 
@@ -157,14 +167,9 @@ def actor():
 @pytest.mark.parametrize("many", [False, True], ids=["one", "many"])
 @pytest.mark.parametrize(("name", "source", "target"), list(_pairs(allowed=True)))
 def test_every_allowed_move_succeeds_and_is_journaled(name, source, target, many, actor):
-    _label, table, make = TABLES[name]
-    rules = table()
-    obj = make(source)
+    rules, obj = _subject(name, source)
     before = _history(rules, obj).count()
-    if many:
-        transition_many([obj], to=target, by=actor, note="Test", table=rules)
-    else:
-        transition(obj, to=target, by=actor, note="Test", table=rules)
+    _move(obj, target, many=many, rules=rules, by=actor, note="Test")
     assert getattr(obj, rules.field) == target
     obj.refresh_from_db()
     assert getattr(obj, rules.field) == target
@@ -178,22 +183,32 @@ def test_every_allowed_move_succeeds_and_is_journaled(name, source, target, many
 @pytest.mark.parametrize("many", [False, True], ids=["one", "many"])
 @pytest.mark.parametrize(("name", "source", "target"), list(_pairs(allowed=False)))
 def test_every_forbidden_move_raises_and_changes_nothing(name, source, target, many, actor):
-    _label, table, make = TABLES[name]
-    rules = table()
-    obj = make(source)
+    rules, obj = _subject(name, source)
     before = _history(rules, obj).count()
     expected = rules.refusal(obj, target)
     assert expected  # the table's own French message
     with pytest.raises(TransitionError) as refused:
-        if many:
-            transition_many([obj], to=target, by=actor, table=rules)
-        else:
-            transition(obj, to=target, by=actor, table=rules)
+        _move(obj, target, many=many, rules=rules, by=actor)
     assert str(refused.value) == expected
     assert getattr(obj, rules.field) == source
     obj.refresh_from_db()
     assert getattr(obj, rules.field) == source
     assert _history(rules, obj).count() == before
+
+
+@pytest.mark.parametrize("name", list(TABLES))
+def test_history_rows_are_append_only(name, actor):
+    """Each journal row, once written, can be neither changed nor deleted (core.models.AppendOnlyModel)."""
+    source, target = sorted(_table(name).moves())[0]
+    rules, obj = _subject(name, source)
+    transition(obj, to=target, by=actor, note="Test", table=rules)
+    row = _history(rules, obj).order_by("-pk").first()
+    row.note = "modifié"
+    with pytest.raises(ValueError):
+        row.save()
+    with pytest.raises(ValueError):
+        row.delete()
+    assert _history(rules, obj).get(pk=row.pk).note == "Test"
 
 
 def test_the_refusal_messages_name_both_statuses_in_french():
@@ -246,14 +261,14 @@ def test_every_table_is_covered():
         for value in vars(model).values()
         if isinstance(value, Transitions)
     }
-    covered = {(_model(label), id(table())) for label, table, _make in TABLES.values()}
+    covered = {(_model(TABLES[name][0]), id(_table(name))) for name in TABLES}
     assert declared <= covered
 
 
 @pytest.mark.parametrize("name", list(TABLES))
 def test_each_table_lists_each_status_of_its_field(name):
-    label, table, _make = TABLES[name]
-    rules = table()
+    label, _attribute, _make = TABLES[name]
+    rules = _table(name)
     choices = {value for value, _label in _model(label)._meta.get_field(rules.field).choices}
     assert set(rules) == choices
 

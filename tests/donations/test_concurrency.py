@@ -61,6 +61,19 @@ def assert_consistent():
     return confirmed_total
 
 
+def planned_wave(*, units: int, demand: int):
+    """On PostgreSQL: one wave of ``demand`` units for one approved application, ``units`` ready units,
+    planned by a manager. Returns (wave, manager, the ready units)."""
+    require(connection.vendor == "postgresql", "needs PostgreSQL")
+    manager = staff_with_role(roles.CAMPAIGN_MANAGER, email="manager@example.org")
+    campaign = CampaignFactory()
+    wave = WaveFactory(campaign=campaign, number=1, capacity=demand)
+    ready = ready_units(units)
+    approved_application(campaign, demand)
+    services.wave_plan(wave=wave, by=manager)
+    return wave, manager, ready
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_wave_confirmations_never_share_a_unit():
@@ -98,14 +111,8 @@ def test_concurrent_wave_confirmations_never_share_a_unit():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_allocation_confirmations_and_double_clicks():
-    require(connection.vendor == "postgresql", "needs PostgreSQL")
-
-    manager = staff_with_role(roles.CAMPAIGN_MANAGER, email="manager@example.org")
-    campaign = CampaignFactory()
-    wave = WaveFactory(campaign=campaign, number=1, capacity=20)
-    ready_units(20)
-    approved_application(campaign, 20)
-    services.wave_plan(wave=wave, by=manager)
+    wave, manager, _units = planned_wave(units=20, demand=20)
+    campaign = wave.campaign
     services.wave_confirm(wave=wave, by=manager, notify=False)
     # Eight more lines wait in the confirmed wave; the stock only covers five of them.
     pending = [
@@ -136,14 +143,7 @@ def test_concurrent_allocation_confirmations_and_double_clicks():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_units_locked_by_another_transaction_are_skipped_not_waited_for():
-    require(connection.vendor == "postgresql", "needs PostgreSQL")
-
-    manager = staff_with_role(roles.CAMPAIGN_MANAGER, email="manager@example.org")
-    campaign = CampaignFactory()
-    wave = WaveFactory(campaign=campaign, number=1, capacity=12)
-    units = ready_units(30)
-    approved_application(campaign, 12)
-    services.wave_plan(wave=wave, by=manager)
+    wave, manager, units = planned_wave(units=30, demand=12)
     oldest = [u.pk for u in units[:12]]
     holding, release = threading.Event(), threading.Event()
 

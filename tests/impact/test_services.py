@@ -214,15 +214,6 @@ def test_return_requires_a_message_and_emails_the_association(report, django_cap
         services.impact_report_save(report=report, by=None, **GOOD)
 
 
-def test_history_rows_are_append_only(report):
-    _put_in(report, S.SUBMITTED)
-    event = report.events.first()
-    with pytest.raises(ValueError):
-        event.save()
-    with pytest.raises(ValueError):
-        event.delete()
-
-
 # Reminders, with time travel -------------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from inventory.models import Computer, ComputerEvent, WipeRecord
+from inventory.models import Computer, WipeRecord
 from tests.factories.inventory import ComputerFactory, LotFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,16 +82,6 @@ def test_a_scrapped_unit_has_a_reason():
     computer = ComputerFactory()
     _fails(lambda: Computer.objects.filter(pk=computer.pk).update(status=S.SCRAPPED, scrap_reason=""))
     _fails(lambda: Computer.objects.filter(pk=computer.pk).update(status="lost"))
-
-
-def test_history_rows_are_append_only():
-    computer = ComputerFactory()
-    event = ComputerEvent.objects.create(computer=computer, kind="created", to_status="received")
-    event.note = "changed"
-    with pytest.raises(ValueError):
-        event.save()
-    with pytest.raises(ValueError):
-        event.delete()
 
 
 def test_lot_counts_are_annotated_in_one_query(django_assert_num_queries):
