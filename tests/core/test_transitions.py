@@ -276,8 +276,7 @@ def test_each_table_lists_each_status_of_its_field(name):
 @pytest.mark.parametrize("name", list(TABLES))
 def test_the_database_refuses_a_status_outside_the_table(name):
     """Even a raw UPDATE cannot put a row in a status its table does not know (a check constraint)."""
-    _label, table, make = TABLES[name]
-    rules = table()
-    obj = make(next(iter(rules)))
+    rules = _table(name)
+    _rules, obj = _subject(name, next(iter(rules)))
     with pytest.raises(IntegrityError), transaction.atomic():
         type(obj).objects.filter(pk=obj.pk).update(**{rules.field: "inconnu"})
