@@ -22,6 +22,7 @@ from certificates.models import Handover, HandoverEvent
 from certificates.pdf import merge_pdfs
 from core.admin_helpers import HistoryInline, ReadOnlyPermissionsMixin, errors_to_form
 from core.errors import DomainError
+from donations.models import Allocation
 
 S = Handover.State
 
@@ -286,7 +287,7 @@ class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
         if handover.is_signed:
             self.message_user(request, _("La remise de %(number)s est déjà enregistrée.") % {"number": handover.number})
             return redirect(desk_url)
-        if handover.allocation.status != "confirmed":
+        if handover.allocation.status != Allocation.Status.CONFIRMED:
             self.message_user(
                 request,
                 _("L'attribution est « %(status)s » : la remise ne peut pas être enregistrée.")

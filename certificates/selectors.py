@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from certificates.models import Handover
-from donations.models import HOLDING_UNITS_STATUSES
+from donations.models import HOLDING_UNITS_STATUSES, Allocation
 
 S = Handover.State
 
@@ -188,7 +188,7 @@ def desk_waves() -> QuerySet:
 
     live = Handover.objects.live()
     return (
-        Wave.objects.filter(status__in=["confirmed", "distributing", "closed"])
+        Wave.objects.exclude(status=Wave.Status.PLANNING)  # confirmed, distributing or closed
         .select_related("campaign")
         .annotate(
             allocation_n=_count_per_wave(_allocation_model().objects.filter(status__in=CERTIFIED_ALLOCATION_STATUSES)),
@@ -236,7 +236,7 @@ class Desk:
             "rendering": states[S.RENDERING],
             "failed": states[S.FAILED],
             "signed": sum(1 for row in self.rows if row.handover and row.handover.is_signed),
-            "handed_over": sum(1 for row in self.rows if row.allocation.status == "handed_over"),
+            "handed_over": sum(1 for row in self.rows if row.allocation.status == Allocation.Status.HANDED_OVER),
             "units": sum(row.allocation.quantity for row in self.rows),
         }
 

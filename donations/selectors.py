@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from associations.models import Application
 from campaigns.models import Campaign
 from donations.models import Allocation, Wave
 from donations.planner import Candidate, quantity_floor
@@ -184,7 +185,7 @@ def campaigns_with_totals(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
     approved = (
         Campaign.objects.filter(pk=OuterRef("pk"))
         .annotate(
-            n=Sum("applications__granted_quantity", filter=Q(applications__status="approved")),
+            n=Sum("applications__granted_quantity", filter=Q(applications__status=Application.Status.APPROVED)),
         )
         .values("n")
     )

@@ -327,7 +327,7 @@ def handover_record(
             % {"number": locked.number, "date": locked.handed_over_on.strftime("%d/%m/%Y")}
         )
     allocation = locked.allocation
-    if allocation.status != "confirmed":
+    if allocation.status != Allocation.Status.CONFIRMED:
         raise DomainError(
             _("L'attribution est « %(status)s » : la remise ne peut pas être enregistrée.")
             % {"status": allocation.get_status_display()}
