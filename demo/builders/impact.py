@@ -18,6 +18,7 @@ import random
 from django.utils import timezone
 
 from core.formatting import count_by_label
+from demo.national.data import people_breakdown
 from impact import services
 from impact.models import CampaignReporting, ImpactReport
 
@@ -37,15 +38,8 @@ def _figures(seed: int, received: int) -> dict:
         "workshops_held": workshops,
         "workshop_hours": workshops * rng.choice([1, 1.5, 2]),
         "people_trained": trained,
-        "age_under_26": under_26,
-        "age_26_59": trained - seniors_60 - under_26,
-        "age_60_74": seniors_60 - over_75,
-        "age_75_plus": over_75,
-        "gender_women": women,
-        "gender_men": trained - women - 1,
-        "gender_other": 1,
+        **people_breakdown(trained=trained, over_60=seniors_60, over_75=over_75, under_26=under_26, women=women),
         "situation_job_seekers": rng.randint(0, trained // 3),
-        "situation_seniors": seniors_60,
         "situation_young_out_of_school": min(under_26, rng.randint(0, 6)),
         "machines_in_use": in_use,
         "machines_out_of_order": out_of_order if received >= out_of_order + lent else 0,

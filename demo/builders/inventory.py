@@ -122,6 +122,22 @@ def seed(context: dict) -> None:
             )
         )
 
+    def wipe(computer, at, method, tool, tool_version, ok, reference):
+        records.append(
+            WipeRecord(
+                computer=computer,
+                kind=WipeRecord.Kind.WIPE,
+                method=method,
+                tool=tool,
+                tool_version=tool_version,
+                performed_on=at.date(),
+                result=WipeRecord.Result.PASSED if ok else WipeRecord.Result.FAILED,
+                report_reference=reference,
+                actor=operator,
+                actor_label=label,
+            )
+        )
+
     report = 0
     for computer, final in plan:
         since = computer.status_changed_at
@@ -131,18 +147,14 @@ def seed(context: dict) -> None:
         wiped = final == "ready" or (final == "reconditioning" and computer in reconditioning[-8:])
         if final == "scrapped":
             report += 1
-            records.append(
-                WipeRecord(
-                    computer=computer,
-                    kind=WipeRecord.Kind.WIPE,
-                    method=WipeRecord.Method.DESTROY,
-                    tool="Broyeur de disques (prestataire agréé)",
-                    performed_on=since.date(),
-                    result=WipeRecord.Result.PASSED,
-                    report_reference="CERT-DESTRUCTION-2026-014",
-                    actor=operator,
-                    actor_label=label,
-                )
+            wipe(
+                computer,
+                since,
+                WipeRecord.Method.DESTROY,
+                "Broyeur de disques (prestataire agréé)",
+                "",
+                True,
+                "CERT-DESTRUCTION-2026-014",
             )
             event(
                 computer,
@@ -157,19 +169,14 @@ def seed(context: dict) -> None:
             report += 1
             ok = not computer.wipe_failed
             reference = f"BDE-2026-{report:06d}"
-            records.append(
-                WipeRecord(
-                    computer=computer,
-                    kind=WipeRecord.Kind.WIPE,
-                    method=WipeRecord.Method.NIST_PURGE,
-                    tool="Blancco Drive Eraser",
-                    tool_version="7.9.1",
-                    performed_on=(since - datetime.timedelta(days=1)).date(),
-                    result=WipeRecord.Result.PASSED if ok else WipeRecord.Result.FAILED,
-                    report_reference=reference,
-                    actor=operator,
-                    actor_label=label,
-                )
+            wipe(
+                computer,
+                since - datetime.timedelta(days=1),
+                WipeRecord.Method.NIST_PURGE,
+                "Blancco Drive Eraser",
+                "7.9.1",
+                ok,
+                reference,
             )
             outcome = "Réussi" if ok else "Échec"
             event(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from core.models import actor_label
 from demo.national.accounts import AccountsBuilder
 from demo.national.associations import AssociationsBuilder
 from demo.national.campaigns import CampaignsBuilder
@@ -47,6 +48,11 @@ class _Builder(
     def say(self, text: str) -> None:
         if self.stdout is not None:
             self.stdout.write(f"  {text}")
+
+    @staticmethod
+    def by(user) -> dict:
+        """The actor fields of a history row written by ``user``, as the services write them."""
+        return {"actor": user, "actor_label": actor_label(user)}
 
     def run(self) -> None:
         self.users()

@@ -38,8 +38,7 @@ class CampaignsBuilder:
             [
                 CampaignEvent(
                     campaign=c,
-                    actor=self.staff["manager"],
-                    actor_label="Marc Campagne",
+                    **self.by(self.staff["manager"]),
                     from_status="draft",
                     to_status="open",
                     created_at=self.now - datetime.timedelta(days=331),

@@ -62,8 +62,7 @@ class CertificatesBuilder:
             events.append(
                 HandoverEvent(
                     handover=h,
-                    actor=self.staff["manager"],
-                    actor_label="Marc Campagne",
+                    **self.by(self.staff["manager"]),
                     kind="created",
                     to_status="pending",
                     note=h.number,
@@ -74,8 +73,7 @@ class CertificatesBuilder:
                 events.append(
                     HandoverEvent(
                         handover=h,
-                        actor=desk,
-                        actor_label="Denise Guichet",
+                        **self.by(desk),
                         kind="signed",
                         note=(
                             f"Remise du {h.handed_over_on:%d/%m/%Y} : {h.handed_over_count} ordinateurs remis "

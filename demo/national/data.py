@@ -130,6 +130,20 @@ def _slot(index: int) -> tuple[datetime.time, datetime.time]:
     return start, datetime.time(end_minutes // 60, end_minutes % 60)
 
 
+def people_breakdown(*, trained: int, over_60: int, over_75: int, under_26: int, women: int) -> dict:
+    """An impact report's ages and genders of the people trained: they add up, as the database checks."""
+    return {
+        "age_under_26": under_26,
+        "age_26_59": trained - over_60 - under_26,
+        "age_60_74": over_60 - over_75,
+        "age_75_plus": over_75,
+        "gender_women": women,
+        "gender_men": trained - women - 1,
+        "gender_other": 1,
+        "situation_seniors": over_60,
+    }
+
+
 def _figures(seed: int, received: int) -> dict:
     """Plausible, consistent counts for an impact report (every database check holds)."""
     workshops = 4 + seed % 11
@@ -144,15 +158,8 @@ def _figures(seed: int, received: int) -> dict:
         "workshops_held": workshops,
         "workshop_hours": workshops * (1 + seed % 2),
         "people_trained": trained,
-        "age_under_26": under_26,
-        "age_26_59": trained - over_60 - under_26,
-        "age_60_74": over_60 - over_75,
-        "age_75_plus": over_75,
-        "gender_women": women,
-        "gender_men": trained - women - 1,
-        "gender_other": 1,
+        **people_breakdown(trained=trained, over_60=over_60, over_75=over_75, under_26=under_26, women=women),
         "situation_job_seekers": trained // 4,
-        "situation_seniors": over_60,
         "situation_young_out_of_school": min(under_26, seed % 6),
         "machines_in_use": received - out_of_order - lent,
         "machines_out_of_order": out_of_order,

@@ -108,12 +108,8 @@ class DonationsBuilder:
         self.wave_of = {(w.campaign_id, w.number): w for w in self.wave_list}
         wave_events = []
         for w in self.wave_list:
-            wave_events.append(
-                WaveEvent(wave=w, actor=manager, actor_label="Marc Campagne", kind="created", created_at=w.planned_at)
-            )
-            wave_events.append(
-                WaveEvent(wave=w, actor=manager, actor_label="Marc Campagne", kind="planned", created_at=w.planned_at)
-            )
+            wave_events.append(WaveEvent(wave=w, **self.by(manager), kind="created", created_at=w.planned_at))
+            wave_events.append(WaveEvent(wave=w, **self.by(manager), kind="planned", created_at=w.planned_at))
             path = {"planning": [], "distributing": ["confirmed", "distributing"]}.get(
                 w.status, ["confirmed", "distributing", "closed"]
             )
@@ -122,8 +118,7 @@ class DonationsBuilder:
                 wave_events.append(
                     WaveEvent(
                         wave=w,
-                        actor=manager,
-                        actor_label="Marc Campagne",
+                        **self.by(manager),
                         kind="status",
                         from_status=previous,
                         to_status=to,
@@ -187,8 +182,7 @@ class DonationsBuilder:
                     ComputerEvent(
                         computer_id=self.computers[index].pk,
                         kind="status",
-                        actor=manager,
-                        actor_label="Marc Campagne",
+                        **self.by(manager),
                         from_status="ready",
                         to_status="reserved",
                         note=str(allocation.wave),
@@ -200,8 +194,7 @@ class DonationsBuilder:
                         ComputerEvent(
                             computer_id=self.computers[index].pk,
                             kind="status",
-                            actor=desk if p["status"] == "handed_over" else manager,
-                            actor_label="Denise Guichet" if p["status"] == "handed_over" else "Marc Campagne",
+                            **self.by(desk if p["status"] == "handed_over" else manager),
                             from_status="reserved",
                             to_status="handed_over" if p["status"] == "handed_over" else "ready",
                             note=str(allocation.wave),
@@ -211,8 +204,7 @@ class DonationsBuilder:
             events.append(
                 AllocationEvent(
                     allocation=allocation,
-                    actor=manager,
-                    actor_label="Marc Campagne",
+                    **self.by(manager),
                     kind="status",
                     from_status="proposed",
                     to_status="confirmed",
@@ -224,8 +216,7 @@ class DonationsBuilder:
                 events.append(
                     AllocationEvent(
                         allocation=allocation,
-                        actor=desk if p["status"] == "handed_over" else manager,
-                        actor_label="Denise Guichet" if p["status"] == "handed_over" else "Marc Campagne",
+                        **self.by(desk if p["status"] == "handed_over" else manager),
                         kind="status",
                         from_status="confirmed",
                         to_status=p["status"],

@@ -49,50 +49,33 @@ class ImpactBuilder:
                 setattr(report, name, value)
             report.status = status
             member = members[report.association_id]
+            moves = []  # (actor, from, to, note, at): the report's history, as the services write it
             if status != "draft":
                 report.submitted_at = _aware(
                     min(report.period_end + datetime.timedelta(days=5), self.today), datetime.time(11, 0)
                 )
-                events.append(
-                    ImpactReportEvent(
-                        report=report,
-                        actor=member,
-                        actor_label=member.get_full_name(),
-                        kind="status",
-                        from_status="draft",
-                        to_status="submitted",
-                        created_at=report.submitted_at,
-                    )
-                )
+                moves.append((member, "draft", "submitted", "", report.submitted_at))
             if status == "accepted":
                 report.accepted_at = report.submitted_at + datetime.timedelta(days=3)
-                events.append(
-                    ImpactReportEvent(
-                        report=report,
-                        actor=manager,
-                        actor_label="Marc Campagne",
-                        kind="status",
-                        from_status="submitted",
-                        to_status="accepted",
-                        created_at=report.accepted_at,
-                    )
-                )
+                moves.append((manager, "submitted", "accepted", "", report.accepted_at))
             if status == "returned":
                 report.return_message = (
                     "Le nombre d'heures semble bas pour ce nombre d'ateliers : pouvez-vous vérifier ?"
                 )
-                events.append(
-                    ImpactReportEvent(
-                        report=report,
-                        actor=reviewer,
-                        actor_label="Romain Instructeur",
-                        kind="status",
-                        from_status="submitted",
-                        to_status="returned",
-                        note=report.return_message,
-                        created_at=report.submitted_at + datetime.timedelta(days=3),
-                    )
+                returned_at = report.submitted_at + datetime.timedelta(days=3)
+                moves.append((reviewer, "submitted", "returned", report.return_message, returned_at))
+            events += [
+                ImpactReportEvent(
+                    report=report,
+                    **self.by(actor),
+                    kind="status",
+                    from_status=from_status,
+                    to_status=to_status,
+                    note=note,
+                    created_at=at,
                 )
+                for actor, from_status, to_status, note, at in moves
+            ]
         fields = [
             *_figures(0, 30).keys(),
             "status",

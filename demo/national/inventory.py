@@ -17,7 +17,6 @@ class InventoryBuilder:
         from inventory.models import Computer, ComputerEvent, WipeRecord
 
         stock_user = self.staff["stock"]
-        label = "Samia Stock"
         # Lot of each unit: consecutive blocks would give each allocation a single donor; interleave.
         lot_of = []
         remaining = list(self.lot_sizes)
@@ -64,8 +63,7 @@ class InventoryBuilder:
                 ComputerEvent(
                     computer=computer,
                     kind="created",
-                    actor=stock_user,
-                    actor_label=label,
+                    **self.by(stock_user),
                     to_status="received",
                     note=f"Lot {computer.lot.reference}",
                     created_at=arrived,
@@ -88,16 +86,14 @@ class InventoryBuilder:
                         performed_on=(since - datetime.timedelta(days=1)).date(),
                         result="failed" if failed else "passed",
                         report_reference=reference,
-                        actor=stock_user,
-                        actor_label=label,
+                        **self.by(stock_user),
                     )
                 )
                 events.append(
                     ComputerEvent(
                         computer=computer,
                         kind="wipe",
-                        actor=stock_user,
-                        actor_label=label,
+                        **self.by(stock_user),
                         from_status="reconditioning",
                         to_status="reconditioning",
                         note=f"{'Échec' if failed else 'Réussi'} – rapport {reference}",
@@ -109,8 +105,7 @@ class InventoryBuilder:
                     ComputerEvent(
                         computer=computer,
                         kind="status",
-                        actor=stock_user,
-                        actor_label=label,
+                        **self.by(stock_user),
                         from_status="reconditioning",
                         to_status="scrapped" if final == "scrapped" else "ready",
                         note=computer.scrap_reason,

@@ -15,19 +15,11 @@ from associations.forms import AnswerForm, ApplicationForm, AssociationForm
 from associations.models import Application
 from campaigns.models import Campaign
 from certificates.selectors import handovers_for_allocations
+from core.admin_helpers import errors_to_form
 from core.errors import DomainError
 from donations.selectors import allocations_for_application
 from impact.models import ImpactReport
 from impact.selectors import reports_for_user
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form fields it names (or on top)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -61,7 +53,7 @@ def association_create(request: HttpRequest) -> HttpResponse:
         try:
             services.association_register(by=request.user, missions=list(missions), **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Votre association est inscrite. Vous pouvez maintenant candidater."))
             next_url = request.GET.get("next", "")
@@ -82,7 +74,7 @@ def association_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.association_update(association=association, by=request.user, missions=list(missions), **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Les informations de l'association sont enregistrées."))
             return redirect("associations:space")
@@ -101,7 +93,7 @@ def _save_application(request, form, *, application=None, association=None, camp
         else:
             application = services.application_update(application=application, by=request.user, **fields)
     except ValidationError as exc:
-        _apply_errors(form, exc)
+        errors_to_form(form, exc)
         return None
     except (DomainError, IntegrityError) as exc:
         form.add_error(None, str(exc) if isinstance(exc, DomainError) else _("Cette candidature existe déjà."))
@@ -112,7 +104,7 @@ def _save_application(request, form, *, application=None, association=None, camp
                 application=application, by=request.user, consent=form.cleaned_data.get("consent", False)
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            errors_to_form(form, exc)
             messages.warning(request, _("Le brouillon est enregistré, mais la candidature n'a pas pu être déposée."))
             return application, False
         except DomainError as exc:
@@ -220,7 +212,7 @@ def application_answer(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.application_answer(application=application, by=request.user, body=form.cleaned_data["body"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            errors_to_form(form, exc)
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.admin_helpers import errors_to_form
 from core.errors import DomainError
 from impact import selectors, services
 from impact.forms import ImpactReportForm
@@ -37,8 +38,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.impact_report_save(report=report, by=request.user, submit=submit, **form.service_fields())
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                errors_to_form(form, exc)
             except DomainError as exc:
                 form.add_error(None, str(exc))
             else:
