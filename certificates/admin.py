@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,6 +22,7 @@ from certificates.models import Handover, HandoverEvent
 from certificates.pdf import merge_pdfs
 from core.admin_helpers import HistoryInline, ReadOnlyPermissionsMixin, errors_to_form
 from core.errors import DomainError
+from core.files import open_or_404
 from donations.models import Allocation
 
 S = Handover.State
@@ -245,12 +246,7 @@ class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
         self._check_view(request)
         handover = get_object_or_404(Handover, pk=object_id)
         document = handover.pdf if request.GET.get("version") == "unsigned" else handover.document
-        if not document:
-            raise Http404
-        try:
-            handle = document.storage.open(document.name, "rb")
-        except FileNotFoundError:
-            raise Http404 from None
+        handle = open_or_404(document)
         suffix = "-signee" if document == handover.signed_pdf else ""
         return FileResponse(
             handle, content_type="application/pdf", filename=f"attestation-{handover.number}{suffix}.pdf"

@@ -17,6 +17,7 @@ from campaigns.models import Campaign
 from certificates.selectors import handovers_for_allocations
 from core.admin_helpers import errors_to_form
 from core.errors import DomainError
+from core.files import open_or_404
 from donations.selectors import allocations_for_application
 from impact.models import ImpactReport
 from impact.selectors import reports_for_user
@@ -245,12 +246,7 @@ def application_document(request: HttpRequest, pk: int, kind: str) -> FileRespon
         raise Http404
     application = get_object_or_404(selectors.application_documents_visible_to(request.user), pk=pk)
     document = getattr(application, kind)
-    if not document:
-        raise Http404
-    try:
-        handle = document.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
+    handle = open_or_404(document)
     filename = f"{kind}-{application.association.legal_name[:40]}.pdf".replace('"', "")
     # Always a download, never shown by the browser in the portal's origin; nothing active if it is.
     response = FileResponse(handle, content_type="application/pdf", as_attachment=True, filename=filename)

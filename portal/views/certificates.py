@@ -1,10 +1,11 @@
 """The association's certificates in its space: the list and the PDFs (members and staff only)."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from certificates import selectors
+from core.files import open_or_404
 
 
 @login_required
@@ -23,12 +24,7 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
     """The certificate's PDF (signed when signed): members of the association and staff only, 404 for others."""
     handover = get_object_or_404(selectors.handovers_visible_to(request.user), pk=pk)
     document = handover.document
-    if not document:
-        raise Http404
-    try:
-        handle = document.storage.open(document.name, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
+    handle = open_or_404(document)
     suffix = "-signee" if handover.signed_pdf else ""
     response = FileResponse(
         handle,
