@@ -38,6 +38,8 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.clients import logged_in  # noqa: E402
+
 
 def configure() -> tempfile.TemporaryDirectory:
     """Run on its own: a throwaway SQLite database (or BENCH_DATABASE_URL) and media folder, then Django."""
@@ -186,8 +188,7 @@ def main() -> int:
     donor = Donor.objects.create(name="Orange (bench)")
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(operator)
+    client = logged_in(operator, HTTP_HOST="localhost")
 
     failed = False
     lines = []

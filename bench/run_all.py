@@ -180,22 +180,14 @@ def measure_pages(table: Table, *, runs: int, warmup: int) -> None:
 
     from accounts.models import User
     from associations.models import Application
+    from bench.clients import logged_in
     from certificates.models import Handover
     from demo import national
     from donations.models import Allocation
     from inventory.models import Computer
 
     def login(email: str) -> Client:
-        """A logged-in client, second factor included (staff must have one: accounts/middleware.py)."""
-        from accounts.middleware import MFA_VERIFIED_SESSION_KEY
-
-        client = Client()
-        user = User.objects.get(email=email)
-        client.force_login(user)
-        session = client.session
-        session[MFA_VERIFIED_SESSION_KEY] = user.pk
-        session.save()
-        return client
+        return logged_in(User.objects.get(email=email))
 
     anonymous = Client()
     member = login(national.member_email(1))
@@ -313,13 +305,13 @@ def measure_planner(table: Table, *, quick: bool) -> None:
 def measure_import(table: Table, *, rows: int) -> None:
     from django.contrib.auth.models import Group
     from django.core.management import call_command
-    from django.test import Client
     from django.test.utils import setup_test_environment, teardown_test_environment
     from django.utils import timezone
 
     from accounts import roles
     from accounts.models import User
     from bench import import_units
+    from bench.clients import logged_in
     from campaigns.models import Donor
     from inventory.models import Computer, Lot
 
@@ -329,8 +321,7 @@ def measure_import(table: Table, *, rows: int) -> None:
     donor = Donor.objects.create(name="Donateur (import)")
     lot = Lot.objects.create(donor=donor, reference="BENCH-CSV", arrival_date=timezone.localdate(), site="Bench")
     data = import_units.csv_bytes(import_units.make_rows(rows, lot.reference, "CSVA"))
-    client = Client()
-    client.force_login(operator)
+    client = logged_in(operator)
     setup_test_environment()  # the test client then keeps each response's context (the confirm form)
     try:
         preview, confirm, _totals = import_units.admin_round(client, data, "units.csv", "0")
