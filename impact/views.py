@@ -1,6 +1,7 @@
 """The campaigns' public figures: the progress page and the open data (JSON, CSV); the campaign page includes them."""
 
 import csv
+from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -47,16 +48,30 @@ def campaign_stats_json(request: HttpRequest, slug: str) -> JsonResponse:
     return response
 
 
+# ?format=excel: the variant French Excel opens by a double click (";" between columns, decimal comma).
+EXCEL_VARIANT = "excel"
+
+
+def _excel_value(value):
+    return str(value).replace(".", ",") if isinstance(value, float | Decimal) else value
+
+
 @require_GET
 @cache_control(public=True, max_age=300)
 def campaign_stats_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """The figures as CSV, UTF-8 with a byte order mark (Excel then reads the accents right); commas between
+    columns and decimal points, or, with ``?format=excel``, semicolons and decimal commas."""
     campaign = get_object_or_404(Campaign.objects.public(), slug=slug)
     stats = selectors.campaign_stats(campaign)
+    excel = request.GET.get("format") == EXCEL_VARIANT
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-stats.csv"'
+    filename = f"{campaign.slug}-stats{'-excel' if excel else ''}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Access-Control-Allow-Origin"] = "*"
-    writer = csv.writer(response)
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";" if excel else ",")
     writer.writerow(["section", "key", "group", "value"])
     for row in selectors.stats_rows(stats):
-        writer.writerow(neutralize_row(row))
+        row = neutralize_row(row)
+        writer.writerow([_excel_value(value) for value in row] if excel else row)
     return response

@@ -106,7 +106,8 @@ def test_open_data_json_and_csv(client, dataset):
     assert data["handed_over"] == 30 and data["impact"]["people_trained"] == 100
     response = client.get(reverse("impact:stats_csv", args=[campaign.slug]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert response.content.startswith("\ufeff".encode())  # the byte order mark: Excel reads UTF-8
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     values = {(r["section"], r["key"], r["group"]): r["value"] for r in rows}
     assert values[("campaign", "handed_over", "")] == "30"
     assert values[("impact", "people_trained", "")] == "100"
@@ -185,7 +186,27 @@ def test_open_data_csv_neutralises_formulas_in_names(client, dataset):
     Donor.objects.filter(name="SFR").update(name='=HYPERLINK("https://evil.example","SFR")')
     campaign = dataset[0]
     response = client.get(reverse("impact:stats_csv", args=[campaign.slug]))
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     groups = {r["group"] for r in rows if r["section"] == "donor"}
     assert '\'=HYPERLINK("https://evil.example","SFR")' in groups
     assert not [r for r in rows for v in r.values() if v and v[0] in "=+@\t\r"]
+
+
+def test_open_data_csv_for_french_excel(client, dataset):
+    """The variant linked beside the CSV: semicolons between columns, decimal commas, same figures, same BOM."""
+    campaign = dataset[0]
+    hours = client.get(reverse("impact:stats_json", args=[campaign.slug])).json()["impact"]["workshop_hours"]
+    assert isinstance(hours, float)  # the figure with decimals the variant must write the French way
+    response = client.get(reverse("impact:stats_csv", args=[campaign.slug]), {"format": "excel"})
+    assert response.status_code == 200
+    assert f'filename="{campaign.slug}-stats-excel.csv"' in response["Content-Disposition"]
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    values = {(r["section"], r["key"], r["group"]): r["value"] for r in rows}
+    assert values[("campaign", "handed_over", "")] == "30"
+    assert values[("donor", "received", "SFR")] == "5"
+    assert values[("impact", "workshop_hours", "")] == str(hours).replace(".", ",")
+    plain = client.get(reverse("impact:stats_csv", args=[campaign.slug])).content.decode("utf-8-sig")
+    assert f"impact,workshop_hours,,{hours}" in plain
+    page = client.get(reverse("impact:progress", args=[campaign.slug])).content.decode()
+    assert reverse("impact:stats_csv", args=[campaign.slug]) + "?format=excel" in page
