@@ -56,7 +56,8 @@ def run_manage(*args, **env):
         capture_output=True,
         text=True,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base", **env},
-        timeout=120,
+        # No subprocess timeout: its wait loop breaks under libfaketime (the clock-moved runs call this from
+        # tests/demo); pytest-timeout bounds the test instead.
     )
 
 
