@@ -143,4 +143,6 @@ class CampaignEvent(Journal):
         verbose_name_plural = _("historique des campagnes")
 
     def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status} ({self.created_at:%d/%m/%Y %H:%M})"
+        # The statuses' labels, in local time: the admin shows this line above each history row.
+        when = timezone.localtime(self.created_at)
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()} ({when:%d/%m/%Y %H:%M})"

@@ -20,9 +20,10 @@ from certificates import selectors, services
 from certificates.forms import RecordHandoverForm
 from certificates.models import Handover, HandoverEvent
 from certificates.pdf import merge_pdfs
-from core.admin_helpers import HistoryInline, ReadOnlyPermissionsMixin, errors_to_form
+from core.admin_helpers import HistoryInline, ReadOnlyPermissionsMixin
 from core.errors import DomainError
 from core.files import open_or_404
+from core.forms import errors_to_form
 from donations.models import Allocation
 
 S = Handover.State

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -98,14 +96,3 @@ def annotation_column(attribute: str, description) -> Callable:
         return getattr(obj, attribute)
 
     return column
-
-
-def errors_to_form(form: forms.Form, exc: ValidationError, fields: Collection[str] | None = None) -> None:
-    """A service's ValidationError shown on a form: next to its field when the form has it (and ``fields``, when
-    given, names it), above the form otherwise."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        known = field in form.fields and (fields is None or field in fields)
-        form.add_error(field if known else None, errors)

@@ -1,6 +1,7 @@
 """Form fields shared by the apps."""
 
 import re
+from collections.abc import Collection
 from decimal import Decimal
 
 from django import forms
@@ -47,3 +48,14 @@ class DecimalNumberField(forms.DecimalField):
             text = format(Decimal(str(value)).normalize(), "f")
             return text.replace(".", get_format("DECIMAL_SEPARATOR"))
         return value
+
+
+def errors_to_form(form: forms.Form, exc: ValidationError, fields: Collection[str] | None = None) -> None:
+    """A service's ValidationError shown on a form: next to its field when the form has it (and ``fields``, when
+    given, names it), above the form otherwise."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.message_dict.items():
+        known = field in form.fields and (fields is None or field in fields)
+        form.add_error(field if known else None, errors)

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 from associations import services
 from associations.admin.forms import ApproveForm, RejectForm, RequestInfoForm, ReviewForm, WaitlistForm
 from associations.models import Application
-from core.admin_helpers import errors_to_form
 from core.errors import DomainError
+from core.forms import errors_to_form
 
 S = Application.Status
 REVIEW_PERMISSION = "associations.review_application"

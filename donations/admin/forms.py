@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.admin_helpers import errors_to_form
 from core.errors import DomainError
+from core.forms import errors_to_form
 from core.textlimits import TextLimitsMixin
 from donations import services
 from donations.models import Allocation, Wave

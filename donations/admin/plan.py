@@ -14,8 +14,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.admin_helpers import errors_to_form
 from core.errors import DomainError
+from core.forms import errors_to_form
 from donations import selectors, services
 from donations.admin.forms import AddLineForm, PlanLinesForm
 from donations.models import Wave

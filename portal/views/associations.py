@@ -15,9 +15,9 @@ from associations.forms import AnswerForm, ApplicationForm, AssociationForm
 from associations.models import Application
 from campaigns.models import Campaign
 from certificates.selectors import handovers_for_allocations
-from core.admin_helpers import errors_to_form
 from core.errors import DomainError
 from core.files import open_or_404
+from core.forms import errors_to_form
 from donations.selectors import allocations_for_application
 from impact.models import ImpactReport
 from impact.selectors import reports_for_user

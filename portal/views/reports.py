@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.admin_helpers import errors_to_form
 from core.errors import DomainError
+from core.forms import errors_to_form
 from impact import selectors, services
 from impact.forms import ImpactReportForm
 

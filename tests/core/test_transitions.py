@@ -280,3 +280,11 @@ def test_the_database_refuses_a_status_outside_the_table(name):
     _rules, obj = _subject(name, next(iter(rules)))
     with pytest.raises(IntegrityError), transaction.atomic():
         type(obj).objects.filter(pk=obj.pk).update(**{rules.field: "inconnu"})
+
+
+def test_a_campaign_history_row_reads_in_words(actor):
+    """The admin shows each history row's text: the statuses' labels, never their codes."""
+    Campaign = _model("campaigns.Campaign")
+    campaign = transition(make_campaign(Campaign.Status.DRAFT), to=Campaign.Status.OPEN, by=actor)
+    text = str(campaign.events.get())
+    assert text.startswith("En préparation → Ouverte (") and "draft" not in text
