@@ -14,6 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from core.models import AppendOnlyModel, Journal, actor_fields
 from core.transitions import Transitions
 
+# The grading scale of a reconditioned computer's appearance, shown in the admin and on the certificate. Every unit
+# is "reconditionné" in the sense of décret n° 2022-190: all its functions tested, the previous user's data erased.
+GRADE_SCALE = _(
+    "Aspect de l'ordinateur reconditionné (toutes ses fonctions testées, données effacées) : "
+    "A – très bon état, traces d'usage à peine visibles ; B – bon état, traces d'usage légères ; "
+    "C – état correct, traces d'usage visibles (rayures, marques), sans effet sur le fonctionnement."
+)
+
 
 def gigabytes(value) -> str:
     """A size in gigabytes, in the reader's language (« 8 Go » in French, « 8 GB » in English)."""
@@ -97,9 +105,10 @@ class Computer(models.Model):
         NONE = "none", _("Aucun disque")
 
     class Grade(models.TextChoices):
-        A = "A", _("A – comme neuf")
-        B = "B", _("B – traces d'usage")
-        C = "C", _("C – usure marquée")
+        # Décret n° 2022-190 forbids calling a reconditioned product new or equivalent to new: permitted words only.
+        A = "A", _("A – très bon état")
+        B = "B", _("B – bon état")
+        C = "C", _("C – état correct")
 
     # The one table of allowed status changes of a computer (which service performs which move:
     # ``inventory.services.MOVES``).
@@ -137,7 +146,13 @@ class Computer(models.Model):
     storage_gb = models.PositiveIntegerField(_("stockage (Go)"), null=True, blank=True)
     storage_type = models.CharField(_("type de stockage"), max_length=8, choices=StorageType.choices, blank=True)
     os = models.CharField(_("système installé"), max_length=80, blank=True)
-    grade = models.CharField(_("état"), max_length=1, choices=Grade.choices, blank=True)
+    grade = models.CharField(
+        _("état"),
+        max_length=1,
+        choices=Grade.choices,
+        blank=True,
+        help_text=GRADE_SCALE,
+    )
     has_keyboard = models.BooleanField(_("clavier fourni"), default=True)
     has_mouse = models.BooleanField(_("souris fournie"), default=True)
     needs_spare_part = models.BooleanField(_("pièce à remplacer"), default=False)
