@@ -104,6 +104,20 @@ class Computer(models.Model):
         HDD = "hdd", _("Disque dur")
         NONE = "none", _("Aucun disque")
 
+    class ScrapCause(models.TextChoices):
+        FAULTY = "faulty", _("Panne non réparable")
+        PARTS = "parts", _("Pièces manquantes ou trop coûteuses")
+        DAMAGED = "damaged", _("Endommagé (casse, liquide)")
+        OBSOLETE = "obsolete", _("Trop ancien pour l'usage prévu")
+        OTHER = "other", _("Autre motif")
+
+    class StorageOutcome(models.TextChoices):
+        DESTROYED = "destroyed", _("Support détruit (certificat de destruction)")
+        WIPED = "wiped", _("Support effacé (effacement réussi enregistré)")
+        REMOVED = "removed", _("Support retiré et conservé à l'atelier")
+        NO_DRIVE = "no_drive", _("Aucun support de stockage")
+        UNRECORDED = "unrecorded", _("Non renseigné (mis au rebut avant ce suivi)")
+
     class Grade(models.TextChoices):
         # Décret n° 2022-190 forbids calling a reconditioned product new or equivalent to new: permitted words only.
         A = "A", _("A – très bon état")
@@ -161,6 +175,15 @@ class Computer(models.Model):
     status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
     status_changed_at = models.DateTimeField(_("statut depuis le"), default=timezone.now)
     scrap_reason = models.TextField(_("motif de mise au rebut"), blank=True)
+    # End of life (set by ``services.computers_scrap`` only): why, what happened to the storage, where the unit went.
+    scrap_cause = models.CharField(_("cause de mise au rebut"), max_length=16, choices=ScrapCause.choices, blank=True)
+    storage_outcome = models.CharField(
+        _("devenir du support de stockage"), max_length=16, choices=StorageOutcome.choices, blank=True
+    )
+    storage_certificate = models.CharField(_("référence du certificat de destruction"), max_length=120, blank=True)
+    recycler = models.CharField(_("filière de reprise DEEE"), max_length=200, blank=True)
+    recycler_reference = models.CharField(_("référence du bordereau de reprise"), max_length=120, blank=True)
+    parts_kept = models.CharField(_("pièces conservées"), max_length=500, blank=True)
     wipe_record = models.ForeignKey(
         "WipeRecord",
         on_delete=models.PROTECT,
@@ -202,6 +225,19 @@ class Computer(models.Model):
                 condition=~Q(status=ComputerStatus.SCRAPPED) | ~Q(scrap_reason=""),
                 name="computer_scrapped_has_reason",
                 violation_error_message=_("Indiquez le motif de mise au rebut."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ComputerStatus.SCRAPPED)
+                | (~Q(scrap_cause="") & ~Q(storage_outcome="") & ~Q(recycler="")),
+                name="computer_scrapped_has_end_of_life",
+                violation_error_message=_(
+                    "Un ordinateur mis au rebut indique sa cause, le devenir de son support et sa filière de reprise."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(storage_outcome="destroyed") | ~Q(storage_certificate=""),
+                name="computer_destroyed_storage_has_certificate",
+                violation_error_message=_("Indiquez la référence du certificat de destruction du support."),
             ),
             models.CheckConstraint(
                 condition=~Q(serial_number="") & ~Q(manufacturer="") & ~Q(asset_tag=""),
