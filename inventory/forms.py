@@ -131,6 +131,7 @@ class ScrapForm(forms.Form):
     recycler = forms.CharField(
         label=_("Filière de reprise"),
         max_length=200,
+        widget=forms.TextInput(attrs={"size": 60}),
         help_text=_("L'éco-organisme ou l'opérateur agréé DEEE qui reprend l'ordinateur (par exemple : ecosystem)."),
         error_messages={"required": _("Indiquez la filière de reprise (éco-organisme ou opérateur agréé).")},
     )
@@ -139,6 +140,7 @@ class ScrapForm(forms.Form):
         label=_("Pièces conservées"),
         required=False,
         max_length=500,
+        widget=forms.TextInput(attrs={"size": 60}),
         help_text=_("Par exemple : 8 Go de mémoire, alimentation. Laissez vide si rien n'est gardé."),
     )
 
