@@ -162,8 +162,21 @@ def test_every_page_fits_a_phone(browser, live_server, journey):
     page.goto(live_server.url + asked.get_absolute_url())
     page.get_by_role("button", name=re.compile("Ouvrir le menu")).click()
     problems.extend(overflow_problems(page, "menu open"))
-    page.get_by_label("Votre message").fill("x" * 5001)
+
+    # The message box counts what is left, as one types; too long, it says by how much, and the server refuses
+    # the text (kept whole in the box) instead of the browser cutting it.
+    box = page.get_by_label("Votre message")
+    count = page.locator("#id_body_count")
+    expect(count).to_have_text(re.compile(r"^Il vous reste 5\s?000 caractères\.$"))
+    box.fill("Bonjour")
+    expect(count).to_have_text(re.compile(r"^Il vous reste 4\s?993 caractères\.$"))
+    assert "id_body_count" in box.get_attribute("aria-describedby")
+    box.fill("x" * 5001)
+    expect(count).to_have_text("1 caractère en trop : raccourcissez le texte.")
+    expect(page.locator("[aria-live=polite]").filter(has_text="1 caractère en trop")).to_have_count(1)
     page.get_by_role("button", name="Envoyer ma réponse").click()
+    expect(page.locator("#error-summary")).to_contain_text("Ce texte fait 5001 caractères, pour 5000 au plus")
+    assert len(page.get_by_label("Votre message").input_value()) == 5001
     problems.extend(overflow_problems(page, "message refused"))
 
     context.close()
