@@ -1,6 +1,7 @@
 // A live character counter under every text field that has a length limit (data-maxlength, set by
-// core.textlimits.TextLimitsMixin). The visible count follows each keystroke; screen readers hear the
-// same sentence through a polite live region, once the typing pauses (not at every character).
+// core.textlimits.TextLimitsMixin). The visible count follows each keystroke (on a one-line field, from 80 % of
+// the limit); screen readers hear the same sentence through a polite live region, once the typing pauses (not at
+// every character).
 // The browser gets no maxlength: it would cut a pasted text silently; the server refuses a text too long.
 (function () {
   "use strict";
@@ -49,7 +50,9 @@
       var text = message(field, remaining);
       shown.textContent = text;
       shown.classList.toggle("is-over", remaining < 0);
-      if (announce) {
+      // A one-line field (a name, an address) shows its count only near the limit: its help already says it.
+      shown.hidden = field.tagName !== "TEXTAREA" && remaining > limit * 0.2;
+      if (announce && !shown.hidden) {
         clearTimeout(timer);
         timer = setTimeout(function () { announced.textContent = text; }, 1000);
       }

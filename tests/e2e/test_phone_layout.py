@@ -163,6 +163,14 @@ def test_every_page_fits_a_phone(browser, live_server, journey):
     page.get_by_role("button", name=re.compile("Ouvrir le menu")).click()
     problems.extend(overflow_problems(page, "menu open"))
 
+    # A one-line field shows its count near its limit only (its help says the limit).
+    page.goto(f"{live_server.url}/space/associations/new/")
+    name_count = page.locator("#id_legal_name_count")
+    expect(name_count).to_be_hidden()
+    page.get_by_label("Nom de l'association").fill("n" * 170)
+    expect(name_count).to_have_text("Il vous reste 30 caractères.")
+    page.goto(live_server.url + asked.get_absolute_url())
+
     # The message box counts what is left, as one types; too long, it says by how much, and the server refuses
     # the text (kept whole in the box) instead of the browser cutting it.
     box = page.get_by_label("Votre message")
