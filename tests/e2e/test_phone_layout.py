@@ -163,6 +163,21 @@ def test_every_page_fits_a_phone(browser, live_server, journey):
     page.get_by_role("button", name=re.compile("Ouvrir le menu")).click()
     problems.extend(overflow_problems(page, "menu open"))
 
+    # In English too (other words, other widths); the language switch is in the menu, open here.
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    for label, path in [
+        ("space-en", "/space/"),
+        ("application-detail-en", asked.get_absolute_url()),
+        ("certificates-en", "/space/certificates/"),
+        ("reports-en", "/space/reports/"),
+        ("campaign-with-waves-en", f"/campaigns/{allocation.wave.campaign.slug}/"),
+    ]:
+        visit(path, label)
+    page.get_by_role("button", name=re.compile("Open the menu")).click()
+    page.get_by_role("button", name="Français").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+
     # A one-line field shows its count near its limit only (its help says the limit).
     page.goto(f"{live_server.url}/space/associations/new/")
     name_count = page.locator("#id_legal_name_count")
