@@ -4,10 +4,10 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from core.pdfcheck import pdf_problem
+from core.sizes import file_size
 
 
 def document_upload_to(instance, filename: str) -> str:
@@ -23,7 +23,7 @@ def validate_pdf_document(upload) -> None:
     if upload.size > limit:
         raise ValidationError(
             _("Ce fichier pèse %(size)s ; la limite est de %(limit)s.")
-            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            % {"size": file_size(upload.size), "limit": file_size(limit)},
             code="file_too_large",
         )
     upload.seek(0)

@@ -1,5 +1,6 @@
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.conf import settings
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,7 @@ from associations.documents import validate_pdf_document
 from associations.models import Application, Association, Mission
 from associations.services import EDITABLE_FIELDS
 from associations.validators import normalize_rna, normalize_siret, validate_rna, validate_siret
+from core.sizes import file_size
 from core.textlimits import TextLimitsMixin
 
 
@@ -121,8 +123,9 @@ class ApplicationForm(TextLimitsMixin, forms.ModelForm):
         quantity.widget.attrs.update({"min": bounds["min"], "max": bounds["max"]})
         self.fields["public_use_quantity"].help_text = _("Ateliers, formations, accès libre.")
         self.fields["admin_use_quantity"].help_text = _("Secrétariat, comptabilité, bénévoles.")
+        document_size = {"size": file_size(settings.MAX_DOCUMENT_SIZE)}
         for name in ("statutes", "activity_report"):
-            self.fields[name].help_text = _("Fichier PDF, 5 Mo au plus.")
+            self.fields[name].help_text = _("Fichier PDF, %(size)s au plus.") % document_size
         self.fields["consent"].label = format_html(
             '{} <a href="{}">{}</a>.',
             _("J'accepte que les informations de cette candidature soient traitées pour la campagne, selon la"),
