@@ -135,6 +135,7 @@ class ApplicationForm(KeepsDocumentsMixin, TextLimitsMixin, forms.ModelForm):
         self.fields["admin_use_quantity"].help_text = _("Secrétariat, comptabilité, bénévoles.")
         for name in ("statutes", "activity_report"):
             self.fields[name].help_text = _("Fichier PDF, 5 Mo au plus.")
+        self.fields["consent"].widget.attrs["data-no-draft"] = ""  # a consent is given again, never restored
         self.fields["consent"].label = format_html(
             '{} <a href="{}">{}</a>.',
             _("J'accepte que les informations de cette candidature soient traitées pour la campagne, selon la"),

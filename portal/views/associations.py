@@ -227,8 +227,12 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def application_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "GET":
+        # Where the login sends back a message whose session had expired: the page that holds it (its own
+        # access check; this redirect looks nothing up). static/js/drafts.js fills the message in again.
+        return redirect("associations:application", pk=pk)
     application = get_object_or_404(selectors.application_for_user(request.user, pk))
     form = AnswerForm(request.POST, request.FILES, holder=request.user)
     if form.is_valid():
