@@ -398,3 +398,27 @@ def test_forms_are_marked_for_drafts_and_the_consent_is_never_restored(client, m
     page = client.get(reverse("associations:application_create", args=[campaign.slug])).content.decode()
     assert f'-{member.pk}"' in re.search(r'data-draft="[^"]+"', page).group(0)
     assert re.search(r'<input[^>]*name="consent"[^>]*data-no-draft|<input[^>]*data-no-draft[^>]*name="consent"', page)
+
+
+def test_attachments_of_long_closed_applications_are_deleted_by_the_retention(member, campaign, settings):
+    from associations.privacy import retention
+
+    application = _application(member, campaign)
+    services.application_answer(
+        application=application,
+        by=member,
+        body="Le plan.",
+        attachment=SimpleUploadedFile("plan.pdf", make_pdf_bytes(), content_type="application/pdf"),
+    )
+    services.application_withdraw(application=application, by=member)
+    message = Message.objects.get()
+    stored = Path(settings.MEDIA_ROOT) / message.attachment.name
+    assert stored.exists()
+    soon = timezone.now() + datetime.timedelta(days=settings.RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS - 1)
+    assert retention(now=soon, dry_run=False)["documents_deleted"] == 0
+    later = timezone.now() + datetime.timedelta(days=settings.RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS + 1)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert retention(now=later, dry_run=False)["documents_deleted"] == 3  # two documents and the attachment
+    message.refresh_from_db()
+    assert not message.attachment and message.attachment_name == "" and message.body == "Le plan."
+    assert not stored.exists()
