@@ -213,7 +213,7 @@ def test_the_contact_address_is_a_campaign_setting_shown_as_a_mailto_link(client
     form = client.get(
         reverse("associations:application_edit", args=[_application(member, _other_campaign(), S.DRAFT).pk])
     )
-    assert "mailto:" in form.content.decode()
+    assert 'href="mailto:lyon@ville.example.fr"' in form.content.decode()
 
 
 def _other_campaign():
