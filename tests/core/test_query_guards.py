@@ -139,6 +139,7 @@ NOT_LISTS: dict[str, str] = {
     "associations:application_answer": "a POST that answers on one application's thread",
     "associations:application_withdraw": "a confirmation page about one application",
     "associations:application_document": "one PDF file",
+    "associations:message_attachment": "one file attached to a message",
     "donations:appointment_accept": "a POST about one allocation",
     "donations:appointment_change": "a form about one allocation",
     "certificates:verify": "the public page of one certificate",
