@@ -91,25 +91,29 @@ def campaign_grants(campaign) -> dict:
 def review_queue(*, user, limit: int = 5) -> dict:
     """Applications waiting for a decision, oldest first, and the answers received (three queries)."""
     pending = Application.objects.pending_review()
-    counts = pending.aggregate(total=Count("pk"), mine=Count("pk", filter=Q(assigned_to=user)))
+    answered = Application.objects.answered().exclude(status__in=Application.THREAD_CLOSED_STATUSES)
+    waiting = Q(status__in=Application.PENDING_REVIEW_STATUSES)
+    counts = Application.objects.aggregate(
+        total=Count("pk", filter=waiting),
+        mine=Count("pk", filter=waiting & Q(assigned_to=user)),
+        answers=Count("pk", filter=Q(pk__in=answered.values("pk"))),
+    )
     oldest = list(
         pending.select_related("association")
         .order_by("submitted_at", "pk")
         .only("pk", "submitted_at", "association__legal_name")[:limit]
     )
-    answered = Application.objects.answered().exclude(status__in=Application.THREAD_CLOSED_STATUSES)
     answers = list(
         answered.select_related("association")
         .order_by("answer_received_at", "pk")
-        .only("pk", "answer_received_at", "status", "association__legal_name")[: limit + 1]
+        .only("pk", "answer_received_at", "status", "association__legal_name")[:limit]
     )
     return {
         "pending": counts["total"],
         "mine": counts["mine"],
         "oldest": oldest,
-        "answers": answers[:limit],
-        "answers_more": len(answers) > limit,
-        "answer_count": answered.count() if len(answers) > limit else len(answers),
+        "answers": answers,
+        "answer_count": counts["answers"],
     }
 
 

@@ -301,8 +301,6 @@ def capacity_alerts() -> list[CapacityAlert]:
             row = waiting.setdefault(campaign_id, [0, 0])
             row[0] += 1
             row[1] += need
-    if not waiting:
-        return []
     waves = (
         Wave.objects.filter(status=Wave.Status.PLANNING, campaign_id__in=waiting)
         .order_by()

@@ -16,6 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+# Rows listed under an item (the oldest first); the item's link opens the whole list.
+ROWS = 5
+
 
 @dataclass
 class Row:
@@ -177,10 +180,13 @@ def _waves_section() -> Section:
                 _("Vagues à calculer ou à recalculer"),
                 len(to_plan),
                 f"{wave_list}?status__exact=planning",
-                rows=to_plan,
+                rows=to_plan[:ROWS],
             ),
             Item(
-                _("Vagues prêtes à confirmer"), len(to_confirm), f"{wave_list}?status__exact=planning", rows=to_confirm
+                _("Vagues prêtes à confirmer"),
+                len(to_confirm),
+                f"{wave_list}?status__exact=planning",
+                rows=to_confirm[:ROWS],
             ),
             Item(
                 _("Associations acceptées qu'aucune vague ne peut encore servir"),
@@ -198,7 +204,7 @@ def _waves_section() -> Section:
                         )
                         % {"waiting": alert.waiting, "units": alert.units, "free": alert.free},
                     )
-                    for alert in alerts
+                    for alert in alerts[:ROWS]
                 ],
             ),
         ],
@@ -233,7 +239,7 @@ def _desk_section(today) -> Section:
                 _("Rendez-vous aujourd'hui"),
                 sum(row["appointments"] for row in waves),
                 desk_index,
-                rows=[Row(name(row), desk(row), appointments(row)) for row in waves if row["appointments"]],
+                rows=[Row(name(row), desk(row), appointments(row)) for row in waves if row["appointments"]][:ROWS],
             ),
             Item(
                 _("Attestations en échec de génération"),
@@ -248,7 +254,7 @@ def _desk_section(today) -> Section:
                     )
                     for row in waves
                     if row["failed"]
-                ],
+                ][:ROWS],
             ),
         ],
     )

@@ -90,6 +90,8 @@ class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmi
         "association__memberships__user__email",
     )
     search_help_text = gettext_lazy("Nom ou sigle de l'association, RNA, SIRET, e-mail de contact ou d'un membre.")
+    # The list opens on the applications waiting for review; an export without a status is of all of them.
+    export_defaults = {StatusFilter.parameter_name: StatusFilter.ALL}
     # Oldest first: the review queue is served in the order the applications arrived.
     ordering = (F("submitted_at").asc(nulls_last=True), "created_at", "pk")
     actions = ("approve_selected", "reject_selected", "waitlist_selected", "request_info_selected", "assign_to_me")
@@ -321,6 +323,10 @@ class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmi
             without_status = cl.get_queryset(request, exclude_parameters=status_spec.expected_parameters())
             counts = application_counts_by_status(Application.objects.filter(pk__in=without_status.values("pk")))
             current = status_spec.value()
+            # The export links export what the list shows, its default status included.
+            shown = request.GET.copy()
+            shown[param] = current
+            context["export_query"] = shown.urlencode()
             context["status_counts"] = [
                 {
                     **row,
