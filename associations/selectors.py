@@ -40,7 +40,11 @@ def application_for_user(user, pk: int) -> QuerySet[Application]:
         .filter(pk=pk)
         .select_related("campaign", "association")
         .prefetch_related(
-            Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor")),
+            # Who in the team follows the application is the team's own organisation, not the association's news.
+            Prefetch(
+                "events",
+                queryset=ApplicationEvent.objects.exclude(kind=ApplicationEvent.Kind.ASSIGNED).select_related("actor"),
+            ),
             Prefetch("messages", queryset=Message.objects.select_related("author")),
         )
     )

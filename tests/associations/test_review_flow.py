@@ -348,3 +348,13 @@ def test_applications_are_assigned_to_a_reviewer_listed_and_filtered(reviewer_cl
 
     with pytest.raises(ValidationError):
         services.application_assign(application=mine, reviewer=staff_with_role(roles.INVENTORY_OPERATOR), by=inès)
+
+
+def test_the_association_does_not_see_who_reviews_its_application(client, inès, campaign):
+    application = _named(campaign, "Asso Curieuse")
+    member = application.association.memberships.get().user
+    services.application_assign(application=application, reviewer=inès, by=inès)
+    client.force_login(member)
+    page = client.get(application.get_absolute_url())
+    assert page.status_code == 200
+    assert "Inès" not in page.content.decode() and "Attribution" not in page.content.decode()
