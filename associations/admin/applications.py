@@ -61,7 +61,6 @@ class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmi
         "postal_code",
         "campaign_name",
         "status_badge",
-        "answer",
         "requested",
         "granted",
         "priority",
@@ -179,8 +178,8 @@ class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmi
             return None
         return date_format(timezone.localdate(obj.submitted_at), "SHORT_DATE_FORMAT")
 
-    @admin.display(description=gettext_lazy("réponse"), ordering="answer_received_at")
     def answer(self, obj: Application):
+        """« réponse reçue », under the status in the list (a column of its own would be empty most of the time)."""
         if obj.answer_received_at is None:
             return ""
         return format_html(
@@ -200,7 +199,10 @@ class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmi
     @admin.display(description=gettext_lazy("statut"), ordering="status")
     def status_badge(self, obj: Application):
         return format_html(
-            '<span class="application-status application-status--{}">{}</span>', obj.status, obj.get_status_display()
+            '<span class="application-status application-status--{}">{}</span>{}',
+            obj.status,
+            obj.get_status_display(),
+            format_html(" {}", self.answer(obj)) if obj.answer_received_at else "",
         )
 
     # Change page fields
