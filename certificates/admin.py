@@ -41,7 +41,7 @@ class HandoverEventInline(HistoryInline):
 
 @admin.register(Handover)
 class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
-    list_display = ("number", "association", "wave", "state_label", "signed", "page_count", "updated_at")
+    list_display = ("number", "association", "wave", "state_label", "signed", "pages", "updated_at")
     list_filter = ("state", ("wave", admin.RelatedOnlyFieldListFilter), ("signed_at", admin.EmptyFieldListFilter))
     list_select_related = ("allocation__application__association", "wave__campaign")
     search_fields = ("number", "allocation__application__association__legal_name")
@@ -95,6 +95,15 @@ class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("signée"), boolean=True, ordering="signed_at")
     def signed(self, obj):
         return obj.is_signed
+
+    @admin.display(description=gettext_lazy("pages"))
+    def pages(self, obj):
+        """The pages of the document handed out (the signed one once there is one). A certificate recorded before its
+        first render has no unsigned PDF (``page_count`` stays 0): « — », or « en cours » while it renders."""
+        count = obj.signed_page_count if obj.signed_pdf else obj.page_count if obj.pdf else 0
+        if count:
+            return count
+        return _("en cours") if obj.state in (S.PENDING, S.RENDERING) else "—"
 
     @admin.display(description=gettext_lazy("documents"))
     def documents(self, obj):

@@ -219,7 +219,6 @@ class DeskRow:
         h = self.handover
         return waiting_label(h.state, h.queued_at, h.render_started_at) if h else ""
 
-
     @property
     def to_record(self) -> bool:
         """Confirmed, its certificate exists and is not signed yet: the counter can record it."""

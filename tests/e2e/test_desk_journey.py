@@ -54,7 +54,8 @@ TARGETS_JS = """
     const box = target.getBoundingClientRect();
     if (box.width === 0 && box.height === 0) continue;
     if (box.width < %(min)d - 0.5 || box.height < %(min)d - 0.5) {
-      small.push(`${target.tagName.toLowerCase()} "${(target.innerText || target.value || target.name || '').trim().slice(0, 40)}" ${Math.round(box.width)}x${Math.round(box.height)}`);
+      const text = (target.innerText || target.value || target.name || '').trim().slice(0, 40);
+      small.push(`${target.tagName.toLowerCase()} "${text}" ${Math.round(box.width)}x${Math.round(box.height)}`);
     }
   }
   return small;
@@ -78,9 +79,13 @@ class Journey:
         canvas.scroll_into_view_if_needed()
         box = canvas.bounding_box()
         session = self.page.context.new_cdp_session(self.page)
-        points = [(box["x"] + box["width"] * f, box["y"] + box["height"] * (0.3 + 0.4 * (i % 2))) for i, f in
-                  enumerate((0.15, 0.3, 0.45, 0.6, 0.75))]
-        session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]})
+        points = [
+            (box["x"] + box["width"] * f, box["y"] + box["height"] * (0.3 + 0.4 * (i % 2)))
+            for i, f in enumerate((0.15, 0.3, 0.45, 0.6, 0.75))
+        ]
+        session.send(
+            "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]}
+        )
         for x, y in points[1:]:
             session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
             self.page.wait_for_timeout(30)
@@ -178,9 +183,7 @@ def test_print_a_wave_and_record_three_handovers_on_a_tablet(browser, live_serve
     with context.expect_page() as popup:
         journey.tap(page.get_by_role("button", name="Imprimer toutes les attestations (PDF)"))
     popup.value.close()
-    response = page.request.get(
-        f"{live_server.url}/admin/certificates/handover/desk/{wave.pk}/print/?copies=2&sides=2"
-    )
+    response = page.request.get(f"{live_server.url}/admin/certificates/handover/desk/{wave.pk}/print/?copies=2&sides=2")
     assert response.ok
     pages = len(PdfReader(io.BytesIO(response.body())).pages)
     singles = sum(h.page_count + h.page_count % 2 for h in Handover.objects.filter(wave=wave))
