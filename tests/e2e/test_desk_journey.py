@@ -171,6 +171,8 @@ def test_print_a_wave_and_record_three_handovers_on_a_tablet(browser, live_serve
 
     # The desk's index, then the wave: today's appointments in time order.
     page.goto(f"{live_server.url}/admin/certificates/handover/desk/")
+    check_tablet_layout(page, f"desk index {orientation}")
+    shot(page, f"desk-index-{orientation}")
     journey.tap(page.get_by_role("link", name=str(wave)))
     expect(page.get_by_role("heading", name=re.compile("Guichet d'impression"))).to_be_visible()
     rows = page.locator("table.cert-table tbody tr:not(.cert-day) td.cert-assoc")
