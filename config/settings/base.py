@@ -271,6 +271,11 @@ RETENTION_UNCONFIRMED_ACCOUNT_DAYS = env.int("RETENTION_UNCONFIRMED_ACCOUNT_DAYS
 RETENTION_INACTIVE_ACCOUNT_DAYS = env.int("RETENTION_INACTIVE_ACCOUNT_DAYS", default=3 * 365)
 RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS = env.int("RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS", default=365)
 PRIVACY_CONTACT_EMAIL = env("PRIVACY_CONTACT_EMAIL", default="donnees-personnelles@dons-pc.example")
+# Whom the public verification page names when a certificate is unknown (possibly forged).
+CERTIFICATES_CONTACT_EMAIL = env("CERTIFICATES_CONTACT_EMAIL", default="attestations@dons-pc.example")
+# /verify/: per client address, the QR code pages and the typed lookups (numbers are sequential).
+CERTIFICATES_VERIFY_RATE = env("RATE_LIMIT_CERTIFICATE_VERIFY", default="30/m")
+CERTIFICATES_LOOKUP_RATE = env("RATE_LIMIT_CERTIFICATE_LOOKUP", default="10/m")
 
 if REDIS_URL:
     CACHES = {

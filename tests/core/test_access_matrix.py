@@ -193,6 +193,19 @@ PORTAL_ROWS = [
         of_a(),
     ),
     # Certificates: public verification, the association's downloads (and staff who may view them).
+    Row("verify/", r("certificates:lookup"), everyone(200), variant="form"),
+    Row(
+        "verify/",
+        r("certificates:lookup", query="?q=ZZZZ-ZZZZ-ZZZZ"),
+        everyone(404),
+        variant="unknown",
+    ),
+    Row(
+        "verify/",
+        lambda w: reverse("certificates:lookup") + "?q=" + w.handover.number.lower(),
+        everyone(Redirect(lambda w: w.handover.get_verify_url())),
+        variant="number",
+    ),
     Row("verify/<str:code>/", r("certificates:verify", lambda w: w.handover.code), everyone(200), variant="ready"),
     Row(
         "verify/<str:code>/",
@@ -1039,6 +1052,7 @@ POST_EXEMPT = {
             "campaigns/<slug:slug>/stats.json",
             "campaigns/<slug:slug>/stats.csv",
             "campaigns/<slug:slug>/progress/",
+            "verify/",
             "verify/<str:code>/",
             "space/certificates/",
             "space/certificates/<int:pk>/",
