@@ -12,6 +12,7 @@ from core.admin_helpers import HistoryInline, ReadOnlyInlineMixin
 from core.errors import DomainError
 from impact import exports, selectors, services
 from impact.forms import ReturnForm
+from impact.labels import with_labels
 from impact.models import CampaignReporting, ImpactReminder, ImpactReport, ImpactReportEvent
 
 REVIEW_PERMISSION = "impact.review_impactreport"
@@ -215,6 +216,7 @@ class ImpactReportAdmin(admin.ModelAdmin):
         }
         dashboard = selectors.campaign_dashboard(campaign) if campaign else None
         if dashboard:
+            dashboard["stats"] = with_labels(dashboard["stats"])
             dashboard["funnel"] = [{**row, "label": labels[row["key"]]} for row in dashboard["funnel"]]
             from inventory.models import Computer
 

@@ -125,11 +125,13 @@ def compute_campaign_stats(campaign) -> dict:
             distinct=True,
         ),
     ).order_by("number"):
+        # Codes only: the cache holds no text (impact.views.labelled_stats adds the labels of each request).
         waves.append(
             {
                 "number": wave.number,
-                "label": str(wave),
-                "status": wave.get_status_display(),
+                "final_lot": wave.is_final_lot,
+                "name": wave.name,
+                "status": wave.status,
                 "capacity": wave.capacity,
                 "allocated": wave.allocated_units,
                 "handed_over": wave.handed_units,
