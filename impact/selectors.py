@@ -45,7 +45,8 @@ def invalidate_stats() -> None:
 
 def campaign_stats(campaign) -> dict:
     """The public statistics of a campaign, from the cache when they are fresh."""
-    key = f"impact:stats:{campaign.pk}:{_stats_version()}"
+    # "v2": wave rows hold codes, not labels; entries cached by an older release are never read.
+    key = f"impact:stats:v2:{campaign.pk}:{_stats_version()}"
     stats = cache.get(key)
     if stats is None:
         stats = compute_campaign_stats(campaign)
