@@ -300,7 +300,7 @@ def campaign_dashboard(campaign, *, today: datetime.date | None = None) -> dict:
     reports = ImpactReport.objects.filter(campaign=campaign).aggregate(
         total=Count("pk"),
         **{s: Count("pk", filter=Q(status=s)) for s in ImpactReport.Status.values},
-        overdue=Count("pk", filter=Q(status__in=ImpactReport.OPEN_STATUSES, due_on__lt=today)),
+        overdue=Count("pk", filter=Q(status__in=ImpactReport.DUE_STATUSES, due_on__lt=today)),
     )
     return {
         "funnel": [{"key": k, "value": v, "bar": _pct(v, top)} for k, v in funnel],

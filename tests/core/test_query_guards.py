@@ -141,6 +141,7 @@ NOT_LISTS: dict[str, str] = {
     "associations:application_document": "one PDF file",
     "donations:appointment_accept": "a POST about one allocation",
     "donations:appointment_change": "a form about one allocation",
+    "impact:report_reopen": "a POST about one report",
     "certificates:verify": "the public page of one certificate",
     "certificates:lookup": "a form; its lookup is one query by number or code, then a redirect",
     "certificates:download": "one PDF file",
@@ -157,6 +158,7 @@ NOT_LISTS: dict[str, str] = {
     "admin:donations_allocation_cancel": "a form about one allocation",
     "admin:impact_impactreport_return": "a form about one report",
     "admin:impact_impactreport_accept": "a POST about one report",
+    "admin:impact_impactreport_reopen": "a form about one report (the association's request to correct it)",
 }
 
 # Django's own admin views, guarded (change lists) or about one object.
