@@ -270,22 +270,43 @@ def test_the_association_journey(browser, live_server, team, documents, screen, 
     assert response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")
 
+    # Anyone can check the certificate from its QR code (the public verification page).
+    j.goto(handover.get_verify_url(), "certificate verification")
+    expect(page.locator("main")).to_contain_text(handover.number)
+
     # Handed over at the desk; the first impact report is owed, filled with a decimal number of hours.
     donation_services.allocation_hand_over(allocation=allocation, by=team["desk"])
     impact_services.impact_reports_schedule(today=timezone.localdate(), campaign=campaign)
     report = ImpactReport.objects.get(association=application.association)
     j.goto("/space/reports/", "reports")
-    page.goto(live_server.url + report.get_absolute_url())
+    report_link = page.locator(f"main a[href='{report.get_absolute_url()}']")
+    report_link.click()
     j.check("report form")
     f(ImpactReport, "workshops_held").fill("6")
     hours = "12,5" if lang == "fr" else "12.5"
     f(ImpactReport, "workshop_hours").fill(hours)
     f(ImpactReport, "people_trained").fill("40")
     page.get_by_role("button", name=t("Envoyer le bilan")).click()
-    j.check("report, sent")
+    expect(page.locator(".messages")).to_contain_text(t("Merci ! Votre bilan est envoyé à l'équipe de la campagne."))
+    j.check("reports, one sent")
     report.refresh_from_db()
     assert report.workshop_hours == Decimal("12.5")
     assert report.is_editable is False
+    report_link.click()
+    expect(page.locator("main")).to_contain_text("12,5 h" if lang == "fr" else "12.5 h")
+    j.check("report, sent")
+
+    # A mistake noticed after sending: the association asks to reopen the report, saying why.
+    reason = "Nous avons oublié les ateliers du samedi : 2 ateliers, 9 personnes de plus."
+    page.get_by_label(t("Ce que vous voulez corriger")).fill(reason)
+    page.get_by_role("button", name=t("Demander une correction")).click()
+    expect(page.locator(".messages")).to_contain_text(
+        t("Votre demande de correction est envoyée à l'équipe de la campagne : vous recevrez sa réponse par e-mail.")
+    )
+    expect(page.get_by_role("heading", name=t("Correction demandée"))).to_be_visible()
+    j.check("report, reopening asked")
+    report.refresh_from_db()
+    assert (report.status, report.reopen_reason) == (ImpactReport.Status.REOPEN_REQUESTED, reason)
 
     context.close()
     print(f"{screen}/{lang}: {len(j.checked)} pages checked")
