@@ -30,6 +30,7 @@ from donations.services.allocations import (
     quantity_floor,
     schedule_appointments,
 )
+from donations.services.slots import not_enough_places, places_summary
 
 W = Wave.Status
 
@@ -232,6 +233,7 @@ def wave_edit_plan(*, wave: Wave, by, quantities: dict[int, int], remove: Iterab
                     granted=candidate.granted,
                     elsewhere=candidate.received + candidate.planned_elsewhere,
                     set_by_team="adjusted" if quantity != allocation.planned_quantity else "",
+                    final_lot=wave.is_final_lot,
                 )
             changed.append(allocation)
     if changed:
@@ -333,6 +335,10 @@ def wave_confirm(*, wave: Wave, by, notify: bool = True) -> ConfirmResult:
     problems = _grant_problems(allocations)
     if problems:
         raise DomainError(" ".join(problems.values()))
+    places = places_summary(wave, needed=len(allocations))
+    if places["scheduled"] and places["short"]:
+        # Said before anything is reserved; schedule_appointments checks again under the slots' lock.
+        raise not_enough_places(wave, needed=len(allocations), places=places["places"], days=places["days"])
     with french():
         note = ngettext(
             "%(units)s ordinateurs pour %(n)s association",

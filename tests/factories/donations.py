@@ -17,5 +17,5 @@ class WaveFactory(factory.django.DjangoModelFactory):
     name = ""
     capacity = 100
     handover_starts_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=14))
-    handover_ends_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=18))
+    handover_ends_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=27))  # >= 10 working days
     place = "Cité des associations, 93 La Canebière, 13001 Marseille"
