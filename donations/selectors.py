@@ -261,3 +261,42 @@ def allocation_for_member(user) -> QuerySet[Allocation]:
         .filter(status=A.CONFIRMED)
         .select_related("wave__campaign", "application__association")
     )
+
+
+@dataclass
+class SlotChoice:
+    slot: object  # HandoverSlot, annotated with ``booked``
+    free: int
+    mine: bool
+
+
+@dataclass
+class SlotDay:
+    date: object
+    choices: list[SlotChoice]
+
+
+def slot_choices(allocation: Allocation) -> list[SlotDay]:
+    """The slots an association may pick for its allocation: the wave's future slots with a free place, and its
+    own, by day in time order (one query)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from donations.models import HandoverSlot
+
+    now = timezone.localtime()
+    slots = (
+        HandoverSlot.objects.filter(wave_id=allocation.wave_id, date__gte=now.date())
+        .with_booked()
+        .order_by("date", "start", "pk")
+    )
+    days: dict[datetime.date, list[SlotChoice]] = {}
+    for slot in slots:
+        mine = slot.pk == allocation.slot_id
+        if slot.date == now.date() and slot.start <= now.time() and not mine:
+            continue
+        free = slot.capacity - slot.booked
+        if free > 0 or mine:
+            days.setdefault(slot.date, []).append(SlotChoice(slot, max(0, free), mine))
+    return [SlotDay(day, choices) for day, choices in days.items()]
