@@ -192,6 +192,13 @@ PORTAL_ROWS = [
         r("donations:appointment_change", pk("allocation")),
         of_a(),
     ),
+    Row("space/allocations/<int:pk>/appointment/", r("donations:appointment_slots", pk("allocation")), of_a()),
+    Row(
+        "space/allocations/<int:pk>/appointment.ics",
+        r("donations:appointment_ics", pk("allocation")),
+        of_a(),
+        content_type="text/calendar",
+    ),
     # Certificates: public verification, the association's downloads (and staff who may view them).
     Row("verify/<str:code>/", r("certificates:verify", lambda w: w.handover.code), everyone(200), variant="ready"),
     Row(
@@ -332,6 +339,7 @@ MODEL_RULES = [
     # A's wave is confirmed: frozen, never deleted.
     ModelRule("donations.wave", lambda w: w.wave, change=NEVER, delete=NEVER),
     ModelRule("donations.allocation", lambda w: w.allocation, add=NEVER, delete=NEVER),
+    ModelRule("donations.handoverslot", lambda w: w.slot),
     ModelRule("certificates.handover", lambda w: w.handover, add=NEVER, change=NEVER, delete=NEVER),
     # Figures are the association's: staff return or accept a report, never add or delete one.
     ModelRule("impact.impactreport", lambda w: w.report, add=NEVER, delete=NEVER),
@@ -801,6 +809,13 @@ PORTAL_POSTS = [
         allowed=("member_a",),
     ),
     PostCase(
+        "space/allocations/<int:pk>/appointment/",
+        r("donations:appointment_slots", pk("allocation")),
+        of_a(Redirect(alloc_app_url)),
+        lambda w: {"slot": str(w.slot.pk)},
+        allowed=("member_a",),
+    ),
+    PostCase(
         "space/allocations/<int:pk>/appointment/change/",
         r("donations:appointment_change", pk("allocation")),
         of_a(Redirect(alloc_app_url)),
@@ -1040,6 +1055,7 @@ POST_EXEMPT = {
             "campaigns/<slug:slug>/stats.csv",
             "campaigns/<slug:slug>/progress/",
             "verify/<str:code>/",
+            "space/allocations/<int:pk>/appointment.ics",
             "space/certificates/",
             "space/certificates/<int:pk>/",
             "space/reports/",
