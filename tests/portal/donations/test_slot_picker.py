@@ -18,12 +18,12 @@ AP = Allocation.Appointment
 @pytest.fixture
 def confirmed(wave, applications, manager):
     """Five associations on a one-day schedule of three slots (09:00, 10:00, 11:00), two places each."""
+    ready_units(150)
     wave.handover_ends_on = wave.handover_starts_on
     wave.opening_hours = "09:00-12:00"
     wave.slot_minutes = 60
     wave.desk_capacity = 2
     services.wave_save(wave=wave, by=manager)
-    ready_units(150)
     services.wave_plan(wave=wave, by=manager)
     services.wave_confirm(wave=wave, by=manager, notify=False)
     return wave
