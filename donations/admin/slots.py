@@ -70,6 +70,11 @@ class HandoverSlotAdmin(admin.ModelAdmin):
             .prefetch_related(Prefetch("allocations", queryset=bookings, to_attr="bookings"))
         )
 
+    def changelist_view(self, request, extra_context=None):
+        from django.utils.translation import gettext as _
+
+        return super().changelist_view(request, {"title": _("Planning des remises"), **(extra_context or {})})
+
     def get_readonly_fields(self, request, obj=None):
         return ("wave",) if obj is not None else ()
 

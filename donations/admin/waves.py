@@ -100,7 +100,7 @@ class WaveAdmin(WavePlanMixin, admin.ModelAdmin):
     search_fields = ("name", "campaign__name")
     readonly_fields = ("status", "planned_at", "confirmed_at", "closed_at", "plan_link", "schedule_link")
     inlines = [AllocationInline, WaveEventInline]
-    actions = ["close_waves"]
+    actions = ["generate_slots", "close_waves"]
     fieldsets = (
         (None, {"fields": ("campaign", "number", "name", "is_final_lot", "capacity", "status", "plan_link")}),
         (
@@ -178,6 +178,23 @@ class WaveAdmin(WavePlanMixin, admin.ModelAdmin):
             return "–"
         url = reverse("admin:donations_handoverslot_changelist") + f"?wave__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, _("Voir les créneaux et leurs associations"))
+
+    @admin.action(
+        description=gettext_lazy("Créer les créneaux de remise des vagues sélectionnées"), permissions=["plan"]
+    )
+    def generate_slots(self, request, queryset):
+        """Before confirming, to adjust the schedule by hand (a day off, a longer afternoon) in the slots' admin."""
+        for wave in queryset:
+            try:
+                created = services.wave_slots_generate(wave=wave, by=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{wave} : {exc}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(wave)s : %(n)s créneaux créés.") % {"wave": wave, "n": created},
+                    messages.SUCCESS,
+                )
 
     @admin.action(description=gettext_lazy("Clore les vagues sélectionnées"), permissions=["plan"])
     def close_waves(self, request, queryset):

@@ -35,6 +35,8 @@ from donations.services.slots import not_enough_places, places_summary
 W = Wave.Status
 
 TRANSITIONS = Wave.TRANSITIONS
+# The fields the handover slots are made from.
+SCHEDULE_FIELDS = {"handover_starts_on", "handover_ends_on", "opening_hours", "slot_minutes", "desk_capacity"}
 
 
 def _lock(wave: Wave) -> Wave:
@@ -98,6 +100,9 @@ def wave_save(*, wave: Wave, by, changed: Iterable[str] = ()) -> Wave:
         WaveEvent.record(wave=wave, by=by, kind=WaveEvent.Kind.CREATED, to_status=wave.status)
     elif changed:
         labels = [str(Wave._meta.get_field(name).verbose_name) for name in changed if name != "status"]
+        if set(changed) & SCHEDULE_FIELDS:
+            # A wave being planned has no booking yet: its slots follow its new schedule (made again on demand).
+            wave.slots.filter(allocations__isnull=True).delete()
         WaveEvent.record(wave=wave, by=by, kind=WaveEvent.Kind.UPDATED, note=", ".join(labels))
     return wave
 

@@ -1027,6 +1027,7 @@ ADMIN_POSTS = [
         allowed=("manager", "superuser"),
     ),
     changelist_action(RULES["donations.wave"], "close_waves", "donations.plan_wave"),
+    changelist_action(RULES["donations.wave"], "generate_slots", "donations.plan_wave"),
     changelist_action(RULES["donations.allocation"], "confirm_allocations", "donations.plan_wave"),
     changelist_action(RULES["certificates.handover"], "generate_selected", "certificates.change_handover"),
     changelist_action(RULES["impact.impactreport"], "accept_selected", "impact.review_impactreport"),

@@ -13,6 +13,7 @@ import time_machine
 from django.core import mail
 from django.db import connection, connections
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
@@ -150,6 +151,39 @@ def test_a_late_confirmation_takes_a_free_place_or_is_refused():
     slot.capacity = 3
     with pytest.raises(DomainError, match="ne peut pas avoir moins de places"):
         services.slot_save(slot=slot, by=manager)
+
+
+@pytest.mark.django_db
+def test_slots_made_before_confirming_can_be_adjusted_and_follow_the_schedule(client):
+    wave, manager = planned_wave(3, hours="09:00-10:30", desk=1)  # 2 slots of 1 place: short by one
+    client.force_login(manager)
+    changelist = reverse("admin:donations_wave_changelist")
+    response = client.post(changelist, {"action": "generate_slots", "_selected_action": [wave.pk]}, follow=True)
+    assert "2 créneaux créés" in response.content.decode()
+    assert wave.slots.count() == 2
+    # The manager adds an afternoon slot by hand, in the slots' admin: now the wave fits.
+    add = reverse("admin:donations_handoverslot_add")
+    day = wave.handover_starts_on.isoformat()
+    response = client.post(add, {"wave": wave.pk, "date": day, "start": "14:00", "end": "15:00", "capacity": "1"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    services.wave_confirm(wave=wave, by=manager, notify=False)
+    assert sorted(wave.allocations.values_list("appointment_start", flat=True)) == [
+        datetime.time(9),
+        datetime.time(9, 45),
+        datetime.time(14),
+    ]
+
+
+@pytest.mark.django_db
+def test_changing_the_schedule_of_a_wave_being_planned_remakes_its_slots():
+    wave, manager = planned_wave(2, hours="09:00-10:30", desk=1)
+    services.wave_slots_generate(wave=wave, by=manager)
+    wave.opening_hours = "14:00-16:00"
+    wave.slot_minutes = 60
+    services.wave_save(wave=wave, by=manager, changed=["opening_hours", "slot_minutes"])
+    assert not wave.slots.exists()
+    services.wave_confirm(wave=wave, by=manager, notify=False)
+    assert list(wave.slots.values_list("start", flat=True)) == [datetime.time(14), datetime.time(15)]
 
 
 # The association picks its slot ----------------------------------------------------------------------
