@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy
@@ -79,12 +81,18 @@ class HandoverSlotAdmin(admin.ModelAdmin):
         return ("wave",) if obj is not None else ()
 
     def save_model(self, request, obj, form, change):
-        try:
-            services.slot_save(slot=obj, by=request.user)
-        except DomainError as exc:
-            from django.core.exceptions import ValidationError
+        services.slot_save(slot=obj, by=request.user)
 
-            raise ValidationError(str(exc)) from None
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The service refuses (nothing written, the admin's transaction rolled back): say why, on the same page.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            for message in exc.messages:
+                self.message_user(request, message, messages.ERROR)
+        except DomainError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        return redirect(request.get_full_path())
 
     @admin.display(description=gettext_lazy("créneau"), ordering="date")
     def time(self, obj):

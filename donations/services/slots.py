@@ -161,6 +161,8 @@ def lock_free_slot(allocation: Allocation, slot_id: int, *, allow_past: bool = F
 @transaction.atomic
 def slot_save(*, slot: HandoverSlot, by) -> HandoverSlot:
     """Add a slot to a wave's schedule, or change one; a slot never gets fewer places than its bookings."""
+    if slot.wave.status == Wave.Status.CLOSED:
+        raise DomainError(_("Cette vague est close : son planning ne change plus."))
     if slot.pk is not None:
         (locked,) = locked_slots(slot.wave, slot_ids=[slot.pk])
         if slot.capacity < locked.booked:

@@ -125,7 +125,7 @@ def test_the_plan_page_warns_before_confirming_when_places_are_short(client):
 
 
 @pytest.mark.django_db
-def test_a_late_confirmation_takes_a_free_place_or_is_refused():
+def test_a_late_confirmation_takes_a_free_place_or_is_refused(client):
     wave, manager = planned_wave(4, hours="09:00-09:45", desk=3)  # one slot of 3 places
     # Leave one line out, then confirm the wave: 3 places, 3 associations.
     last = wave.allocations.order_by("-position").first()
@@ -147,10 +147,16 @@ def test_a_late_confirmation_takes_a_free_place_or_is_refused():
     services.allocation_confirm(allocation=proposed, by=manager)
     proposed.refresh_from_db()
     assert proposed.slot_id == slot.pk
-    # A slot never gets fewer places than its bookings.
+    # A slot never gets fewer places than its bookings: refused in the admin, with the reason, nothing written.
     slot.capacity = 3
     with pytest.raises(DomainError, match="ne peut pas avoir moins de places"):
         services.slot_save(slot=slot, by=manager)
+    client.force_login(manager)
+    url = reverse("admin:donations_handoverslot_change", args=[slot.pk])
+    data = {"date": slot.date.isoformat(), "start": "09:00", "end": "09:45", "capacity": "2"}
+    response = client.post(url, data, follow=True)
+    assert "Ce créneau a déjà 4 associations" in response.content.decode()
+    assert HandoverSlot.objects.get(pk=slot.pk).capacity == 4
 
 
 @pytest.mark.django_db
