@@ -628,6 +628,7 @@ def slot_picker(n: int) -> dict[str, Page]:
     """The association's slot picker: its wave's schedule with ``n`` more free slots, one a day after the others."""
     from django.utils import translation
     from django.utils.formats import date_format
+    from django.utils.text import capfirst
 
     from donations.models import HandoverSlot
 
@@ -644,7 +645,7 @@ def slot_picker(n: int) -> dict[str, Page]:
     ]
     HandoverSlot.objects.bulk_create(extra)
     with translation.override("fr"):
-        label = date_format(extra[-1].date, "l j F")
+        label = capfirst(date_format(extra[-1].date, "l j F"))
     url = reverse("donations:appointment_slots", args=[allocation.pk])
     return {"donations:appointment_slots": Page(url, member, (label,))}
 
