@@ -122,6 +122,12 @@ def test_the_plan_page_warns_before_confirming_when_places_are_short(client):
     client.force_login(admin)
     page = client.get(reverse("admin:donations_wave_plan", args=[wave.pk])).content.decode()
     assert "n'a que 4 places sur 1 jour(s) pour 5 associations" in page
+    # Confirming from the admin anyway: the reason on the plan page, nothing written.
+    response = client.post(reverse("admin:donations_wave_plan_confirm", args=[wave.pk]), follow=True)
+    assert "Pas assez de créneaux de remise : 5 associations à recevoir, 4 places" in response.content.decode()
+    assert Wave.objects.get(pk=wave.pk).status == Wave.Status.PLANNING
+    assert not HandoverSlot.objects.filter(wave=wave).exists()
+    assert not Allocation.objects.filter(wave=wave).exclude(status=Allocation.Status.PROPOSED).exists()
 
 
 @pytest.mark.django_db
