@@ -9,6 +9,7 @@ here and the admin has its own browser tests.
 Set JOURNEY_SHOTS_DIR to keep pictures of the space's home (one per screen and language).
 """
 
+import datetime
 import os
 import pathlib
 import re
@@ -242,23 +243,45 @@ def test_the_association_journey(browser, live_server, team, documents, screen, 
 
     # Approved; the manager plans and confirms a wave, which proposes a handover slot.
     application_services.application_approve(application=application, granted=GRANTED, by=team["reviewer"])
-    wave = WaveFactory(campaign=campaign, number=1, capacity=GRANTED)
+    today = timezone.localdate()
+    monday = today + datetime.timedelta(days=14 - today.weekday())
+    wave = WaveFactory(
+        campaign=campaign,
+        number=1,
+        capacity=GRANTED,
+        handover_starts_on=monday,
+        handover_ends_on=monday,
+        opening_hours="09:00-11:00",
+        slot_minutes=60,
+        desk_capacity=1,
+    )
     ready_computers(GRANTED)
     donation_services.wave_plan(wave=wave, by=team["manager"])
     donation_services.wave_confirm(wave=wave, by=team["manager"])
     allocation = Allocation.objects.get(application=application)
     assert allocation.quantity == GRANTED
 
-    # The association sees what comes next in its space, and confirms its appointment.
+    # The association sees what comes next in its space; the slot proposed does not suit it: it picks a free one.
     j.goto("/space/", "space, allocation confirmed")
     j.shot("space-home")
+    allocation.refresh_from_db()
+    proposed = allocation.appointment_start
+    assert allocation.appointment_status == Allocation.Appointment.PROPOSED
     page.goto(live_server.url + application.get_absolute_url())
     j.check("application, appointment proposed")
-    page.get_by_role("button", name=t("Je confirme ce rendez-vous")).click()
-    expect(page.get_by_text(t("Vous avez confirmé ce rendez-vous."))).to_be_visible()
-    j.check("application, appointment confirmed")
+    page.get_by_role("link", name=t("Choisir un autre créneau")).click()
+    expect(page.get_by_role("heading", name=t("Choisir mon créneau de remise"))).to_be_visible()
+    j.check("slot picker")
+    free = page.locator("input[name=slot]:not(:checked)").first.get_attribute("id")
+    page.locator(f"label[for='{free}']").click()
+    page.get_by_role("button", name=t("Réserver ce créneau")).click()
+    expect(page.locator(".messages")).to_contain_text(
+        t("Créneau réservé. Le rendez-vous vous est envoyé par e-mail, avec le fichier pour votre agenda.")
+    )
+    j.check("application, slot picked")
     allocation.refresh_from_db()
-    assert allocation.appointment_status == "accepted"
+    assert allocation.appointment_status == Allocation.Appointment.ACCEPTED
+    assert allocation.appointment_start != proposed
 
     # The certificate to sign is ready (rendered by the service); the association downloads it.
     handover = Handover.objects.get(allocation=allocation)
