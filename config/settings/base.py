@@ -212,6 +212,11 @@ MAX_DOCUMENT_SIZE = 5 * 1024 * 1024
 # documents stored for the applications of its associations (a replaced document does not count).
 MAX_ASSOCIATIONS_PER_ACCOUNT = env.int("MAX_ASSOCIATIONS_PER_ACCOUNT", default=5)
 MAX_DOCUMENTS_PER_ACCOUNT = env.int("MAX_DOCUMENTS_PER_ACCOUNT", default=30)
+# Joining an association registered by someone else: requests waiting per account, invitations waiting per
+# association, and how long an invitation link stays valid.
+MAX_PENDING_JOIN_REQUESTS_PER_ACCOUNT = env.int("MAX_PENDING_JOIN_REQUESTS_PER_ACCOUNT", default=3)
+MAX_OPEN_INVITATIONS_PER_ASSOCIATION = env.int("MAX_OPEN_INVITATIONS_PER_ASSOCIATION", default=20)
+INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 
 # Email: EMAIL_URL such as smtp+tls://user:password@smtp.example.org:587 ; console otherwise.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
