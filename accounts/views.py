@@ -96,7 +96,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         )
 
     existing = deletion_request_of(request.user)
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and existing is None and form.is_valid():
         try:
             user_request_deletion(user=request.user)
