@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from associations import selectors, services
 from associations.forms import InvitationForm, JoinRequestForm, RefuseJoinRequestForm
@@ -71,6 +71,7 @@ def join(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def members(request: HttpRequest, pk: int) -> HttpResponse:
     association = get_object_or_404(selectors.associations_for_user(request.user), pk=pk)
     return render(

@@ -400,3 +400,29 @@ def test_accepting_an_invitation_answers_a_pending_request(member, association, 
     join_request.refresh_from_db()
     assert join_request.status == JoinRequest.Status.ACCEPTED
     assert Membership.objects.filter(user=volunteer, association=association).count() == 1
+
+
+# Personal data ---------------------------------------------------------------------------------------
+
+
+def test_the_export_holds_ones_requests_and_invitations(member, association, volunteer):
+    from accounts.privacy import user_export
+
+    services.join_request_create(association=association, by=volunteer, message="Je suis la trésorière.")
+    services.invitation_send(association=association, email=volunteer.email, by=member)
+    data = user_export(user=volunteer)
+    text = str(data)
+    assert "Je suis la trésorière." in text and association.legal_name in text
+
+
+def test_anonymisation_removes_pending_requests_messages_and_invitations(member, association, volunteer):
+    from accounts.privacy import user_anonymise
+
+    other = AssociationFactory()
+    decided = services.join_request_create(association=other, by=volunteer, message="Mon numéro : 06 12 34 56 78")
+    services.join_request_refuse(join_request=decided, by=staff_with_role("Instruction des candidatures"))
+    services.join_request_create(association=association, by=volunteer, message="En attente")
+    services.invitation_send(association=association, email=volunteer.email, by=member)
+    user_anonymise(user=volunteer)
+    assert list(JoinRequest.objects.filter(user=volunteer).values_list("status", "message")) == [("refused", "")]
+    assert not Invitation.objects.filter(email__iexact="benevole@asso-a.example.org").exists()
