@@ -20,6 +20,15 @@ def on_site(url: str) -> str:
     return settings.SITE_URL + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def _stored_after_login(request) -> str | None:
+    """A page that sent a visitor to log in or sign up, without a ``next`` that survives the email confirmation
+    (an invitation link), stores where to come back to in the session (``after_login``): a path on this site."""
+    after = request.session.pop("after_login", None)
+    if isinstance(after, str) and after.startswith("/") and url_has_allowed_host_and_scheme(after, allowed_hosts=None):
+        return after
+    return None
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
         # Emails to this person later follow the language they signed up in.
@@ -41,12 +50,11 @@ class AccountAdapter(DefaultAccountAdapter):
         return message
 
     def get_login_redirect_url(self, request):
-        # A page that sent a visitor to log in or sign up without a ``next`` that survives the email
-        # confirmation (an invitation link) stores where to come back to.
-        after = request.session.pop("after_login", None)
-        if after and url_has_allowed_host_and_scheme(after, allowed_hosts=None) and after.startswith("/"):
-            return after
-        return super().get_login_redirect_url(request)
+        return _stored_after_login(request) or super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request):
+        # After signing up, the login happens when the address is confirmed: back to the stored page too.
+        return _stored_after_login(request) or super().get_signup_redirect_url(request)
 
     def get_client_ip(self, request):
         # The same client address as every other rate limit (TRUSTED_PROXY_COUNT, core/client_ip.py).

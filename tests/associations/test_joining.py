@@ -426,3 +426,21 @@ def test_anonymisation_removes_pending_requests_messages_and_invitations(member,
     user_anonymise(user=volunteer)
     assert list(JoinRequest.objects.filter(user=volunteer).values_list("status", "message")) == [("refused", "")]
     assert not Invitation.objects.filter(email__iexact="benevole@asso-a.example.org").exists()
+
+
+def test_an_invited_person_signs_up_confirms_and_comes_back_to_the_invitation(
+    client, member, association, mailoutbox, settings
+):
+    invitation = services.invitation_send(association=association, email="nouvelle@asso.org", by=member)
+    link = services.invitation_path(invitation)
+    client.get(link)
+    password = "Un-mot-de-passe-42"
+    signup = client.post(
+        reverse("account_signup"), {"email": "nouvelle@asso.org", "password1": password, "password2": password}
+    )
+    assert signup.status_code == 302
+    confirm = re.search(r"/accounts/confirm-email/[^/\s]+/", mailoutbox[-1].body).group(0)
+    response = client.post(confirm)
+    assert response.status_code == 302 and response["Location"] == link
+    assert client.post(link).status_code == 302
+    assert Membership.objects.filter(user__email="nouvelle@asso.org", association=association).exists()
