@@ -176,3 +176,31 @@ def test_a_link_of_an_unconfirmed_address_still_asks_to_confirm(client):
     address.save()
     response = client.get(reverse("account_confirm_email", args=[EmailConfirmationHMAC(address).key]))
     assert response.context["can_confirm"] and "déjà confirmée" not in response.content.decode()
+
+
+def test_changing_ones_address_takes_effect_once_the_new_one_is_confirmed(client, member, mailoutbox, settings):
+    settings.SITE_URL = "https://dons-pc.example.fr"
+    old = member.email
+    client.force_login(member)
+    response = client.post(reverse("account_email"), {"email": "nouvelle-adresse@asso.example.org", "action_add": ""})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.email == old  # not before the new address is confirmed
+    assert "nouvelle-adresse@asso.example.org" in client.get(reverse("account_email")).content.decode()
+    (email,) = mailoutbox
+    assert email.to == ["nouvelle-adresse@asso.example.org"]
+    path = re.search(r"https://dons-pc\.example\.fr(/accounts/confirm-email/[^/\s]+/)", email.body).group(1)
+    client.post(path)
+    member.refresh_from_db()
+    assert member.email == "nouvelle-adresse@asso.example.org"
+    assert list(EmailAddress.objects.filter(user=member).values_list("email", "verified", "primary")) == [
+        ("nouvelle-adresse@asso.example.org", True, True)
+    ]
+
+
+@pytest.mark.parametrize("email", ["", "pas-une-adresse"])
+def test_a_bad_new_address_is_a_field_error(client, member, email):
+    client.force_login(member)
+    response = client.post(reverse("account_email"), {"email": email, "action_add": ""})
+    assert response.status_code == 200 and 'aria-invalid="true"' in response.content.decode()
+    assert EmailAddress.objects.filter(user=member).count() == 1

@@ -71,6 +71,9 @@ def test_joining_and_account_pages(page, live_server, axe_check):
         page.goto(f"{base}/space/account/")
         axe_check(page, "account")
         _shot(page, "account")
+        page.goto(f"{base}/accounts/email/")
+        axe_check(page, "change email")
+        _shot(page, "change-email")
         page.goto(f"{base}/space/account/delete/")
         axe_check(page, "account delete")
         _shot(page, "account-delete")
@@ -91,3 +94,13 @@ def test_joining_and_account_pages(page, live_server, axe_check):
         page.goto(base + invitation_path)
         axe_check(page, "invitation")
         _shot(page, "invitation")
+
+    # The same pages in English.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _login(page, base, member.email)
+    page.get_by_role("button", name="English").click()
+    for name, path in (("members", f"/space/associations/{association.pk}/members/"), ("account", "/space/account/")):
+        page.goto(base + path)
+        assert page.locator("html").get_attribute("lang") == "en"
+        axe_check(page, f"{name} (en)")
+        _shot(page, f"{name}-en")
