@@ -9,6 +9,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -535,6 +536,16 @@ def invitation_send(*, association: Association, email: str, by) -> Invitation:
         invitation = Invitation(association=association, email=email, invited_by=by)
         invitation.full_clean()
         invitation.save()
+    # Sending again to the same address (a fresh link) waits a few minutes: no flood of one person's inbox.
+    if not cache.add(f"invitation-sent:{association.pk}:{email}", 1, timeout=settings.INVITATION_RESEND_SECONDS):
+        raise ValidationError(
+            {
+                "email": _(
+                    "Une invitation vient d'être envoyée à %(email)s : attendez quelques minutes avant de la renvoyer."
+                )
+                % {"email": email}
+            }
+        )
     notify(
         {email: by.language or "fr"},
         "invitation",

@@ -219,6 +219,7 @@ MAX_DOCUMENTS_PER_ACCOUNT = env.int("MAX_DOCUMENTS_PER_ACCOUNT", default=30)
 MAX_PENDING_JOIN_REQUESTS_PER_ACCOUNT = env.int("MAX_PENDING_JOIN_REQUESTS_PER_ACCOUNT", default=3)
 MAX_OPEN_INVITATIONS_PER_ASSOCIATION = env.int("MAX_OPEN_INVITATIONS_PER_ASSOCIATION", default=20)
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
+INVITATION_RESEND_SECONDS = env.int("INVITATION_RESEND_SECONDS", default=600)  # before the same address again
 
 # Email: EMAIL_URL such as smtp+tls://user:password@smtp.example.org:587 ; console otherwise.
 _email = env.email_url("EMAIL_URL", default="consolemail://")

@@ -4,6 +4,7 @@ Every object is looked up through what the signed-in person may see: a request t
 associations, *their* association's members page. Anything else is a 404, never a 403.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -102,7 +103,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("Invitation envoyée à %(email)s. Le lien est valable %(days)s jours.")
-                % {"email": form.cleaned_data["email"], "days": services.settings.INVITATION_MAX_AGE_DAYS},
+                % {"email": form.cleaned_data["email"], "days": settings.INVITATION_MAX_AGE_DAYS},
             )
             return redirect("associations:members", pk=association.pk)
     return render(
