@@ -138,8 +138,10 @@ def join_request_decide(request: HttpRequest, pk: int, decision: str) -> HttpRes
             )
         else:
             form = RefuseJoinRequestForm(request.POST)
-            reason = form.cleaned_data["reason"] if form.is_valid() else ""
-            services.join_request_refuse(join_request=join_request, by=request.user, reason=reason)
+            if not form.is_valid():
+                messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+                return redirect(back)
+            services.join_request_refuse(join_request=join_request, by=request.user, reason=form.cleaned_data["reason"])
             messages.success(request, _("La demande de %(person)s est refusée.") % {"person": join_request.user.email})
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -189,6 +189,16 @@ def test_a_member_refuses_with_a_reason(
     assert email.to == [volunteer.email] and "Nous ne vous connaissons pas." in email.body
 
 
+def test_a_too_long_reason_refuses_nothing(client, member, join_request):
+    client.force_login(member)
+    response = client.post(
+        reverse("associations:join_request_decide", args=[join_request.pk, "refuse"]), {"reason": "x" * 1001}
+    )
+    assert response.status_code == 302
+    join_request.refresh_from_db()
+    assert join_request.status == JoinRequest.Status.PENDING
+
+
 def test_a_decided_request_cannot_be_decided_again(member, join_request):
     services.join_request_refuse(join_request=join_request, by=member)
     with pytest.raises(TransitionError):
