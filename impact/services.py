@@ -301,6 +301,7 @@ def _notify(report: ImpactReport, template: str, **context) -> list[str]:
         "period": report.period_label,
         "due_on": report.due_on.strftime("%d/%m/%Y"),
         "report_path": report.get_absolute_url(),
+        "contact_email": report.campaign.contact_email,
         **context,
     }
     notify(recipients, template, base)

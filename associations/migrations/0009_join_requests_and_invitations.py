@@ -13,7 +13,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('associations', '0007_application_status_valid'),
+        ('associations', '0008_message_attachment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
