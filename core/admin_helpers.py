@@ -123,6 +123,7 @@ MODEL_GENDERS: dict[str, str] = {
     "associations.application": FEMININE,
     "associations.association": FEMININE,
     "associations.mission": FEMININE,
+    "associations.joinrequest": FEMININE,  # demande pour rejoindre une association
     "associations.membership": MASCULINE,  # membre
     "associations.message": MASCULINE,
     "associations.applicationevent": MASCULINE,
