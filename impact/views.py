@@ -6,25 +6,19 @@ from decimal import Decimal
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext as _
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from campaigns.models import Campaign
 from core.spreadsheets import neutralize_row
 from impact import selectors
+from impact.labels import with_labels
 
 
 def labelled_stats(campaign) -> dict:
     """The cached statistics, with the labels of this request's language (the cache holds no text)."""
-    stats = selectors.campaign_stats(campaign)
-    labels = {
-        "pledged": _("Promis par les donateurs"),
-        "received": _("Reçus des donateurs"),
-        "ready": _("Prêts ou réservés"),
-        "handed_over": _("Remis aux associations"),
-    }
-    return {**stats, "funnel": [{**row, "label": labels[row["key"]]} for row in stats["funnel"]]}
+    return with_labels(selectors.campaign_stats(campaign))
 
 
 def progress_context(campaign) -> dict:
@@ -42,9 +36,11 @@ def campaign_progress(request: HttpRequest, slug: str) -> HttpResponse:
 @cache_control(public=True, max_age=300)
 def campaign_stats_json(request: HttpRequest, slug: str) -> JsonResponse:
     campaign = get_object_or_404(Campaign.objects.public(), slug=slug)
-    stats = selectors.campaign_stats(campaign)
+    stats = labelled_stats(campaign)
     response = JsonResponse(stats, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Access-Control-Allow-Origin"] = "*"
+    # The labels follow the language (the cookie set by the language switch, else Accept-Language).
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
     return response
 
 
