@@ -136,6 +136,7 @@ MODEL_GENDERS: dict[str, str] = {
     "donations.allocation": FEMININE,
     "donations.allocationunit": MASCULINE,  # ordinateur attribué
     "donations.allocationevent": MASCULINE,
+    "donations.handoverslot": MASCULINE,  # créneau de remise
     "certificates.handover": FEMININE,  # attestation de remise
     "certificates.handoverevent": MASCULINE,
     "impact.impactreport": MASCULINE,  # bilan d'impact
