@@ -30,7 +30,7 @@ from donations import services as donation_services
 from donations.models import Allocation
 from impact import services as impact_services
 from impact.models import ImpactReport
-from tests.factories.accounts import reviewer, staff_with_role
+from tests.factories.accounts import UserFactory, reviewer, staff_with_role
 from tests.factories.associations import make_pdf_bytes
 from tests.factories.campaigns import CampaignFactory
 from tests.factories.donations import WaveFactory
@@ -40,6 +40,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "motdepasse-solide-42"
 EMAIL = "presidente@connexions-solidaires.example.org"
+TREASURER = "tresorier@connexions-solidaires.example.org"
 GRANTED = 12
 SCREENS = {
     "phone": {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True},
@@ -137,6 +138,36 @@ def documents(tmp_path):
     return files
 
 
+def join_as_second_volunteer(browser, live_server, screen: str, lang: str) -> None:
+    """The treasurer, on their own device, asks to join the association the president registered."""
+    UserFactory(email=TREASURER, first_name="Karim", last_name="Haddad")
+    context = browser.new_context(**SCREENS[screen])
+    context.add_cookies([{"name": "django_language", "value": lang, "url": live_server.url}])
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    j = Journey(page, live_server, lang, screen)
+    t, f = j.t, j.field
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("input[name=login]").fill(TREASURER)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name=t("Connexion", "Sign In")).click()
+    page.wait_for_url(re.compile(r"/space/"))
+    page.goto(f"{live_server.url}/space/associations/new/")
+    f(Association, "siret").fill("73282932000074")
+    page.get_by_role("button", name=t("Inscrire l'association")).click()
+    notice = page.locator("#deja-inscrite")
+    expect(notice).to_contain_text("Connexions Solidaires")
+    j.check("association form, already registered")
+    notice.get_by_role("link", name=t("Demander à rejoindre cette association")).click()
+    j.check("join")
+    page.get_by_label(t("Un mot pour les membres de l'association")).fill("Bonjour, je tiens la trésorerie. Karim")
+    page.get_by_role("button", name=t("Envoyer ma demande")).click()
+    expect(page.locator(".messages")).to_contain_text("Connexions Solidaires")
+    j.check("space, join requested")
+    context.close()
+    assert not j.problems, "\n".join(j.problems)
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
 @pytest.mark.parametrize("screen", ["phone", "desktop"])
 def test_the_association_journey(browser, live_server, team, documents, screen, lang):
@@ -188,6 +219,21 @@ def test_the_association_journey(browser, live_server, team, documents, screen, 
     page.get_by_role("button", name=t("Inscrire l'association")).click()
     expect(page.get_by_text(t("Votre association est inscrite. Vous pouvez maintenant candidater."))).to_be_visible()
     j.check("space, association registered")
+
+    # A second volunteer, who has an account, registers the same association: the portal offers to ask its
+    # members to join it instead. The president accepts from the space.
+    join_as_second_volunteer(browser, live_server, screen, lang)
+    page.goto(live_server.url + "/space/")
+    page.locator("section[aria-labelledby=rejoindre] .alert").get_by_role("link", name="Connexions Solidaires").click()
+    j.check("members, a request to join")
+    page.get_by_role("button", name=re.compile(t("Accepter"))).click()
+    expect(page.locator(".messages")).to_contain_text(
+        t("%(person)s est maintenant membre de l'association.") % {"person": TREASURER}
+    )
+    j.check("members, request accepted")
+    association = Association.objects.get()
+    assert set(association.memberships.values_list("user__email", flat=True)) == {EMAIL, TREASURER}
+    page.goto(live_server.url + "/space/")
 
     # Apply, with a mistake: the split does not add up. The PDFs chosen are kept, not chosen again.
     page.get_by_role("link", name=t("Candidater à « %(name)s »") % {"name": campaign.name}).click()
