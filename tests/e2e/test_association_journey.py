@@ -233,6 +233,12 @@ def test_the_association_journey(browser, live_server, team, documents, screen, 
     j.check("members, request accepted")
     association = Association.objects.get()
     assert set(association.memberships.values_list("user__email", flat=True)) == {EMAIL, TREASURER}
+
+    # Her account page, from the header (behind the menu on a phone).
+    j.open_menu()
+    page.get_by_role("link", name=re.compile(t("Mon compte"))).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("Mon compte"))
+    j.check("account")
     page.goto(live_server.url + "/space/")
 
     # Apply, with a mistake: the split does not add up. The PDFs chosen are kept, not chosen again.
