@@ -305,6 +305,17 @@ def application_answer(*, application: Application, by, body: str) -> Applicatio
     return application
 
 
+def application_messages_mark_read(*, application: Application, by) -> None:
+    """A member opened the thread: the team's messages so far are read, for the whole association.
+
+    A read marker, not a change of the application: no history row, no ``updated_at`` change (a queryset
+    update). The caller loaded ``application`` among ``by``'s own (``application_for_user``).
+    """
+    now = timezone.now()
+    Application.objects.filter(pk=application.pk).update(messages_read_at=now)
+    application.messages_read_at = now
+
+
 @transaction.atomic
 def application_approve(
     *, application: Application, granted: int, by, priority: int | None = None, note: str = ""
