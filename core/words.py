@@ -128,3 +128,14 @@ def time_words(value) -> str:
     if value.minute == 0:
         return _("%(h)s h") % {"h": value.hour}
     return _("%(h)s h %(m)02d") % {"h": value.hour, "m": value.minute}
+
+
+def period_words(start, end) -> str:
+    """« du 1er janvier au 31 mars 2026 » (the year once when both days are in the same year)."""
+    first, last = _parse_date(start), _parse_date(end)
+    if first is None or last is None:
+        return ""
+    return _("du %(start)s au %(end)s") % {
+        "start": date_words(first, "j F" if first.year == last.year else "j F Y"),
+        "end": date_words(last, "j F Y"),
+    }

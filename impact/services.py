@@ -299,7 +299,9 @@ def _notify(report: ImpactReport, template: str, **context) -> list[str]:
         "association": report.association.legal_name,
         "campaign": report.campaign.name,
         "period": report.period_label,
-        "due_on": report.due_on.strftime("%d/%m/%Y"),
+        "period_start": report.period_start.isoformat(),
+        "period_end": report.period_end.isoformat(),
+        "due_on": report.due_on.isoformat(),
         "report_path": report.get_absolute_url(),
         **context,
     }

@@ -37,3 +37,9 @@ def duration_words(value) -> str:
 @register.filter
 def time_words(value) -> str:
     return words.time_words(value)
+
+
+@register.simple_tag
+def period_words(start, end, fallback="") -> str:
+    """``{% period_words period_start period_end period as period %}``: ``fallback`` for an older email."""
+    return words.period_words(start, end) or fallback
