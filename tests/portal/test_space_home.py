@@ -79,9 +79,8 @@ def test_grant_in_plain_words_in_french(member_client, space):
     text = _text(_page(member_client))
     with translation.override("fr"):
         day = date_words(space.appointment_day, "j F")
-    assert f"25 ordinateurs accordés : 12 dans la vague 2 (rendez-vous le {day} à 9 h), 13 dans une prochaine vague" in (
-        text
-    )
+    expected = f"25 ordinateurs accordés : 12 dans la vague 2 (rendez-vous le {day} à 9 h), 13 dans une prochaine vague"
+    assert expected in text
     assert day.startswith("1er ")
 
 
