@@ -15,6 +15,8 @@ from django.utils import dateformat
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+NBSP = "\u00a0"
+
 
 def is_french() -> bool:
     return (get_language() or "fr").split("-")[0] == "fr"
@@ -117,7 +119,7 @@ def duration_words(days: int) -> str:
 
 
 def time_words(value) -> str:
-    """A time of day: « 9 h », « 9 h 30 » in French; « 9:00 », « 9:30 » in English."""
+    """A time of day: « 9 h », « 9 h 30 » in French (non-breaking spaces); « 9:00 », « 9:30 » in English."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -126,8 +128,10 @@ def time_words(value) -> str:
         except ValueError:
             return value
     if value.minute == 0:
-        return _("%(h)s h") % {"h": value.hour}
-    return _("%(h)s h %(m)02d") % {"h": value.hour, "m": value.minute}
+        text = _("%(h)s h") % {"h": value.hour}
+    else:
+        text = _("%(h)s h %(m)02d") % {"h": value.hour, "m": value.minute}
+    return text.replace(" ", NBSP)  # « 10 h 30 » never split over two lines
 
 
 def period_words(start, end) -> str:

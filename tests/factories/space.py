@@ -12,8 +12,9 @@ from associations.models import Application, Message
 from tests.factories.accounts import UserFactory, staff_with_role
 from tests.factories.associations import ApplicationFactory, AssociationFactory, approved_application
 from tests.factories.campaigns import CampaignFactory
+from tests.factories.certificates import confirmed_wave
 from tests.factories.donations import WaveFactory
-from tests.factories.impact import handed_over_wave, impact_reports_for
+from tests.factories.impact import impact_reports_for
 from tests.factories.inventory import ready_computers
 
 PASSWORD = "motdepasse-solide-42"
@@ -37,9 +38,11 @@ class Space:
 def space_with_everything(*, email: str = "presidente@claviers.example.org") -> Space:
     """« Les Claviers solidaires »: 25 computers granted, 12 in wave 2 with an appointment to confirm on the 1st
     of a coming month at 9 h, a message from the team not read yet; « Le Club numérique du Panier »: a question
-    from the team to answer; « Emmaüs Connect »: equipped in another campaign, an impact report to file."""
+    from the team to answer; « Emmaüs Connect »: equipped in another campaign, its certificate signed, an impact
+    report to file."""
     from associations import services as association_services
     from donations import services as donation_services
+    from tests.certificates.conftest import record_handover
 
     member = UserFactory(email=email, password=PASSWORD)
     manager = staff_with_role(roles.CAMPAIGN_MANAGER, email="responsable-espace@example.org")
@@ -68,7 +71,10 @@ def space_with_everything(*, email: str = "presidente@claviers.example.org") -> 
         application=question, by=reviewer, message="Combien de personnes accueillez-vous par atelier ?"
     )
 
-    other = handed_over_wave(1, 10, campaign=CampaignFactory(name="Lyon équipe ses associations"))
+    # Emmaüs Connect: its 10 computers handed over at the desk today, its certificate signed.
+    other = confirmed_wave(1, 10, campaign=CampaignFactory(name="Lyon équipe ses associations"))
+    desk = staff_with_role(roles.HANDOVER_OPERATOR, email="guichet-espace@example.org")
+    record_handover(other.allocations.get().handover, desk, notify=False)
     emmaus = other.allocations.get().application.association
     emmaus.legal_name = "Emmaüs Connect"
     emmaus.save(update_fields=["legal_name"])

@@ -46,6 +46,7 @@ def test_actions_come_first_in_the_order_of_the_brief(member_client, space):
     start = html.index('id="a-faire"')
     positions = [
         html.index("Confirmer le rendez-vous de remise", start),
+        html.index("Télécharger votre attestation de remise signée", start),
         html.index("Remplir le bilan d'impact", start),
         html.index("1 message non lu de l'équipe", start),
         html.index("Répondre à la question de l'équipe de la ville", start),
@@ -176,3 +177,19 @@ def test_grant_words_before_any_wave(language, expected):
 def test_grant_words_one_computer():
     with translation.override("fr"):
         assert grant_words(1, []) == "1 ordinateur accordé : 1 dans une prochaine vague"
+
+
+def test_a_signed_certificate_is_to_download_for_sixty_days(member_client, space):
+    import datetime
+
+    from django.utils import timezone
+
+    from certificates.models import Handover
+
+    handover = Handover.objects.get(signed_at__isnull=False)
+    html = _page(member_client)
+    assert "Télécharger votre attestation de remise signée" in html and handover.number in html
+    Handover.objects.filter(pk=handover.pk).update(signed_at=timezone.now() - datetime.timedelta(days=61))
+    html = _page(member_client)
+    assert "Télécharger votre attestation de remise signée" not in html
+    assert reverse("certificates:list") in html  # still one click away

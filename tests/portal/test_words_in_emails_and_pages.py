@@ -39,7 +39,7 @@ def test_allocation_confirmed_in_french():
     assert "L'attribution des Claviers solidaires pour la campagne" in text
     assert "(Vague 2)" in text
     assert "12 ordinateurs dans cette vague ; 13 restent à attribuer dans une prochaine vague" in text
-    assert "le lundi 1er février 2027, de 9 h à 10 h 30, Gymnase Ruffi." in text
+    assert "le lundi 1er février 2027, de 9\u00a0h à 10\u00a0h\u00a030, Gymnase Ruffi." in text
     assert "priorité" not in text and "reçu" not in text
 
 
