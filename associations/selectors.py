@@ -1,6 +1,6 @@
 from collections.abc import Iterable
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from associations.models import Application, ApplicationEvent, Association, Message
 
@@ -22,15 +22,6 @@ def association_recipients(association, memberships: Iterable | None = None) -> 
 
 def associations_for_user(user) -> QuerySet[Association]:
     return Association.objects.for_user(user).prefetch_related("missions")
-
-
-def applications_for_user(user) -> QuerySet[Application]:
-    return (
-        Application.objects.for_user(user)
-        .select_related("campaign", "association")
-        .annotate(unread=Count("messages", filter=Q(messages__from_staff=True)))
-        .order_by("-created_at")
-    )
 
 
 def application_for_user(user, pk: int) -> QuerySet[Application]:

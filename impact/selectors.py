@@ -128,8 +128,13 @@ def compute_campaign_stats(campaign) -> dict:
         waves.append(
             {
                 "number": wave.number,
+                # The cache is shared by both languages: the page and stats.json relabel from the codes
+                # (impact.views.wave_labels); these two are the filler's language.
                 "label": str(wave),
                 "status": wave.get_status_display(),
+                "status_code": wave.status,
+                "final_lot": wave.is_final_lot,
+                "name": wave.name,
                 "capacity": wave.capacity,
                 "allocated": wave.allocated_units,
                 "handed_over": wave.handed_units,

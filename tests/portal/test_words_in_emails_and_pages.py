@@ -126,3 +126,25 @@ def test_privacy_page_says_durations_in_words(client, settings, language, expect
     assert expected in html
     assert ("3 ans" if language == "fr" else "3 years") in html
     assert "1095" not in html
+
+
+@pytest.mark.django_db
+def test_campaign_page_in_english_even_when_french_filled_the_cache(client):
+    """The campaign's figures are cached once for both languages: the waves' labels come from their codes."""
+    from django.core.cache import cache
+
+    from impact import selectors as impact_selectors
+    from tests.factories.certificates import confirmed_wave
+
+    cache.clear()
+    wave = confirmed_wave(1, 10)
+    with translation.override("fr"):
+        impact_selectors.campaign_stats(wave.campaign)  # a French visitor fills the cache
+    client.cookies["django_language"] = "en"
+    html = client.get(wave.campaign.get_absolute_url()).content.decode()
+    assert "Wave 1" in html and "Confirmed" in html
+    for french in ("Vague 1", "Confirmée", "ordinateurs attribués", "remises à partir"):
+        assert french not in html, french
+    data = client.get(reverse("impact:stats_json", args=[wave.campaign.slug])).json()
+    assert data["waves"][0]["label"] == "Wave 1" and data["waves"][0]["status"] == "Confirmed"
+    cache.clear()
