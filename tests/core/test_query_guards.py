@@ -107,7 +107,7 @@ MAXIMA: dict[str, int] = {
     "home": 3,
     "my_data": 17,  # the export also writes its line in the account history
     "associations:space": 9,
-    "associations:application": 8,  # + what its other waves give (plain-words quantities)
+    "associations:application": 9,  # + what its other waves give (plain-words quantities)
     "certificates:list": 3,
     "impact:reports": 3,
     "impact:report": 4,

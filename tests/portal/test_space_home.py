@@ -193,3 +193,63 @@ def test_a_signed_certificate_is_to_download_for_sixty_days(member_client, space
     html = _page(member_client)
     assert "Télécharger votre attestation de remise signée" not in html
     assert reverse("certificates:list") in html  # still one click away
+
+
+def test_association_pages_in_english_have_no_french_words(member_client, space):
+    """Every page of the space, in English: no French word of the interface (the data typed in French aside)."""
+    from impact.models import ImpactReport
+
+    report = ImpactReport.objects.filter(association__memberships__user=space.member).first()
+    urls = [
+        reverse("associations:space"),
+        space.application.get_absolute_url(),
+        space.question.get_absolute_url(),
+        reverse("certificates:list"),
+        reverse("impact:reports"),
+        report.get_absolute_url(),
+        reverse("donations:appointment_change", args=[space.allocation.pk]),
+    ]
+    data = (
+        "1000 ordinateurs pour Marseille",
+        "Lyon équipe ses associations",
+        "Les Claviers solidaires",
+        "Le Club numérique du Panier",
+        "Gymnase Ruffi, 12 rue Ruffi, Marseille",
+        "Pensez à venir avec un véhicule : 12 unités centrales.",
+        "Combien de personnes accueillez-vous par atelier ?",
+        "Ateliers d'initiation au numérique pour les seniors du quartier.",
+    )
+    member_client.cookies["django_language"] = "en"
+    for url in urls:
+        text = _text(member_client.get(url).content.decode().replace("&#x27;", "'"))
+        for value in data:
+            text = text.replace(value, "")
+        for french in (
+            " vague",
+            "Vague ",
+            "ordinateur",
+            "candidature",
+            "rendez-vous",
+            "bilan",
+            " le 1er",
+            "Remis",
+            "Prochaine",
+            " de la ville",
+            "Accept",
+        ):
+            assert french not in text, (
+                f"{url}: « {french} » in {text[max(0, text.find(french) - 80) : text.find(french) + 80]}"
+            )
+
+
+def test_reading_again_writes_nothing(member_client, space, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = space.application.get_absolute_url()
+    with CaptureQueriesContext(connection) as first:
+        member_client.get(url)
+    with CaptureQueriesContext(connection) as again:
+        member_client.get(url)
+    assert any(q["sql"].startswith("UPDATE") and "messages_read_at" in q["sql"] for q in first.captured_queries)
+    assert not any("messages_read_at" in q["sql"] and q["sql"].startswith("UPDATE") for q in again.captured_queries)
