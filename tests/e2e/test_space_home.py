@@ -51,3 +51,7 @@ def test_space_home_on_a_phone_and_a_desktop(page, live_server, axe_check):
                 Path(shots).mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=f"{shots}/space-home-{language}-{width}.png", full_page=True)
         axe_check(page, f"space home ({language})")
+        if shots:  # the application's page too, to look at its allocation and history in this language
+            page.goto(f"{live_server.url}{space.application.get_absolute_url()}")
+            page.screenshot(path=f"{shots}/application-{language}-1280.png", full_page=True)
+            page.goto(f"{live_server.url}/space/")
