@@ -19,7 +19,7 @@ from core.errors import DomainError
 from core.files import open_or_404
 from core.forms import errors_to_form
 from donations.selectors import allocations_for_application
-from portal.space import space_home
+from portal.space import grant_words, space_home
 
 
 @login_required
@@ -158,6 +158,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "application": application,
             "answer_form": AnswerForm(),
             "allocations": allocations,
+            "grant": grant_words(application.granted_quantity or 0, allocations) if allocations else "",
             "handovers": handovers_for_allocations(request.user, allocations),
         },
     )

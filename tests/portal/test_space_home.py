@@ -260,3 +260,15 @@ def test_reading_again_writes_nothing(member_client, space, django_assert_num_qu
         member_client.get(url)
     assert any(q["sql"].startswith("UPDATE") and "messages_read_at" in q["sql"] for q in first.captured_queries)
     assert not any("messages_read_at" in q["sql"] and q["sql"].startswith("UPDATE") for q in again.captured_queries)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_application_page_says_the_grant_in_plain_words(member_client, space, language):
+    member_client.cookies["django_language"] = language
+    text = _text(member_client.get(space.application.get_absolute_url()).content.decode())
+    with translation.override(language):
+        expected = grant_words(
+            25, [space.allocation.__class__.objects.select_related("wave").get(pk=space.allocation.pk)]
+        )
+    assert " ".join(expected.split()) in text  # non-breaking spaces read as spaces
+    assert ("13 dans une prochaine vague" if language == "fr" else "13 in a later wave") in text
