@@ -1,14 +1,17 @@
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.conf import settings
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from associations.documents import validate_pdf_document
-from associations.models import Application, Association, Mission
+from associations.documents import ATTACHMENT_ACCEPT, display_name, validate_attachment, validate_pdf_document
+from associations.models import MESSAGE_MAX, Application, Association, Mission
 from associations.services import EDITABLE_FIELDS
 from associations.validators import normalize_rna, normalize_siret, validate_rna, validate_siret
+from core.sizes import file_size
 from core.textlimits import TextLimitsMixin
+from core.uploads import KeepsUploadsMixin
 
 
 class BaseForm(TextLimitsMixin, forms.Form):
@@ -93,9 +96,20 @@ class AssociationForm(TextLimitsMixin, forms.ModelForm):
         return data
 
 
-class ApplicationForm(TextLimitsMixin, forms.ModelForm):
-    """One form for the draft and the submission: the button pressed decides."""
+class KeepsDocumentsMixin(KeepsUploadsMixin):
+    """Files that passed their checks are kept after a refusal (core.uploads), shown under a safe name."""
 
+    def held_display_name(self, upload) -> str:
+        return display_name(upload.name)
+
+
+class ApplicationForm(KeepsDocumentsMixin, TextLimitsMixin, forms.ModelForm):
+    """One form for the draft and the submission: the button pressed decides.
+
+    Takes ``holder=user``: the PDFs chosen are kept when the form is refused for another field (core.uploads).
+    """
+
+    kept_file_fields = ("statutes", "activity_report")
     consent = forms.BooleanField(required=False)
 
     class Meta:
@@ -121,8 +135,10 @@ class ApplicationForm(TextLimitsMixin, forms.ModelForm):
         quantity.widget.attrs.update({"min": bounds["min"], "max": bounds["max"]})
         self.fields["public_use_quantity"].help_text = _("Ateliers, formations, accès libre.")
         self.fields["admin_use_quantity"].help_text = _("Secrétariat, comptabilité, bénévoles.")
+        document_size = {"size": file_size(settings.MAX_DOCUMENT_SIZE)}
         for name in ("statutes", "activity_report"):
-            self.fields[name].help_text = _("Fichier PDF, 5 Mo au plus.")
+            self.fields[name].help_text = _("Fichier PDF, %(size)s au plus.") % document_size
+        self.fields["consent"].widget.attrs["data-no-draft"] = ""  # a consent is given again, never restored
         self.fields["consent"].label = format_html(
             '{} <a href="{}">{}</a>.',
             _("J'accepte que les informations de cette candidature soient traitées pour la campagne, selon la"),
@@ -164,10 +180,26 @@ class ApplicationForm(TextLimitsMixin, forms.ModelForm):
         return {name: self.cleaned_data.get(name) for name in self.Meta.fields if name in self.cleaned_data}
 
 
-class AnswerForm(BaseForm):
+class AnswerForm(KeepsDocumentsMixin, BaseForm):
+    """A message to the campaign team (or the answer to its question), with one PDF or photo if needed."""
+
+    kept_file_fields = ("attachment",)
+
     body = forms.CharField(
         label=_("Votre message"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=5000,
+        max_length=MESSAGE_MAX,
         error_messages={"required": _("Écrivez votre message.")},
     )
+    attachment = forms.FileField(
+        label=_("Pièce jointe (facultatif)"),
+        required=False,
+        help_text=_("Un PDF, ou une photo JPEG ou PNG, 5 Mo au plus."),
+        widget=forms.FileInput(attrs={"accept": ATTACHMENT_ACCEPT}),
+    )
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if upload:
+            validate_attachment(upload)
+        return upload

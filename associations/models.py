@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from associations.documents import document_upload_to
+from associations.documents import ATTACHMENT_TYPES, attachment_upload_to, document_upload_to
 from associations.validators import validate_no_nul, validate_postal_code, validate_rna, validate_siret
 from core.models import Journal
 from core.textlimits import length_check, max_length_validator
@@ -336,12 +336,36 @@ class Message(models.Model):
         _("message"), max_length=MESSAGE_MAX, validators=[validate_no_nul, max_length_validator(MESSAGE_MAX)]
     )
     created_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
+    # One PDF or photo, checked by associations.documents.validate_attachment; served by an access-checked view.
+    attachment = models.FileField(_("pièce jointe"), upload_to=attachment_upload_to, blank=True, max_length=200)
+    attachment_name = models.CharField(_("nom de la pièce jointe"), max_length=100, blank=True)
+    attachment_type = models.CharField(
+        _("type de la pièce jointe"),
+        max_length=4,
+        blank=True,
+        choices=[("pdf", "PDF"), ("jpg", "JPEG"), ("png", "PNG")],
+    )
 
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["created_at", "pk"]
-        constraints = [length_check("body", MESSAGE_MAX, "message_body_length")]
+        constraints = [
+            length_check("body", MESSAGE_MAX, "message_body_length"),
+            models.CheckConstraint(
+                condition=Q(attachment="", attachment_type="")
+                | (~Q(attachment="") & Q(attachment_type__in=["pdf", "jpg", "png"])),
+                name="message_attachment_typed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.body[:60]
+
+    @property
+    def attachment_mimetype(self) -> str:
+        return ATTACHMENT_TYPES.get(self.attachment_type, "application/octet-stream")
+
+    @property
+    def attachment_is_image(self) -> bool:
+        return self.attachment_type in ("jpg", "png")

@@ -59,7 +59,12 @@ def export(user) -> dict:
             for app in applications
         ],
         "messages_written": [
-            {"application": m.application_id, "at": iso_date(m.created_at), "body": m.body}
+            {
+                "application": m.application_id,
+                "at": iso_date(m.created_at),
+                "body": m.body,
+                "attachment": m.attachment_name,
+            }
             for m in Message.objects.filter(author=user).order_by("created_at")
         ],
     }
@@ -92,16 +97,22 @@ def keeps_members(cutoff: datetime.datetime) -> Q:
 
 
 def retention(*, now: datetime.datetime, dry_run: bool) -> dict[str, int]:
-    """Supporting documents of applications closed (refused, withdrawn) long enough ago are deleted."""
-    closed = list(
-        Application.objects.filter(
-            status__in=Application.CLOSED_STATUSES,
-            updated_at__lt=now - datetime.timedelta(days=settings.RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS),
-        ).filter(~Q(statutes="") | ~Q(activity_report=""))
+    """Supporting documents and message attachments of applications closed (refused, withdrawn) long enough ago
+    are deleted."""
+    closed_long_ago = Application.objects.filter(
+        status__in=Application.CLOSED_STATUSES,
+        updated_at__lt=now - datetime.timedelta(days=settings.RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS),
     )
-    counts = {"documents_deleted": sum(bool(a.statutes) + bool(a.activity_report) for a in closed)}
+    closed = list(closed_long_ago.filter(~Q(statutes="") | ~Q(activity_report="")))
+    attachments = list(Message.objects.filter(application__in=closed_long_ago).exclude(attachment=""))
+    counts = {"documents_deleted": sum(bool(a.statutes) + bool(a.activity_report) for a in closed) + len(attachments)}
     if dry_run:
         return counts
+    for message in attachments:
+        name, storage = message.attachment.name, message.attachment.storage
+        with transaction.atomic():
+            Message.objects.filter(pk=message.pk).update(attachment="", attachment_type="", attachment_name="")
+            transaction.on_commit(lambda name=name, storage=storage: storage.delete(name), robust=True)
     for application in closed:
         files = [f for f in (application.statutes, application.activity_report) if f]
         with transaction.atomic():

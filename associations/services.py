@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from associations.documents import display_name, validate_attachment
 from associations.models import (
     MESSAGE_MAX,
     Application,
@@ -61,6 +62,7 @@ def _notify_association(application: Application, template: str, **context) -> N
         "campaign": application.campaign.name,
         "application_id": application.pk,
         "application_path": application.get_absolute_url(),
+        "contact_email": application.campaign.contact_email,
         **context,
     }
     notify(association_recipients(application.association, members), template, base)
@@ -135,9 +137,12 @@ def _check_quantities(application: Application) -> None:
 
 
 def _documents_stored_for(user) -> int:
-    """Supporting documents stored for the applications of ``user``'s associations."""
+    """Supporting documents and message attachments stored for the applications of ``user``'s associations."""
     rows = Application.objects.filter(association__memberships__user=user).values_list(*DOCUMENT_FIELDS)
-    return sum(1 for row in rows for name in row if name)
+    attachments = (
+        Message.objects.filter(application__association__memberships__user=user).exclude(attachment="").count()
+    )
+    return sum(1 for row in rows for name in row if name) + attachments
 
 
 def _check_document_quota(*, by, added: list[str]) -> None:
@@ -288,19 +293,38 @@ def application_request_info(*, application: Application, by, message: str) -> A
 
 
 @transaction.atomic
-def application_answer(*, application: Application, by, body: str) -> Application:
-    """The association answers in the thread; an answer to a question puts it back in review."""
+def application_answer(*, application: Application, by, body: str, attachment=None) -> Application:
+    """The association writes to the campaign team, at every stage once its application is submitted (decided
+    and withdrawn ones included), with one PDF or photo if needed; an answer to a question puts the application
+    back in review."""
     if not body or not body.strip():
         raise ValidationError({"body": _("Écrivez votre réponse.")})
     if len(body) > MESSAGE_MAX:
         raise ValidationError({"body": str(limit_text(MESSAGE_MAX))})
     application = _lock(application)
-    if application.status in Application.TRANSITIONS.final():  # decided or withdrawn: the thread is over
-        raise DomainError(_("Cette candidature est close : les messages ne sont plus possibles."))
-    Message.objects.create(application=application, author=by, from_staff=False, body=body)
-    ApplicationEvent.record(application=application, by=by, kind=ApplicationEvent.Kind.MESSAGE, note=body)
-    if application.status == S.INFO_REQUESTED:
+    if application.status == S.DRAFT:  # the team does not see drafts (nor their messages)
+        raise DomainError(_("Déposez d'abord votre candidature : l'équipe de la campagne ne voit pas les brouillons."))
+    answering = application.status == S.INFO_REQUESTED
+    if answering:
         _check_quantities(application)
+    message = Message(application=application, author=by, from_staff=False, body=body)
+    if attachment:
+        try:
+            message.attachment_type = validate_attachment(attachment)
+        except ValidationError as exc:
+            raise ValidationError({"attachment": exc.messages}) from None
+        _check_document_quota(by=by, added=["attachment"])
+        message.attachment_name = display_name(attachment.name)
+        message.attachment = attachment
+    try:
+        message.save()
+    except Exception:
+        if message.attachment and message.attachment._committed:
+            _delete_files(message.attachment.storage, [message.attachment.name])
+        raise
+    note = f"{body}\n[{message.attachment_name}]" if message.attachment else body
+    ApplicationEvent.record(application=application, by=by, kind=ApplicationEvent.Kind.MESSAGE, note=note)
+    if answering:
         transition(application, to=S.SUBMITTED, by=by, note=gettext_lazy("Réponse de l'association"))
     return application
 

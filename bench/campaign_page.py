@@ -109,10 +109,14 @@ def build() -> str:
         else:
             c.status = statuses[i % len(statuses)]
             if c.status == "scrapped":
-                c.scrap_reason = "HS"
+                c.scrap_reason, c.scrap_cause, c.storage_outcome, c.recycler = "HS", "faulty", "removed", "ecosystem"
             if c.status in ("received", "reconditioning", "scrapped"):
                 c.wipe_record = None
-    Computer.objects.bulk_update(computers, ["wipe_record", "status", "scrap_reason"], batch_size=2000)
+    Computer.objects.bulk_update(
+        computers,
+        ["wipe_record", "status", "scrap_reason", "scrap_cause", "storage_outcome", "recycler"],
+        batch_size=2000,
+    )
 
     associations = Association.objects.bulk_create(
         [

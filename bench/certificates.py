@@ -353,7 +353,7 @@ def main() -> int:
     print()
     print(f"One certificate of 30 units (in-process, {args.runs} runs after a warm-up)")
     print(
-        f"  {page_count(pdf)} pages, {len(pdf) / 1024:.0f} KiB; mean {mean:.2f} s, best {sum(best):.2f} s "
+        f"  {page_count(pdf)} pages, {len(pdf) / 1024:.0f} Ko; mean {mean:.2f} s, best {sum(best):.2f} s "
         f"(data {best[0] * 1000:.0f} ms, template + QR {best[1] * 1000:.0f} ms, WeasyPrint {best[2]:.2f} s)"
     )
     print(f"Wave of {total} certificates, {units} units, {args.workers} Celery workers on Redis")

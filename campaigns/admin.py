@@ -62,6 +62,7 @@ class CampaignAdmin(admin.ModelAdmin):
             {"fields": ("pledged_units", "min_per_association", "max_per_association")},
         ),
         (gettext_lazy("Candidatures"), {"fields": ("applications_open_on", "applications_close_on")}),
+        (gettext_lazy("Contact"), {"fields": ("contact_email",)}),
     )
 
     def get_readonly_fields(self, request, obj=None):

@@ -4,6 +4,7 @@ The tables keep their first names (``donations_*``): the models moved here from 
 touching the data (see migrations 0001 here and donations 0005/0006).
 """
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -30,6 +31,11 @@ class Donor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def default_contact_email() -> str:
+    """The address a new campaign's team is reached at, until the campaign's own is set (CAMPAIGN_CONTACT_EMAIL)."""
+    return settings.CAMPAIGN_CONTACT_EMAIL
 
 
 class CampaignQuerySet(models.QuerySet):
@@ -78,6 +84,14 @@ class Campaign(models.Model):
     applications_open_on = models.DateField(_("ouverture des candidatures"))
     applications_close_on = models.DateField(_("clôture des candidatures"))
     status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    contact_email = models.EmailField(
+        _("adresse de contact de l'équipe"),
+        default=default_contact_email,
+        help_text=_(
+            "Donnée aux associations partout où elles peuvent vous écrire : pages de leur espace et e-mails de la "
+            "campagne."
+        ),
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
     objects = CampaignQuerySet.as_manager()

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.html import escape
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 logger = logging.getLogger(__name__)
 
@@ -25,15 +26,25 @@ def render_email(template: str, context: dict, language: str) -> tuple[str, str,
         subject = " ".join(render_to_string(f"emails/{template}_subject.txt", ctx).split())
         text = render_to_string(f"emails/{template}_body.txt", ctx)
         # The text part is rendered with autoescape off (it is plain text): every character a user
-        # typed is in it as typed. The HTML part gets that text escaped, never as markup.
-        html = render_to_string("emails/base.html", {**ctx, "text": escape(text), "subject": subject})
+        # typed is in it as typed. The HTML part gets that text escaped, never as markup, but for the
+        # campaign team's address (set by staff, a validated address), made a mailto link.
+        escaped = escape(text)
+        contact = context.get("contact_email") or ""
+        if contact and "@" in contact:
+            link = format_html('<a href="mailto:{}">{}</a>', contact, contact)
+            escaped = mark_safe(escaped.replace(escape(contact), link))  # noqa: S308 (escaped text, escaped link)
+        html = render_to_string("emails/base.html", {**ctx, "text": escaped, "subject": subject})
     return subject, text, html
 
 
 def build_message(*, template: str, context: dict, to: list[str], language: str) -> EmailMultiAlternatives:
     """The email as it leaves: subject with the site's prefix, the text part and the escaped HTML part."""
     subject, text, html = render_email(template, context, language)
-    message = EmailMultiAlternatives(subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=text, to=to)
+    # An answer to a campaign's email reaches its team, not the no-reply sender.
+    reply_to = [context["contact_email"]] if context.get("contact_email") else None
+    message = EmailMultiAlternatives(
+        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=text, to=to, reply_to=reply_to
+    )
     message.attach_alternative(html, "text/html")
     return message
 

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -125,3 +127,31 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} → {', '.join(self.to)}"
+
+
+def held_upload_to(instance, filename: str) -> str:
+    # Never the visitor's file name (kept apart in ``name``, for display only).
+    return f"held/{instance.user_id}/{instance.token.hex}"
+
+
+class HeldUpload(models.Model):
+    """A file chosen on a form that was refused for another field's error, kept for the next try (core.uploads).
+
+    Only its owner can use it again, by its random token; it is deleted once the form goes through, or by the
+    hourly sweep after HELD_UPLOAD_HOURS.
+    """
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    field = models.CharField(max_length=60)
+    name = models.CharField(max_length=100)
+    content_type = models.CharField(max_length=100)
+    file = models.FileField(upload_to=held_upload_to, max_length=200)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("fichier en attente")
+        verbose_name_plural = _("fichiers en attente")
+
+    def __str__(self) -> str:
+        return self.name

@@ -28,3 +28,11 @@ def sweep_outbox() -> int:
 @shared_task
 def ping() -> str:
     return "pong"
+
+
+@shared_task(acks_late=True, soft_time_limit=120, time_limit=180)
+def sweep_held_uploads() -> int:
+    """Periodic (Celery beat): delete the files kept for forms that were never sent again (core.uploads)."""
+    from core.uploads import sweep_held_uploads as sweep
+
+    return sweep()

@@ -1,8 +1,10 @@
 """Length limits of the free-text fields people type: one place for the model, the database and the form.
 
-``limited_text(n)`` gives a TextField's validators (Django enforces ``max_length`` of a TextField
+``max_length_validator(n)`` gives a TextField's validator (Django enforces ``max_length`` of a TextField
 only in the form), ``length_check`` the database constraint behind it, and ``TextLimitsMixin``
-shows the limit in the help of every text field of a form (the browser also gets ``maxlength``).
+announces the limit of every text field of a form before it bites: in the field's help, and in a live
+counter (static/js/char_count.js) fed by the widget's ``data-maxlength``. The browser gets no
+``maxlength``: it would cut a pasted text without a word, where the server refuses it with a message.
 """
 
 from __future__ import annotations
@@ -14,6 +16,11 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+# Shorter fields are codes and numbers (postal code, RNA, SIRET, phone) checked by their own format, which their
+# help gives: no counter there, but no silent cut either.
+COUNTED_FROM = 30
 
 
 def limit_text(limit: int) -> str:
@@ -28,13 +35,44 @@ def max_length_validator(limit: int) -> MaxLengthValidator:
     return MaxLengthValidator(limit)
 
 
+def counter_attrs(limit: int) -> dict[str, str]:
+    """The widget attributes the live counter reads: the limit, and its messages in the page's language.
+
+    ``{n}`` is replaced in the browser; "one" and "other" follow the language's plural rule (Intl.PluralRules).
+    """
+    return {
+        "data-maxlength": str(limit),
+        "data-count-left-one": str(pgettext_lazy("compteur", "Il vous reste {n} caractère.")),
+        "data-count-left-other": str(pgettext_lazy("compteur", "Il vous reste {n} caractères.")),
+        "data-count-over-one": str(pgettext_lazy("compteur", "{n} caractère en trop : raccourcissez le texte.")),
+        "data-count-over-other": str(pgettext_lazy("compteur", "{n} caractères en trop : raccourcissez le texte.")),
+    }
+
+
 class TextLimitsMixin:
-    """Every text area of the form says how many characters it accepts, in its help."""
+    """Every text field of the form with a length limit says it before it bites, and the server refuses beyond.
+
+    The limit goes in the field's help; the widget carries ``data-maxlength`` (a live counter, announced
+    politely to screen readers) instead of ``maxlength``, which makes the browser cut a pasted text
+    silently; a longer text comes back with a French error that says by how much it is too long.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            if isinstance(field, forms.CharField) and field.max_length and isinstance(field.widget, forms.Textarea):
-                limit = limit_text(field.max_length)
-                field.help_text = format_lazy("{} {}", field.help_text, limit) if field.help_text else limit
-                field.widget.attrs.setdefault("maxlength", str(field.max_length))
+            if not isinstance(field, forms.CharField) or not field.max_length:
+                continue
+            widget = field.widget
+            if not isinstance(widget, forms.Textarea | forms.TextInput) or isinstance(widget, forms.PasswordInput):
+                continue
+            widget.attrs.pop("maxlength", None)
+            field.error_messages["max_length"] = too_long_message()
+            if field.max_length < COUNTED_FROM and not isinstance(widget, forms.Textarea):
+                continue
+            limit = limit_text(field.max_length)
+            field.help_text = format_lazy("{} {}", field.help_text, limit) if field.help_text else limit
+            widget.attrs.update(counter_attrs(field.max_length))
+
+
+def too_long_message():
+    return _("Ce texte fait %(show_value)s caractères, pour %(limit_value)s au plus : raccourcissez-le.")

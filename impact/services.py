@@ -303,6 +303,7 @@ def _notify(report: ImpactReport, template: str, **context) -> list[str]:
         "period_end": report.period_end.isoformat(),
         "due_on": report.due_on.isoformat(),
         "report_path": report.get_absolute_url(),
+        "contact_email": report.campaign.contact_email,
         **context,
     }
     notify(recipients, template, base)

@@ -101,20 +101,68 @@ class NoteForm(forms.Form):
 
 
 class ScrapForm(forms.Form):
+    """End of life of the selected units: why, what became of the storage, where they went."""
+
+    cause = forms.ChoiceField(
+        label=_("Cause"),
+        choices=Computer.ScrapCause.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choisissez la cause de mise au rebut.")},
+    )
     reason = forms.CharField(
-        label=_("Motif de mise au rebut"),
+        label=_("Motif détaillé"),
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text=_("Par exemple : carte mère défectueuse, envoyé au recyclage."),
+        help_text=_("Par exemple : carte mère défectueuse, ne démarre pas. 1 000 caractères au plus."),
         error_messages={"required": _("Indiquez le motif de mise au rebut.")},
         max_length=1000,
     )
+    storage_outcome = forms.ChoiceField(
+        label=_("Devenir du support de stockage"),
+        choices=[c for c in Computer.StorageOutcome.choices if c[0] != Computer.StorageOutcome.UNRECORDED],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Indiquez ce qu'est devenu le support de stockage.")},
+    )
+    storage_certificate = forms.CharField(
+        label=_("Référence du certificat de destruction"),
+        required=False,
+        max_length=120,
+        help_text=_("Obligatoire si le support a été détruit : le numéro du certificat remis par le prestataire."),
+    )
+    recycler = forms.CharField(
+        label=_("Filière de reprise"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"size": 60}),
+        help_text=_("L'éco-organisme ou l'opérateur agréé DEEE qui reprend l'ordinateur (par exemple : ecosystem)."),
+        error_messages={"required": _("Indiquez la filière de reprise (éco-organisme ou opérateur agréé).")},
+    )
+    recycler_reference = forms.CharField(label=_("Référence du bordereau de reprise"), required=False, max_length=120)
+    parts_kept = forms.CharField(
+        label=_("Pièces conservées"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"size": 60}),
+        help_text=_("Par exemple : 8 Go de mémoire, alimentation. Laissez vide si rien n'est gardé."),
+    )
 
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        validate_no_control_characters(reason)
-        if not reason:
-            raise forms.ValidationError(_("Indiquez le motif de mise au rebut."))
-        return reason
+    def clean(self):
+        data = super().clean()
+        for name in ("reason", "storage_certificate", "recycler", "recycler_reference", "parts_kept"):
+            if name in data:
+                data[name] = data[name].strip()
+                try:
+                    validate_no_control_characters(data[name])
+                except forms.ValidationError as error:
+                    self.add_error(name, error)
+        if "reason" in data and not data["reason"]:
+            self.add_error("reason", _("Indiquez le motif de mise au rebut."))
+        if "recycler" in data and not data["recycler"]:
+            self.add_error("recycler", _("Indiquez la filière de reprise (éco-organisme ou opérateur agréé)."))
+        if data.get("storage_outcome") == Computer.StorageOutcome.DESTROYED and not data.get("storage_certificate"):
+            self.add_error("storage_certificate", _("Indiquez la référence du certificat de destruction du support."))
+        return data
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
 
 
 class WipeForm(forms.Form):

@@ -14,6 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from core.models import AppendOnlyModel, Journal, actor_fields
 from core.transitions import Transitions
 
+# The grading scale of a reconditioned computer's appearance, shown in the admin and on the certificate. Every unit
+# is "reconditionné" in the sense of décret n° 2022-190: all its functions tested, the previous user's data erased.
+GRADE_SCALE = _(
+    "Aspect de l'ordinateur reconditionné (toutes ses fonctions testées, données effacées) : "
+    "A – très bon état, traces d'usage à peine visibles ; B – bon état, traces d'usage légères ; "
+    "C – état correct, traces d'usage visibles (rayures, marques), sans effet sur le fonctionnement."
+)
+
 
 def gigabytes(value) -> str:
     """A size in gigabytes, in the reader's language (« 8 Go » in French, « 8 GB » in English)."""
@@ -96,10 +104,25 @@ class Computer(models.Model):
         HDD = "hdd", _("Disque dur")
         NONE = "none", _("Aucun disque")
 
+    class ScrapCause(models.TextChoices):
+        FAULTY = "faulty", _("Panne non réparable")
+        PARTS = "parts", _("Pièces manquantes ou trop coûteuses")
+        DAMAGED = "damaged", _("Endommagé (casse, liquide)")
+        OBSOLETE = "obsolete", _("Trop ancien pour l'usage prévu")
+        OTHER = "other", _("Autre motif")
+
+    class StorageOutcome(models.TextChoices):
+        DESTROYED = "destroyed", _("Support détruit (certificat de destruction)")
+        WIPED = "wiped", _("Support effacé (effacement réussi enregistré)")
+        REMOVED = "removed", _("Support retiré et conservé à l'atelier")
+        NO_DRIVE = "no_drive", _("Aucun support de stockage")
+        UNRECORDED = "unrecorded", _("Non renseigné (mis au rebut avant ce suivi)")
+
     class Grade(models.TextChoices):
-        A = "A", _("A – comme neuf")
-        B = "B", _("B – traces d'usage")
-        C = "C", _("C – usure marquée")
+        # Décret n° 2022-190 forbids calling a reconditioned product new or equivalent to new: permitted words only.
+        A = "A", _("A – très bon état")
+        B = "B", _("B – bon état")
+        C = "C", _("C – état correct")
 
     # The one table of allowed status changes of a computer (which service performs which move:
     # ``inventory.services.MOVES``).
@@ -137,7 +160,13 @@ class Computer(models.Model):
     storage_gb = models.PositiveIntegerField(_("stockage (Go)"), null=True, blank=True)
     storage_type = models.CharField(_("type de stockage"), max_length=8, choices=StorageType.choices, blank=True)
     os = models.CharField(_("système installé"), max_length=80, blank=True)
-    grade = models.CharField(_("état"), max_length=1, choices=Grade.choices, blank=True)
+    grade = models.CharField(
+        _("état"),
+        max_length=1,
+        choices=Grade.choices,
+        blank=True,
+        help_text=GRADE_SCALE,
+    )
     has_keyboard = models.BooleanField(_("clavier fourni"), default=True)
     has_mouse = models.BooleanField(_("souris fournie"), default=True)
     needs_spare_part = models.BooleanField(_("pièce à remplacer"), default=False)
@@ -146,6 +175,15 @@ class Computer(models.Model):
     status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
     status_changed_at = models.DateTimeField(_("statut depuis le"), default=timezone.now)
     scrap_reason = models.TextField(_("motif de mise au rebut"), blank=True)
+    # End of life (set by ``services.computers_scrap`` only): why, what happened to the storage, where the unit went.
+    scrap_cause = models.CharField(_("cause de mise au rebut"), max_length=16, choices=ScrapCause.choices, blank=True)
+    storage_outcome = models.CharField(
+        _("devenir du support de stockage"), max_length=16, choices=StorageOutcome.choices, blank=True
+    )
+    storage_certificate = models.CharField(_("référence du certificat de destruction"), max_length=120, blank=True)
+    recycler = models.CharField(_("filière de reprise DEEE"), max_length=200, blank=True)
+    recycler_reference = models.CharField(_("référence du bordereau de reprise"), max_length=120, blank=True)
+    parts_kept = models.CharField(_("pièces conservées"), max_length=500, blank=True)
     wipe_record = models.ForeignKey(
         "WipeRecord",
         on_delete=models.PROTECT,
@@ -187,6 +225,19 @@ class Computer(models.Model):
                 condition=~Q(status=ComputerStatus.SCRAPPED) | ~Q(scrap_reason=""),
                 name="computer_scrapped_has_reason",
                 violation_error_message=_("Indiquez le motif de mise au rebut."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ComputerStatus.SCRAPPED)
+                | (~Q(scrap_cause="") & ~Q(storage_outcome="") & ~Q(recycler="")),
+                name="computer_scrapped_has_end_of_life",
+                violation_error_message=_(
+                    "Un ordinateur mis au rebut indique sa cause, le devenir de son support et sa filière de reprise."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(storage_outcome="destroyed") | ~Q(storage_certificate=""),
+                name="computer_destroyed_storage_has_certificate",
+                violation_error_message=_("Indiquez la référence du certificat de destruction du support."),
             ),
             models.CheckConstraint(
                 condition=~Q(serial_number="") & ~Q(manufacturer="") & ~Q(asset_tag=""),

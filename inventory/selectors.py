@@ -62,6 +62,29 @@ def stock_summary(queryset: QuerySet[Computer]) -> dict:
     }
 
 
+def scrapped_by_cause(queryset: QuerySet[Computer]) -> list[dict]:
+    """Scrapped units of ``queryset`` per cause, with what became of their storage, in one query (largest first)."""
+    outcomes = Computer.StorageOutcome
+    per_outcome = {f"n_{value}": Count("pk", filter=Q(storage_outcome=value)) for value in outcomes.values}
+    rows = (
+        queryset.order_by()
+        .filter(status=S.SCRAPPED)
+        .values("scrap_cause")
+        .annotate(total=Count("pk"), **per_outcome)
+        .order_by("-total", "scrap_cause")
+    )
+    labels = dict(Computer.ScrapCause.choices)
+    return [
+        {
+            "cause": row["scrap_cause"],
+            "label": labels.get(row["scrap_cause"], row["scrap_cause"]),
+            "total": row["total"],
+            "storage": [(label, row[f"n_{value}"]) for value, label in outcomes.choices if row[f"n_{value}"]],
+        }
+        for row in rows
+    ]
+
+
 def lot_units(lot: Lot) -> QuerySet[Computer]:
     return lot.computers.order_by("asset_tag")
 

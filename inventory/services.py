@@ -170,15 +170,15 @@ def _write_moves(computers: list[Computer], *, to: str, by, note: str, **changes
     )
 
 
-def _apply(move: str, *, computer_ids: Iterable, by, note: str = "", **changes) -> BulkResult:
-    """Operator's bulk move: apply what is allowed, report the rest."""
+def _apply(move: str, *, computer_ids: Iterable, by, note: str = "", check=None, **changes) -> BulkResult:
+    """Operator's bulk move: apply what is allowed (and what ``check``, if given, does not refuse), report the rest."""
     ids = _ids(computer_ids)
     result = BulkResult()
     with transaction.atomic():
         computers = _lock(ids)
         result.missing = sorted(set(ids) - {c.pk for c in computers})
         for computer in computers:
-            reason = _refusal(computer, move)
+            reason = _refusal(computer, move) or (check(computer) if check else None)
             if reason:
                 result.refused.append(Refusal(computer, reason))
             else:
@@ -257,12 +257,66 @@ def computers_mark_ready(*, computer_ids: Iterable[int], by, note: str = "") -> 
     return _apply("mark_ready", computer_ids=computer_ids, by=by, note=note)
 
 
-def computers_scrap(*, computer_ids: Iterable[int], by, reason: str) -> BulkResult:
-    """Any status before handover -> scrapped (sent to recycling), with a reason."""
-    reason = (reason or "").strip()
+def computers_scrap(
+    *,
+    computer_ids: Iterable[int],
+    by,
+    reason: str,
+    cause: str = Computer.ScrapCause.OTHER,
+    storage_outcome: str,
+    recycler: str,
+    storage_certificate: str = "",
+    recycler_reference: str = "",
+    parts_kept: str = "",
+) -> BulkResult:
+    """Any status before handover -> scrapped (sent to an approved WEEE take-back), with its end of life.
+
+    ``storage_outcome`` says what happened to the storage: destroyed (with the destruction certificate's
+    reference), wiped (only for units whose validated wipe is a real wipe, not an exemption), removed and kept,
+    or no drive. ``recycler`` is the take-back organisation (éco-organisme or approved operator).
+    """
+    reason, recycler = (reason or "").strip(), (recycler or "").strip()
+    storage_certificate = (storage_certificate or "").strip()
     if not reason:
         raise DomainError(_("Indiquez le motif de mise au rebut."), field="reason")
-    return _apply("scrap", computer_ids=computer_ids, by=by, note=reason, scrap_reason=reason)
+    if cause not in Computer.ScrapCause.values:
+        raise DomainError(_("Choisissez la cause de mise au rebut."), field="cause")
+    if storage_outcome not in Computer.StorageOutcome.values or storage_outcome == Computer.StorageOutcome.UNRECORDED:
+        raise DomainError(_("Indiquez ce qu'est devenu le support de stockage."), field="storage_outcome")
+    if storage_outcome == Computer.StorageOutcome.DESTROYED and not storage_certificate:
+        raise DomainError(
+            _("Indiquez la référence du certificat de destruction du support."), field="storage_certificate"
+        )
+    if not recycler:
+        raise DomainError(_("Indiquez la filière de reprise (éco-organisme ou opérateur agréé)."), field="recycler")
+    computer_ids = _ids(computer_ids)
+    check = None
+    if storage_outcome == Computer.StorageOutcome.WIPED:
+        wiped = set(
+            Computer.objects.filter(pk__in=computer_ids, wipe_record__kind=WipeRecord.Kind.WIPE).values_list(
+                "pk", flat=True
+            )
+        )
+
+        def check(computer: Computer) -> str | None:
+            if computer.pk in wiped:
+                return None
+            return _("aucun effacement réussi enregistré : le support doit être détruit, retiré, ou effacé d'abord")
+
+    return _apply(
+        "scrap",
+        computer_ids=computer_ids,
+        by=by,
+        note=reason,
+        check=check,
+        scrap_reason=reason,
+        scrap_cause=cause,
+        storage_outcome=storage_outcome,
+        storage_certificate=storage_certificate if storage_outcome == Computer.StorageOutcome.DESTROYED else "",
+        recycler=recycler,
+        recycler_reference=(recycler_reference or "").strip(),
+        parts_kept=(parts_kept or "").strip(),
+    )
 
 
 def _wipe_note(record: WipeRecord) -> str:

@@ -32,7 +32,7 @@ class MessageInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = Message
     verbose_name = gettext_lazy("message")
     verbose_name_plural = gettext_lazy("échanges avec l'association")
-    fields = ("created_at", "sender", "body")
+    fields = ("created_at", "sender", "body", "attachment_link")
     readonly_fields = fields
     ordering = ("created_at", "pk")
 
@@ -44,6 +44,19 @@ class MessageInline(ReadOnlyInlineMixin, admin.TabularInline):
         who = (obj.author.get_full_name() or obj.author.email) if obj.author else ""
         side = _("équipe de la ville") if obj.from_staff else _("association")
         return f"{who} ({side})" if who else side
+
+    @admin.display(description=gettext_lazy("pièce jointe"))
+    def attachment_link(self, obj: Message):
+        if not obj.attachment:
+            return "–"
+        # The same access-checked download as the association's (members, and staff who may read applications).
+        url = reverse("associations:message_attachment", args=[obj.application_id, obj.pk])
+        return format_html(
+            '<a href="{}">{}</a> <span class="help">({})</span>',
+            url,
+            obj.attachment_name,
+            obj.get_attachment_type_display(),
+        )
 
 
 class MembershipInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):

@@ -34,6 +34,7 @@ def _queue_signed_email(locked: Handover, pdf: bytes) -> None:
         "download_path": handover.get_absolute_url(),
         "verify_path": handover.get_verify_url(),
         "sha256": locked.signed_pdf_sha256,
+        "contact_email": handover.wave.campaign.contact_email,
     }
     notify(
         recipients,

@@ -9,15 +9,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from certificates.pdf import page_count
+from core.imagecheck import MAX_PHOTO_PIXELS, MAX_PHOTO_SIDE, ImageRefused, checked_image
 from core.pdfcheck import pdf_problem
 
 MAX_SIGNATURE_BYTES = 600 * 1024
 MAX_SIGNATURE_SIDE = 4000
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 MAX_SCAN_PAGES = 30
-# A photo or scan of one A4 page: 600 dpi is 4961 x 7016 pixels (35 megapixels).
-MAX_SCAN_SIDE = 10_000
-MAX_SCAN_PIXELS = 40_000_000
+# A photo or scan of one A4 page (core.imagecheck: the same bounds as every uploaded photo).
+MAX_SCAN_SIDE = MAX_PHOTO_SIDE
+MAX_SCAN_PIXELS = MAX_PHOTO_PIXELS
 
 
 def decode_data_url(value: str, *, field: str) -> bytes:
@@ -32,66 +33,6 @@ def decode_data_url(value: str, *, field: str) -> bytes:
         raise ValidationError({field: _("La signature n'a pas pu être lue : signez à nouveau.")})
 
 
-class _ImageRefused(Exception):
-    """Why an uploaded picture is refused: ``reason`` is "unreadable", "too_large" or "truncated"."""
-
-    def __init__(self, reason: str, size: tuple[int, int] = (0, 0)):
-        super().__init__(reason)
-        self.reason = reason
-        self.size = size
-
-
-def _ends_properly(content: bytes, kind: str) -> bool:
-    """A JPEG has its end-of-image marker after the start of its data; a PNG ends with IEND."""
-    if kind == "JPEG":
-        start = content.find(b"\xff\xda")
-        return start != -1 and content.rfind(b"\xff\xd9") > start
-    if kind == "PNG":
-        return content.rstrip(b"\x00\r\n ").endswith(b"IEND\xaeB`\x82")
-    return True
-
-
-def _checked_image(content: bytes, *, formats: tuple[str, ...], max_side: int, max_pixels: int):
-    """Open ``content`` as one of ``formats``, bounded before any pixel is decoded, then fully decoded.
-
-    The declared size is read from the header (a 68-byte PNG may declare 20000 x 20000 pixels) and
-    refused above the bounds, so that Pillow's decompression-bomb guard is never what answers; a
-    picture whose data stops before its last pixel is refused too. Returns the decoded image.
-    """
-    import warnings
-
-    from PIL import Image, UnidentifiedImageError
-
-    with warnings.catch_warnings():
-        # Pillow warns above its own limit: the bounds below refuse such a picture with its size.
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            picture = Image.open(io.BytesIO(content))
-        except Image.DecompressionBombError:
-            raise _ImageRefused("too_large") from None
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-            raise _ImageRefused("unreadable") from None
-        if picture.format not in formats:
-            raise _ImageRefused("unreadable")
-        width, height = picture.size
-        if max(width, height) > max_side or width * height > max_pixels:
-            raise _ImageRefused("too_large", (width, height))
-        # Pillow's "load truncated images" switch is process-wide, and WeasyPrint turns it on when
-        # it is imported (in every worker): the end of the data is checked here, whatever it says.
-        if not _ends_properly(content, picture.format):
-            raise _ImageRefused("truncated")
-        try:
-            if picture.format == "JPEG":
-                # Decoding at 1/8 scale still reads every byte of the data (a truncated file fails).
-                picture.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-            picture.load()
-        except Image.DecompressionBombError:
-            raise _ImageRefused("too_large", (width, height)) from None
-        except (OSError, SyntaxError, ValueError, EOFError):
-            raise _ImageRefused("truncated") from None
-    return picture
-
-
 def clean_signature(png: bytes, *, field: str) -> bytes:
     """A PNG signature, not empty, re-encoded (nothing but pixels is kept)."""
     unreadable = ValidationError({field: _("La signature n'a pas pu être lue : signez à nouveau.")})
@@ -100,10 +41,10 @@ def clean_signature(png: bytes, *, field: str) -> bytes:
     if len(png) > MAX_SIGNATURE_BYTES:
         raise ValidationError({field: _("La signature est trop lourde : effacez-la et signez à nouveau.")})
     try:
-        image = _checked_image(
+        image = checked_image(
             png, formats=("PNG",), max_side=MAX_SIGNATURE_SIDE, max_pixels=MAX_SIGNATURE_SIDE * MAX_SIGNATURE_SIDE
         )
-    except _ImageRefused as refused:
+    except ImageRefused as refused:
         if refused.reason == "too_large":
             raise ValidationError(
                 {field: _("La signature est trop grande : effacez-la et signez à nouveau dans le cadre.")}
@@ -150,8 +91,8 @@ def clean_scan(content: bytes, *, field: str = "signed_scan") -> tuple[bytes, st
             raise ValidationError({field: _("Le scan doit compter de 1 à %(n)s pages.") % {"n": MAX_SCAN_PAGES}})
         return content, "pdf"
     try:
-        picture = _checked_image(content, formats=("JPEG", "PNG"), max_side=MAX_SCAN_SIDE, max_pixels=MAX_SCAN_PIXELS)
-    except _ImageRefused as refused:
+        picture = checked_image(content, formats=("JPEG", "PNG"), max_side=MAX_SCAN_SIDE, max_pixels=MAX_SCAN_PIXELS)
+    except ImageRefused as refused:
         if refused.reason == "too_large":
             size = (
                 _(" (%(w)s × %(h)s pixels)") % {"w": refused.size[0], "h": refused.size[1]} if refused.size[0] else ""

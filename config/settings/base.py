@@ -250,6 +250,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "impact-report-reminders": {"task": "impact.tasks.send_report_reminders", "schedule": 3600.0},
     # Personal data kept no longer than the retention settings below (accounts/privacy.py).
     "personal-data-retention": {"task": "accounts.tasks.apply_retention", "schedule": 86400.0},
+    # Files kept for a form refused for another field's error, never sent again (core/uploads.py).
+    "held-uploads-sweep": {"task": "core.tasks.sweep_held_uploads", "schedule": 3600.0},
 }
 
 # The outbox of emails: a fresh email is left this long to the worker before the sweep sends it; then
@@ -270,6 +272,10 @@ CERTIFICATES_RENDERING_STUCK_SECONDS = env.int("CERTIFICATES_RENDERING_STUCK_SEC
 RETENTION_UNCONFIRMED_ACCOUNT_DAYS = env.int("RETENTION_UNCONFIRMED_ACCOUNT_DAYS", default=30)
 RETENTION_INACTIVE_ACCOUNT_DAYS = env.int("RETENTION_INACTIVE_ACCOUNT_DAYS", default=3 * 365)
 RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS = env.int("RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS", default=365)
+# The campaign team's address given to associations ("écrivez-nous"), until a campaign sets its own.
+CAMPAIGN_CONTACT_EMAIL = env("CAMPAIGN_CONTACT_EMAIL", default="contact@dons-pc.example")
+# Files chosen on a form that was refused (another field's error) are kept this long for the next try.
+HELD_UPLOAD_HOURS = env.int("HELD_UPLOAD_HOURS", default=6)
 PRIVACY_CONTACT_EMAIL = env("PRIVACY_CONTACT_EMAIL", default="donnees-personnelles@dons-pc.example")
 
 if REDIS_URL:

@@ -24,12 +24,27 @@ MODELS = [
 ]
 IN_RECONDITIONING = 20  # of which: 12 not wiped yet, 5 wiped, 3 failed wipes (2 of those need a part)
 SCRAPPED = 8
-SCRAP_REASONS = [
-    "Carte mère défectueuse : ne démarre pas.",
-    "Alimentation hors service, pièce introuvable.",
-    "Châssis enfoncé pendant le transport.",
-    "Carte mère défectueuse : ports USB hors service.",
+SCRAP_REASONS = [  # (cause, detailed reason)
+    ("faulty", "Carte mère défectueuse : ne démarre pas."),
+    ("parts", "Alimentation hors service, pièce introuvable."),
+    ("damaged", "Châssis enfoncé pendant le transport."),
+    ("faulty", "Carte mère défectueuse : ports USB hors service."),
 ]
+# Where the demo's scrapped units went: an approved WEEE take-back, their disks destroyed with a certificate.
+SCRAP_END_OF_LIFE = {
+    "storage_outcome": "destroyed",
+    "storage_certificate": "CERT-DESTRUCTION-2026-014",
+    "recycler": "ecosystem (éco-organisme agréé DEEE)",
+    "recycler_reference": "BSD-2026-0142",
+}
+
+
+def scrap_fields(number: int) -> dict:
+    cause, reason = SCRAP_REASONS[number % len(SCRAP_REASONS)]
+    parts = "8 Go de mémoire" if cause == "damaged" else ""
+    return {"scrap_reason": reason, "scrap_cause": cause, "parts_kept": parts, **SCRAP_END_OF_LIFE}
+
+
 ALNUM = "BCDFGHJKLMNPQRSTVWXYZ0123456789"
 
 
@@ -93,7 +108,7 @@ def seed(context: dict) -> None:
             lot=lot,
             status=Computer.Status.SCRAPPED if final == "scrapped" else Computer.Status.RECONDITIONING,
             status_changed_at=since,
-            scrap_reason=SCRAP_REASONS[number % len(SCRAP_REASONS)] if final == "scrapped" else "",
+            **(scrap_fields(number) if final == "scrapped" else {}),
         )
         plan.append((computer, final))
     reconditioning = [c for c, final in plan if final == "reconditioning"]

@@ -97,7 +97,15 @@ def reset() -> None:
     # The stock: clear the gate, then the history, the wipe records, the units, the lots.
     lots = Lot.objects.filter(reference__startswith=LOT_PREFIX)
     computers = Computer.objects.filter(lot__in=lots)
-    computers.update(wipe_record=None, status="received", scrap_reason="")
+    computers.update(
+        wipe_record=None,
+        status="received",
+        scrap_reason="",
+        scrap_cause="",
+        storage_outcome="",
+        storage_certificate="",
+        recycler="",
+    )
     ComputerEvent.objects.filter(computer__in=computers).delete()
     WipeRecord.objects.filter(computer__in=computers).delete()
     computers.delete()

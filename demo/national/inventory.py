@@ -49,6 +49,10 @@ class InventoryBuilder:
                     status="scrapped" if scrapped else ("received" if final == "received" else "reconditioning"),
                     status_changed_at=since,
                     scrap_reason="Carte mère défectueuse : ne démarre pas." if scrapped else "",
+                    scrap_cause="faulty" if scrapped else "",
+                    storage_outcome="destroyed" if scrapped else "",
+                    storage_certificate="CERT-DESTRUCTION-2026-001" if scrapped else "",
+                    recycler="ecosystem (éco-organisme agréé DEEE)" if scrapped else "",
                     wipe_failed=final == "reconditioning" and i % 10 == 0,
                     needs_spare_part=final == "reconditioning" and i % 20 == 0,
                 )

@@ -357,6 +357,7 @@ def _allocation_context(allocation: Allocation) -> dict:
         "appointment_end": allocation.appointment_end.strftime("%H:%M") if allocation.appointment_end else "",
         "appointment_place": allocation.appointment_place,
         "application_path": application.get_absolute_url(),
+        "contact_email": allocation.wave.campaign.contact_email,
     }
 
 

@@ -126,10 +126,14 @@ class ComputerActionsMixin:
         if "apply" in request.POST:
             form = ScrapForm(request.POST)
             if form.is_valid():
-                result = services.computers_scrap(
-                    computer_ids=self._ids(queryset), by=request.user, reason=form.cleaned_data["reason"]
-                )
-                return self._report(request, result, _("mis au rebut"))
+                try:
+                    result = services.computers_scrap(
+                        computer_ids=self._ids(queryset), by=request.user, **form.service_kwargs()
+                    )
+                except DomainError as error:
+                    form.add_error(error.field if error.field in form.fields else None, error.message)
+                else:
+                    return self._report(request, result, _("mis au rebut"))
         else:
             form = ScrapForm()
         return self._form_page(
@@ -139,7 +143,9 @@ class ComputerActionsMixin:
             title=_("Mettre au rebut"),
             form=form,
             intro=_(
-                "Les ordinateurs mis au rebut partent au recyclage et ne peuvent plus revenir en stock. "
+                "Les ordinateurs mis au rebut partent vers une filière agréée de reprise des déchets électriques "
+                "et électroniques (DEEE) et ne peuvent plus revenir en stock. Dites ce qu'est devenu le support "
+                "de stockage : détruit (avec son certificat), effacé (effacement réussi déjà enregistré) ou retiré. "
                 "Un ordinateur réservé pour une association doit d'abord quitter son attribution "
                 "(refusé à la remise, ou attribution annulée par le responsable de campagne)."
             ),

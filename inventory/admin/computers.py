@@ -21,6 +21,16 @@ from inventory.forms import ComputerExportForm, ComputerForm, ComputerImportForm
 from inventory.models import Computer, WipeRecord, gigabytes
 from inventory.resources import FORMATS, ComputerResource
 
+# Written by the scrap service only: shown read-only on a scrapped unit's page.
+END_OF_LIFE_FIELDS = (
+    "scrap_cause",
+    "storage_outcome",
+    "storage_certificate",
+    "recycler",
+    "recycler_reference",
+    "parts_kept",
+)
+
 
 @admin.register(Computer)
 class ComputerAdmin(ComputerActionsMixin, ComputerImportMixin, ImportExportMixin, admin.ModelAdmin):
@@ -61,6 +71,8 @@ class ComputerAdmin(ComputerActionsMixin, ComputerImportMixin, ImportExportMixin
         FlagsFilter,
         "manufacturer",
         "model",
+        "scrap_cause",
+        "storage_outcome",
     )
     search_fields = ("serial_number", "asset_tag")
     search_help_text = gettext_lazy("Numéro de série ou numéro d'inventaire, complet ou en partie.")
@@ -76,6 +88,7 @@ class ComputerAdmin(ComputerActionsMixin, ComputerImportMixin, ImportExportMixin
         "wipe_failed",  # set by the wipe service only: the latest wipe decides
         "wipe_detail",
         "scrap_reason",
+        *END_OF_LIFE_FIELDS,
         "created_at",
         "updated_at",
     )
@@ -100,6 +113,8 @@ class ComputerAdmin(ComputerActionsMixin, ComputerImportMixin, ImportExportMixin
                     {"fields": ("status_display", "status_changed_at", "wipe_detail", "scrap_reason")},
                 ),
             )
+            if obj.status == Computer.Status.SCRAPPED:
+                sets.insert(1, (_("Fin de vie"), {"fields": END_OF_LIFE_FIELDS}))
             sets.append((_("Dates"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}))
         return sets
 
@@ -222,6 +237,12 @@ class ComputerAdmin(ComputerActionsMixin, ComputerImportMixin, ImportExportMixin
                     item["url"] = cl.get_query_string(remove=["status__exact", "p"])
                 else:
                     item["url"] = cl.get_query_string({"status__exact": item["status"]}, ["p"])
+            scrapped = selectors.scrapped_by_cause(cl.queryset)
+            for item in scrapped:
+                item["url"] = cl.get_query_string(
+                    {"status__exact": Computer.Status.SCRAPPED, "scrap_cause__exact": item["cause"]}, ["p"]
+                )
+            summary["scrapped"] = scrapped
             context["stock_summary"] = summary
         return response
 

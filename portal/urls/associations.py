@@ -16,4 +16,9 @@ urlpatterns = [
     path("applications/<int:pk>/answer/", views.application_answer, name="application_answer"),
     path("applications/<int:pk>/withdraw/", views.application_withdraw, name="application_withdraw"),
     path("applications/<int:pk>/documents/<str:kind>/", views.application_document, name="application_document"),
+    path(
+        "applications/<int:pk>/messages/<int:message_pk>/attachment/",
+        views.message_attachment,
+        name="message_attachment",
+    ),
 ]

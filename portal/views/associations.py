@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from associations import selectors, services
 from associations.forms import AnswerForm, ApplicationForm, AssociationForm
-from associations.models import Application
+from associations.models import Application, Message
 from campaigns.models import Campaign
 from certificates.selectors import handovers_for_allocations
 from core.errors import DomainError
@@ -127,11 +127,12 @@ def application_create(request: HttpRequest, slug: str) -> HttpResponse:
     if not campaign.is_open_for_applications():
         messages.error(request, _("Les candidatures à cette campagne ne sont pas ouvertes."))
         return redirect("home")
-    form = ApplicationForm(request.POST or None, request.FILES or None, campaign=campaign)
+    form = ApplicationForm(request.POST or None, request.FILES or None, campaign=campaign, holder=request.user)
     if request.method == "POST" and form.is_valid():
         result = _save_application(request, form, association=association, campaign=campaign)
         if result is not None:
             application, ok = result
+            form.release_uploads()  # the files are now the draft's own
             if ok:
                 return redirect(application)
             return render(
@@ -139,6 +140,8 @@ def application_create(request: HttpRequest, slug: str) -> HttpResponse:
                 "associations/application_form.html",
                 {"form": form, "campaign": campaign, "association": association, "application": application},
             )
+    if request.method == "POST":
+        form.keep_uploads()
     return render(
         request,
         "associations/application_form.html",
@@ -146,22 +149,29 @@ def application_create(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _detail_context(request: HttpRequest, application: Application, answer_form: AnswerForm) -> dict:
+    allocations = allocations_for_application(request.user, application)
+    messages_ = list(application.messages.all())
+    question = None
+    if application.status == Application.Status.INFO_REQUESTED:
+        question = next((m for m in reversed(messages_) if m.from_staff), None)
+    return {
+        "application": application,
+        "thread": messages_,
+        "question": question,
+        "answer_form": answer_form,
+        "allocations": allocations,
+        "grant": grant_words(application.granted_quantity or 0, allocations) if allocations else "",
+        "handovers": handovers_for_allocations(request.user, allocations),
+        "contact_email": application.campaign.contact_email,
+    }
+
+
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(selectors.application_for_user(request.user, pk))
     services.application_messages_mark_read(application=application, by=request.user)
-    allocations = allocations_for_application(request.user, application)
-    return render(
-        request,
-        "associations/application_detail.html",
-        {
-            "application": application,
-            "answer_form": AnswerForm(),
-            "allocations": allocations,
-            "grant": grant_words(application.granted_quantity or 0, allocations) if allocations else "",
-            "handovers": handovers_for_allocations(request.user, allocations),
-        },
-    )
+    return render(request, "associations/application_detail.html", _detail_context(request, application, AnswerForm()))
 
 
 @login_required
@@ -172,12 +182,24 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("Cette candidature ne peut plus être modifiée."))
         return redirect(application)
     form = ApplicationForm(
-        request.POST or None, request.FILES or None, instance=application, campaign=application.campaign
+        request.POST or None,
+        request.FILES or None,
+        instance=application,
+        campaign=application.campaign,
+        holder=request.user,
     )
+    saved = False
     if request.method == "POST" and form.is_valid():
         result = _save_application(request, form, application=application)
-        if result is not None and result[1]:
-            return redirect(result[0])
+        if result is not None:
+            saved = True
+            form.release_uploads()  # the files are now the application's own
+            if result[1]:
+                return redirect(result[0])
+            # Saved, not submitted: the page shows the documents as they are now stored.
+            application = get_object_or_404(selectors.application_for_user(request.user, pk))
+    if request.method == "POST" and not saved:
+        form.keep_uploads()
     return render(
         request,
         "associations/application_form.html",
@@ -191,23 +213,34 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def application_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "GET":
+        # Where the login sends back a message whose session had expired: the page that holds it (its own
+        # access check; this redirect looks nothing up). static/js/drafts.js fills the message in again.
+        return redirect("associations:application", pk=pk)
     application = get_object_or_404(selectors.application_for_user(request.user, pk))
-    form = AnswerForm(request.POST)
+    form = AnswerForm(request.POST, request.FILES, holder=request.user)
     if form.is_valid():
         try:
-            services.application_answer(application=application, by=request.user, body=form.cleaned_data["body"])
+            services.application_answer(
+                application=application,
+                by=request.user,
+                body=form.cleaned_data["body"],
+                attachment=form.cleaned_data.get("attachment"),
+            )
         except ValidationError as exc:
             errors_to_form(form, exc)
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
+            form.release_uploads()
             messages.success(request, _("Votre message est envoyé à l'équipe de la ville."))
             return redirect(application)
+    form.keep_uploads()
     application = get_object_or_404(selectors.application_for_user(request.user, pk))
     return render(
-        request, "associations/application_detail.html", {"application": application, "answer_form": form}, status=400
+        request, "associations/application_detail.html", _detail_context(request, application, form), status=400
     )
 
 
@@ -224,6 +257,24 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Votre candidature est retirée."))
         return redirect(application)
     return render(request, "associations/application_withdraw.html", {"application": application})
+
+
+@login_required
+def message_attachment(request: HttpRequest, pk: int, message_pk: int) -> FileResponse:
+    """A message's PDF or photo: the association's members and the staff who may read its application."""
+    message = get_object_or_404(
+        Message.objects.select_related("application").exclude(attachment=""),
+        pk=message_pk,
+        application__in=selectors.application_documents_visible_to(request.user).filter(pk=pk),
+    )
+    handle = open_or_404(message.attachment)
+    # Always a download, under its checked type, never sniffed nor run in the portal's origin.
+    response = FileResponse(
+        handle, content_type=message.attachment_mimetype, as_attachment=True, filename=message.attachment_name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
 
 
 @login_required

@@ -25,7 +25,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/accessibility.html")
+    return render(request, "core/accessibility.html", {"contact_email": settings.CAMPAIGN_CONTACT_EMAIL})
 
 
 def set_language(request: HttpRequest) -> HttpResponse:

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from associations.models import Application
+from core.models import HeldUpload
 from core.pdfcheck import pdf_problem
 from tests.factories.associations import ApplicationFactory, make_pdf_bytes
 from tests.hostile_files import HOSTILE_PDFS
@@ -35,7 +36,10 @@ def test_a_hostile_document_is_refused_with_a_clear_message_and_not_stored(
     errors = response.context["form"].errors
     assert field in errors and message in " ".join(errors[field]), errors
     assert not Application.objects.exists()
-    assert _stored_files(settings) == []
+    # Only the other, plain PDF is kept for the next try (core.uploads): the hostile one is stored nowhere.
+    held = HeldUpload.objects.get()
+    assert held.field != field and held.user == member
+    assert _stored_files(settings) == [Path(settings.MEDIA_ROOT) / held.file.name]
 
 
 def test_a_plain_pdf_is_still_accepted():

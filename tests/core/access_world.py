@@ -26,6 +26,7 @@ class World:
     association_b: object
     campaign: object  # public campaign where A has an application in progress (editable, with documents)
     application: object  # A's application asking for more information (editable, documents attached)
+    message: object  # the team's question on ``application``, with a PDF attached
     submitted_application: object  # A's application waiting for review (every review step is open)
     signed_campaign: object  # campaign of A's signed, handed-over allocation and of its impact report
     signed_handover: object  # A's signed certificate (handed over)
@@ -123,6 +124,21 @@ def build_world() -> World:
         status=Application.Status.SUBMITTED,
     )
 
+    from django.core.files.base import ContentFile
+
+    from associations.models import Message
+    from tests.factories.associations import make_pdf_bytes
+
+    message = Message(
+        application=application,
+        from_staff=True,
+        body="Pouvez-vous préciser le local ?",
+        attachment_type="pdf",
+        attachment_name="plan.pdf",
+    )
+    message.attachment.save("plan.pdf", ContentFile(make_pdf_bytes("Plan")), save=False)
+    message.save()
+
     computer = allocation.units.select_related("computer__lot", "computer__wipe_record").first().computer
     email_address = EmailAddress.objects.get(user=users["member_a"])
     from core.models import OutboxEmail
@@ -133,6 +149,7 @@ def build_world() -> World:
         association_b=association_b,
         campaign=campaign,
         application=application,
+        message=message,
         submitted_application=submitted_application,
         signed_campaign=signed_campaign,
         signed_handover=signed_handover,

@@ -162,8 +162,13 @@ PORTAL_ROWS = [
     ),
     Row("space/applications/<int:pk>/", r("associations:application", pk("application")), of_a()),
     Row("space/applications/<int:pk>/edit/", r("associations:application_edit", pk("application")), of_a()),
-    # POST only: 405 before the application is even looked up, so it reveals nothing.
-    Row("space/applications/<int:pk>/answer/", r("associations:application_answer", pk("application")), signed_in(405)),
+    # GET (where the login sends back a message sent once the session had expired) only redirects to the
+    # application's page, whose own access check answers: it looks nothing up, so it reveals nothing.
+    Row(
+        "space/applications/<int:pk>/answer/",
+        r("associations:application_answer", pk("application")),
+        signed_in(Redirect(app_url)),
+    ),
     Row("space/applications/<int:pk>/withdraw/", r("associations:application_withdraw", pk("application")), of_a()),
     *[
         Row(
@@ -176,6 +181,13 @@ PORTAL_ROWS = [
         )
         for kind in ("statutes", "activity_report")
     ],
+    Row(
+        "space/applications/<int:pk>/messages/<int:message_pk>/attachment/",
+        r("associations:message_attachment", pk("application"), pk("message")),
+        # As the documents: the association's members, and staff who may read applications.
+        of_a(**{role: 200 for role in (*STAFF, "superuser") if has(role, "associations.view_application")}),
+        content_type=PDF,
+    ),
     # Campaigns (public)
     Row("campaigns/<slug:slug>/", r("donations:campaign", lambda w: w.campaign.slug), everyone(200)),
     Row("campaigns/<slug:slug>/stats.json", r("impact:stats_json", lambda w: w.campaign.slug), everyone(200)),
@@ -1035,6 +1047,7 @@ POST_EXEMPT = {
             "space/my-data.json",
             "space/applications/<int:pk>/",
             "space/applications/<int:pk>/documents/<str:kind>/",
+            "space/applications/<int:pk>/messages/<int:message_pk>/attachment/",
             "campaigns/<slug:slug>/",
             "campaigns/<slug:slug>/stats.json",
             "campaigns/<slug:slug>/stats.csv",

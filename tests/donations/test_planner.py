@@ -126,14 +126,11 @@ def test_empty_inputs():
     assert plan([candidate(1)], capacity=0).skipped[0].code == Skip.NO_CAPACITY
 
 
-def test_planner_handles_a_national_wave_quickly():
-    import time
-
+def test_planner_handles_a_national_wave():
+    # Its speed is measured in bench/plan_wave.py (README), never in a timed test.
     candidates = [candidate(i, 10 + i % 21, priority=1 + i % 4) for i in range(1, 5001)]
-    started = time.perf_counter()
     result = plan(candidates, capacity=10_000, stock=10_000)
-    assert time.perf_counter() - started < 1
-    assert result.total <= 10_000
+    assert 10_000 - 30 < result.total <= 10_000
 
 
 # Unit picking ---------------------------------------------------------------------------------

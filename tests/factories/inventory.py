@@ -46,6 +46,9 @@ class ComputerFactory(factory.django.DjangoModelFactory):
     lot = factory.SubFactory(LotFactory)
     status = "received"
     scrap_reason = factory.LazyAttribute(lambda o: "Carte mère hors service" if o.status == "scrapped" else "")
+    scrap_cause = factory.LazyAttribute(lambda o: "faulty" if o.status == "scrapped" else "")
+    storage_outcome = factory.LazyAttribute(lambda o: "removed" if o.status == "scrapped" else "")
+    recycler = factory.LazyAttribute(lambda o: "ecosystem" if o.status == "scrapped" else "")
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

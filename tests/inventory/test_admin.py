@@ -199,13 +199,48 @@ def test_start_reconditioning_and_scrap_report_per_unit(operator_client):
     assert any("refusé (statut « Remis »" in m and handed.asset_tag in m for m in messages)
 
     response = post_action(operator_client, "scrap", [received])
-    assert "Motif de mise au rebut" in response.content.decode()
-    response = post_action(operator_client, "scrap", [received], apply="1", reason="")
-    assert "Indiquez le motif de mise au rebut." in response.content.decode()
-    response = post_action(operator_client, "scrap", [received], apply="1", reason="Alimentation hors service")
+    page = response.content.decode()
+    assert "Motif détaillé" in page and "Devenir du support de stockage" in page and "Filière de reprise" in page
+    end_of_life = {"cause": "faulty", "storage_outcome": "destroyed", "recycler": "ecosystem"}
+    response = post_action(operator_client, "scrap", [received], apply="1", reason="", **end_of_life)
+    page = response.content.decode()
+    assert "Indiquez le motif de mise au rebut." in page
+    assert "Indiquez la référence du certificat de destruction du support." in page
+    received.refresh_from_db()
+    assert received.status == S.RECONDITIONING  # nothing scrapped
+    response = post_action(
+        operator_client,
+        "scrap",
+        [received],
+        apply="1",
+        reason="Alimentation hors service",
+        storage_certificate="CERT-9",
+        recycler_reference="BSD-1",
+        **end_of_life,
+    )
     assert any("1 ordinateur mis au rebut" in m for m in messages_of(response))
     received.refresh_from_db()
     assert received.status == S.SCRAPPED and received.scrap_reason == "Alimentation hors service"
+    assert (received.storage_certificate, received.recycler, received.recycler_reference) == (
+        "CERT-9",
+        "ecosystem",
+        "BSD-1",
+    )
+    page = operator_client.get(reverse("admin:inventory_computer_change", args=[received.pk])).content.decode()
+    assert "Fin de vie" in page and "CERT-9" in page and "Panne non réparable" in page
+
+
+def test_the_stock_summary_counts_scrapped_units_by_cause(operator_client):
+    ComputerFactory.create_batch(2, status=S.SCRAPPED)  # cause "faulty", storage removed
+    ComputerFactory(status=S.SCRAPPED, scrap_cause="damaged", storage_outcome="destroyed", storage_certificate="C")
+    ComputerFactory()
+    page = operator_client.get(reverse(CHANGELIST)).content.decode()
+    block = page[page.index('id="scrapped-by-cause"') :]
+    block = block[: block.index("</details>")]
+    assert "Panne non réparable" in block and "Endommagé (casse, liquide)" in block
+    assert "Support retiré et conservé à l&#x27;atelier : 2" in block
+    assert "Support détruit (certificat de destruction) : 1" in block
+    assert "scrap_cause__exact=damaged" in block
 
 
 def test_an_action_on_all_the_filtered_units_keeps_the_filters(operator_client):
@@ -445,7 +480,10 @@ def test_only_inventory_operators_change_stock(client, role):
     for action, extra in [
         ("start_reconditioning", {}),
         ("mark_ready", {}),
-        ("scrap", {"apply": "1", "reason": "test"}),
+        (
+            "scrap",
+            {"apply": "1", "reason": "test", "cause": "faulty", "storage_outcome": "removed", "recycler": "R"},
+        ),
         (
             "record_wipe",
             {

@@ -202,7 +202,9 @@ def test_an_asset_tag_used_by_another_unit_is_refused(lot):
 
 def test_a_handed_over_unit_cannot_be_changed_by_import(lot, operator):
     import_bytes(csv_bytes(HEADER, rows(1)), by=operator)
-    Computer.objects.update(status="scrapped", scrap_reason="x")  # any final status: here handed over below
+    Computer.objects.update(
+        status="scrapped", scrap_reason="x", scrap_cause="faulty", storage_outcome="removed", recycler="R"
+    )  # any final status: here handed over below
     computer = Computer.objects.get()
     from inventory.models import WipeRecord
 

@@ -84,6 +84,15 @@ def test_a_scrapped_unit_has_a_reason():
     _fails(lambda: Computer.objects.filter(pk=computer.pk).update(status="lost"))
 
 
+def test_a_scrapped_unit_records_its_end_of_life():
+    computer = ComputerFactory()
+    scrapped = {"status": S.SCRAPPED, "scrap_reason": "HS", "scrap_cause": "faulty", "storage_outcome": "removed"}
+    _fails(lambda: Computer.objects.filter(pk=computer.pk).update(**scrapped, recycler=""))
+    _fails(lambda: Computer.objects.filter(pk=computer.pk).update(**{**scrapped, "scrap_cause": ""}, recycler="R"))
+    _fails(lambda: Computer.objects.filter(pk=computer.pk).update(storage_outcome="destroyed", storage_certificate=""))
+    Computer.objects.filter(pk=computer.pk).update(**scrapped, recycler="ecosystem")
+
+
 def test_lot_counts_are_annotated_in_one_query(django_assert_num_queries):
     lot = LotFactory()
     ComputerFactory.create_batch(3, lot=lot)

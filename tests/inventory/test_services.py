@@ -17,10 +17,11 @@ pytestmark = pytest.mark.django_db
 S = Computer.Status
 ALL_STATUSES = list(S.values)
 
+END_OF_LIFE = {"cause": "faulty", "storage_outcome": "removed", "recycler": "ecosystem"}
 OPERATOR_MOVES = {
     "start_reconditioning": services.computers_start_reconditioning,
     "mark_ready": services.computers_mark_ready,
-    "scrap": lambda **kw: services.computers_scrap(reason="Carte mère hors service", **kw),
+    "scrap": lambda **kw: services.computers_scrap(reason="Carte mère hors service", **END_OF_LIFE, **kw),
 }
 DONATIONS_MOVES = {
     "reserve": services.computers_reserve,
@@ -290,7 +291,7 @@ def test_only_inventory_operators_record_wipes():
 
 def test_a_reserved_unit_must_leave_its_allocation_before_it_is_scrapped(operator):
     computer = unit(S.RESERVED)
-    result = services.computers_scrap(computer_ids=[computer.pk], by=operator, reason="Carte mère HS")
+    result = services.computers_scrap(computer_ids=[computer.pk], by=operator, reason="Carte mère HS", **END_OF_LIFE)
     assert result.count == 0
     assert "retirez-le d'abord de son attribution" in str(result.refused)
     computer.refresh_from_db()
@@ -300,8 +301,10 @@ def test_a_reserved_unit_must_leave_its_allocation_before_it_is_scrapped(operato
 def test_scrap_needs_a_reason_and_keeps_it(operator):
     computer = unit(S.READY)
     with pytest.raises(DomainError):
-        services.computers_scrap(computer_ids=[computer.pk], by=operator, reason="   ")
-    result = services.computers_scrap(computer_ids=[computer.pk], by=operator, reason="Écran de POST : carte mère HS")
+        services.computers_scrap(computer_ids=[computer.pk], by=operator, reason="   ", **END_OF_LIFE)
+    result = services.computers_scrap(
+        computer_ids=[computer.pk], by=operator, reason="Écran de POST : carte mère HS", **END_OF_LIFE
+    )
     assert result.count == 1
     computer.refresh_from_db()
     assert computer.status == S.SCRAPPED and computer.scrap_reason == "Écran de POST : carte mère HS"
@@ -370,13 +373,80 @@ def test_the_shared_factory_path_of_the_donations_app_works():
     assert stock_operator().has_perm("inventory.record_wipe")
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"cause": "bogus"}, "cause"),
+        ({"storage_outcome": ""}, "storage_outcome"),
+        ({"storage_outcome": "unrecorded"}, "storage_outcome"),
+        ({"storage_outcome": "destroyed"}, "storage_certificate"),
+        ({"recycler": "  "}, "recycler"),
+    ],
+)
+def test_scrapping_says_where_the_unit_and_its_storage_went(changes, field, operator):
+    computer = unit(S.READY)
+    with pytest.raises(DomainError) as error:
+        services.computers_scrap(computer_ids=[computer.pk], by=operator, reason="HS", **{**END_OF_LIFE, **changes})
+    assert error.value.field == field
+    computer.refresh_from_db()
+    assert computer.status == S.READY and not computer.events.exists()
+
+
+def test_a_destroyed_storage_keeps_its_certificate_and_the_take_back_its_reference(operator):
+    computer = unit(S.RECONDITIONING, wiped=False)
+    result = services.computers_scrap(
+        computer_ids=[computer.pk],
+        by=operator,
+        reason="Châssis fendu",
+        cause="damaged",
+        storage_outcome="destroyed",
+        storage_certificate=" CERT-42 ",
+        recycler="ecosystem",
+        recycler_reference="BSD-7",
+        parts_kept="8 Go de mémoire",
+    )
+    assert result.count == 1
+    computer.refresh_from_db()
+    assert (computer.scrap_cause, computer.storage_outcome, computer.storage_certificate) == (
+        "damaged",
+        "destroyed",
+        "CERT-42",
+    )
+    assert (computer.recycler, computer.recycler_reference, computer.parts_kept) == (
+        "ecosystem",
+        "BSD-7",
+        "8 Go de mémoire",
+    )
+
+
+def test_wiped_storage_needs_a_real_wipe_not_an_exemption(operator):
+    wiped = unit(S.READY)  # a passed wipe
+    not_wiped = unit(S.RECONDITIONING, wiped=False)
+    exempt = unit(S.RECONDITIONING, wiped=False)
+    services.computers_record_wipe(
+        computer_ids=[exempt.pk], by=operator, kind="exemption", exemption="no_drive", exemption_reason="Pas de disque"
+    )
+    result = services.computers_scrap(
+        computer_ids=[wiped.pk, not_wiped.pk, exempt.pk],
+        by=operator,
+        reason="Obsolète",
+        cause="obsolete",
+        storage_outcome="wiped",
+        recycler="ecosystem",
+    )
+    assert [c.pk for c in result.done] == [wiped.pk]
+    assert {r.computer.pk for r in result.refused} == {not_wiped.pk, exempt.pk}
+    assert "aucun effacement réussi" in str(result.refused)
+    assert Computer.objects.get(pk=not_wiped.pk).status == S.RECONDITIONING
+
+
 def test_large_selections_are_written_in_slices(operator, monkeypatch):
     monkeypatch.setattr(services, "SLICE", 3)
     monkeypatch.setattr(services, "BATCH", 4)
     ids = [c.pk for c in ready_computers(10)]
     assert services.computers_reserve(computer_ids=ids, by=operator) == 10
     assert services.computers_release(computer_ids=ids, by=operator) == 10
-    result = services.computers_scrap(computer_ids=ids, by=operator, reason="Lot noyé dans l'entrepôt")
+    result = services.computers_scrap(computer_ids=ids, by=operator, reason="Lot noyé dans l'entrepôt", **END_OF_LIFE)
     assert result.count == 10
     assert Computer.objects.filter(status=S.SCRAPPED).count() == 10
     assert ComputerEvent.objects.count() == 30

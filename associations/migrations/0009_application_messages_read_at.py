@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('associations', '0007_application_status_valid'),
+        ('associations', '0008_message_attachment'),
     ]
 
     operations = [
