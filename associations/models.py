@@ -146,6 +146,14 @@ class ApplicationQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=Application.Status.APPROVED)
 
+    def pending_review(self):
+        """Submitted and waiting for a reviewer's decision."""
+        return self.filter(status__in=PENDING_REVIEW_STATUSES)
+
+    def answered(self):
+        """The association answered (or wrote) and no reviewer has acted since."""
+        return self.filter(answer_received_at__isnull=False)
+
 
 class ApplicationStatus(models.TextChoices):
     DRAFT = "draft", _("Brouillon")
@@ -158,10 +166,12 @@ class ApplicationStatus(models.TextChoices):
 
 
 # A closed application no longer counts for its campaign (refused or withdrawn): the association may
-# apply again, its documents are deleted after the retention period. An approved one is final (no move
-# out of it, no more messages: ``Application.TRANSITIONS.final()``) but not closed: it stays the
-# association's application for the campaign.
+# apply again, its documents are deleted after the retention period. An approved one is decided (no more
+# messages) but not closed: it stays the association's application for the campaign, and a reviewer may
+# still correct its granted quantity or reopen it (back to review) while no wave holds units for it.
 CLOSED_APPLICATION_STATUSES = (ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN)
+# Waiting for a reviewer's decision (the review queue).
+PENDING_REVIEW_STATUSES = (ApplicationStatus.SUBMITTED,)
 
 
 class Application(models.Model):
@@ -186,7 +196,8 @@ class Application(models.Model):
             },
             Status.INFO_REQUESTED: {Status.SUBMITTED, Status.REJECTED, Status.WITHDRAWN},
             Status.WAITLISTED: {Status.APPROVED, Status.REJECTED, Status.INFO_REQUESTED, Status.WITHDRAWN},
-            Status.APPROVED: set(),
+            # Reopened by a reviewer (a decision to correct) while no wave holds units for it.
+            Status.APPROVED: {Status.SUBMITTED},
             Status.REJECTED: set(),
             Status.WITHDRAWN: set(),
         },
@@ -197,6 +208,7 @@ class Application(models.Model):
         save_fields=None,
     )
     CLOSED_STATUSES = CLOSED_APPLICATION_STATUSES
+    PENDING_REVIEW_STATUSES = PENDING_REVIEW_STATUSES
     EDITABLE_STATUSES = (Status.DRAFT, Status.INFO_REQUESTED)
 
     association = models.ForeignKey(
@@ -246,6 +258,22 @@ class Application(models.Model):
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_applications",
+        verbose_name=_("instruite par"),
+        help_text=_("La personne de l'équipe qui suit cette candidature ; elle reçoit les réponses de l'association."),
+    )
+    answer_received_at = models.DateTimeField(
+        _("réponse reçue le"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("L'association a écrit et personne de l'équipe n'a encore agi depuis."),
     )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
@@ -314,6 +342,8 @@ class ApplicationEvent(Journal):
         MESSAGE = "message", _("Message")
         UPDATED = "updated", _("Modification")
         PRIORITY = "priority", _("Priorité")
+        GRANT = "grant", _("Quantité accordée corrigée")
+        ASSIGNED = "assigned", _("Attribution")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)

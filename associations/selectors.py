@@ -1,6 +1,6 @@
 from collections.abc import Iterable
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from associations.models import Application, ApplicationEvent, Association, Message
 
@@ -31,7 +31,11 @@ def application_for_user(user, pk: int) -> QuerySet[Application]:
         .filter(pk=pk)
         .select_related("campaign", "association")
         .prefetch_related(
-            Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor")),
+            # Who in the team follows the application is the team's own organisation, not the association's news.
+            Prefetch(
+                "events",
+                queryset=ApplicationEvent.objects.exclude(kind=ApplicationEvent.Kind.ASSIGNED).select_related("actor"),
+            ),
             Prefetch("messages", queryset=Message.objects.select_related("author")),
         )
     )
@@ -51,3 +55,76 @@ def application_counts_by_status(queryset: QuerySet[Application] | None = None) 
     return [
         {"status": value, "label": label, "count": counts.get(value, 0)} for value, label in Application.Status.choices
     ]
+
+
+def reviewers() -> QuerySet:
+    """The active staff who may review applications (the choices of « instruite par »)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    perm = Permission.objects.filter(content_type__app_label="associations", codename="review_application")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .filter(Q(is_superuser=True) | Q(groups__permissions__in=perm) | Q(user_permissions__in=perm))
+        .distinct()
+        .order_by("first_name", "last_name", "email")
+    )
+
+
+def campaign_grants(campaign) -> dict:
+    """What a campaign has promised and granted so far: ``pledged``, ``granted``, ``left`` (may be negative)."""
+    from django.db.models import Sum
+
+    granted = Application.objects.approved().filter(campaign=campaign).aggregate(n=Sum("granted_quantity"))["n"] or 0
+    return {"pledged": campaign.pledged_units, "granted": granted, "left": campaign.pledged_units - granted}
+
+
+# The reviewers' to-do list on the admin home ---------------------------------------------------------------
+
+
+def review_queue(*, user, limit: int = 5) -> dict:
+    """Applications waiting for a decision, oldest first, and the answers received (three queries)."""
+    pending = Application.objects.pending_review()
+    answered = Application.objects.answered()
+    waiting = Q(status__in=Application.PENDING_REVIEW_STATUSES)
+    counts = Application.objects.aggregate(
+        total=Count("pk", filter=waiting),
+        mine=Count("pk", filter=waiting & Q(assigned_to=user)),
+        answers=Count("pk", filter=Q(pk__in=answered.values("pk"))),
+    )
+    oldest = list(
+        pending.select_related("association")
+        .order_by("submitted_at", "pk")
+        .only("pk", "submitted_at", "association__legal_name")[:limit]
+    )
+    answers = list(
+        answered.select_related("association")
+        .order_by("answer_received_at", "pk")
+        .only("pk", "answer_received_at", "status", "association__legal_name")[:limit]
+    )
+    return {
+        "pending": counts["total"],
+        "mine": counts["mine"],
+        "oldest": oldest,
+        "answers": answers,
+        "answer_count": counts["answers"],
+    }
+
+
+def answer_received(application: Application, *, recent: int = 20) -> dict | None:
+    """The association's unread answer (its messages since ``answer_received_at``) and the question it answers
+    (the team's last message before it); None when nothing waits. One query, only when something waits."""
+    if application.answer_received_at is None:
+        return None
+    latest = list(
+        Message.objects.filter(application=application).select_related("author").order_by("-created_at", "-pk")[:recent]
+    )
+    answers, question = [], None
+    for message in latest:
+        if not message.from_staff and message.created_at >= application.answer_received_at:
+            answers.append(message)
+        elif message.from_staff:
+            question = message
+            break
+    return {"since": application.answer_received_at, "answers": answers[::-1], "question": question}

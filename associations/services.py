@@ -10,11 +10,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from associations.documents import display_name, validate_attachment
+from associations.hooks import decision_correcting
 from associations.models import (
     MESSAGE_MAX,
     Application,
@@ -286,7 +288,7 @@ def application_request_info(*, application: Application, by, message: str) -> A
     if not message or not message.strip():
         raise ValidationError({"message": _("Écrivez la question à poser à l'association.")})
     application = _lock(application)
-    transition(application, to=S.INFO_REQUESTED, by=by, note=message)
+    transition(application, to=S.INFO_REQUESTED, by=by, note=message, answer_received_at=None)
     Message.objects.create(application=application, author=by, from_staff=True, body=message)
     _notify_association(application, "application_info_requested", message=message)
     return application
@@ -325,7 +327,72 @@ def application_answer(*, application: Application, by, body: str, attachment=No
     note = f"{body}\n[{message.attachment_name}]" if message.attachment else body
     ApplicationEvent.record(application=application, by=by, kind=ApplicationEvent.Kind.MESSAGE, note=note)
     if answering:
-        transition(application, to=S.SUBMITTED, by=by, note=gettext_lazy("Réponse de l'association"))
+        transition(
+            application,
+            to=S.SUBMITTED,
+            by=by,
+            note=gettext_lazy("Réponse de l'association"),
+            answer_received_at=message.created_at,
+        )
+    elif application.answer_received_at is None:
+        # The oldest unread message counts: the reviewers' list and home show how long it has waited.
+        application.answer_received_at = message.created_at
+        application.save(update_fields=["answer_received_at", "updated_at"])
+    _notify_reviewers(application, body)
+    return application
+
+
+def reviewers_to_tell(application: Application) -> dict[str, str]:
+    """Who hears of an association's answer: the reviewer the application is assigned to, else the one who
+    last wrote to the association, else the whole review team (email -> language)."""
+    from accounts import roles
+
+    for person in (application.assigned_to, _last_staff_author(application)):
+        if person is not None and person.is_active and person.is_staff:
+            return {person.email: person.language or "fr"}
+    team = get_user_model().objects.filter(groups__name=roles.REVIEWER, is_active=True, is_staff=True).distinct()
+    return {person.email: person.language or "fr" for person in team}
+
+
+def _last_staff_author(application: Application):
+    last = (
+        Message.objects.filter(application=application, from_staff=True, author__isnull=False)
+        .select_related("author")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return last.author if last else None
+
+
+def _notify_reviewers(application: Application, body: str) -> None:
+    notify(
+        reviewers_to_tell(application),
+        "application_answered",
+        {
+            "association": application.association.legal_name,
+            "campaign": application.campaign.name,
+            "message": body,
+            "admin_path": reverse("admin:associations_application_change", args=[application.pk]),
+        },
+    )
+
+
+@transaction.atomic
+def application_message(*, application: Application, by, body: str) -> Application:
+    """A reviewer writes to the association without changing the status (an answer, a precision)."""
+    if not body or not body.strip():
+        raise ValidationError({"message": _("Écrivez le message à envoyer à l'association.")})
+    if len(body) > MESSAGE_MAX:
+        raise ValidationError({"message": str(limit_text(MESSAGE_MAX))})
+    application = _lock(application)
+    if application.status == S.DRAFT:  # the association has not sent it yet: nothing to write about
+        raise DomainError(_("Cette candidature n'est pas encore déposée : l'association ne l'a pas envoyée."))
+    Message.objects.create(application=application, author=by, from_staff=True, body=body)
+    ApplicationEvent.record(application=application, by=by, kind=ApplicationEvent.Kind.MESSAGE, note=body)
+    if application.answer_received_at is not None:
+        application.answer_received_at = None
+        application.save(update_fields=["answer_received_at", "updated_at"])
+    _notify_association(application, "application_message", message=body)
     return application
 
 
@@ -359,7 +426,13 @@ def application_approve(
             }
         )
     now = timezone.now()
-    changes = {"granted_quantity": granted, "decided_at": now, "approved_at": now, "decision_reason": note}
+    changes = {
+        "granted_quantity": granted,
+        "decided_at": now,
+        "approved_at": now,
+        "decision_reason": note,
+        "answer_received_at": None,
+    }
     if priority is not None:
         changes["priority"] = priority
     transition(
@@ -378,7 +451,15 @@ def application_reject(*, application: Application, by, reason: str) -> Applicat
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Le motif du refus est obligatoire : il est envoyé à l'association.")})
     application = _lock(application)
-    transition(application, to=S.REJECTED, by=by, note=reason, decision_reason=reason, decided_at=timezone.now())
+    transition(
+        application,
+        to=S.REJECTED,
+        by=by,
+        note=reason,
+        decision_reason=reason,
+        decided_at=timezone.now(),
+        answer_received_at=None,
+    )
     _notify_association(application, "application_rejected", reason=reason)
     return application
 
@@ -386,7 +467,7 @@ def application_reject(*, application: Application, by, reason: str) -> Applicat
 @transaction.atomic
 def application_waitlist(*, application: Application, by, note: str = "") -> Application:
     application = _lock(application)
-    transition(application, to=S.WAITLISTED, by=by, note=note, decision_reason=note)
+    transition(application, to=S.WAITLISTED, by=by, note=note, decision_reason=note, answer_received_at=None)
     _notify_association(application, "application_waitlisted", note=note)
     return application
 
@@ -410,4 +491,87 @@ def application_set_priority(*, application: Application, priority: int, by) -> 
         ApplicationEvent.record(
             application=application, by=by, kind=ApplicationEvent.Kind.PRIORITY, note=f"{old} → {priority}"
         )
+    return application
+
+
+def _check_granted(application: Application, granted) -> None:
+    campaign = application.campaign
+    if granted is None or not campaign.min_per_association <= granted <= campaign.max_per_association:
+        raise ValidationError(
+            {
+                "granted": _("Le nombre accordé doit être compris entre %(min)s et %(max)s.")
+                % {"min": campaign.min_per_association, "max": campaign.max_per_association}
+            }
+        )
+
+
+@transaction.atomic
+def application_change_grant(*, application: Application, granted: int, reason: str, by) -> Application:
+    """Correct the granted quantity of an approval (within the campaign's bounds, never below what the waves
+    already hold for it), with a reason kept in the history and emailed to the association."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Indiquez la raison de la correction : elle est envoyée à l'association.")})
+    application = _lock(application)
+    if application.status != S.APPROVED:
+        raise DomainError(_("Seule une candidature acceptée a une quantité accordée à corriger."))
+    _check_granted(application, granted)
+    if granted == application.granted_quantity:
+        raise ValidationError({"granted": _("C'est déjà la quantité accordée : indiquez la nouvelle quantité.")})
+    decision_correcting.fire(application=application, granted=granted)
+    old = application.granted_quantity
+    application.granted_quantity = granted
+    application.save(update_fields=["granted_quantity", "updated_at"])
+    ApplicationEvent.record(
+        application=application,
+        by=by,
+        kind=ApplicationEvent.Kind.GRANT,
+        note=f"{old} → {granted} : {reason.strip()}",
+    )
+    _notify_association(application, "application_grant_changed", old=old, granted=granted, reason=reason.strip())
+    return application
+
+
+@transaction.atomic
+def application_reopen(*, application: Application, reason: str, by) -> Application:
+    """Take an approval back to review (a decision to correct), while no wave holds or plans units for it."""
+    if not reason or not reason.strip():
+        raise ValidationError(
+            {"reason": _("Indiquez pourquoi la décision est rouverte : c'est envoyé à l'association.")}
+        )
+    application = _lock(application)
+    if S.SUBMITTED not in TRANSITIONS[application.status]:
+        raise TransitionError(_("Seule une candidature acceptée peut être rouverte."))
+    decision_correcting.fire(application=application, granted=None)
+    transition(
+        application,
+        to=S.SUBMITTED,
+        by=by,
+        note=reason.strip(),
+        granted_quantity=None,
+        decided_at=None,
+        approved_at=None,
+        decision_reason="",
+    )
+    _notify_association(application, "application_reopened", reason=reason.strip())
+    return application
+
+
+@transaction.atomic
+def application_assign(*, application: Application, reviewer, by) -> Application:
+    """Give the application to a reviewer (or to nobody): they follow it and hear of the association's answers."""
+    if reviewer is not None and not (
+        reviewer.is_active and reviewer.is_staff and reviewer.has_perm("associations.review_application")
+    ):
+        raise ValidationError({"assigned_to": _("Choisissez une personne de l'équipe qui instruit les candidatures.")})
+    application = _lock(application)
+    if application.assigned_to_id == (reviewer.pk if reviewer else None):
+        return application
+    application.assigned_to = reviewer
+    application.save(update_fields=["assigned_to", "updated_at"])
+    ApplicationEvent.record(
+        application=application,
+        by=by,
+        kind=ApplicationEvent.Kind.ASSIGNED,
+        note=(reviewer.get_full_name() or reviewer.email) if reviewer else _("plus personne"),
+    )
     return application

@@ -6,7 +6,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -336,3 +336,43 @@ def handover_for_verification(code: str) -> Handover | None:
         .filter(code=code)
         .first()
     )
+
+
+def desk_today(today: datetime.date | None = None) -> list[dict]:
+    """The handover desk's day: per wave, the appointments of ``today`` (confirmed allocations, still to hand
+    over or handed over today) and the certificates that failed to render (two queries)."""
+    from donations.models import Wave
+
+    today = today or timezone.localdate()
+    rows = (
+        Allocation.objects.filter(status__in=CERTIFIED_ALLOCATION_STATUSES, appointment_date=today)
+        .order_by()
+        .values("wave_id")
+        .annotate(
+            appointments=Count("pk"),
+            waiting=Count("pk", filter=~Q(status=Allocation.Status.HANDED_OVER)),
+            first=Min("appointment_start"),
+        )
+    )
+    per_wave = {row["wave_id"]: row for row in rows}
+    failed = dict(
+        Handover.objects.live()
+        .filter(state=S.FAILED)
+        .order_by()
+        .values_list("allocation__wave_id")
+        .annotate(n=Count("pk"))
+    )
+    ids = set(per_wave) | set(failed)
+    if not ids:
+        return []
+    waves = Wave.objects.filter(pk__in=ids).select_related("campaign").order_by("campaign__name", "number")
+    return [
+        {
+            "wave": wave,
+            "appointments": per_wave.get(wave.pk, {}).get("appointments", 0),
+            "waiting": per_wave.get(wave.pk, {}).get("waiting", 0),
+            "first": per_wave.get(wave.pk, {}).get("first"),
+            "failed": failed.get(wave.pk, 0),
+        }
+        for wave in waves
+    ]

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import views as accounts_views
 from core import views as core_views
+from impact.todo import admin_index_with_todo
 from portal.views import pages as portal_pages
 
 admin.site.site_header = _("Dons d'ordinateurs – administration")
@@ -11,6 +12,8 @@ admin.site.site_title = _("Dons d'ordinateurs")
 admin.site.index_title = _("Tableau de bord")
 # The admin has no login of its own: the site's (allauth), with its failed-login limits and the second factor.
 admin.site.login = accounts_views.admin_login(admin.site.login)
+# The admin home shows each staff member the work of their roles (impact.todo), above the apps.
+admin.site.index = admin_index_with_todo(admin.site.index)
 
 urlpatterns = [
     path("", portal_pages.home, name="home"),

@@ -230,3 +230,97 @@ def allocation_for_member(user) -> QuerySet[Allocation]:
         .filter(status=A.CONFIRMED)
         .select_related("wave__campaign", "application__association")
     )
+
+
+# The campaign managers' to-do list on the admin home ------------------------------------------------------
+
+
+def waves_todo() -> list[Wave]:
+    """Waves in preparation with what they wait for (one query): ``todo`` is ``"plan"`` (never computed),
+    ``"stale"`` (an approval was given, corrected or reopened since the last computation) or ``"confirm"``
+    (computed, up to date, with proposed allocations); waves with nothing to do are left out."""
+    from django.db.models import Exists
+
+    from associations.models import ApplicationEvent
+
+    changed_since = ApplicationEvent.objects.filter(
+        application__campaign=OuterRef("campaign"), created_at__gt=OuterRef("planned_at")
+    ).filter(
+        Q(kind=ApplicationEvent.Kind.GRANT)
+        | Q(to_status=Application.Status.APPROVED)
+        | Q(from_status=Application.Status.APPROVED)
+    )
+    waves = (
+        Wave.objects.filter(status=Wave.Status.PLANNING)
+        .select_related("campaign")
+        .annotate(
+            stale=Exists(changed_since),
+            proposed_n=Count("allocations", filter=Q(allocations__status=A.PROPOSED)),
+        )
+        .order_by("campaign__name", "number")
+    )
+    todo = []
+    for wave in waves:
+        if wave.planned_at is None:
+            wave.todo = "plan"
+        elif wave.stale:
+            wave.todo = "stale"
+        elif wave.proposed_n:
+            wave.todo = "confirm"
+        else:
+            continue
+        todo.append(wave)
+    return todo
+
+
+@dataclass
+class CapacityAlert:
+    campaign: Campaign
+    waiting: int  # approved applications that no wave serves or plans yet
+    units: int  # what they still need
+    free: int  # places left in the campaign's waves in preparation
+
+
+def capacity_alerts() -> list[CapacityAlert]:
+    """Campaigns whose approved applications, not served or planned in any wave yet, need more units than the
+    waves in preparation have left (two queries)."""
+    live = Q(allocations__status__in=Allocation.LIVE_STATUSES)
+    applications = (
+        Application.objects.approved()
+        .exclude(campaign__status=Campaign.Status.CLOSED)
+        .annotate(
+            given=Coalesce(Sum("allocations__quantity", filter=live), 0),
+            planned_n=Count("allocations", filter=live & Q(allocations__wave__status=Wave.Status.PLANNING)),
+        )
+        .values_list("campaign_id", "granted_quantity", "given", "planned_n")
+    )
+    waiting: dict[int, list[int]] = {}
+    for campaign_id, granted, given, planned_n in applications:
+        need = (granted or 0) - given
+        if need > 0 and not planned_n:
+            row = waiting.setdefault(campaign_id, [0, 0])
+            row[0] += 1
+            row[1] += need
+    waves = (
+        Wave.objects.filter(status=Wave.Status.PLANNING, campaign_id__in=waiting)
+        .order_by()
+        .values("campaign_id")
+        .annotate(
+            capacity=Sum("capacity"),
+        )
+    )
+    capacity = {row["campaign_id"]: row["capacity"] for row in waves}
+    used = dict(
+        Allocation.objects.live()
+        .filter(wave__status=Wave.Status.PLANNING, wave__campaign_id__in=waiting)
+        .order_by()
+        .values_list("wave__campaign_id")
+        .annotate(n=Sum("quantity"))
+    )
+    campaigns = Campaign.objects.in_bulk(list(waiting))
+    alerts = []
+    for campaign_id, (count, units) in waiting.items():
+        free = max(0, (capacity.get(campaign_id) or 0) - (used.get(campaign_id) or 0))
+        if units > free:
+            alerts.append(CapacityAlert(campaigns[campaign_id], count, units, free))
+    return sorted(alerts, key=lambda alert: alert.campaign.name)

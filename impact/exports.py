@@ -252,6 +252,10 @@ def filtered_queryset(request: HttpRequest, dataset: Dataset):
     get = request.GET.copy()
     for name in ("format", "_export"):
         get.pop(name, None)
+    # A list may open on a default filter (the applications: those waiting for review); an export asked for
+    # without that filter (the dashboard's links) is of every row.
+    for name, value in getattr(model_admin, "export_defaults", {}).items():
+        get.setdefault(name, value)
     original = request.GET
     request.GET = get
     try:

@@ -311,3 +311,12 @@ def campaign_dashboard(campaign, *, today: datetime.date | None = None) -> dict:
         "reports": reports,
         "overdue": list(overdue_reports(campaign=campaign, today=today)[:100]),
     }
+
+
+def reports_todo(today: datetime.date | None = None) -> dict:
+    """Reports sent and waiting to be read, and reports overdue (one query)."""
+    today = today or timezone.localdate()
+    return ImpactReport.objects.aggregate(
+        to_read=Count("pk", filter=Q(status=ImpactReport.Status.SUBMITTED)),
+        overdue=Count("pk", filter=Q(status__in=ImpactReport.OPEN_STATUSES, due_on__lt=today)),
+    )

@@ -75,6 +75,14 @@ class ComputerQuerySet(models.QuerySet):
         """Units that may be allocated: wiped and ready, not yet reserved."""
         return self.filter(status=Computer.Status.READY)
 
+    def awaiting_wipe(self):
+        """In the workshop (received or reconditioning) with no wipe recorded yet and no failed one."""
+        return self.filter(AWAITING_WIPE)
+
+    def awaiting_check(self):
+        """In the workshop with something to look at: a failed wipe or a part to replace."""
+        return self.filter(AWAITING_CHECK)
+
 
 class ComputerStatus(models.TextChoices):
     RECEIVED = "received", _("Reçu")
@@ -84,6 +92,10 @@ class ComputerStatus(models.TextChoices):
     HANDED_OVER = "handed_over", _("Remis")
     SCRAPPED = "scrapped", _("Mis au rebut")
 
+
+IN_WORKSHOP_STATUSES = (ComputerStatus.RECEIVED, ComputerStatus.RECONDITIONING)
+AWAITING_WIPE = Q(status__in=IN_WORKSHOP_STATUSES, wipe_record__isnull=True, wipe_failed=False)
+AWAITING_CHECK = Q(status__in=IN_WORKSHOP_STATUSES) & (Q(wipe_failed=True) | Q(needs_spare_part=True))
 
 # Statuses that require a clearing wipe record (a passed wipe or an exemption).
 CLEARED_COMPUTER_STATUSES = (ComputerStatus.READY, ComputerStatus.RESERVED, ComputerStatus.HANDED_OVER)

@@ -91,3 +91,10 @@ def lot_units(lot: Lot) -> QuerySet[Computer]:
 
 def computers_for_labels(queryset: QuerySet[Computer]) -> QuerySet[Computer]:
     return queryset.select_related(None).select_related("lot").order_by("asset_tag")
+
+
+def stock_todo() -> dict:
+    """The stock operators' to-do list: units waiting for a wipe, units to check (one query)."""
+    from inventory.models import AWAITING_CHECK, AWAITING_WIPE
+
+    return Computer.objects.aggregate(wipe=Count("pk", filter=AWAITING_WIPE), check=Count("pk", filter=AWAITING_CHECK))

@@ -12,11 +12,19 @@ from django.utils.translation import gettext_lazy
 
 from associations import services
 from associations.admin.actions import BulkReviewActionsMixin
-from associations.admin.filters import CampaignFilter, MissionFilter, PostalCodeFilter, RequestedQuantityFilter
+from associations.admin.filters import (
+    AnswerFilter,
+    AssignedFilter,
+    CampaignFilter,
+    MissionFilter,
+    PostalCodeFilter,
+    RequestedQuantityFilter,
+    StatusFilter,
+)
 from associations.admin.inlines import ApplicationEventInline, MessageInline
 from associations.admin.review import ReviewStepsMixin
 from associations.models import Application
-from associations.selectors import application_counts_by_status
+from associations.selectors import application_counts_by_status, reviewers
 from campaigns.models import Campaign
 from core.admin_helpers import cached_per_request
 
@@ -57,17 +65,20 @@ class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmi
         "granted",
         "priority",
         "submitted",
+        "reviewer",
     )
     list_display_links = ("association_name",)
     list_editable = ("priority",)
     list_filter = (
+        StatusFilter,
+        AssignedFilter,
+        AnswerFilter,
         ("campaign", CampaignFilter),
-        "status",
         MissionFilter,
         PostalCodeFilter,
         RequestedQuantityFilter,
     )
-    list_select_related = ("association", "campaign")
+    list_select_related = ("association", "campaign", "assigned_to")
     list_per_page = 50
     search_fields = (
         "association__legal_name",
@@ -78,8 +89,11 @@ class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmi
         "association__memberships__user__email",
     )
     search_help_text = gettext_lazy("Nom ou sigle de l'association, RNA, SIRET, e-mail de contact ou d'un membre.")
-    ordering = (F("submitted_at").desc(nulls_last=True), "-created_at")
-    actions = ("approve_selected", "reject_selected")
+    # The list opens on the applications waiting for review; an export without a status is of all of them.
+    export_defaults = {StatusFilter.parameter_name: StatusFilter.ALL}
+    # Oldest first: the review queue is served in the order the applications arrived.
+    ordering = (F("submitted_at").asc(nulls_last=True), "created_at", "pk")
+    actions = ("approve_selected", "reject_selected", "waitlist_selected", "request_info_selected", "assign_to_me")
     inlines = (MessageInline, ApplicationEventInline)
     fieldsets = (
         (gettext_lazy("Association"), {"fields": ASSOCIATION_FIELDS}),
@@ -88,10 +102,10 @@ class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmi
         (
             gettext_lazy("Décision"),
             {
-                "fields": (*DECISION_FIELDS, "priority"),
+                "fields": (*DECISION_FIELDS, "priority", "assigned_to"),
                 "description": gettext_lazy(
                     "Le statut et la décision changent uniquement par les boutons d'instruction en haut de la page. "
-                    "La priorité peut être modifiée ici."
+                    "La priorité et la personne qui instruit peuvent être modifiées ici."
                 ),
             },
         ),
@@ -109,8 +123,14 @@ class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmi
 
     def get_queryset(self, request):
         # A draft is the association's own work in progress: staff see it once submitted (and consented).
-        qs = super().get_queryset(request).select_related("association", "campaign")
+        qs = super().get_queryset(request).select_related("association", "campaign", "assigned_to")
         return qs.exclude(status=Application.Status.DRAFT)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assigned_to":
+            kwargs["queryset"] = reviewers()
+            kwargs["label"] = _("Instruite par")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
@@ -158,10 +178,31 @@ class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmi
             return None
         return date_format(timezone.localdate(obj.submitted_at), "SHORT_DATE_FORMAT")
 
+    def answer(self, obj: Application):
+        """« réponse reçue », under the status in the list (a column of its own would be empty most of the time)."""
+        if obj.answer_received_at is None:
+            return ""
+        return format_html(
+            '<span class="answer-flag" title="{}">{}</span>',
+            _("reçue le %(date)s")
+            % {"date": date_format(timezone.localtime(obj.answer_received_at), "SHORT_DATE_FORMAT")},
+            _("réponse reçue"),
+        )
+
+    @admin.display(description=gettext_lazy("instruite par"), ordering="assigned_to__email")
+    def reviewer(self, obj: Application) -> str:
+        person = obj.assigned_to
+        if person is None:
+            return "–"
+        return person.get_full_name() or person.email
+
     @admin.display(description=gettext_lazy("statut"), ordering="status")
     def status_badge(self, obj: Application):
         return format_html(
-            '<span class="application-status application-status--{}">{}</span>', obj.status, obj.get_status_display()
+            '<span class="application-status application-status--{}">{}</span>{}',
+            obj.status,
+            obj.get_status_display(),
+            format_html(" {}", self.answer(obj)) if obj.answer_received_at else "",
         )
 
     # Change page fields
@@ -262,9 +303,12 @@ class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmi
     def save_model(self, request, obj, form, change):
         if change and "priority" in form.changed_data:
             services.application_set_priority(application=obj, priority=form.cleaned_data["priority"], by=request.user)
+        if change and "assigned_to" in form.changed_data:
+            services.application_assign(application=obj, reviewer=form.cleaned_data["assigned_to"], by=request.user)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["review_steps"] = self.allowed_review_steps(request, obj) if obj is not None else []
+        if obj is not None:
+            context.update(self.review_context(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # The change list: counts per status above the list, links that filter.
@@ -275,12 +319,16 @@ class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmi
         context = getattr(response, "context_data", None)
         if context and "cl" in context:
             cl = context["cl"]
-            param = "status__exact"
+            param = StatusFilter.parameter_name
             # Everything the reviewer filtered or searched, except the status itself.
             status_spec = next(spec for spec in cl.filter_specs if param in spec.expected_parameters())
             without_status = cl.get_queryset(request, exclude_parameters=status_spec.expected_parameters())
             counts = application_counts_by_status(Application.objects.filter(pk__in=without_status.values("pk")))
-            current = request.GET.get(param)
+            current = status_spec.value()
+            # The export links export what the list shows, its default status included.
+            shown = request.GET.copy()
+            shown[param] = current
+            context["export_query"] = shown.urlencode()
             context["status_counts"] = [
                 {
                     **row,
@@ -292,7 +340,7 @@ class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmi
             ]
             context["status_total"] = {
                 "count": sum(row["count"] for row in counts),
-                "url": cl.get_query_string(remove=[param, "p"]),
-                "active": not current,
+                "url": cl.get_query_string({param: StatusFilter.ALL}, remove=["p"]),
+                "active": current == StatusFilter.ALL,
             }
         return response

@@ -71,7 +71,7 @@ class AssociationAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("candidatures"))
     def application_list(self, obj: Association):
         url = reverse("admin:associations_application_changelist")
-        return format_html('<a href="{}?association__id__exact={}">{}</a>', url, obj.pk, _("voir"))
+        return format_html('<a href="{}?association__id__exact={}&status__exact=all">{}</a>', url, obj.pk, _("voir"))
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from associations.models import Association, Mission
+from associations.models import Application, Association, Mission
 from core.admin_helpers import cached_per_request
 
 
@@ -87,4 +87,72 @@ class RequestedQuantityFilter(admin.SimpleListFilter):
             queryset = queryset.filter(requested_quantity__gte=low)
         if high is not None:
             queryset = queryset.filter(requested_quantity__lte=high)
+        return queryset
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """The status, pending review by default (the list opens on the work to do); « toutes » shows every status.
+
+    Drafts are never listed (they are the association's work in progress), so they are not offered either.
+    The parameter keeps the name of Django's field filter, so that older links keep working.
+    """
+
+    title = gettext_lazy("statut")
+    parameter_name = "status__exact"
+    ALL = "all"
+    DEFAULT = Application.Status.SUBMITTED
+
+    def lookups(self, request, model_admin):
+        return [
+            *((value, label) for value, label in Application.Status.choices if value != Application.Status.DRAFT),
+            (self.ALL, _("Toutes")),
+        ]
+
+    def value(self):
+        value = super().value()
+        return value if value else self.DEFAULT
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == self.ALL or value not in Application.Status.values:
+            return queryset
+        return queryset.filter(status=value)
+
+    def choices(self, changelist):
+        current = self.value()
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": current == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class AnswerFilter(admin.SimpleListFilter):
+    title = gettext_lazy("réponse de l'association")
+    parameter_name = "reponse"
+
+    def lookups(self, request, model_admin):
+        return [("recue", _("réponse reçue, à lire")), ("non", _("rien à lire"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "recue":
+            return queryset.filter(answer_received_at__isnull=False)
+        if self.value() == "non":
+            return queryset.filter(answer_received_at__isnull=True)
+        return queryset
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    title = gettext_lazy("instruction")
+    parameter_name = "instruite_par"
+
+    def lookups(self, request, model_admin):
+        return [("moi", _("mes candidatures")), ("personne", _("non attribuées"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "moi":
+            return queryset.filter(assigned_to=request.user)
+        if self.value() == "personne":
+            return queryset.filter(assigned_to__isnull=True)
         return queryset

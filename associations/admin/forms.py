@@ -49,33 +49,100 @@ class ApproveForm(ReviewForm):
         rows=4,
         help_text=gettext_lazy("Facultatif : joint à l'e-mail d'acceptation et gardé dans l'historique."),
     )
+    above_request = forms.BooleanField(
+        label=gettext_lazy("Accorder plus que demandé"),
+        required=False,
+        help_text=gettext_lazy("À cocher pour confirmer un nombre accordé supérieur à la demande."),
+    )
 
     def __init__(self, *args, application: Application, **kwargs):
         super().__init__(*args, application=application, **kwargs)
-        campaign = application.campaign
-        low, high = campaign.min_per_association, campaign.max_per_association
-        granted = self.fields["granted"]
-        granted.min_value, granted.max_value = low, high
-        granted.validators += [MinValueValidator(low), MaxValueValidator(high)]
-        granted.widget.attrs.update({"min": low, "max": high})
-        granted.initial = clamp_to_campaign(application, application.requested_quantity)
-        granted.help_text = _("Demandés : %(requested)s. Pour cette campagne : entre %(min)s et %(max)s.") % {
-            "requested": application.requested_quantity if application.requested_quantity is not None else "–",
-            "min": low,
-            "max": high,
-        }
-        granted.error_messages.update(
-            {
-                "min_value": _("Accordez au moins %(limit_value)s ordinateurs (minimum de la campagne)."),
-                "max_value": _("Accordez au plus %(limit_value)s ordinateurs (maximum de la campagne)."),
-                "required": _("Indiquez le nombre d'ordinateurs accordés."),
-                "invalid": _("Indiquez un nombre entier."),
-            }
-        )
+        bounded_granted_field(self.fields["granted"], application)
+        self.fields["granted"].initial = clamp_to_campaign(application, application.requested_quantity)
         self.fields["priority"].choices = [
             ("", _("Inchangée (%(current)s)") % {"current": application.get_priority_display()})
         ]
         self.fields["priority"].choices += list(Application.Priority.choices)
+
+    @property
+    def ceiling_without_confirmation(self) -> int:
+        """What may be granted without ticking « plus que demandé »: the request, or the campaign's minimum
+        when the request is below it (the grant cannot be lower)."""
+        return max(self.application.requested_quantity or 0, self.application.campaign.min_per_association)
+
+    def clean(self):
+        data = super().clean()
+        granted = data.get("granted")
+        if granted is not None and granted > self.ceiling_without_confirmation and not data.get("above_request"):
+            self.add_error(
+                "granted",
+                _(
+                    "L'association demande %(requested)s ordinateurs et vous en accordez %(granted)s : "
+                    "cochez « Accorder plus que demandé » pour confirmer, ou corrigez le nombre."
+                )
+                % {"requested": self.application.requested_quantity, "granted": granted},
+            )
+        return data
+
+
+def bounded_granted_field(field: forms.IntegerField, application: Application) -> None:
+    """A granted quantity within the campaign's bounds, with the request and the bounds in its help text."""
+    campaign = application.campaign
+    low, high = campaign.min_per_association, campaign.max_per_association
+    field.min_value, field.max_value = low, high
+    field.validators += [MinValueValidator(low), MaxValueValidator(high)]
+    field.widget.attrs.update({"min": low, "max": high})
+    field.help_text = _("Demandés : %(requested)s. Pour cette campagne : entre %(min)s et %(max)s.") % {
+        "requested": application.requested_quantity if application.requested_quantity is not None else "–",
+        "min": low,
+        "max": high,
+    }
+    field.error_messages.update(
+        {
+            "min_value": _("Accordez au moins %(limit_value)s ordinateurs (minimum de la campagne)."),
+            "max_value": _("Accordez au plus %(limit_value)s ordinateurs (maximum de la campagne)."),
+            "required": _("Indiquez le nombre d'ordinateurs accordés."),
+            "invalid": _("Indiquez un nombre entier."),
+        }
+    )
+
+
+class ChangeGrantForm(ReviewForm):
+    granted = forms.IntegerField(label=gettext_lazy("Nouvelle quantité accordée"))
+    reason = decision_text(
+        gettext_lazy("Raison de la correction"),
+        rows=4,
+        help_text=gettext_lazy("Obligatoire : envoyée à l'association et gardée dans l'historique."),
+        required_message=gettext_lazy("Indiquez la raison de la correction : elle est envoyée à l'association."),
+    )
+
+    def __init__(self, *args, application: Application, **kwargs):
+        super().__init__(*args, application=application, **kwargs)
+        bounded_granted_field(self.fields["granted"], application)
+        self.fields["granted"].initial = application.granted_quantity
+
+
+class ReopenForm(ReviewForm):
+    reason = decision_text(
+        gettext_lazy("Pourquoi rouvrir la décision"),
+        rows=4,
+        help_text=gettext_lazy(
+            "Obligatoire : envoyé à l'association et gardé dans l'historique. La candidature revient « en cours "
+            "d'examen » et la quantité accordée est effacée."
+        ),
+        required_message=gettext_lazy("Indiquez pourquoi la décision est rouverte : c'est envoyé à l'association."),
+    )
+
+
+class MessageForm(ReviewForm):
+    message = decision_text(
+        gettext_lazy("Message à l'association"),
+        rows=6,
+        help_text=gettext_lazy(
+            "Envoyé par e-mail et affiché dans l'espace de l'association ; le statut de la candidature ne change pas."
+        ),
+        required_message=gettext_lazy("Écrivez le message à envoyer à l'association."),
+    )
 
 
 class RejectForm(ReviewForm):
@@ -103,6 +170,23 @@ class RequestInfoForm(ReviewForm):
             "Envoyée par e-mail et affichée dans l'espace de l'association, qui répond dans le portail."
         ),
         required_message=gettext_lazy("Écrivez la question à poser à l'association."),
+    )
+
+
+class BulkWaitlistForm(TextLimitsMixin, forms.Form):
+    note = decision_text(
+        gettext_lazy("Message aux associations (le même pour toutes)"),
+        rows=4,
+        help_text=gettext_lazy("Facultatif : pourquoi les candidatures attendent (stock, vague suivante…)."),
+    )
+
+
+class BulkRequestInfoForm(TextLimitsMixin, forms.Form):
+    message = decision_text(
+        gettext_lazy("Question aux associations (la même pour toutes)"),
+        rows=6,
+        help_text=gettext_lazy("Envoyée par e-mail à chaque association, qui répond dans le portail."),
+        required_message=gettext_lazy("Écrivez la question à poser aux associations."),
     )
 
 

@@ -14,7 +14,7 @@ from import_export.admin import ImportExportMixin
 from inventory import selectors, services
 from inventory.admin.actions import ComputerActionsMixin
 from inventory.admin.display import STATUS_COLOURS, S, status_badge
-from inventory.admin.filters import FlagsFilter, WipeStateFilter
+from inventory.admin.filters import FlagsFilter, TodoFilter, WipeStateFilter
 from inventory.admin.imports import ComputerImportMixin
 from inventory.admin.inlines import ComputerEventInline, WipeRecordInline
 from inventory.forms import ComputerExportForm, ComputerForm, ComputerImportForm
@@ -60,6 +60,7 @@ class ComputerAdmin(ComputerActionsMixin, ComputerImportMixin, ImportExportMixin
     )
     list_display_links = ("asset_tag", "serial_number")
     list_filter = (
+        TodoFilter,
         "status",
         "lot",
         "grade",

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
 from core.admin_helpers import ChoicesFilter
+from inventory.models import AWAITING_CHECK, AWAITING_WIPE
 
 
 class WipeStateFilter(ChoicesFilter):
@@ -24,4 +25,15 @@ class FlagsFilter(ChoicesFilter):
         "wipe": (gettext_lazy("effacement en échec"), Q(wipe_failed=True)),
         "any": (gettext_lazy("au moins un"), Q(needs_spare_part=True) | Q(wipe_failed=True)),
         "no_accessories": (gettext_lazy("sans clavier ou souris"), Q(has_keyboard=False) | Q(has_mouse=False)),
+    }
+
+
+class TodoFilter(ChoicesFilter):
+    """The work waiting in the workshop (the admin home's links)."""
+
+    title = gettext_lazy("à faire")
+    parameter_name = "a_faire"
+    options = {
+        "effacement": (gettext_lazy("à effacer"), AWAITING_WIPE),
+        "verification": (gettext_lazy("à vérifier (échec d'effacement, pièce)"), AWAITING_CHECK),
     }

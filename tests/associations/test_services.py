@@ -18,6 +18,8 @@ def do(action: str, application: Application, user):
     if action == S.SUBMITTED:
         if application.status == S.INFO_REQUESTED:  # an answer puts it back in review
             return services.application_answer(application=application, by=user, body="Voici nos précisions.")
+        if application.status == S.APPROVED:  # a reviewer reopens the decision
+            return services.application_reopen(application=application, by=user, reason="Quantité à revoir.")
         return services.application_submit(application=application, by=user, consent=True)
     if action == S.APPROVED:
         return services.application_approve(application=application, granted=20, by=user)

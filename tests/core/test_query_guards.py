@@ -95,7 +95,7 @@ MAXIMA: dict[str, int] = {
     "admin:accounts_user_change": 11,  # with its exports-and-anonymisation history
     "admin:associations_association_change": 9,
     "admin:associations_association_change (superuser)": 7,
-    "admin:associations_application_change": 8,
+    "admin:associations_application_change": 10,  # + the reviewers to assign to, what the campaign has granted
     "admin:campaigns_campaign_change": 10,
     "admin:donations_wave_change": 8,
     "admin:donations_allocation_change": 8,
@@ -103,6 +103,9 @@ MAXIMA: dict[str, int] = {
     "admin:impact_impactreport_change": 13,
     "admin:inventory_lot_change": 10,
     "admin:inventory_computer_change": 9,
+    # The admin home: the to-do list of each role (impact.todo), aggregates and the five oldest of each kind.
+    "admin:index (superuser)": 15,
+    "admin:index (reviewer)": 9,
     # The portal.
     "home": 3,
     "my_data": 17,  # the export also writes its line in the account history
@@ -324,7 +327,7 @@ def applications(n: int) -> dict[str, Page]:
     name = last.association.legal_name
     return {
         "admin:associations_application_changelist": Page(
-            reverse("admin:associations_application_changelist"), reviewer, (name,)
+            reverse("admin:associations_application_changelist") + "?status__exact=all", reviewer, (name,)
         ),
         "admin:associations_association_changelist": Page(
             reverse("admin:associations_association_changelist"), reviewer, (name,)
@@ -865,6 +868,36 @@ def stock_pages_admin(n: int) -> dict[str, Page]:
         "admin:inventory_computer_change": Page(
             _change("inventory_computer", computer.pk), operator, (_actor(k, n - 1), f"Opérateur {k:04d}-{n - 1:03d}")
         ),
+    }
+
+
+@builds("admin:index (superuser)", "admin:index (reviewer)")
+def admin_home(n: int) -> dict[str, Page]:
+    """Work of every kind for the to-do list: applications waiting (the last built is the oldest) and answered,
+    units to wipe and to check, waves never planned, approved associations no wave serves, overdue reports."""
+    from tests.factories.associations import ApplicationFactory
+    from tests.factories.inventory import ComputerFactory
+
+    now = timezone.now()
+    for _i in range(n):
+        k = _next()
+        association = AssociationFactory(legal_name=f"Association témoin {k:04d}")
+        ApplicationFactory(
+            association=association,
+            submitted_at=now - datetime.timedelta(days=k),
+            answer_received_at=now - datetime.timedelta(days=k),
+            statutes="",
+            activity_report="",
+        )
+        campaign = CampaignFactory(name=f"Campagne témoin {k:04d}")
+        approved_application(campaign, 20)
+        WaveFactory(campaign=campaign, number=1, capacity=10)
+        ComputerFactory(status="received")
+        ComputerFactory(status="reconditioning", wipe_failed=True)
+    name = association.legal_name
+    return {
+        "admin:index (superuser)": Page(reverse("admin:index"), _root(), (name, "Campagne témoin")),
+        "admin:index (reviewer)": Page(reverse("admin:index"), _staff(roles.REVIEWER), (name,)),
     }
 
 

@@ -84,7 +84,14 @@ def make_computer(status):
     from inventory.models import Computer
 
     computer = ComputerFactory(status=Computer.Status.READY)  # with a clearing wipe record
-    Computer.objects.filter(pk=computer.pk).update(status=status, scrap_reason="Carte mère hors service")
+    Computer.objects.filter(pk=computer.pk).update(
+        status=status,
+        # What scrapping records (inventory.services.computers_scrap); harmless in any other status.
+        scrap_reason="Carte mère hors service",
+        scrap_cause="faulty",
+        storage_outcome="removed",
+        recycler="ecosystem",
+    )
     computer.refresh_from_db()
     return computer
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('associations', '0008_message_attachment'),
+        ('associations', '0009_application_assignment_and_answers'),
     ]
 
     operations = [
