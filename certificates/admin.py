@@ -12,6 +12,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -40,7 +41,7 @@ class HandoverEventInline(HistoryInline):
 
 @admin.register(Handover)
 class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
-    list_display = ("number", "association", "wave", "state_label", "signed", "page_count", "updated_at")
+    list_display = ("number", "association", "wave", "state_label", "signed", "pages", "updated_at")
     list_filter = ("state", ("wave", admin.RelatedOnlyFieldListFilter), ("signed_at", admin.EmptyFieldListFilter))
     list_select_related = ("allocation__application__association", "wave__campaign")
     search_fields = ("number", "allocation__application__association__legal_name")
@@ -94,6 +95,15 @@ class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("signée"), boolean=True, ordering="signed_at")
     def signed(self, obj):
         return obj.is_signed
+
+    @admin.display(description=gettext_lazy("pages"))
+    def pages(self, obj):
+        """The pages of the document handed out (the signed one once there is one). A certificate recorded before its
+        first render has no unsigned PDF (``page_count`` stays 0): « — », or « en cours » while it renders."""
+        count = obj.signed_page_count if obj.signed_pdf else obj.page_count if obj.pdf else 0
+        if count:
+            return count
+        return _("en cours") if obj.state in (S.PENDING, S.RENDERING) else "—"
 
     @admin.display(description=gettext_lazy("documents"))
     def documents(self, obj):
@@ -167,6 +177,8 @@ class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "app_label": self.model._meta.app_label,
+            # The desk works on a tablet: the app menu would take a third of the screen; the breadcrumbs stay.
+            "is_nav_sidebar_enabled": False,
             **extra,
         }
 
@@ -177,13 +189,15 @@ class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
 
     def desk_view(self, request: HttpRequest, wave_id: int) -> HttpResponse:
         wave = self._wave(request, wave_id)
-        desk = selectors.desk(wave)
+        desk = selectors.desk(wave, day=request.GET.get("day"))
         context = self._context(
             request,
             title=_("Guichet d'impression : %(wave)s") % {"wave": wave},
             wave=wave,
             desk=desk,
             counts=desk.counts,
+            next_row=desk.next_row,
+            today=timezone.localdate(),
             can_generate=self.has_generate_permission(request),
             can_record=self.has_record_permission(request),
         )
@@ -216,7 +230,14 @@ class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
         return redirect("admin:certificates_handover_desk", wave_id=wave.pk)
 
     def print_view(self, request: HttpRequest, wave_id: int) -> HttpResponse:
-        """« Print all »: one PDF of the wave's certificates, in appointment order."""
+        """« Print all »: one PDF of the wave's certificates, in appointment order.
+
+        The certificate is « fait en deux exemplaires »: by default each certificate comes twice in a row
+        (``?copies=1`` for one), so that the two copies of an association stay together in the tray, in
+        appointment order (the printer's own « 2 copies » would print the whole wave twice, to sort by hand).
+        ``?sides=2`` (recto verso, the default) ends each copy with a blank page when it has an odd number of
+        pages, so that two copies never share a sheet; ``?sides=1`` for a printer without duplex.
+        """
         wave = self._wave(request, wave_id)
         handovers = selectors.handovers_to_print(wave)
         not_ready = [h for h in handovers if not (h.state == S.READY and h.document)]
@@ -234,10 +255,13 @@ class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
                 messages.ERROR,
             )
             return redirect("admin:certificates_handover_desk", wave_id=wave.pk)
-        merged = merge_pdfs([_read(h.document) for h in handovers])
+        copies = 1 if request.GET.get("copies") == "1" else 2
+        duplex = request.GET.get("sides") != "1"
+        merged = merge_pdfs([_read(h.document) for h in handovers], copies=copies, pad_to_even=duplex)
         response = HttpResponse(merged, content_type="application/pdf")
+        suffix = "-2-exemplaires" if copies == 2 else ""
         response["Content-Disposition"] = (
-            f'inline; filename="attestations-{wave.campaign.slug}-vague-{wave.number}.pdf"'
+            f'inline; filename="attestations-{wave.campaign.slug}-vague-{wave.number}{suffix}.pdf"'
         )
         response["Cache-Control"] = "private, no-store"
         return response
@@ -322,10 +346,21 @@ class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
                         % {"association": association.legal_name},
                         messages.SUCCESS,
                     )
+                    # Straight on to the next appointment to record (the page names its association, with
+                    # « Retour au guichet » when someone else stands at the counter); the desk when all are done.
+                    following = selectors.desk(handover.wave).next_after(handover.pk)
+                    if following is not None:
+                        return redirect(
+                            reverse("admin:certificates_handover_record", args=[following.handover.pk]) + "?after=1"
+                        )
                     return redirect(desk_url)
+        appointment = handover.allocation.appointment_date
         context = self._context(
             request,
             title=_("Enregistrer la remise : %(association)s") % {"association": association.legal_name},
+            early=bool(appointment and appointment > timezone.localdate()) or "confirm_early" in form.errors,
+            next_row=selectors.desk(handover.wave).next_after(handover.pk),
+            after_record=request.GET.get("after") == "1",
             handover=handover,
             allocation=handover.allocation,
             association=association,

@@ -50,6 +50,11 @@ class RecordHandoverForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    confirm_early = forms.BooleanField(
+        label=gettext_lazy("L'association vient avant la date de son rendez-vous : je confirme la remise aujourd'hui"),
+        required=False,
+    )
+
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["refused_computers"].choices = [
@@ -92,6 +97,7 @@ class RecordHandoverForm(forms.Form):
             "representative_name": data["representative_name"],
             "refused_computer_ids": [int(pk) for pk in data.get("refused_computers") or []],
             "refusal_note": data.get("refusal_note", ""),
+            "before_appointment_confirmed": bool(data.get("confirm_early")),
         }
         if data["mode"] == self.PAPER:
             arguments["scan"] = data["signed_scan"].read()

@@ -83,11 +83,19 @@ def page_count(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
-def merge_pdfs(documents: list[bytes]) -> bytes:
-    """One PDF with the pages of every document, in order (for the printer)."""
+def merge_pdfs(documents: list[bytes], *, copies: int = 1, pad_to_even: bool = False) -> bytes:
+    """One PDF with the pages of every document, in order (for the printer).
+
+    ``copies``: each document repeated that many times in a row. ``pad_to_even``: a blank page after each
+    copy that has an odd number of pages, so that a duplex printer starts every copy on a new sheet.
+    """
     writer = PdfWriter()
     for document in documents:
-        writer.append(PdfReader(io.BytesIO(document)))
+        for _copy in range(copies):
+            reader = PdfReader(io.BytesIO(document))  # a fresh reader per copy: each copy gets its own pages
+            writer.append(reader)
+            if pad_to_even and len(reader.pages) % 2:
+                writer.add_blank_page()
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()

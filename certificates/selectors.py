@@ -219,11 +219,59 @@ class DeskRow:
         h = self.handover
         return waiting_label(h.state, h.queued_at, h.render_started_at) if h else ""
 
+    @property
+    def to_record(self) -> bool:
+        """Confirmed, its certificate exists and is not signed yet: the counter can record it."""
+        h = self.handover
+        return bool(h) and self.allocation.status == Allocation.Status.CONFIRMED and not h.is_signed
+
+
+@dataclass
+class DeskDay:
+    day: datetime.date | None
+    rows: list[DeskRow]
+    is_today: bool = False
+
 
 @dataclass
 class Desk:
     wave: object
     rows: list[DeskRow]
+    day: datetime.date | None = None  # the day shown (None: every day)
+
+    @property
+    def appointment_days(self) -> list[datetime.date]:
+        return sorted({row.allocation.appointment_date for row in self.rows if row.allocation.appointment_date})
+
+    @property
+    def shown_rows(self) -> list[DeskRow]:
+        if self.day is None:
+            return self.rows
+        return [row for row in self.rows if row.allocation.appointment_date == self.day]
+
+    @property
+    def days(self) -> list[DeskDay]:
+        """The shown rows grouped by appointment day, in time order (rows with no appointment last)."""
+        today = timezone.localdate()
+        groups: list[DeskDay] = []
+        for row in self.shown_rows:
+            day = row.allocation.appointment_date
+            if not groups or groups[-1].day != day:
+                groups.append(DeskDay(day=day, rows=[], is_today=day == today))
+            groups[-1].rows.append(row)
+        return groups
+
+    @property
+    def next_row(self) -> DeskRow | None:
+        """The first appointment still to record among the shown rows, in time order."""
+        return next((row for row in self.shown_rows if row.to_record), None)
+
+    def next_after(self, handover_id: int) -> DeskRow | None:
+        """The appointment to record after ``handover_id``'s: the next one in time order, else the first one
+        left (an association that came late)."""
+        index = next((i for i, row in enumerate(self.rows) if row.handover and row.handover.pk == handover_id), -1)
+        later = self.rows[index + 1 :] + self.rows[: max(index, 0)]
+        return next((row for row in later if row.to_record and row.handover.pk != handover_id), None)
 
     @property
     def counts(self) -> dict:
@@ -241,8 +289,26 @@ class Desk:
         }
 
 
-def desk(wave) -> Desk:
-    """Every certified allocation of the wave with its certificate, in appointment order: one query."""
+def desk_day(wave_days: list[datetime.date], requested: str | None) -> datetime.date | None:
+    """The day the desk shows: ``?day=YYYY-MM-DD`` (``?day=all``: every day); by default today when the wave
+    has appointments today, else every day."""
+    if requested == "all":
+        return None
+    if requested:
+        try:
+            day = datetime.date.fromisoformat(requested)
+        except ValueError:
+            day = None
+        return day if day in wave_days else None
+    today = timezone.localdate()
+    return today if today in wave_days else None
+
+
+def desk(wave, day: str | None = "all") -> Desk:
+    """Every certified allocation of the wave with its certificate, in appointment order: one query.
+
+    ``day``: the ``?day=`` parameter (see ``desk_day``); the default shows every day.
+    """
     allocations = (
         _allocation_model()
         .objects.filter(wave=wave, status__in=CERTIFIED_ALLOCATION_STATUSES)
@@ -256,7 +322,9 @@ def desk(wave) -> Desk:
         except Handover.DoesNotExist:
             handover = None
         rows.append(DeskRow(allocation, handover))
-    return Desk(wave=wave, rows=rows)
+    result = Desk(wave=wave, rows=rows)
+    result.day = desk_day(result.appointment_days, day)
+    return result
 
 
 def wave_progress(wave) -> dict:

@@ -67,6 +67,24 @@ class Journal(AppendOnlyModel):
         abstract = True
         ordering = ["created_at", "pk"]
 
+    def status_label(self, value: str) -> str:
+        """The words of a status code of this row (``from_status``/``to_status``): the field's choices by default;
+        a table whose two fields hold several kinds of status (no choices) overrides it."""
+        if not value:
+            return ""
+        choices = dict(self._meta.get_field("to_status").flatchoices or ())
+        return str(choices.get(value, value))
+
+    @property
+    def change_label(self) -> str:
+        """« Proposée → Confirmée », in words, never the codes; only the new status when there was none."""
+        before, after = self.status_label(self.from_status), self.status_label(self.to_status)
+        if before and after and before != after:
+            return f"{before} → {after}"
+        return after or before
+
+    change_label.fget.short_description = _("changement")  # its column's title in the admin
+
     @staticmethod
     def status_fields(choices, *, max_length: int = 20) -> tuple[models.CharField, models.CharField]:
         """``from_status`` and ``to_status`` with the journaled model's status choices."""

@@ -334,7 +334,8 @@ class AllocationUnit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.allocation_id} → {self.computer_id}"
+        computer = self.computer
+        return f"{computer.asset_tag} – {computer.manufacturer} {computer.model}".strip(" –")
 
 
 class AllocationEvent(Journal):
@@ -350,6 +351,13 @@ class AllocationEvent(Journal):
 
     allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+
+    def status_label(self, value: str) -> str:
+        """The allocation's status, or its appointment's for an appointment row, in words."""
+        if not value:
+            return ""
+        choices = AppointmentStatus if self.kind == self.Kind.APPOINTMENT else AllocationStatus
+        return str(dict(choices.choices).get(value, value))
 
     class Meta(Journal.Meta):
         verbose_name = _("événement d'attribution")

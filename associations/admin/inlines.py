@@ -23,7 +23,7 @@ class ApplicationEventInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = ApplicationEvent
     verbose_name = gettext_lazy("événement")
     verbose_name_plural = gettext_lazy("historique (qui, quand, quoi)")
-    fields = ("created_at", "actor_label", "kind", "from_status", "to_status", "note")
+    fields = ("created_at", "actor_label", "kind", "change_label", "note")
     readonly_fields = fields
     ordering = ("created_at", "pk")
 

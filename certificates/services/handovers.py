@@ -260,6 +260,7 @@ def handover_record(
     refused_computer_ids: Iterable[int] = (),
     refusal_note: str = "",
     notify: bool = True,
+    before_appointment_confirmed: bool = False,
 ) -> Handover:
     """Record the signed handover at the counter, all or nothing.
 
@@ -267,6 +268,9 @@ def handover_record(
     donations service); refused units go back to reconditioning, the refusal note in their history,
     until the stock checks them again. The signatures (or the scan) are
     stored, and the signed certificate is rendered after commit, then emailed to the association.
+
+    A handover dated before its appointment day is refused unless ``before_appointment_confirmed``:
+    the counter confirms that the association really came early (not a slip on the wrong row).
     """
     errors: dict[str, str] = {}
     name = " ".join((representative_name or "").split())
@@ -331,6 +335,23 @@ def handover_record(
         raise DomainError(
             _("L'attribution est « %(status)s » : la remise ne peut pas être enregistrée.")
             % {"status": allocation.get_status_display()}
+        )
+    if (
+        allocation.appointment_date
+        and handed_over_on < allocation.appointment_date
+        and not before_appointment_confirmed
+    ):
+        raise ValidationError(
+            {
+                "confirm_early": _(
+                    "Le rendez-vous de %(association)s est le %(date)s : cochez la case pour confirmer "
+                    "une remise avant cette date."
+                )
+                % {
+                    "association": allocation.application.association.legal_name,
+                    "date": allocation.appointment_date.strftime("%d/%m/%Y"),
+                }
+            }
         )
     live = _live_unit_ids(allocation)
     if set(refused) - set(live):

@@ -100,6 +100,7 @@ def seed(context: dict) -> None:
             association_signature=signature_png(association.contact_name),
             operator_signature=operator_signature,
             notify=False,
+            before_appointment_confirmed=True,  # the demo records today the appointments still to come
         )
         recorded += 1
 

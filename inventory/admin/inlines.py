@@ -31,7 +31,7 @@ class WipeRecordInline(ReadOnlyInlineMixin, admin.TabularInline):
 class ComputerEventInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = ComputerEvent
     max_num = 0
-    fields = ("created_at", "kind", "from_status", "to_status", "actor_label", "note")
+    fields = ("created_at", "kind", "change_label", "actor_label", "note")
     readonly_fields = fields
     ordering = ("created_at", "pk")
     verbose_name_plural = gettext_lazy("historique")

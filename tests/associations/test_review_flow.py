@@ -104,12 +104,18 @@ def test_an_answer_goes_to_the_assigned_reviewer_else_the_team(
     assert mailoutbox[-1].to == [assigned.email]
 
 
-def test_messages_are_refused_once_the_application_is_decided(reviewer_client, campaign):
+def test_the_team_writes_at_every_stage_but_not_on_a_draft(reviewer_client, campaign):
+    # The association may write at every stage (issue 14): the team may answer after a decision too.
     application = approved_application(campaign)
+    services.application_message(application=application, by=None, body="Le rendez-vous est confirmé.")
+    application.refresh_from_db()
+    assert application.status == S.APPROVED
+    assert application.messages.filter(from_staff=True, body="Le rendez-vous est confirmé.").exists()
+    assert reviewer_client.get(step_url(application, "message")).status_code == 200
+    draft = _named(campaign, "Asso Brouillon", status=S.DRAFT)
     with pytest.raises(DomainError):
-        services.application_message(application=application, by=None, body="Bonjour")
-    response = reviewer_client.get(step_url(application, "message"))
-    assert response.status_code == 302 and response["Location"] == change_url(application)
+        services.application_message(application=draft, by=None, body="Bonjour")
+    assert reviewer_client.get(step_url(draft, "message")).status_code == 404  # the team does not see drafts
 
 
 # The list and the next application --------------------------------------------------------------
@@ -223,7 +229,7 @@ def test_a_decision_can_be_reopened_back_to_review(
     application = approved_application(campaign, 20)
     member_of(application.association, email="presidente@asso.example.org")
     page = reviewer_client.get(change_url(application))
-    assert {s["name"] for s in page.context["review_steps"]} == {"change-grant", "reopen"}
+    assert {s["name"] for s in page.context["review_steps"]} == {"change-grant", "reopen", "message"}
     with django_capture_on_commit_callbacks(execute=True):
         response = reviewer_client.post(step_url(application, "reopen"), {"reason": "Documents à revoir."})
     assert response.status_code == 302

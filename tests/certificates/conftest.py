@@ -29,7 +29,8 @@ def data_url(png: bytes) -> str:
 
 
 def record_handover(handover, desk, **overrides) -> Handover:
-    """The desk records ``handover`` as handed over to Nadia Benali, today, both signatures drawn."""
+    """The desk records ``handover`` as handed over to Nadia Benali, today, both signatures drawn (the factories'
+    appointments are days ahead: the early handover is confirmed)."""
     arguments = {
         "handover": handover,
         "by": desk,
@@ -37,6 +38,7 @@ def record_handover(handover, desk, **overrides) -> Handover:
         "representative_name": "Nadia Benali",
         "association_signature": signature_png(),
         "operator_signature": signature_png(),
+        "before_appointment_confirmed": True,
         **overrides,
     }
     return services.handover_record(**arguments)
@@ -54,6 +56,7 @@ def record_form(**data) -> dict:
         "mode": "screen",
         "association_signature": data_url(signature_png()),
         "operator_signature": data_url(signature_png()),
+        "confirm_early": "on",
         **data,
     }
 

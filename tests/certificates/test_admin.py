@@ -116,7 +116,7 @@ def test_generate_all_then_print_all_in_appointment_order(client, desk, django_c
     assert {h.state for h in handovers} == {S.READY}
     data = client.get(reverse("admin:certificates_handover_progress", args=[wave.pk])).json()
     assert data["done"] and data["percent"] == 100
-    response = client.get(print_url)
+    response = client.get(print_url, {"copies": "1", "sides": "1"})  # one copy, no blank pages
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert page_count(response.content) == sum(h.page_count for h in handovers)
     # Appointment order: move the last association first, the merged PDF follows.
@@ -269,6 +269,7 @@ def test_paper_scan_from_the_form(client, desk, handover):
             "representative_name": "Nadia Benali",
             "mode": "paper",
             "signed_scan": SimpleUploadedFile("scan.pdf", make_pdf_bytes(), content_type="application/pdf"),
+            "confirm_early": "on",  # the factory's appointment is days ahead
         },
     )
     assert response.status_code == 302

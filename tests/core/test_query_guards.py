@@ -81,7 +81,7 @@ MAXIMA: dict[str, int] = {
     "admin:certificates_handover_desk_index": 5,
     "admin:certificates_handover_desk": 6,
     "admin:certificates_handover_progress": 7,
-    "admin:certificates_handover_record": 6,
+    "admin:certificates_handover_record": 7,  # +1: the wave's appointments, for « Rendez-vous suivant » (one query)
     "admin:donations_wave_plan": 10,
     "admin:donations_wave_plan_confirm": 9,
     "admin:impact_impactreport_overdue": 5,
