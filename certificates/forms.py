@@ -106,3 +106,23 @@ class RecordHandoverForm(forms.Form):
                 value = data.get(field)
                 arguments[field] = services.decode_data_url(value, field=field) if value else None
         return arguments
+
+
+class VerifyLookupForm(forms.Form):
+    """The public form of ``/verify/``: a certificate number or the code printed under the QR code."""
+
+    q = forms.CharField(
+        label=gettext_lazy("Numéro d'attestation ou code de vérification"),
+        max_length=120,
+        help_text=gettext_lazy(
+            "Par exemple MARSEILLE-2026-V1-001, ou le code imprimé sous le QR code (K7QD-9M2X-4T8P). "
+            "Majuscules, minuscules, espaces et tirets n'ont pas d'importance."
+        ),
+        error_messages={
+            "required": gettext_lazy("Indiquez le numéro de l'attestation ou son code de vérification."),
+            "max_length": gettext_lazy("Ce numéro est trop long : recopiez le numéro ou le code de l'attestation."),
+        },
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "inputmode": "text"}
+        ),
+    )

@@ -6,8 +6,6 @@ representative, signatures or scan, refused units, signed PDF). Every state chan
 ``certificates.services`` and leaves an append-only ``HandoverEvent``.
 """
 
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -15,14 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from certificates import codes
 from core.models import Journal, actor_fields
 from core.transitions import Transitions
 from donations.models import AllocationStatus
 
 
 def new_verification_code() -> str:
-    """An unguessable code for the public verification page (128 bits of randomness)."""
-    return secrets.token_urlsafe(16)
+    """An unguessable code for the public verification page, easy to type from paper (see certificates.codes)."""
+    return codes.new_code()
 
 
 def certificate_upload_to(instance: "Handover", filename: str) -> str:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from certificates import codes
 from certificates.models import Handover
 from donations.models import HOLDING_UNITS_STATUSES, Allocation
 
@@ -396,14 +397,35 @@ def handovers_for_allocations(user, allocations) -> list[Handover]:
     )
 
 
+def _verification_queryset() -> QuerySet[Handover]:
+    return Handover.objects.select_related("allocation__wave__campaign", "allocation__application__association")
+
+
 def handover_for_verification(code: str) -> Handover | None:
+    """The certificate of a verification code, typed or scanned: a new code in any case, with or without
+    spaces and dashes, O for 0, I or L for 1; an old code exactly as printed. One query."""
+    code = (code or "").strip()
     if not code or len(code) > 64:
         return None
-    return (
-        Handover.objects.select_related("allocation__wave__campaign", "allocation__application__association")
-        .filter(code=code)
-        .first()
-    )
+    candidates = {code}
+    canonical = codes.normalise(code)
+    if canonical:
+        candidates.add(canonical)
+    return _verification_queryset().filter(code__in=candidates).first()
+
+
+def handover_for_lookup(typed: str) -> Handover | None:
+    """The certificate of a number (``MARSEILLE-2026-V1-001``, any case) or of a verification code. One query."""
+    typed = (typed or "").strip()
+    if not typed or len(typed) > 120:
+        return None
+    number = " ".join(typed.split()).upper()
+    numbers = {number, number.replace(" ", "-")}
+    candidates = {typed}
+    canonical = codes.normalise(typed)
+    if canonical:
+        candidates.add(canonical)
+    return _verification_queryset().filter(Q(number__in=numbers) | Q(code__in=candidates)).first()
 
 
 def desk_today(today: datetime.date | None = None) -> list[dict]:

@@ -6,5 +6,6 @@ app_name = "certificates"
 
 # The association's certificate pages in this namespace are the portal's (portal.urls.certificates).
 urlpatterns = [
+    path("verify/", views.lookup, name="lookup"),
     path("verify/<str:code>/", views.verify, name="verify"),
 ]

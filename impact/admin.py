@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy
 from core.admin_helpers import HistoryInline, ReadOnlyInlineMixin
 from core.errors import DomainError
 from impact import exports, selectors, services
-from impact.forms import ReturnForm
+from impact.forms import ReopenDecisionForm, ReturnForm
+from impact.labels import with_labels
 from impact.models import CampaignReporting, ImpactReminder, ImpactReport, ImpactReportEvent
 
 REVIEW_PERMISSION = "impact.review_impactreport"
@@ -83,7 +84,7 @@ class ImpactReportAdmin(admin.ModelAdmin):
             gettext_lazy("Ordinateurs"),
             {"fields": ("machines_received", "machines_in_use", "machines_out_of_order", "machines_lent")},
         ),
-        (None, {"fields": ("comment", "return_message", "submitted_at", "accepted_at")}),
+        (None, {"fields": ("comment", "return_message", "reopen_reason", "submitted_at", "accepted_at")}),
     )
 
     def get_readonly_fields(self, request, obj=None):
@@ -123,6 +124,7 @@ class ImpactReportAdmin(admin.ModelAdmin):
         own = [
             path("<int:pk>/return/", self.admin_site.admin_view(self.return_view), name="impact_impactreport_return"),
             path("<int:pk>/accept/", self.admin_site.admin_view(self.accept_view), name="impact_impactreport_accept"),
+            path("<int:pk>/reopen/", self.admin_site.admin_view(self.reopen_view), name="impact_impactreport_reopen"),
             path("overdue/", self.admin_site.admin_view(self.overdue_view), name="impact_impactreport_overdue"),
             path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="impact_dashboard"),
             path(
@@ -178,6 +180,44 @@ class ImpactReportAdmin(admin.ModelAdmin):
             self.message_user(request, _("Le bilan est validé."))
         return redirect("admin:impact_impactreport_change", report.pk)
 
+    def reopen_view(self, request, pk):
+        """The association asked to correct a report it sent: staff reopen it or refuse (confirm page, then POST)."""
+        report = self._report(request, pk)
+        form = ReopenDecisionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            accept = form.cleaned_data["decision"] == ReopenDecisionForm.ACCEPT
+            try:
+                if accept:
+                    services.impact_report_reopen_accept(
+                        report=report, by=request.user, note=form.cleaned_data["message"]
+                    )
+                else:
+                    services.impact_report_reopen_refuse(
+                        report=report, by=request.user, message=form.cleaned_data["message"]
+                    )
+            except ValidationError as exc:
+                form.add_error("message", exc.messages)
+            except DomainError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return redirect("admin:impact_impactreport_change", report.pk)
+            else:
+                self.message_user(
+                    request,
+                    _("Le bilan est rouvert : l'association peut le corriger et le renvoyer.")
+                    if accept
+                    else _("La correction est refusée : le bilan reste tel qu'il a été envoyé."),
+                )
+                return redirect("admin:impact_impactreport_change", report.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Demande de correction d'un bilan"),
+            "report": report,
+            "form": form,
+            "pending": report.status == ImpactReport.Status.REOPEN_REQUESTED,
+        }
+        return TemplateResponse(request, "admin/impact/impactreport/reopen.html", context)
+
     def overdue_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -215,6 +255,7 @@ class ImpactReportAdmin(admin.ModelAdmin):
         }
         dashboard = selectors.campaign_dashboard(campaign) if campaign else None
         if dashboard:
+            dashboard["stats"] = with_labels(dashboard["stats"])
             dashboard["funnel"] = [{**row, "label": labels[row["key"]]} for row in dashboard["funnel"]]
             from inventory.models import Computer
 

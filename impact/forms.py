@@ -4,7 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import DecimalInput, DecimalNumberField
 from core.textlimits import TextLimitsMixin
 from impact import services
-from impact.models import AGE_FIELDS, GENDER_FIELDS, MACHINE_FIELDS, SITUATION_FIELDS, ImpactReport
+from impact.models import (
+    AGE_FIELDS,
+    GENDER_FIELDS,
+    MACHINE_FIELDS,
+    REOPEN_REASON_MAX,
+    SITUATION_FIELDS,
+    ImpactReport,
+)
 
 _COUNT_ERRORS = {
     "min_value": _("Ce nombre ne peut pas être négatif."),
@@ -132,3 +139,44 @@ class ReturnForm(TextLimitsMixin, forms.Form):
         if not message:
             raise forms.ValidationError(_("Dites à l'association ce qu'elle doit corriger."))
         return message
+
+
+class ReopenRequestForm(TextLimitsMixin, forms.Form):
+    """The association asks to correct a report it sent."""
+
+    reason = forms.CharField(
+        label=_("Ce que vous voulez corriger"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=REOPEN_REASON_MAX,
+        help_text=_("Par exemple : « Nous avons oublié les ateliers de mars (3 ateliers, 24 personnes). »"),
+        error_messages={"required": _("Dites ce que vous voulez corriger dans ce bilan.")},
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Dites ce que vous voulez corriger dans ce bilan."))
+        return reason
+
+
+class ReopenDecisionForm(TextLimitsMixin, forms.Form):
+    """Staff accept or refuse an association's request to correct a report."""
+
+    ACCEPT, REFUSE = "accept", "refuse"
+
+    decision = forms.ChoiceField(choices=[(ACCEPT, _("Rouvrir le bilan")), (REFUSE, _("Refuser la correction"))])
+    message = forms.CharField(
+        label=_("Message à l'association"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        required=False,
+        help_text=_("Facultatif pour rouvrir ; obligatoire pour refuser : dites pourquoi."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        message = (data.get("message") or "").strip()
+        data["message"] = message
+        if data.get("decision") == self.REFUSE and not message and "message" not in self.errors:
+            self.add_error("message", _("Dites à l'association pourquoi la correction est refusée."))
+        return data

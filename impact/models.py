@@ -20,6 +20,7 @@ from core.words import period_words
 
 COMMENT_MAX = 4000
 RETURN_MESSAGE_MAX = 2000
+REOPEN_REASON_MAX = 2000
 
 
 class CampaignReporting(models.Model):
@@ -107,12 +108,17 @@ class ImpactReportQuerySet(models.QuerySet):
         return self.filter(association__in=Association.objects.for_user(user))
 
     def open(self):
-        """Reports the association still has to send (never sent, or returned for correction)."""
+        """Reports the association may fill in and send (never sent, returned, or reopened at its request)."""
         return self.filter(status__in=OPEN_REPORT_STATUSES)
+
+    def due(self):
+        """Reports the association owes (never sent, or returned by staff): what reminders and "overdue" count.
+        A report reopened at the association's own request is not owed again."""
+        return self.filter(status__in=DUE_REPORT_STATUSES)
 
     def overdue(self, today=None):
         today = today or timezone.localdate()
-        return self.open().filter(due_on__lt=today)
+        return self.due().filter(due_on__lt=today)
 
     def counted(self):
         """Reports whose figures count in the public statistics (sent, not returned)."""
@@ -124,12 +130,24 @@ class ImpactReportStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Envoyé")
     RETURNED = "returned", _("À corriger")
     ACCEPTED = "accepted", _("Validé")
+    # The association asks to correct a report it sent; staff accept (reopened) or refuse (back as it was).
+    REOPEN_REQUESTED = "reopen_requested", _("Correction demandée")
+    REOPENED = "reopened", _("Rouvert pour correction")
 
 
-# Open: the association still has to send it (never sent, or returned for correction).
-OPEN_REPORT_STATUSES = (ImpactReportStatus.DRAFT, ImpactReportStatus.RETURNED)
-# Sent: it has a submission date and its figures count in the public statistics.
-SENT_REPORT_STATUSES = (ImpactReportStatus.SUBMITTED, ImpactReportStatus.ACCEPTED)
+# Open: the association may fill it in and send it (never sent, returned for correction, reopened at its request).
+OPEN_REPORT_STATUSES = (ImpactReportStatus.DRAFT, ImpactReportStatus.RETURNED, ImpactReportStatus.REOPENED)
+# Due: the association owes it (reminders, "overdue"); a report reopened at its own request is not owed again.
+DUE_REPORT_STATUSES = (ImpactReportStatus.DRAFT, ImpactReportStatus.RETURNED)
+# Sent: it has a submission date and its figures count in the public statistics (while a correction is only
+# asked for, the figures sent still stand).
+SENT_REPORT_STATUSES = (
+    ImpactReportStatus.SUBMITTED,
+    ImpactReportStatus.ACCEPTED,
+    ImpactReportStatus.REOPEN_REQUESTED,
+)
+# Where the association may ask to correct a report it sent.
+REOPENABLE_REPORT_STATUSES = (ImpactReportStatus.SUBMITTED, ImpactReportStatus.ACCEPTED)
 
 
 class ImpactReport(models.Model):
@@ -141,9 +159,12 @@ class ImpactReport(models.Model):
     TRANSITIONS = Transitions(
         {
             Status.DRAFT: {Status.SUBMITTED},
-            Status.SUBMITTED: {Status.RETURNED, Status.ACCEPTED},
+            Status.SUBMITTED: {Status.RETURNED, Status.ACCEPTED, Status.REOPEN_REQUESTED},
             Status.RETURNED: {Status.SUBMITTED},
-            Status.ACCEPTED: set(),
+            Status.ACCEPTED: {Status.REOPEN_REQUESTED},
+            # Staff accept the request (reopened), or refuse it: the report goes back to where it was.
+            Status.REOPEN_REQUESTED: {Status.REOPENED, Status.SUBMITTED, Status.ACCEPTED},
+            Status.REOPENED: {Status.SUBMITTED},
         },
         journal="impact.ImpactReportEvent",
         subject="report",
@@ -152,7 +173,9 @@ class ImpactReport(models.Model):
         save_fields=None,
     )
     OPEN_STATUSES = OPEN_REPORT_STATUSES
+    DUE_STATUSES = DUE_REPORT_STATUSES
     SENT_STATUSES = SENT_REPORT_STATUSES
+    REOPENABLE_STATUSES = REOPENABLE_REPORT_STATUSES
 
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.PROTECT, related_name="impact_reports", verbose_name=_("campagne")
@@ -202,6 +225,13 @@ class ImpactReport(models.Model):
         max_length=RETURN_MESSAGE_MAX,
         validators=[max_length_validator(RETURN_MESSAGE_MAX)],
     )
+    reopen_reason = models.TextField(
+        _("motif de la demande de correction"),
+        blank=True,
+        max_length=REOPEN_REASON_MAX,
+        validators=[max_length_validator(REOPEN_REASON_MAX)],
+        help_text=_("Ce que l'association veut corriger dans le bilan qu'elle a envoyé."),
+    )
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     submitted_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("validé le"), null=True, blank=True)
@@ -221,6 +251,7 @@ class ImpactReport(models.Model):
         constraints = [
             length_check("comment", COMMENT_MAX, "impactreport_comment_length"),
             length_check("return_message", RETURN_MESSAGE_MAX, "impactreport_return_message_length"),
+            length_check("reopen_reason", REOPEN_REASON_MAX, "impactreport_reopen_reason_length"),
             models.UniqueConstraint(
                 fields=["campaign", "association", "period_start"],
                 name="one_impact_report_per_period",
@@ -278,6 +309,11 @@ class ImpactReport(models.Model):
                 name="impactreport_returned_has_message",
                 violation_error_message=_("Un bilan renvoyé pour correction indique pourquoi."),
             ),
+            models.CheckConstraint(
+                condition=~Q(status=ImpactReportStatus.REOPEN_REQUESTED) | ~Q(reopen_reason=""),
+                name="impactreport_reopen_request_has_reason",
+                violation_error_message=_("Une demande de correction indique ce qu'il faut corriger."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -294,8 +330,12 @@ class ImpactReport(models.Model):
     def is_editable(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    @property
+    def can_request_reopen(self) -> bool:
+        return self.status in self.REOPENABLE_STATUSES
+
     def is_overdue(self, today=None) -> bool:
-        return self.is_editable and self.due_on < (today or timezone.localdate())
+        return self.status in self.DUE_STATUSES and self.due_on < (today or timezone.localdate())
 
     @property
     def age_60_plus(self) -> int:

@@ -45,7 +45,8 @@ def invalidate_stats() -> None:
 
 def campaign_stats(campaign) -> dict:
     """The public statistics of a campaign, from the cache when they are fresh."""
-    key = f"impact:stats:{campaign.pk}:{_stats_version()}"
+    # "v2": wave rows hold codes, not labels; entries cached by an older release are never read.
+    key = f"impact:stats:v2:{campaign.pk}:{_stats_version()}"
     stats = cache.get(key)
     if stats is None:
         stats = compute_campaign_stats(campaign)
@@ -125,16 +126,13 @@ def compute_campaign_stats(campaign) -> dict:
             distinct=True,
         ),
     ).order_by("number"):
+        # Codes only: the cache holds no text (impact.views.labelled_stats adds the labels of each request).
         waves.append(
             {
                 "number": wave.number,
-                # The cache is shared by both languages: the page and stats.json relabel from the codes
-                # (impact.views.wave_labels); these two are the filler's language.
-                "label": str(wave),
-                "status": wave.get_status_display(),
-                "status_code": wave.status,
                 "final_lot": wave.is_final_lot,
                 "name": wave.name,
+                "status": wave.status,
                 "capacity": wave.capacity,
                 "allocated": wave.allocated_units,
                 "handed_over": wave.handed_units,
@@ -302,7 +300,7 @@ def campaign_dashboard(campaign, *, today: datetime.date | None = None) -> dict:
     reports = ImpactReport.objects.filter(campaign=campaign).aggregate(
         total=Count("pk"),
         **{s: Count("pk", filter=Q(status=s)) for s in ImpactReport.Status.values},
-        overdue=Count("pk", filter=Q(status__in=ImpactReport.OPEN_STATUSES, due_on__lt=today)),
+        overdue=Count("pk", filter=Q(status__in=ImpactReport.DUE_STATUSES, due_on__lt=today)),
     )
     return {
         "funnel": [{"key": k, "value": v, "bar": _pct(v, top)} for k, v in funnel],

@@ -21,13 +21,14 @@ from django.utils.translation import gettext as _
 
 from associations.selectors import association_recipients
 from core.emails import notify
-from core.errors import DomainError
+from core.errors import DomainError, TransitionError
 from core.transitions import transition
 from impact.models import (
     AGE_FIELDS,
     COUNT_FIELDS,
     GENDER_FIELDS,
     MACHINE_FIELDS,
+    REOPEN_REASON_MAX,
     SITUATION_FIELDS,
     CampaignReporting,
     ImpactReminder,
@@ -269,7 +270,13 @@ def _submit(report: ImpactReport, *, by) -> ImpactReport:
 
 @transaction.atomic
 def impact_report_submit(*, report: ImpactReport, by) -> ImpactReport:
-    return _submit(_lock(report), by=by)
+    """The association sends a report it may edit (a correction it only asked for is not its to send)."""
+    report = _lock(report)
+    if not report.is_editable:
+        raise TransitionError(
+            _("Impossible d'envoyer un bilan « %(status)s ».") % {"status": report.get_status_display()}
+        )
+    return _submit(report, by=by)
 
 
 @transaction.atomic
@@ -288,6 +295,66 @@ def impact_report_return(*, report: ImpactReport, by, message: str) -> ImpactRep
 def impact_report_accept(*, report: ImpactReport, by, note: str = "") -> ImpactReport:
     report = _lock(report)
     return transition(report, to=S.ACCEPTED, by=by, note=note, accepted_at=timezone.now())
+
+
+# Corrections asked by the association ---------------------------------------------------------
+
+
+def _clean_text(text: str, field: str, *, required: str, limit: int) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({field: required})
+    if "\x00" in text:
+        raise ValidationError({field: _("Ce texte contient un caractère non autorisé.")})
+    if len(text) > limit:
+        raise ValidationError(
+            {field: _("Ce texte fait %(n)s caractères : %(limit)s au plus.") % {"n": len(text), "limit": limit}}
+        )
+    return text
+
+
+def _check_reopen_requested(report: ImpactReport) -> None:
+    # The table lets a report go back to "sent" from other statuses too: only a pending request is answered here.
+    if report.status != S.REOPEN_REQUESTED:
+        raise TransitionError(
+            _("Ce bilan n'attend aucune décision de correction (statut : « %(status)s »).")
+            % {"status": report.get_status_display()}
+        )
+
+
+@transaction.atomic
+def impact_report_request_reopen(*, report: ImpactReport, by, reason: str) -> ImpactReport:
+    """The association asks to correct a report it sent (sent or validated), saying what. Staff decide."""
+    reason = _clean_text(
+        reason, "reason", required=_("Dites ce que vous voulez corriger dans ce bilan."), limit=REOPEN_REASON_MAX
+    )
+    report = _lock(report)
+    return transition(report, to=S.REOPEN_REQUESTED, by=by, note=reason, reopen_reason=reason)
+
+
+@transaction.atomic
+def impact_report_reopen_accept(*, report: ImpactReport, by, note: str = "") -> ImpactReport:
+    """Staff reopen the report: the association corrects it and sends it again (then it is reviewed again)."""
+    note = (note or "").strip()
+    report = _lock(report)
+    _check_reopen_requested(report)
+    report = transition(report, to=S.REOPENED, by=by, note=note, accepted_at=None)
+    _notify(report, "impact_report_reopened", reason=report.reopen_reason, message=note)
+    return report
+
+
+@transaction.atomic
+def impact_report_reopen_refuse(*, report: ImpactReport, by, message: str) -> ImpactReport:
+    """Staff refuse the correction, saying why: the report goes back as it was (sent, or validated)."""
+    message = _clean_text(
+        message, "message", required=_("Dites à l'association pourquoi la correction est refusée."), limit=2000
+    )
+    report = _lock(report)
+    _check_reopen_requested(report)
+    back = S.ACCEPTED if report.accepted_at else S.SUBMITTED
+    report = transition(report, to=back, by=by, note=message)
+    _notify(report, "impact_report_reopen_refused", reason=report.reopen_reason, message=message)
+    return report
 
 
 # Reminders ------------------------------------------------------------------------------------
@@ -329,7 +396,7 @@ def impact_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, 
     created = impact_reports_schedule(today=today)
     sent = {ImpactReminder.Kind.BEFORE: 0, ImpactReminder.Kind.AFTER: 0}
     reports = list(
-        ImpactReport.objects.open()
+        ImpactReport.objects.due()
         .filter(due_on__lte=today + datetime.timedelta(days=60))
         .select_related("campaign", "association")
         .prefetch_related("reminders", "association__memberships__user")

@@ -6,42 +6,19 @@ from decimal import Decimal
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext as _
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from campaigns.models import Campaign
 from core.spreadsheets import neutralize_row
-from donations.models import Wave
 from impact import selectors
-
-
-def wave_labels(stats: dict) -> dict:
-    """The statistics with each wave's label and status in this request's language (the cache is shared by
-    both languages; an entry cached before the status codes were kept keeps its labels)."""
-    waves = []
-    for wave in stats.get("waves", []):
-        if "status_code" in wave:
-            label = _("Lot final") if wave["final_lot"] else _("Vague %(number)s") % {"number": wave["number"]}
-            wave = {
-                **wave,
-                "label": f"{label} – {wave['name']}" if wave["name"] else str(label),
-                "status": str(Wave.Status(wave["status_code"]).label),
-            }
-        waves.append(wave)
-    return {**stats, "waves": waves}
+from impact.labels import with_labels
 
 
 def labelled_stats(campaign) -> dict:
     """The cached statistics, with the labels of this request's language (the cache holds no text)."""
-    stats = wave_labels(selectors.campaign_stats(campaign))
-    labels = {
-        "pledged": _("Promis par les donateurs"),
-        "received": _("Reçus des donateurs"),
-        "ready": _("Prêts ou réservés"),
-        "handed_over": _("Remis aux associations"),
-    }
-    return {**stats, "funnel": [{**row, "label": labels[row["key"]]} for row in stats["funnel"]]}
+    return with_labels(selectors.campaign_stats(campaign))
 
 
 def progress_context(campaign) -> dict:
@@ -59,9 +36,11 @@ def campaign_progress(request: HttpRequest, slug: str) -> HttpResponse:
 @cache_control(public=True, max_age=300)
 def campaign_stats_json(request: HttpRequest, slug: str) -> JsonResponse:
     campaign = get_object_or_404(Campaign.objects.public(), slug=slug)
-    stats = wave_labels(selectors.campaign_stats(campaign))
+    stats = labelled_stats(campaign)
     response = JsonResponse(stats, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Access-Control-Allow-Origin"] = "*"
+    # The labels follow the language (the cookie set by the language switch, else Accept-Language).
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
     return response
 
 

@@ -228,7 +228,7 @@ def space_home(user, *, today: datetime.date | None = None) -> SpaceHome:
         c for c in Campaign.objects.open_for_applications() if any((a.pk, c.pk) not in applied for a in associations)
     ]
     for report in reports:
-        report.overdue = report.due_on < today
+        report.overdue = report.status in ImpactReport.DUE_STATUSES and report.due_on < today  # reopened: not owed
     home = SpaceHome(
         associations=associations,
         applications=applications,

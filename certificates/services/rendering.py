@@ -19,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -112,6 +113,7 @@ def render_certificate_html(data: selectors.CertificateData, *, signed: bool) ->
         "scan_only": scan_only,
         "qr": qr_svg_data_uri(handover.verification_url),
         "verification_url": handover.verification_url,
+        "lookup_url": settings.SITE_URL + reverse("certificates:lookup"),
         "association_signature": _file_data_uri(handover.association_signature, "image/png") if signed else "",
         "operator_signature": _file_data_uri(handover.operator_signature, "image/png") if signed else "",
         "generated_at": timezone.now(),

@@ -277,6 +277,11 @@ CAMPAIGN_CONTACT_EMAIL = env("CAMPAIGN_CONTACT_EMAIL", default="contact@dons-pc.
 # Files chosen on a form that was refused (another field's error) are kept this long for the next try.
 HELD_UPLOAD_HOURS = env.int("HELD_UPLOAD_HOURS", default=6)
 PRIVACY_CONTACT_EMAIL = env("PRIVACY_CONTACT_EMAIL", default="donnees-personnelles@dons-pc.example")
+# Whom the public verification page names when a certificate is unknown (possibly forged).
+CERTIFICATES_CONTACT_EMAIL = env("CERTIFICATES_CONTACT_EMAIL", default="attestations@dons-pc.example")
+# /verify/: per client address, the QR code pages and the typed lookups (numbers are sequential).
+CERTIFICATES_VERIFY_RATE = env("RATE_LIMIT_CERTIFICATE_VERIFY", default="30/m")
+CERTIFICATES_LOOKUP_RATE = env("RATE_LIMIT_CERTIFICATE_LOOKUP", default="10/m")
 
 if REDIS_URL:
     CACHES = {

@@ -11,4 +11,5 @@ urlpatterns = [
     *impact_urlpatterns,
     path("space/reports/", reports.report_list, name="reports"),
     path("space/reports/<int:pk>/", reports.report_detail, name="report"),
+    path("space/reports/<int:pk>/reopen/", reports.report_reopen, name="report_reopen"),
 ]

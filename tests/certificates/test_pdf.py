@@ -102,3 +102,16 @@ def test_html_to_pdf_is_pure_and_never_fetches_from_the_network():
     assert pdf.startswith(b"%PDF") and page_count(pdf) == 1
     opener.assert_not_called()
     assert "Bonjour" in pdf_pages_text(pdf)[0]
+
+
+def test_the_grouped_verification_code_is_printed_under_the_qr_code_on_every_page(thirty, tmp_path):
+    require(shutil.which("pdftotext") is not None, "poppler-utils (pdftotext) is not installed")
+    assert len(thirty.code) == 14 and thirty.code.count("-") == 2  # K7QD-9M2X-4T8P
+    pdf = services.build_certificate_pdf(handover_id=thirty.pk, signed=False)
+    source = tmp_path / "certificate.pdf"
+    source.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(source), "-"], check=True, capture_output=True, text=True)
+    pages = text.stdout.split("\f")[: page_count(pdf)]
+    for page in pages:
+        assert thirty.code in page  # under the QR code, in one piece
+        assert "/verify/ avec le code" in " ".join(page.split())

@@ -205,6 +205,19 @@ PORTAL_ROWS = [
         of_a(),
     ),
     # Certificates: public verification, the association's downloads (and staff who may view them).
+    Row("verify/", r("certificates:lookup"), everyone(200), variant="form"),
+    Row(
+        "verify/",
+        r("certificates:lookup", query="?q=ZZZZ-ZZZZ-ZZZZ"),
+        everyone(404),
+        variant="unknown",
+    ),
+    Row(
+        "verify/",
+        lambda w: reverse("certificates:lookup") + "?q=" + w.handover.number.lower(),
+        everyone(Redirect(lambda w: w.handover.get_verify_url())),
+        variant="number",
+    ),
     Row("verify/<str:code>/", r("certificates:verify", lambda w: w.handover.code), everyone(200), variant="ready"),
     Row(
         "verify/<str:code>/",
@@ -226,6 +239,7 @@ PORTAL_ROWS = [
     # Impact reports
     Row("space/reports/", r("impact:reports"), signed_in(200)),
     Row("space/reports/<int:pk>/", r("impact:report", pk("report")), of_a()),
+    Row("space/reports/<int:pk>/reopen/", r("impact:report_reopen", pk("report")), signed_in(405)),  # POST only
 ]
 
 ACCOUNT_ROWS = [
@@ -548,6 +562,11 @@ ADMIN_ROWS = [
         ),
     ),
     Row(
+        "admin/impact/impactreport/<int:pk>/reopen/",
+        admin_url("impact_impactreport_reopen", pk("report")),
+        admin_page("impact.review_impactreport"),
+    ),
+    Row(
         "admin/impact/impactreport/overdue/",
         admin_url("impact_impactreport_overdue"),
         admin_page("impact.view_impactreport"),
@@ -826,6 +845,14 @@ PORTAL_POSTS = [
         lambda w: REPORT_DATA,
         allowed=("member_a",),
     ),
+    PostCase(
+        "space/reports/<int:pk>/reopen/",
+        r("impact:report_reopen", pk("report")),
+        # The report is not sent yet: there is nothing to reopen (refused with a message; the allowed request is
+        # tests/impact/test_reopen.py's).
+        of_a(Redirect(lambda w: w.report.get_absolute_url())),
+        lambda w: {"reason": "Nous avons oublié les ateliers de mars."},
+    ),
     # Account pages act on the signed-in account only: anonymous visitors are sent to the login.
     PostCase(
         "accounts/email/", r("account_email"), anonymous_only(), lambda w: {"email": "x@example.org", "action_add": ""}
@@ -972,6 +999,16 @@ ADMIN_POSTS = [
         lambda w: {"message": "Le total des âges dépasse le nombre de personnes formées."},
     ),
     PostCase(
+        "admin/impact/impactreport/<int:pk>/reopen/",
+        admin_url("impact_impactreport_reopen", pk("report")),
+        # No correction was asked for this report: nothing to decide (refused with a message).
+        admin_page(
+            "impact.review_impactreport",
+            ok=Redirect(lambda w: reverse("admin:impact_impactreport_change", args=[w.report.pk])),
+        ),
+        lambda w: {"decision": "accept", "message": ""},
+    ),
+    PostCase(
         "admin/impact/impactreport/<int:pk>/accept/",
         admin_url("impact_impactreport_accept", pk("report")),
         admin_page(
@@ -1052,6 +1089,7 @@ POST_EXEMPT = {
             "campaigns/<slug:slug>/stats.json",
             "campaigns/<slug:slug>/stats.csv",
             "campaigns/<slug:slug>/progress/",
+            "verify/",
             "verify/<str:code>/",
             "space/certificates/",
             "space/certificates/<int:pk>/",

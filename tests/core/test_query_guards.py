@@ -145,7 +145,9 @@ NOT_LISTS: dict[str, str] = {
     "associations:message_attachment": "one file attached to a message",
     "donations:appointment_accept": "a POST about one allocation",
     "donations:appointment_change": "a form about one allocation",
+    "impact:report_reopen": "a POST about one report",
     "certificates:verify": "the public page of one certificate",
+    "certificates:lookup": "a form; its lookup is one query by number or code, then a redirect",
     "certificates:download": "one PDF file",
     # The admin (besides Django's own add, change, delete and history pages).
     "admin:associations_application_review": "a review form about one application",
@@ -160,6 +162,7 @@ NOT_LISTS: dict[str, str] = {
     "admin:donations_allocation_cancel": "a form about one allocation",
     "admin:impact_impactreport_return": "a form about one report",
     "admin:impact_impactreport_accept": "a POST about one report",
+    "admin:impact_impactreport_reopen": "a form about one report (the association's request to correct it)",
 }
 
 # Django's own admin views, guarded (change lists) or about one object.

@@ -77,6 +77,7 @@ def make_impact_report(status):
         status=status,
         submitted_at=timezone.now(),
         return_message="Les heures d'atelier manquent.",
+        reopen_reason="Nous avons oublié les ateliers de mars.",
     )
 
 

@@ -141,20 +141,36 @@ def test_save_draft_then_submit(report):
 
 # Transitions -------------------------------------------------------------------------------------------
 
-ALL = [S.DRAFT, S.SUBMITTED, S.RETURNED, S.ACCEPTED]
-ALLOWED = {(S.DRAFT, S.SUBMITTED), (S.SUBMITTED, S.RETURNED), (S.SUBMITTED, S.ACCEPTED), (S.RETURNED, S.SUBMITTED)}
+ALL = list(S)
+ALLOWED = {
+    (S.DRAFT, S.SUBMITTED),
+    (S.SUBMITTED, S.RETURNED),
+    (S.SUBMITTED, S.ACCEPTED),
+    (S.RETURNED, S.SUBMITTED),
+    # The association asks to correct a report it sent; staff reopen it, or refuse (back to where it was).
+    (S.SUBMITTED, S.REOPEN_REQUESTED),
+    (S.ACCEPTED, S.REOPEN_REQUESTED),
+    (S.REOPEN_REQUESTED, S.REOPENED),
+    (S.REOPEN_REQUESTED, S.SUBMITTED),
+    (S.REOPEN_REQUESTED, S.ACCEPTED),
+    (S.REOPENED, S.SUBMITTED),
+}
 
 
-def _put_in(report, status):
-    """Bring a report to ``status`` through the services."""
+def _put_in(report, status, *, accepted_first: bool = False):
+    """Bring a report to ``status`` through the services (a correction asked after validation: ``accepted_first``)."""
     staff = staff_with_role("Responsables de campagne", email="resp-impact@example.org")
     if status == S.DRAFT:
         return report
     services.impact_report_save(report=report, by=None, submit=True, **GOOD)
     if status == S.RETURNED:
         services.impact_report_return(report=report, by=staff, message="Vérifiez les heures.")
-    elif status == S.ACCEPTED:
+    elif status == S.ACCEPTED or accepted_first:
         services.impact_report_accept(report=report, by=staff)
+    if status in (S.REOPEN_REQUESTED, S.REOPENED):
+        services.impact_report_request_reopen(report=report, by=None, reason="Nous avons oublié mars.")
+    if status == S.REOPENED:
+        services.impact_report_reopen_accept(report=report, by=staff)
     report.refresh_from_db()
     assert report.status == status
     return report
@@ -162,19 +178,28 @@ def _put_in(report, status):
 
 def _go(report, to):
     staff = staff_with_role("Responsables de campagne", email="resp-impact@example.org")
+    if report.status == S.REOPEN_REQUESTED and to in (S.SUBMITTED, S.ACCEPTED):
+        back = services.impact_report_reopen_refuse(report=report, by=staff, message="Les chiffres sont justes.")
+        if back.status != to:
+            raise TransitionError("a refusal goes back to where the report was")
+        return back
     if to == S.SUBMITTED:
         return services.impact_report_submit(report=report, by=None)
     if to == S.RETURNED:
         return services.impact_report_return(report=report, by=staff, message="À revoir.")
     if to == S.ACCEPTED:
         return services.impact_report_accept(report=report, by=staff)
+    if to == S.REOPEN_REQUESTED:
+        return services.impact_report_request_reopen(report=report, by=None, reason="Une erreur de saisie.")
+    if to == S.REOPENED:
+        return services.impact_report_reopen_accept(report=report, by=staff)
     raise TransitionError("back to draft is never allowed")
 
 
 @pytest.mark.parametrize("source", ALL)
 @pytest.mark.parametrize("target", ALL)
 def test_every_transition(report, source, target):
-    report = _put_in(report, source)
+    report = _put_in(report, source, accepted_first=(source, target) == (S.REOPEN_REQUESTED, S.ACCEPTED))
     events = report.events.count()
     if (source, target) in ALLOWED:
         _go(report, target)

@@ -154,5 +154,5 @@ def test_campaign_page_in_english_even_when_french_filled_the_cache(client):
     for french in ("Vague 1", "Confirmée", "ordinateurs attribués", "remises à partir"):
         assert french not in html, french
     data = client.get(reverse("impact:stats_json", args=[wave.campaign.slug])).json()
-    assert data["waves"][0]["label"] == "Wave 1" and data["waves"][0]["status"] == "Confirmed"
+    assert data["waves"][0]["label"] == "Wave 1" and data["waves"][0]["status_label"] == "Confirmed"
     cache.clear()
