@@ -61,6 +61,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("campaigns", "donor"),
         *_crud("donations", "wave"),
         *_crud("donations", "allocation"),
+        *_crud("donations", "handoverslot", delete=True),
         "donations.plan_wave",
         "associations.view_association",
         "associations.view_application",
@@ -76,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "campaigns.view_campaign",
         "donations.view_wave",
         "donations.view_allocation",
+        "donations.view_handoverslot",  # the day's schedule of the desk
         *_crud("certificates", "handover"),
         "certificates.view_handoverevent",
         "certificates.record_handover",

@@ -225,6 +225,7 @@ def build():
         handover_starts_on=today + datetime.timedelta(days=7),
         handover_ends_on=today + datetime.timedelta(days=11),
         place="Cité des associations, 93 La Canebière, 13001 Marseille",
+        desk_capacity=2,  # at least 3 working days x 8 slots x 2: enough places whatever today is
     )
     return wave, manager
 

@@ -192,6 +192,10 @@ def build(units: int, associations: int, capacity: int | None = None):
         handover_starts_on=today + datetime.timedelta(days=14),
         handover_ends_on=today + datetime.timedelta(days=25),
         place="Entrepôt",
+        # Enough handover slots for thousands of associations (confirming refuses a wave short of places).
+        opening_hours="08:00-20:00",
+        slot_minutes=10,
+        desk_capacity=50,
     )
     return wave, manager
 

@@ -97,12 +97,21 @@ def notify(
         outbox_enqueue_many(emails)
 
 
-def notify_many(notices: list[tuple[dict[str, str], str, dict]]) -> None:
-    """``notify`` for many notices at once: one insert into the outbox whatever their number."""
+def notify_many(notices: list[tuple]) -> None:
+    """``notify`` for many notices at once: one insert into the outbox whatever their number.
+
+    Each notice is (recipients, template, context), or (recipients, template, context, attachment) with
+    ``attachment`` as in ``notify`` (or None).
+    """
     from core.outbox import outbox_enqueue_many
 
-    emails = [
-        email for recipients, template, context in notices for email in _per_language(recipients, template, context)
-    ]
+    emails = []
+    for recipients, template, context, *rest in notices:
+        attachment = rest[0] if rest else None
+        for email in _per_language(recipients, template, context):
+            if attachment is not None:
+                name, content, mimetype = attachment
+                email = {**email, "attachment_name": name, "attachment": content, "attachment_mimetype": mimetype}
+            emails.append(email)
     if emails:
         outbox_enqueue_many(emails)

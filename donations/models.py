@@ -1,4 +1,5 @@
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
@@ -9,8 +10,17 @@ from django.utils.translation import gettext_lazy as _
 from core.models import Journal
 from core.textlimits import length_check, max_length_validator
 from core.transitions import Transitions
+from donations.planner import DEFAULT_OPENING_HOURS, DEFAULT_SLOT_MINUTES, parse_opening_hours
 
 APPOINTMENT_REQUEST_MAX = 1000
+DESK_CAPACITY_MAX = 50
+
+
+def validate_opening_hours(value: str) -> None:
+    try:
+        parse_opening_hours(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 class WaveQuerySet(models.QuerySet):
@@ -73,6 +83,24 @@ class Wave(models.Model):
     handover_starts_on = models.DateField(_("premier jour de remise"), null=True, blank=True)
     handover_ends_on = models.DateField(_("dernier jour de remise"), null=True, blank=True)
     place = models.CharField(_("lieu de remise"), max_length=250, blank=True)
+    opening_hours = models.CharField(
+        _("heures d'ouverture du guichet"),
+        max_length=100,
+        default=DEFAULT_OPENING_HOURS,
+        validators=[validate_opening_hours],
+        help_text=_("Plages horaires, séparées par des espaces : « 09:00-12:00 14:00-17:00 »."),
+    )
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("durée d'un créneau (minutes)"),
+        default=DEFAULT_SLOT_MINUTES,
+        validators=[MinValueValidator(10), MaxValueValidator(480)],
+    )
+    desk_capacity = models.PositiveSmallIntegerField(
+        _("associations reçues en même temps"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(DESK_CAPACITY_MAX)],
+        help_text=_("Combien d'associations le guichet sert à la fois : les places de chaque créneau."),
+    )
     status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.PLANNING)
     planned_at = models.DateTimeField(_("proposition calculée le"), null=True, blank=True)
     plan_skipped = models.JSONField(
@@ -105,6 +133,12 @@ class Wave(models.Model):
                 violation_error_message=_("Cette campagne a déjà un lot final."),
             ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="wave_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(desk_capacity__gte=1, desk_capacity__lte=DESK_CAPACITY_MAX), name="wave_desk_capacity_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(slot_minutes__gte=10, slot_minutes__lte=480), name="wave_slot_minutes_range"
+            ),
             models.CheckConstraint(condition=Q(status__in=WaveStatus.values), name="wave_status_valid"),
             models.CheckConstraint(
                 condition=Q(handover_starts_on__isnull=True)
@@ -146,6 +180,58 @@ class WaveEvent(Journal):
     class Meta(Journal.Meta):
         verbose_name = _("événement de vague")
         verbose_name_plural = _("historique des vagues")
+
+
+class HandoverSlotQuerySet(models.QuerySet):
+    def with_booked(self):
+        """Annotate ``booked``: the allocations holding units (confirmed or handed over) booked in each slot."""
+        return self.annotate(
+            booked=Count("allocations", filter=Q(allocations__status__in=HOLDING_UNITS_STATUSES)),
+        )
+
+
+class HandoverSlot(models.Model):
+    """One time slot of a wave's handover schedule, with its places: how many associations the desk serves at once.
+
+    A booking is an allocation (confirmed or handed over) whose ``slot`` is this one. Bookings are made under
+    a row lock on the slot (``select_for_update``), so that concurrent bookings never exceed ``capacity``.
+    """
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="slots", verbose_name=_("vague"))
+    date = models.DateField(_("jour"))
+    start = models.TimeField(_("début"))
+    end = models.TimeField(_("fin"))
+    capacity = models.PositiveSmallIntegerField(
+        _("places"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(DESK_CAPACITY_MAX)],
+        help_text=_("Associations reçues en même temps sur ce créneau."),
+    )
+
+    objects = HandoverSlotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("créneau de remise")
+        verbose_name_plural = _("créneaux de remise")
+        ordering = ["date", "start", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wave", "date", "start"],
+                name="one_slot_per_wave_and_time",
+                violation_error_message=_("Cette vague a déjà un créneau à ce jour et à cette heure."),
+            ),
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")),
+                name="handover_slot_ordered",
+                violation_error_message=_("La fin du créneau doit suivre son début."),
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1, capacity__lte=DESK_CAPACITY_MAX), name="handover_slot_capacity_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.start:%H:%M}–{self.end:%H:%M}"
 
 
 class AllocationStatus(models.TextChoices):
@@ -207,13 +293,15 @@ class Allocation(models.Model):
         already=_("L'attribution de %(association)s est déjà « %(status)s »."),
         params=lambda allocation: {"association": allocation.application.association},
     )
-    # The one table of allowed changes of the handover appointment (managers propose, associations answer).
+    # The one table of allowed changes of the handover appointment (managers propose, associations answer
+    # or pick a free slot of the wave's schedule themselves).
     APPOINTMENT_TRANSITIONS = Transitions(
         {
-            Appointment.NONE: {Appointment.PROPOSED},
+            # ACCEPTED is also where an association lands when it picks a free slot itself (from any state).
+            Appointment.NONE: {Appointment.PROPOSED, Appointment.ACCEPTED},
             Appointment.PROPOSED: {Appointment.PROPOSED, Appointment.ACCEPTED, Appointment.CHANGE_REQUESTED},
-            Appointment.ACCEPTED: {Appointment.PROPOSED, Appointment.CHANGE_REQUESTED},
-            Appointment.CHANGE_REQUESTED: {Appointment.PROPOSED},
+            Appointment.ACCEPTED: {Appointment.PROPOSED, Appointment.ACCEPTED, Appointment.CHANGE_REQUESTED},
+            Appointment.CHANGE_REQUESTED: {Appointment.PROPOSED, Appointment.ACCEPTED},
         },
         journal="donations.AllocationEvent",
         subject="allocation",
@@ -246,6 +334,17 @@ class Allocation(models.Model):
     appointment_start = models.TimeField(_("début du créneau"), null=True, blank=True)
     appointment_end = models.TimeField(_("fin du créneau"), null=True, blank=True)
     appointment_place = models.CharField(_("lieu du rendez-vous"), max_length=250, blank=True)
+    slot = models.ForeignKey(
+        HandoverSlot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allocations",
+        verbose_name=_("créneau"),
+        help_text=_(
+            "Le créneau du planning de la vague réservé pour ce rendez-vous (vide : rendez-vous hors planning)."
+        ),
+    )
     appointment_request = models.TextField(
         _("demande de l'association"),
         blank=True,
@@ -363,3 +462,29 @@ class AllocationEvent(Journal):
         verbose_name = _("événement d'attribution")
         verbose_name_plural = _("historique des attributions")
         ordering = ["created_at", "pk"]
+
+
+class AppointmentReminder(models.Model):
+    """The reminder sent two days before a handover appointment: recorded, so that it goes out exactly once.
+
+    One row per allocation and appointment (day and time): an appointment moved later gets its own reminder.
+    """
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="reminders")
+    appointment_date = models.DateField(_("date du rendez-vous"))
+    appointment_start = models.TimeField(_("début du créneau"))
+    sent_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rappel de rendez-vous")
+        verbose_name_plural = _("rappels de rendez-vous")
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["allocation", "appointment_date", "appointment_start"],
+                name="one_reminder_per_appointment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.allocation_id} – {self.appointment_date:%d/%m/%Y} {self.appointment_start:%H:%M}"

@@ -9,6 +9,7 @@ are deterministic, explainable and fast: the same inputs always give the same ou
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -37,10 +38,20 @@ class Candidate:
         return max(0, self.granted - self.received - self.planned_elsewhere)
 
     @property
+    def never_served(self) -> bool:
+        return self.received == 0
+
+    @property
     def sort_key(self) -> tuple:
         """Priority (1 first), then date of approval, then date of the application, then id."""
+        return self.order_key(final_lot=False)
+
+    def order_key(self, *, final_lot: bool) -> tuple:
+        """The order of service. In the final lot, among equal priorities, an association that never
+        received anything comes before one already partly served (there is no later wave to make up for it)."""
         return (
             self.priority,
+            (0 if self.never_served else 1) if final_lot else 0,
             self.approved_at or _NEVER,
             self.created_at or _NEVER,
             self.application_id,
@@ -102,7 +113,9 @@ def describe(candidate: Candidate) -> str:
     return text
 
 
-def explain_quantity(*, quantity: int, granted: int, elsewhere: int = 0, set_by_team: str = "") -> str:
+def explain_quantity(
+    *, quantity: int, granted: int, elsewhere: int = 0, set_by_team: str = "", final_lot: bool = False
+) -> str:
     """What the association reads about its quantity, in plain words: this wave, and what is left for later.
 
     « 14 ordinateurs dans cette vague (quantité ajustée par l'équipe) ; 6 restent à attribuer dans une
@@ -123,7 +136,16 @@ def explain_quantity(*, quantity: int, granted: int, elsewhere: int = 0, set_by_
             % {"n": elsewhere}
         )
     left = max(0, granted - elsewhere - quantity)
-    if left:
+    if left and final_lot:
+        parts.append(
+            ngettext(
+                "%(n)s ordinateur accordé ne sera pas attribué : c'est le lot final",
+                "%(n)s ordinateurs accordés ne seront pas attribués : c'est le lot final",
+                left,
+            )
+            % {"n": left}
+        )
+    elif left:
         parts.append(
             ngettext(
                 "%(n)s reste à attribuer dans une prochaine vague",
@@ -141,8 +163,8 @@ def explain_quantity(*, quantity: int, granted: int, elsewhere: int = 0, set_by_
     return pgettext("list separator", " ; ").join(parts)
 
 
-def sort_candidates(candidates: Iterable[Candidate]) -> list[Candidate]:
-    return sorted(candidates, key=lambda c: c.sort_key)
+def sort_candidates(candidates: Iterable[Candidate], *, final_lot: bool = False) -> list[Candidate]:
+    return sorted(candidates, key=lambda c: c.order_key(final_lot=final_lot))
 
 
 def quantity_floor(*, minimum: int, final_lot: bool) -> int:
@@ -165,14 +187,16 @@ def plan_wave(
     - Outside the final lot, nobody gets fewer than ``minimum`` in one wave: a remaining need below
       the minimum waits for the final lot, and a wave never hands out a line below the minimum.
     - When the capacity left is smaller than a need (and, outside the final lot, at least the
-      minimum), the candidate gets what is left; the rest of its grant waits for a later wave.
+      minimum), the candidate gets what is left; the rest of its grant waits for a later wave (in the
+      final lot there is none: the reason says the rest will not be given).
+    - In the final lot, among equal priorities, associations never served come first (``order_key``).
     """
     limit = max(0, min(capacity, stock))
     floor = quantity_floor(minimum=minimum, final_lot=final_lot)
     used = 0
     lines: list[Line] = []
     skipped: list[Skipped] = []
-    for candidate in sort_candidates(candidates):
+    for candidate in sort_candidates(candidates, final_lot=final_lot):
         base = describe(candidate)
         need = min(candidate.remaining, maximum)
         left = limit - used
@@ -203,7 +227,13 @@ def plan_wave(
             continue
         quantity = min(need, left)
         reason = base
-        if quantity < need:
+        if final_lot and quantity < need:
+            reason += " ; " + ngettext(
+                "capacité du lot final atteinte : %(rest)s ordinateur ne sera pas attribué (pas de vague suivante)",
+                "capacité du lot final atteinte : %(rest)s ordinateurs ne seront pas attribués (pas de vague suivante)",
+                need - quantity,
+            ) % {"rest": need - quantity}
+        elif quantity < need:
             reason += " ; " + ngettext(
                 "capacité de la vague atteinte : %(rest)s ordinateur pour une prochaine vague",
                 "capacité de la vague atteinte : %(rest)s ordinateurs pour une prochaine vague",
@@ -312,17 +342,36 @@ class UnitPool:
 
 # Appointments ---------------------------------------------------------------------------------
 
-DEFAULT_SLOT_STARTS = (
-    datetime.time(9, 0),
-    datetime.time(9, 45),
-    datetime.time(10, 30),
-    datetime.time(11, 15),
-    datetime.time(14, 0),
-    datetime.time(14, 45),
-    datetime.time(15, 30),
-    datetime.time(16, 15),
-)
-SLOT_LENGTH = datetime.timedelta(minutes=45)
+DEFAULT_OPENING_HOURS = "09:00-12:00 14:00-17:00"
+DEFAULT_SLOT_MINUTES = 45
+_RANGE = re.compile(r"^(\d{1,2})[:hH](\d{2})\s*-\s*(\d{1,2})[:hH](\d{2})$")
+
+
+def parse_opening_hours(text: str) -> list[tuple[datetime.time, datetime.time]]:
+    """« 09:00-12:00 14:00-17:00 » -> [(9:00, 12:00), (14:00, 17:00)]; ``ValueError`` (in French) when malformed,
+    when a range ends before it starts, or when ranges overlap."""
+    ranges = []
+    for part in re.split(r"[\s,;]+", (text or "").strip()):
+        if not part:
+            continue
+        match = _RANGE.match(part)
+        if match is None:
+            raise ValueError(_("« %(part)s » : écrivez chaque plage sous la forme 09:00-12:00.") % {"part": part})
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        try:
+            start, end = datetime.time(h1, m1), datetime.time(h2, m2)
+        except ValueError:
+            raise ValueError(_("« %(part)s » : heure invalide.") % {"part": part}) from None
+        if start >= end:
+            raise ValueError(_("« %(part)s » : la fin doit suivre le début.") % {"part": part})
+        ranges.append((start, end))
+    if not ranges:
+        raise ValueError(_("Indiquez au moins une plage d'ouverture, par exemple 09:00-12:00."))
+    ranges.sort()
+    for (_s1, e1), (s2, _e2) in zip(ranges, ranges[1:], strict=False):
+        if s2 < e1:
+            raise ValueError(_("Les plages d'ouverture se chevauchent."))
+    return ranges
 
 
 def handover_days(start: datetime.date, end: datetime.date | None) -> list[datetime.date]:
@@ -337,15 +386,34 @@ def handover_days(start: datetime.date, end: datetime.date | None) -> list[datet
     return days or [start]
 
 
-def schedule_slots(
-    count: int, days: Sequence[datetime.date], starts: Sequence[datetime.time] = DEFAULT_SLOT_STARTS
+def slot_times(
+    days: Sequence[datetime.date],
+    hours: Sequence[tuple[datetime.time, datetime.time]],
+    minutes: int = DEFAULT_SLOT_MINUTES,
 ) -> list[tuple[datetime.date, datetime.time, datetime.time]]:
-    """``count`` consecutive slots over ``days``; once every slot is used, days are reused in turn."""
+    """Every slot of the schedule: each day, each opening range cut in slots of ``minutes`` (a last piece
+    shorter than a slot is not offered). Each slot appears once: days are never reused."""
+    length = datetime.timedelta(minutes=minutes)
     slots = []
-    per_day = len(starts)
-    for index in range(count):
-        day = days[(index // per_day) % len(days)]
-        start = starts[index % per_day]
-        end = (datetime.datetime.combine(day, start) + SLOT_LENGTH).time()
-        slots.append((day, start, end))
+    for day in days:
+        for opens, closes in hours:
+            start = datetime.datetime.combine(day, opens)
+            closing = datetime.datetime.combine(day, closes)
+            while start + length <= closing:
+                slots.append((day, start.time(), (start + length).time()))
+                start += length
     return slots
+
+
+def assign_slots(free: Sequence[tuple[int, int]], count: int) -> list[int] | None:
+    """``count`` bookings over ``free`` (slot id, free places), in order, each slot filled up to its places;
+    ``None`` when the places are fewer than ``count`` (nothing is assigned then)."""
+    if sum(max(0, places) for _slot, places in free) < count:
+        return None
+    assigned: list[int] = []
+    for slot, places in free:
+        take = min(max(0, places), count - len(assigned))
+        assigned.extend([slot] * take)
+        if len(assigned) == count:
+            break
+    return assigned

@@ -81,6 +81,13 @@ class WavePlanView:
     floor: int
     maximum: int
     totals: dict = field(default_factory=dict)
+    # Since the proposal was calculated: applications approved and units made ready (empty: up to date).
+    stale: dict = field(default_factory=dict)
+    slots: dict = field(default_factory=dict)  # the handover schedule: places offered, places needed
+
+    @property
+    def is_stale(self) -> bool:
+        return any(self.stale.values())
 
     @property
     def waiting(self) -> list[dict]:
@@ -122,7 +129,7 @@ def wave_plan_view(wave: Wave) -> WavePlanView:
     skipped = [s for s in wave.plan_skipped if s.get("application") not in in_wave]
     addable = sorted(
         (c for c in candidates.values() if c.application_id not in in_wave and c.remaining >= floor),
-        key=lambda c: c.sort_key,
+        key=lambda c: c.order_key(final_lot=wave.is_final_lot),
     )
     stock = Computer.objects.ready().count()
     totals = {
@@ -133,6 +140,7 @@ def wave_plan_view(wave: Wave) -> WavePlanView:
         "lines": len(allocations),
     }
     totals["capacity_left"] = wave.capacity - totals["live"]
+    stale = plan_staleness(wave) if wave.is_editable and allocations else {}
     return WavePlanView(
         wave=wave,
         rows=rows,
@@ -142,7 +150,30 @@ def wave_plan_view(wave: Wave) -> WavePlanView:
         floor=floor,
         maximum=campaign.max_per_association,
         totals=totals,
+        stale=stale,
+        slots=_places(wave, totals["lines"]) if wave.is_editable else {},
     )
+
+
+def _places(wave: Wave, needed: int) -> dict:
+    from donations.services.slots import places_summary
+
+    return places_summary(wave, needed=needed)
+
+
+def plan_staleness(wave: Wave) -> dict:
+    """What changed since the proposal of ``wave`` was calculated (two counts): applications of its campaign
+    approved since, and units made ready since. Both change what the planner would propose."""
+    from inventory.models import Computer
+
+    if wave.planned_at is None:
+        return {}
+    return {
+        "approved": Application.objects.approved()
+        .filter(campaign_id=wave.campaign_id, approved_at__gt=wave.planned_at)
+        .count(),
+        "readied": Computer.objects.ready().filter(status_changed_at__gt=wave.planned_at).count(),
+    }
 
 
 def campaign_progress(campaign: Campaign) -> dict:
@@ -324,3 +355,42 @@ def capacity_alerts() -> list[CapacityAlert]:
         if units > free:
             alerts.append(CapacityAlert(campaigns[campaign_id], count, units, free))
     return sorted(alerts, key=lambda alert: alert.campaign.name)
+
+
+@dataclass
+class SlotChoice:
+    slot: object  # HandoverSlot, annotated with ``booked``
+    free: int
+    mine: bool
+
+
+@dataclass
+class SlotDay:
+    date: object
+    choices: list[SlotChoice]
+
+
+def slot_choices(allocation: Allocation) -> list[SlotDay]:
+    """The slots an association may pick for its allocation: the wave's future slots with a free place, and its
+    own, by day in time order (one query)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from donations.models import HandoverSlot
+
+    now = timezone.localtime()
+    slots = (
+        HandoverSlot.objects.filter(wave_id=allocation.wave_id, date__gte=now.date())
+        .with_booked()
+        .order_by("date", "start", "pk")
+    )
+    days: dict[datetime.date, list[SlotChoice]] = {}
+    for slot in slots:
+        mine = slot.pk == allocation.slot_id
+        if slot.date == now.date() and slot.start <= now.time() and not mine:
+            continue
+        free = slot.capacity - slot.booked
+        if free > 0 or mine:
+            days.setdefault(slot.date, []).append(SlotChoice(slot, max(0, free), mine))
+    return [SlotDay(day, choices) for day, choices in days.items()]

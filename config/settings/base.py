@@ -248,6 +248,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Impact reports owed by equipped associations, and reminders before / after they are due (idempotent).
     "impact-report-reminders": {"task": "impact.tasks.send_report_reminders", "schedule": 3600.0},
+    # Handover appointments: a reminder two days before, once per appointment (recorded, idempotent).
+    "appointment-reminders": {"task": "donations.tasks.send_appointment_reminders", "schedule": 3600.0},
     # Personal data kept no longer than the retention settings below (accounts/privacy.py).
     "personal-data-retention": {"task": "accounts.tasks.apply_retention", "schedule": 86400.0},
     # Files kept for a form refused for another field's error, never sent again (core/uploads.py).

@@ -58,6 +58,7 @@ def wave_specs(today: datetime.date) -> list[dict]:
             "handover_starts_on": final,
             "handover_ends_on": final,
             "place": "Maison de la vie associative, 12 rue Saint-Ferréol, 13001 Marseille",
+            "desk_capacity": 2,  # many small lots on one day: two associations at once
             "confirm": False,
         },
     ]

@@ -29,6 +29,9 @@ class WaveAdminForm(forms.ModelForm):
             "handover_starts_on",
             "handover_ends_on",
             "place",
+            "opening_hours",
+            "slot_minutes",
+            "desk_capacity",
         )
 
     def _post_clean(self):

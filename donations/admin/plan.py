@@ -156,8 +156,7 @@ class WavePlanMixin:
         ]
         context = {
             **self._wave_page_context(request, wave),
-            "title": (_("Planifier : %(wave)s") if wave.is_editable else _("Proposition confirmée : %(wave)s"))
-            % {"wave": wave},
+            "title": (_("Planifier : %(wave)s") if wave.is_editable else _("Attribution : %(wave)s")) % {"wave": wave},
             "view": view,
             "rows": rows,
             "errors": post.errors.get("__all__", []),

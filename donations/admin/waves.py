@@ -24,6 +24,11 @@ def appointment_slot(allocation: Allocation) -> str:
     return f"{day:%d/%m/%Y} {start:%H:%M}–{end:%H:%M}"
 
 
+def plan_label(wave: Wave) -> str:
+    """A wave being planned is planned; once confirmed, its page shows what was allocated."""
+    return _("Planifier cette vague") if wave.is_editable else _("Voir l'attribution")
+
+
 class WaveInline(ParentVisibleInline):
     model = Wave
     parent_permission = "donations.view_wave"
@@ -45,9 +50,7 @@ class WaveInline(ParentVisibleInline):
 
     @admin.display(description="")
     def plan_link(self, obj):
-        return format_html(
-            '<a href="{}">{}</a>', reverse("admin:donations_wave_plan", args=[obj.pk]), _("Planifier cette vague")
-        )
+        return format_html('<a href="{}">{}</a>', reverse("admin:donations_wave_plan", args=[obj.pk]), plan_label(obj))
 
 
 class AllocationInline(ParentVisibleInline):
@@ -95,12 +98,30 @@ class WaveAdmin(WavePlanMixin, admin.ModelAdmin):
     list_filter = ("status", "is_final_lot", "campaign")
     list_select_related = ("campaign",)
     search_fields = ("name", "campaign__name")
-    readonly_fields = ("status", "planned_at", "confirmed_at", "closed_at", "plan_link")
+    readonly_fields = ("status", "planned_at", "confirmed_at", "closed_at", "plan_link", "schedule_link")
     inlines = [AllocationInline, WaveEventInline]
-    actions = ["close_waves"]
+    actions = ["generate_slots", "close_waves"]
     fieldsets = (
         (None, {"fields": ("campaign", "number", "name", "is_final_lot", "capacity", "status", "plan_link")}),
-        (gettext_lazy("Remise"), {"fields": ("handover_starts_on", "handover_ends_on", "place")}),
+        (
+            gettext_lazy("Remise"),
+            {
+                "fields": (
+                    "handover_starts_on",
+                    "handover_ends_on",
+                    "place",
+                    "opening_hours",
+                    "slot_minutes",
+                    "desk_capacity",
+                    "schedule_link",
+                ),
+                "description": gettext_lazy(
+                    "Les créneaux sont créés à la confirmation, du lundi au vendredi entre le premier et le dernier "
+                    "jour de remise, dans les heures d'ouverture ; chacun reçoit au plus le nombre d'associations "
+                    "indiqué. Les associations choisissent ensuite elles-mêmes parmi les créneaux libres."
+                ),
+            },
+        ),
         (gettext_lazy("Dates"), {"fields": ("planned_at", "confirmed_at", "closed_at")}),
     )
 
@@ -147,10 +168,33 @@ class WaveAdmin(WavePlanMixin, admin.ModelAdmin):
     def plan_link(self, obj):
         if obj is None or obj.pk is None:
             return "–"
-        label = _("Planifier cette vague") if obj.is_editable else _("Voir la proposition")
         return format_html(
-            '<a class="button" href="{}">{}</a>', reverse("admin:donations_wave_plan", args=[obj.pk]), label
+            '<a class="button" href="{}">{}</a>', reverse("admin:donations_wave_plan", args=[obj.pk]), plan_label(obj)
         )
+
+    @admin.display(description=gettext_lazy("planning des remises"))
+    def schedule_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "–"
+        url = reverse("admin:donations_handoverslot_changelist") + f"?wave__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Voir les créneaux et leurs associations"))
+
+    @admin.action(
+        description=gettext_lazy("Créer les créneaux de remise des vagues sélectionnées"), permissions=["plan"]
+    )
+    def generate_slots(self, request, queryset):
+        """Before confirming, to adjust the schedule by hand (a day off, a longer afternoon) in the slots' admin."""
+        for wave in queryset:
+            try:
+                created = services.wave_slots_generate(wave=wave, by=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{wave} : {exc}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(wave)s : %(n)s créneaux créés.") % {"wave": wave, "n": created},
+                    messages.SUCCESS,
+                )
 
     @admin.action(description=gettext_lazy("Clore les vagues sélectionnées"), permissions=["plan"])
     def close_waves(self, request, queryset):

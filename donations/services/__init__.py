@@ -8,12 +8,16 @@ from donations.services.allocations import (
     ConfirmResult,
     allocation_appointment_accept,
     allocation_appointment_request_change,
+    allocation_book_slot,
     allocation_cancel,
     allocation_confirm,
     allocation_hand_over,
     allocation_set_appointment,
+    appointment_ics,
+    appointment_reminders_send,
 )
 from donations.services.allocations import TRANSITIONS as ALLOCATION_TRANSITIONS
+from donations.services.slots import slot_save, wave_slots_generate
 from donations.services.waves import TRANSITIONS as WAVE_TRANSITIONS
 from donations.services.waves import (
     wave_add_application,
@@ -33,10 +37,14 @@ __all__ = [
     "ConfirmResult",
     "allocation_appointment_accept",
     "allocation_appointment_request_change",
+    "allocation_book_slot",
     "allocation_cancel",
     "allocation_confirm",
     "allocation_hand_over",
     "allocation_set_appointment",
+    "slot_save",
+    "appointment_ics",
+    "appointment_reminders_send",
     "wave_add_application",
     "wave_check",
     "wave_close",
@@ -44,5 +52,6 @@ __all__ = [
     "wave_edit_plan",
     "wave_plan",
     "wave_save",
+    "wave_slots_generate",
     "wave_start_distribution",
 ]

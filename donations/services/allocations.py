@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,10 +28,18 @@ from core.models import actor_label
 from core.textlimits import limit_text
 from core.transitions import transition, transition_many
 from donations.hooks import allocations_confirmed
-from donations.models import APPOINTMENT_REQUEST_MAX, Allocation, AllocationEvent, AllocationUnit, Wave
-from donations.planner import Unit, UnitPool, explain_quantity, handover_days, schedule_slots
+from donations.models import (
+    APPOINTMENT_REQUEST_MAX,
+    Allocation,
+    AllocationEvent,
+    AllocationUnit,
+    HandoverSlot,
+    Wave,
+)
+from donations.planner import Unit, UnitPool, explain_quantity
 from donations.planner import quantity_floor as planner_quantity_floor
 from donations.services._common import french
+from donations.services.slots import book_wave_slots, lock_free_slot
 
 S = Allocation.Status
 AP = Allocation.Appointment
@@ -247,19 +255,24 @@ def confirm_allocations(allocations: Sequence[Allocation], *, by, note: str = ""
     return result
 
 
-def schedule_appointments(allocations: Sequence[Allocation], *, wave: Wave, by, first_slot: int = 0) -> int:
-    """Propose a handover slot to each confirmed allocation without one, in planning order."""
-    if wave.handover_starts_on is None:
-        return 0
+def schedule_appointments(allocations: Sequence[Allocation], *, wave: Wave, by) -> int:
+    """Book a handover slot for each confirmed allocation without an appointment, in planning order.
+
+    Slots are filled in time order up to their places (the desk serves that many associations at once),
+    under a lock on the wave's slots. Raises ``DomainError`` when the schedule has fewer free places than
+    allocations to receive (the caller's transaction then writes nothing). Without handover days, nothing
+    is booked: the team sets the appointments by hand.
+    """
     todo = [a for a in allocations if a.appointment_status == AP.NONE and a.status == S.CONFIRMED]
     if not todo:
         return 0
-    days = handover_days(wave.handover_starts_on, wave.handover_ends_on)
-    slots = schedule_slots(first_slot + len(todo), days)[first_slot:]
+    chosen = book_wave_slots(wave, len(todo))
+    if chosen is None:
+        return 0
     label = actor_label(by)
     now = timezone.now()
     events = []
-    for allocation, (day, start, end) in zip(todo, slots, strict=True):
+    for allocation, slot in zip(todo, chosen, strict=True):
         APPOINTMENT_TRANSITIONS.check(allocation, AP.PROPOSED)
         events.append(
             AllocationEvent(
@@ -269,26 +282,26 @@ def schedule_appointments(allocations: Sequence[Allocation], *, wave: Wave, by, 
                 kind=AllocationEvent.Kind.APPOINTMENT,
                 from_status=allocation.appointment_status,
                 to_status=AP.PROPOSED,
-                note=f"{day:%d/%m/%Y} {start:%H:%M}–{end:%H:%M}",
+                note=f"{slot.date:%d/%m/%Y} {slot.start:%H:%M}–{slot.end:%H:%M}",
                 created_at=now,
             )
         )
         allocation.appointment_status = AP.PROPOSED
-        allocation.appointment_date, allocation.appointment_start, allocation.appointment_end = day, start, end
+        allocation.slot_id = slot.pk
+        allocation.appointment_date, allocation.appointment_start = slot.date, slot.start
+        allocation.appointment_end = slot.end
         allocation.appointment_place = wave.place
-    # A few UPDATEs (one per day, one per time of day), not one per allocation.
-    by_day: dict[datetime.date, list[int]] = defaultdict(list)
-    by_time: dict[tuple, list[int]] = defaultdict(list)
-    for allocation in todo:
-        by_day[allocation.appointment_date].append(allocation.pk)
-        by_time[(allocation.appointment_start, allocation.appointment_end)].append(allocation.pk)
-    for day, ids in by_day.items():
-        Allocation.objects.filter(pk__in=ids).update(appointment_date=day)
-    for (start, end), ids in by_time.items():
-        Allocation.objects.filter(pk__in=ids).update(appointment_start=start, appointment_end=end)
-    # Last: the status needs the date and times (a database constraint checks it).
-    Allocation.objects.filter(pk__in=[a.pk for a in todo]).update(
-        appointment_status=AP.PROPOSED, appointment_place=wave.place
+    # One UPDATE (CASE per row), whatever the number of allocations.
+    Allocation.objects.bulk_update(
+        todo,
+        [
+            "slot",
+            "appointment_date",
+            "appointment_start",
+            "appointment_end",
+            "appointment_status",
+            "appointment_place",
+        ],
     )
     AllocationEvent.objects.bulk_create(events)
     return len(todo)
@@ -326,6 +339,7 @@ def explain_allocations(allocations: Sequence[Allocation], *, in_french: bool = 
                     granted=allocation.application.granted_quantity or 0,
                     elsewhere=elsewhere.get(allocation.application_id, 0),
                     set_by_team=set_by_team,
+                    final_lot=allocation.wave.is_final_lot,
                 )
     return {a.pk: a._explanation for a in allocations}
 
@@ -374,7 +388,15 @@ def notify_confirmed(allocations: Sequence[Allocation]) -> None:
     for allocation in allocations:
         association = allocation.application.association
         recipients = association_recipients(association, by_association.get(association.pk, []))
-        notices.append((recipients, "allocation_confirmed", _allocation_context(allocation)))
+        # The appointment as an .ics file, when one is set (a fresh appointment: its first version).
+        attachment = None
+        if allocation.appointment_date is not None:
+            from donations import calendar
+
+            with french():
+                event = calendar.allocation_appointment(allocation)
+            attachment = (calendar.filename(allocation), calendar.render(event, now=timezone.now()), calendar.MIME_TYPE)
+        notices.append((recipients, "allocation_confirmed", _allocation_context(allocation), attachment))
     notify_many(notices)  # one insert into the outbox
 
 
@@ -395,8 +417,7 @@ def allocation_confirm(*, allocation: Allocation, by) -> Allocation:
     result = confirm_allocations([allocation], by=by, note=str(wave))
     if result.refused:
         raise DomainError(result.refused[0][1])
-    already = wave.allocations.exclude(appointment_status=AP.NONE).count()
-    schedule_appointments(result.confirmed, wave=wave, by=by, first_slot=already)
+    schedule_appointments(result.confirmed, wave=wave, by=by)
     notify_confirmed(result.confirmed)
     return allocation
 
@@ -516,6 +537,17 @@ def allocation_set_appointment(
         raise ValidationError(errors)
     allocation = _lock(allocation)
     place = (place or "").strip() or allocation.appointment_place or allocation.wave.place
+    # A time of the wave's schedule books that slot, within its places; any other time is outside the schedule.
+    slot_id = (
+        HandoverSlot.objects.filter(wave_id=allocation.wave_id, date=date, start=start, end=end)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if slot_id is not None and slot_id != allocation.slot_id:
+        try:
+            lock_free_slot(allocation, slot_id, allow_past=True)
+        except DomainError as exc:
+            raise ValidationError({"appointment_start": str(exc)}) from None
     _appointment(
         allocation,
         to=AP.PROPOSED,
@@ -526,13 +558,61 @@ def allocation_set_appointment(
         appointment_end=end,
         appointment_place=place,
         appointment_request="",
+        slot_id=slot_id,
     )
     notify(
         association_recipients(allocation.application.association),
         "allocation_appointment",
         _allocation_context(allocation),
+        attachment=appointment_ics(allocation),
     )
     return allocation
+
+
+@transaction.atomic
+def allocation_book_slot(*, allocation: Allocation, slot_id: int, by) -> Allocation:
+    """The association picks (or changes) its handover slot among the free ones of its wave: first come, first
+    served. The slot is locked and its bookings counted under the lock, so that two associations choosing its
+    last place at the same moment cannot both get it (the second is told to choose another)."""
+    allocation = _lock(allocation)
+    if allocation.status != S.CONFIRMED:
+        raise DomainError(_("Le rendez-vous ne concerne qu'une attribution confirmée, pas encore remise."))
+    if allocation.slot_id == slot_id and allocation.appointment_status == AP.ACCEPTED:
+        raise DomainError(_("C'est déjà votre créneau."))
+    slot = lock_free_slot(allocation, slot_id)
+    _appointment(
+        allocation,
+        to=AP.ACCEPTED,
+        by=by,
+        note=_("créneau choisi par l'association : %(slot)s") % {"slot": slot},
+        slot_id=slot.pk,
+        appointment_date=slot.date,
+        appointment_start=slot.start,
+        appointment_end=slot.end,
+        appointment_place=allocation.appointment_place or allocation.wave.place,
+        appointment_request="",
+    )
+    notify(
+        association_recipients(allocation.application.association),
+        "allocation_slot_booked",
+        _allocation_context(allocation),
+        attachment=appointment_ics(allocation),
+    )
+    return allocation
+
+
+def appointment_sequence(allocation: Allocation) -> int:
+    """How many times the appointment changed: the iCalendar SEQUENCE (a calendar then replaces the event)."""
+    return max(0, allocation.events.filter(kind=AllocationEvent.Kind.APPOINTMENT).count() - 1)
+
+
+def appointment_ics(allocation: Allocation, *, in_french: bool = True) -> tuple[str, bytes, str]:
+    """(file name, content, MIME type) of the allocation's appointment as an .ics file."""
+    from donations import calendar
+
+    with french() if in_french else contextlib.nullcontext():
+        event = calendar.allocation_appointment(allocation, sequence=appointment_sequence(allocation))
+    return calendar.filename(allocation), calendar.render(event, now=timezone.now()), calendar.MIME_TYPE
 
 
 @transaction.atomic
@@ -541,6 +621,9 @@ def allocation_appointment_accept(*, allocation: Allocation, by) -> Allocation:
     allocation = _lock(allocation)
     if allocation.appointment_status == AP.ACCEPTED:
         raise TransitionError(_("Vous avez déjà confirmé ce rendez-vous."))
+    if allocation.appointment_status != AP.PROPOSED:
+        # After asking for another slot, the association picks a free one (allocation_book_slot) or waits.
+        raise TransitionError(_("Aucun créneau proposé à confirmer : choisissez un créneau libre."))
     _appointment(allocation, to=AP.ACCEPTED, by=by)
     return allocation
 
@@ -563,3 +646,63 @@ def allocation_appointment_request_change(*, allocation: Allocation, by, message
         {**_allocation_context(allocation), "message": message.strip(), "admin_path": allocation.get_admin_url()},
     )
     return allocation
+
+
+# Reminders ------------------------------------------------------------------------------------
+
+REMINDER_DAYS_BEFORE = 2
+
+
+def appointment_reminders_send(*, now: datetime.datetime | None = None) -> int:
+    """Remind each association of its handover appointment two days before (or the day before, when the
+    run two days before was missed or the appointment was booked later). Exactly once per appointment:
+    the ``AppointmentReminder`` row (unique per allocation, day and time) is written in the same transaction
+    as the email is queued; a second run, or a second worker, finds it and sends nothing.
+    """
+    from associations.models import Membership
+    from donations.models import AppointmentReminder
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    due = list(
+        Allocation.objects.filter(
+            status=S.CONFIRMED,
+            appointment_status__in=[AP.PROPOSED, AP.ACCEPTED],
+            appointment_date__gt=today,
+            appointment_date__lte=today + datetime.timedelta(days=REMINDER_DAYS_BEFORE),
+        )
+        .select_related("wave__campaign", "application__association")
+        .order_by("appointment_date", "appointment_start", "pk")
+    )
+    sent_before = set(
+        AppointmentReminder.objects.filter(allocation__in=due).values_list(
+            "allocation_id", "appointment_date", "appointment_start"
+        )
+    )
+    todo = [a for a in due if (a.pk, a.appointment_date, a.appointment_start) not in sent_before]
+    members = defaultdict(list)
+    for membership in Membership.objects.filter(
+        association_id__in={a.application.association_id for a in todo}
+    ).select_related("user"):
+        members[membership.association_id].append(membership)
+    sent = 0
+    for allocation in todo:
+        try:
+            with transaction.atomic():
+                AppointmentReminder.objects.create(
+                    allocation=allocation,
+                    appointment_date=allocation.appointment_date,
+                    appointment_start=allocation.appointment_start,
+                    sent_at=now,
+                )
+                association = allocation.application.association
+                notify(
+                    association_recipients(association, members.get(association.pk, [])),
+                    "allocation_appointment_reminder",
+                    _allocation_context(allocation),
+                    attachment=appointment_ics(allocation),
+                )
+        except IntegrityError:  # another worker sent it a moment ago
+            continue
+        sent += 1
+    return sent

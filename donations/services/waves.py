@@ -30,10 +30,13 @@ from donations.services.allocations import (
     quantity_floor,
     schedule_appointments,
 )
+from donations.services.slots import not_enough_places, places_summary
 
 W = Wave.Status
 
 TRANSITIONS = Wave.TRANSITIONS
+# The fields the handover slots are made from.
+SCHEDULE_FIELDS = {"handover_starts_on", "handover_ends_on", "opening_hours", "slot_minutes", "desk_capacity"}
 
 
 def _lock(wave: Wave) -> Wave:
@@ -97,6 +100,9 @@ def wave_save(*, wave: Wave, by, changed: Iterable[str] = ()) -> Wave:
         WaveEvent.record(wave=wave, by=by, kind=WaveEvent.Kind.CREATED, to_status=wave.status)
     elif changed:
         labels = [str(Wave._meta.get_field(name).verbose_name) for name in changed if name != "status"]
+        if set(changed) & SCHEDULE_FIELDS:
+            # A wave being planned has no booking yet: its slots follow its new schedule (made again on demand).
+            wave.slots.filter(allocations__isnull=True).delete()
         WaveEvent.record(wave=wave, by=by, kind=WaveEvent.Kind.UPDATED, note=", ".join(labels))
     return wave
 
@@ -232,6 +238,7 @@ def wave_edit_plan(*, wave: Wave, by, quantities: dict[int, int], remove: Iterab
                     granted=candidate.granted,
                     elsewhere=candidate.received + candidate.planned_elsewhere,
                     set_by_team="adjusted" if quantity != allocation.planned_quantity else "",
+                    final_lot=wave.is_final_lot,
                 )
             changed.append(allocation)
     if changed:
@@ -333,6 +340,10 @@ def wave_confirm(*, wave: Wave, by, notify: bool = True) -> ConfirmResult:
     problems = _grant_problems(allocations)
     if problems:
         raise DomainError(" ".join(problems.values()))
+    places = places_summary(wave, needed=len(allocations))
+    if places["scheduled"] and places["short"]:
+        # Said before anything is reserved; schedule_appointments checks again under the slots' lock.
+        raise not_enough_places(wave, needed=len(allocations), places=places["places"], days=places["days"])
     with french():
         note = ngettext(
             "%(units)s ordinateurs pour %(n)s association",

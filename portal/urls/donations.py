@@ -14,6 +14,16 @@ urlpatterns = [
         name="appointment_accept",
     ),
     path(
+        "space/allocations/<int:pk>/appointment/",
+        appointments.allocation_appointment_slots,
+        name="appointment_slots",
+    ),
+    path(
+        "space/allocations/<int:pk>/appointment.ics",
+        appointments.allocation_appointment_ics,
+        name="appointment_ics",
+    ),
+    path(
         "space/allocations/<int:pk>/appointment/change/",
         appointments.allocation_appointment_change,
         name="appointment_change",

@@ -1,4 +1,5 @@
-"""The association answers the proposed handover slot: confirms it, or asks for another."""
+"""The association's handover appointment: confirm the proposed slot, pick a free one, ask for another, or
+download it for a calendar."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -6,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
 from donations import selectors, services
@@ -55,3 +56,46 @@ def allocation_appointment_change(request: HttpRequest, pk: int) -> HttpResponse
         {"allocation": allocation, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def allocation_appointment_slots(request: HttpRequest, pk: int) -> HttpResponse:
+    """The association picks its handover slot (or changes it) among the free slots of its wave."""
+    allocation = get_object_or_404(selectors.allocation_for_member(request.user), pk=pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            slot_id = int(request.POST.get("slot", ""))
+        except ValueError:
+            error = _("Choisissez un créneau.")
+        else:
+            try:
+                services.allocation_book_slot(allocation=allocation, slot_id=slot_id, by=request.user)
+            except DomainError as exc:
+                error = str(exc)
+            else:
+                messages.success(
+                    request,
+                    _("Créneau réservé. Le rendez-vous vous est envoyé par e-mail, avec le fichier pour votre agenda."),
+                )
+                return redirect(allocation.application)
+    return render(
+        request,
+        "donations/appointment_slots.html",
+        {"allocation": allocation, "days": selectors.slot_choices(allocation), "error": error},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_GET
+def allocation_appointment_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    """The appointment as an .ics file, to add to a calendar."""
+    allocation = get_object_or_404(
+        selectors.allocation_for_member(request.user).filter(appointment_date__isnull=False), pk=pk
+    )
+    name, content, mimetype = services.appointment_ics(allocation, in_french=False)
+    response = HttpResponse(content, content_type=mimetype)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -33,6 +33,7 @@ class World:
     report: object  # A's impact report, still to file
     wave: object  # confirmed wave of A's allocation with a proposed appointment
     allocation: object  # A's confirmed allocation, its appointment proposed
+    slot: object  # a free slot of the wave's handover schedule
     handover: object  # its certificate, rendered (ready, not signed)
     lot: object  # the lot of A's reserved computers
     computer: object  # one of A's reserved computers
@@ -156,6 +157,7 @@ def build_world() -> World:
         report=report,
         wave=wave,
         allocation=allocation,
+        slot=wave.slots.order_by("date", "start").last(),
         handover=handover,
         lot=computer.lot,
         computer=computer,

@@ -204,6 +204,13 @@ PORTAL_ROWS = [
         r("donations:appointment_change", pk("allocation")),
         of_a(),
     ),
+    Row("space/allocations/<int:pk>/appointment/", r("donations:appointment_slots", pk("allocation")), of_a()),
+    Row(
+        "space/allocations/<int:pk>/appointment.ics",
+        r("donations:appointment_ics", pk("allocation")),
+        of_a(),
+        content_type="text/calendar",
+    ),
     # Certificates: public verification, the association's downloads (and staff who may view them).
     Row("verify/", r("certificates:lookup"), everyone(200), variant="form"),
     Row(
@@ -358,6 +365,7 @@ MODEL_RULES = [
     # A's wave is confirmed: frozen, never deleted.
     ModelRule("donations.wave", lambda w: w.wave, change=NEVER, delete=NEVER),
     ModelRule("donations.allocation", lambda w: w.allocation, add=NEVER, delete=NEVER),
+    ModelRule("donations.handoverslot", lambda w: w.slot),
     ModelRule("certificates.handover", lambda w: w.handover, add=NEVER, change=NEVER, delete=NEVER),
     # Figures are the association's: staff return or accept a report, never add or delete one.
     ModelRule("impact.impactreport", lambda w: w.report, add=NEVER, delete=NEVER),
@@ -832,6 +840,13 @@ PORTAL_POSTS = [
         allowed=("member_a",),
     ),
     PostCase(
+        "space/allocations/<int:pk>/appointment/",
+        r("donations:appointment_slots", pk("allocation")),
+        of_a(Redirect(alloc_app_url)),
+        lambda w: {"slot": str(w.slot.pk)},
+        allowed=("member_a",),
+    ),
+    PostCase(
         "space/allocations/<int:pk>/appointment/change/",
         r("donations:appointment_change", pk("allocation")),
         of_a(Redirect(alloc_app_url)),
@@ -1061,6 +1076,7 @@ ADMIN_POSTS = [
         allowed=("manager", "superuser"),
     ),
     changelist_action(RULES["donations.wave"], "close_waves", "donations.plan_wave"),
+    changelist_action(RULES["donations.wave"], "generate_slots", "donations.plan_wave"),
     changelist_action(RULES["donations.allocation"], "confirm_allocations", "donations.plan_wave"),
     changelist_action(RULES["certificates.handover"], "generate_selected", "certificates.change_handover"),
     changelist_action(RULES["impact.impactreport"], "accept_selected", "impact.review_impactreport"),
@@ -1091,6 +1107,7 @@ POST_EXEMPT = {
             "campaigns/<slug:slug>/progress/",
             "verify/",
             "verify/<str:code>/",
+            "space/allocations/<int:pk>/appointment.ics",
             "space/certificates/",
             "space/certificates/<int:pk>/",
             "space/reports/",

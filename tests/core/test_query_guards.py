@@ -73,6 +73,7 @@ MAXIMA: dict[str, int] = {
     "admin:campaigns_campaign_changelist": 8,
     "admin:donations_wave_changelist": 8,
     "admin:donations_allocation_changelist": 9,
+    "admin:donations_handoverslot_changelist": 13,
     "admin:certificates_handover_changelist": 9,
     "admin:impact_impactreport_changelist": 11,
     "admin:impact_campaignreporting_changelist": 7,
@@ -82,8 +83,9 @@ MAXIMA: dict[str, int] = {
     "admin:certificates_handover_desk": 6,
     "admin:certificates_handover_progress": 7,
     "admin:certificates_handover_record": 7,  # +1: the wave's appointments, for « Rendez-vous suivant » (one query)
-    "admin:donations_wave_plan": 10,
-    "admin:donations_wave_plan_confirm": 9,
+    # + 3: what changed since the proposal was calculated (two counts) and the handover schedule's places.
+    "admin:donations_wave_plan": 13,
+    "admin:donations_wave_plan_confirm": 12,
     "admin:impact_impactreport_overdue": 5,
     "admin:impact_dashboard": 17,
     "admin:impact_dashboard_campaign": 17,
@@ -115,6 +117,7 @@ MAXIMA: dict[str, int] = {
     "impact:reports": 3,
     "impact:report": 4,
     "donations:campaign": 12,
+    "donations:appointment_slots": 4,
     "impact:progress": 9,
     "impact:stats_json": 9,
     "impact:stats_csv": 9,
@@ -146,6 +149,7 @@ NOT_LISTS: dict[str, str] = {
     "donations:appointment_accept": "a POST about one allocation",
     "donations:appointment_change": "a form about one allocation",
     "impact:report_reopen": "a POST about one report",
+    "donations:appointment_ics": "one .ics file about one allocation",
     "certificates:verify": "the public page of one certificate",
     "certificates:lookup": "a form; its lookup is one query by number or code, then a redirect",
     "certificates:download": "one PDF file",
@@ -429,6 +433,7 @@ def campaigns(n: int) -> dict[str, Page]:
 
 @builds(
     "admin:donations_allocation_changelist",
+    "admin:donations_handoverslot_changelist",
     "admin:certificates_handover_changelist",
     "admin:certificates_handover_desk",
     "admin:certificates_handover_progress",
@@ -447,6 +452,10 @@ def confirmed_allocations(n: int) -> dict[str, Page]:
     return {
         "admin:donations_allocation_changelist": Page(
             reverse("admin:donations_allocation_changelist"), manager, (name,)
+        ),
+        # The desk's schedule of the wave: every slot with the associations booked in it.
+        "admin:donations_handoverslot_changelist": Page(
+            reverse("admin:donations_handoverslot_changelist") + f"?wave__id__exact={wave.pk}", desk, (name,)
         ),
         "admin:certificates_handover_changelist": Page(
             reverse("admin:certificates_handover_changelist"), desk, (handover.number, name)
@@ -658,6 +667,33 @@ def _space_home_actions(member, n: int) -> tuple[str, ...]:
             application=application, by=reviewer, message=f"Question témoin {k:04d}-{i:03d}"
         )
     return (f"Salle témoin {k:04d}", handover.number, f"Question témoin {k:04d}-{n - 1:03d}")
+
+
+@builds("donations:appointment_slots")
+def slot_picker(n: int) -> dict[str, Page]:
+    """The association's slot picker: its wave's schedule with ``n`` more free slots, one a day after the others."""
+    from django.utils import translation
+    from django.utils.formats import date_format
+    from django.utils.text import capfirst
+
+    from donations.models import HandoverSlot
+
+    member = _member()
+    wave = confirmed_wave(1, 10)
+    allocation = wave.allocations.select_related("application__association").get()
+    _join(member, allocation.application.association)
+    last_day = wave.slots.order_by("-date").values_list("date", flat=True).first()
+    extra = [
+        HandoverSlot(
+            wave=wave, date=last_day + datetime.timedelta(days=i + 1), start=datetime.time(8), end=datetime.time(9)
+        )
+        for i in range(n)
+    ]
+    HandoverSlot.objects.bulk_create(extra)
+    with translation.override("fr"):
+        label = capfirst(date_format(extra[-1].date, "l j F"))
+    url = reverse("donations:appointment_slots", args=[allocation.pk])
+    return {"donations:appointment_slots": Page(url, member, (label,))}
 
 
 @builds("associations:application")

@@ -6,7 +6,18 @@ import random
 import pytest
 
 from demo.builders.associations import ASSOCIATIONS
-from donations.planner import Candidate, Skip, Unit, UnitPool, handover_days, plan_wave, schedule_slots
+from donations.planner import (
+    Candidate,
+    Skip,
+    Unit,
+    UnitPool,
+    assign_slots,
+    explain_quantity,
+    handover_days,
+    parse_opening_hours,
+    plan_wave,
+    slot_times,
+)
 
 T0 = datetime.datetime(2026, 2, 1, 9, 0, tzinfo=datetime.UTC)
 
@@ -102,10 +113,39 @@ def test_capacity_left_below_minimum_is_not_handed_out_outside_the_final_lot():
 
 
 def test_final_lot_serves_needs_below_the_minimum():
-    result = plan([candidate(1, 20, received=15), candidate(2, 10), candidate(3, 12)], capacity=18, final_lot=True)
-    assert [(line.candidate.application_id, line.quantity) for line in result.lines] == [(1, 5), (2, 10), (3, 3)]
-    assert "lot final" in result.lines[0].reason
-    assert result.total == 18
+    result = plan([candidate(1, 20, received=15), candidate(2, 10), candidate(3, 12)], capacity=27, final_lot=True)
+    # Never served first (2, 3), then the partly served one (1), each with what it still needs.
+    assert [(line.candidate.application_id, line.quantity) for line in result.lines] == [(2, 10), (3, 12), (1, 5)]
+    assert "lot final" in result.lines[2].reason
+    assert result.total == 27
+
+
+def test_final_lot_serves_the_never_served_before_the_partly_served_at_equal_priority():
+    early = datetime.datetime(2026, 1, 5, tzinfo=datetime.UTC)
+    late = datetime.datetime(2026, 3, 5, tzinfo=datetime.UTC)
+    partly = candidate(1, 20, received=12, approved=early)  # approved first, but already received 12
+    never = candidate(2, 8, approved=late)
+    urgent_partly = candidate(3, 20, received=10, priority=1, approved=late)  # priority still comes first
+    result = plan([partly, never, urgent_partly], capacity=100, final_lot=True)
+    assert [line.candidate.application_id for line in result.lines] == [3, 2, 1]
+    # Outside the final lot, the date of approval decides at equal priority.
+    result = plan([partly, never, urgent_partly], capacity=100, minimum=1)
+    assert [line.candidate.application_id for line in result.lines] == [3, 1, 2]
+
+
+def test_final_lot_never_promises_a_next_wave():
+    result = plan([candidate(1, 20), candidate(2, 12)], capacity=25, final_lot=True)
+    cut = result.lines[1]
+    assert cut.quantity == 5
+    assert "prochaine vague" not in cut.reason
+    assert "7 ordinateurs ne seront pas attribués (pas de vague suivante)" in cut.reason
+    # Outside the final lot, the rest waits for a next wave.
+    result = plan([candidate(1, 20), candidate(2, 12)], capacity=30)
+    assert "prochaine vague" in result.lines[1].reason
+    # The words the association reads follow the same rule.
+    text = explain_quantity(quantity=5, granted=12, final_lot=True)
+    assert "prochaine vague" not in text and "7 ordinateurs accordés ne seront pas attribués" in text
+    assert "prochaine vague" in explain_quantity(quantity=5, granted=12)
 
 
 def test_limited_by_stock_as_well_as_capacity():
@@ -189,12 +229,41 @@ def test_handover_days_skip_weekends():
     assert days == [datetime.date(2026, 4, 10), datetime.date(2026, 4, 13), datetime.date(2026, 4, 14)]
 
 
-@pytest.mark.parametrize("count", [1, 8, 9, 30])
-def test_schedule_slots(count):
+def test_slot_times_never_reuse_a_slot():
     days = [datetime.date(2026, 4, 13), datetime.date(2026, 4, 14)]
-    slots = schedule_slots(count, days)
-    assert len(slots) == count
+    hours = parse_opening_hours("09:00-12:00 14:00-17:00")
+    slots = slot_times(days, hours, 45)
+    assert len(slots) == 16  # 4 in the morning, 4 in the afternoon, on each of the 2 days
+    assert len(set(slots)) == len(slots)
     assert slots[0] == (days[0], datetime.time(9, 0), datetime.time(9, 45))
-    if count > 8:
-        assert slots[8][0] == days[1]
+    assert slots[3] == (days[0], datetime.time(11, 15), datetime.time(12, 0))
+    assert slots[8][0] == days[1]
     assert all(start < end for _day, start, end in slots)
+
+
+@pytest.mark.parametrize(
+    "text, error",
+    [
+        ("", "au moins une plage"),
+        ("9h-12h", "09:00-12:00"),
+        ("12:00-09:00", "la fin"),
+        ("09:00-12:00 11:00-13:00", "chevauchent"),
+        ("25:00-26:00", "invalide"),
+    ],
+)
+def test_opening_hours_are_checked(text, error):
+    with pytest.raises(ValueError, match=error):
+        parse_opening_hours(text)
+
+
+def test_opening_hours_accept_french_writing():
+    assert parse_opening_hours("14h00-17h00, 9:00-12:00") == [
+        (datetime.time(9), datetime.time(12)),
+        (datetime.time(14), datetime.time(17)),
+    ]
+
+
+def test_assign_slots_fills_each_slot_up_to_its_places_and_refuses_when_short():
+    assert assign_slots([(10, 2), (11, 1), (12, 3)], 4) == [10, 10, 11, 12]
+    assert assign_slots([(10, 0), (11, 1)], 1) == [11]
+    assert assign_slots([(10, 2), (11, 1)], 4) is None

@@ -17,5 +17,6 @@ class WaveFactory(factory.django.DjangoModelFactory):
     name = ""
     capacity = 100
     handover_starts_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=14))
-    handover_ends_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=18))
+    # Two weeks of handovers: at least 10 working days whatever today is (80 slots at 8 a day).
+    handover_ends_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=27))
     place = "Cité des associations, 93 La Canebière, 13001 Marseille"

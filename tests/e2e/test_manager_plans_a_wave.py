@@ -1,0 +1,108 @@
+"""The campaign manager plans and confirms a wave in a real browser: four page loads at most, once signed in;
+then an association picks its handover slot itself."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts import roles
+from accounts.services import user_add_totp
+from demo.management.commands.demo_totp_code import current_code
+from donations.models import Allocation, Wave
+from tests.factories.accounts import staff_with_role
+from tests.factories.associations import approved_application, member_of
+from tests.factories.campaigns import CampaignFactory
+from tests.factories.donations import WaveFactory
+from tests.factories.inventory import ready_units
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+PASSWORD = "motdepasse-solide-42"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+MAX_PAGE_LOADS = 4
+
+
+@pytest.fixture
+def wave(db):
+    campaign = CampaignFactory(name="1000 ordinateurs pour Marseille", slug="marseille")
+    for granted in (20, 15, 12):
+        approved_application(campaign, granted)
+    ready_units(60)
+    today = timezone.localdate()
+    monday = today + datetime.timedelta(days=14 - today.weekday())
+    return WaveFactory(
+        campaign=campaign,
+        number=1,
+        capacity=47,
+        handover_starts_on=monday,
+        handover_ends_on=monday,
+        opening_hours="09:00-11:00",
+        slot_minutes=60,
+        desk_capacity=2,
+    )
+
+
+def sign_in_to_the_admin(page, live_server, user):
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label("Courriel").fill(user.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Connexion").click()
+    page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" in url)
+    page.locator("input[name=code]").fill(current_code(TOTP_SECRET))
+    page.locator("main").locator("button[type=submit]").first.click()
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+
+def test_planning_and_confirming_a_wave_takes_at_most_four_page_loads(page, live_server, wave):
+    page.set_default_timeout(15000)
+    manager = staff_with_role(roles.CAMPAIGN_MANAGER, email="responsable@ville.example.org")
+    user_add_totp(user=manager, secret=TOTP_SECRET)
+    sign_in_to_the_admin(page, live_server, manager)
+
+    loads: list[str] = []
+    page.on("load", lambda p: loads.append(p.url))
+
+    page.goto(f"{live_server.url}/admin/donations/wave/{wave.pk}/plan/")  # 1
+    page.get_by_role("button", name="Calculer la proposition").click()  # 2: computed, back on the page
+    expect(page.get_by_text("Proposition calculée : 47 ordinateurs pour 3 associations.")).to_be_visible()
+    expect(page.get_by_text("Planning des remises : 4 places")).to_be_visible()
+    page.get_by_role("link", name="Confirmer la vague…").click()  # 3: the confirmation page
+    page.get_by_role("button", name=re.compile("Oui, confirmer la vague")).click()  # 4: confirmed, back on the page
+    expect(page.get_by_text("Vague confirmée : 47 ordinateurs réservés pour 3 associations.")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Attribution : Vague 1"))).to_be_visible()
+
+    assert len(loads) <= MAX_PAGE_LOADS, f"{len(loads)} page loads: {loads}"
+    assert Wave.objects.get(pk=wave.pk).status == Wave.Status.CONFIRMED
+    # Three associations, two at once: the 09:00 slot holds two, the 10:00 slot one.
+    assert sorted(Allocation.objects.values_list("appointment_start", flat=True)) == [
+        datetime.time(9),
+        datetime.time(9),
+        datetime.time(10),
+    ]
+
+
+def test_an_association_picks_its_slot(page, live_server, wave):
+    from donations import services
+
+    page.set_default_timeout(15000)
+    manager = staff_with_role(roles.CAMPAIGN_MANAGER, email="responsable@ville.example.org")
+    services.wave_plan(wave=wave, by=manager)
+    services.wave_confirm(wave=wave, by=manager, notify=False)
+    allocation = Allocation.objects.select_related("application__association").order_by("position").first()
+    member = member_of(allocation.application.association, email="presidente@asso.example.org")
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Courriel").fill(member.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Connexion").click()
+    page.goto(f"{live_server.url}{allocation.application.get_absolute_url()}")
+    page.get_by_role("link", name="Choisir un autre créneau").click()
+    expect(page.get_by_role("heading", name="Choisir mon créneau de remise")).to_be_visible()
+    page.locator("label", has_text="10:00–11:00").click()
+    page.get_by_role("button", name="Réserver ce créneau").click()
+    expect(page.get_by_text("Créneau réservé.")).to_be_visible()
+    allocation.refresh_from_db()
+    assert allocation.appointment_start == datetime.time(10)
+    assert allocation.appointment_status == Allocation.Appointment.ACCEPTED
