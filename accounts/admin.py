@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import roles
-from accounts.models import User
+from accounts.models import AccountEvent, User
 from accounts.privacy import is_anonymised, user_anonymise, user_export
 
 
@@ -79,6 +79,23 @@ class RoleFilter(admin.RelatedFieldListFilter):
         self.title = _("rôle")
 
 
+class DeletionRequestedFilter(admin.SimpleListFilter):
+    """People who asked for their account to be deleted (page « Mon compte ») and are not anonymised yet."""
+
+    title = gettext_lazy("suppression demandée")
+    parameter_name = "deletion"
+
+    def lookups(self, request, model_admin):
+        return [("requested", gettext_lazy("Suppression demandée, à traiter"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "requested":
+            requested = AccountEvent.objects.filter(kind=AccountEvent.Kind.DELETION_REQUESTED).values("user_id")
+            anonymised = AccountEvent.objects.filter(kind=AccountEvent.Kind.ANONYMISED).values("user_id")
+            return queryset.filter(pk__in=requested).exclude(pk__in=anonymised)
+        return queryset
+
+
 # Inlines the apps above add to the user's page (the associations' memberships), registered in their
 # AppConfig.ready() so that accounts never imports them.
 USER_INLINES: list[type[admin.options.InlineModelAdmin]] = []
@@ -95,7 +112,7 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserCreateForm
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "role_list", "association_list", "is_staff", "is_active")
-    list_filter = ("is_staff", "is_superuser", "is_active", ("groups", RoleFilter), "language")
+    list_filter = ("is_staff", "is_superuser", "is_active", ("groups", RoleFilter), "language", DeletionRequestedFilter)
     search_fields = ("email", "first_name", "last_name", "memberships__association__legal_name")
     search_help_text = gettext_lazy("E-mail, prénom, nom ou association.")
     readonly_fields = ("last_login", "date_joined", "account_history")

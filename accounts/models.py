@@ -60,9 +60,10 @@ class AccountEvent(Journal):
     class Kind(models.TextChoices):
         EXPORTED = "exported", _("Données personnelles exportées")
         ANONYMISED = "anonymised", _("Compte anonymisé")
+        DELETION_REQUESTED = "deletion_requested", _("Suppression du compte demandée")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("type"), max_length=24, choices=Kind.choices)
 
     class Meta(Journal.Meta):
         verbose_name = _("événement du compte")

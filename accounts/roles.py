@@ -44,6 +44,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "associations.view_message",
         "associations.add_message",
         "associations.view_mission",
+        "associations.view_joinrequest",
+        "associations.change_joinrequest",  # accept or refuse a person who asks to join an association
         "campaigns.view_campaign",
         *IMPACT_REVIEW,
     ],

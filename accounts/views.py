@@ -1,11 +1,12 @@
 import json
 
+from allauth.account.views import ConfirmEmailView as AllauthConfirmEmailView
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.privacy import user_export
 
@@ -50,3 +51,97 @@ def admin_login(login_view):
         return HttpResponseRedirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
 
     return view
+
+
+@never_cache
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """One page for one's account: addresses, password, second factor, one's data, deletion."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from django.shortcuts import render
+
+    from accounts.services import deletion_request_of
+
+    user = request.user
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "addresses": list(EmailAddress.objects.filter(user=user).order_by("-primary", "email")),
+            "has_totp": Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),
+            "deletion_request": deletion_request_of(user),
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Ask for one's account to be deleted: a confirmation page, then the request is recorded for the team."""
+    from django import forms
+    from django.contrib import messages
+    from django.shortcuts import redirect, render
+    from django.utils.translation import gettext as _
+    from django.utils.translation import gettext_lazy
+
+    from accounts.services import deletion_request_of, user_request_deletion
+    from core.errors import DomainError
+
+    class ConfirmForm(forms.Form):
+        confirm = forms.BooleanField(
+            label=gettext_lazy("Je demande la suppression de mon compte et de mes données personnelles."),
+            error_messages={"required": gettext_lazy("Cochez la case pour confirmer votre demande.")},
+        )
+
+    existing = deletion_request_of(request.user)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and existing is None and form.is_valid():
+        try:
+            user_request_deletion(user=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Votre demande est enregistrée : l'équipe efface vos données dans un délai d'un mois."),
+            )
+        return redirect("account")
+    return render(
+        request,
+        "accounts/account_delete.html",
+        {"form": form, "deletion_request": existing},
+        status=400 if form.errors else 200,
+    )
+
+
+class ConfirmEmailView(AllauthConfirmEmailView):
+    """allauth's confirmation page, which also recognises a link opened again once the address is confirmed:
+    « already confirmed », not « expired or invalid »."""
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        if not self.object:
+            address = _confirmed_address(self.kwargs.get("key", ""))
+            if address is not None:
+                context["already_confirmed"] = True
+                context["email"] = address.email
+        return context
+
+
+def _confirmed_address(key: str):
+    """The verified address an email-confirmation key names (allauth's signed keys), or None."""
+    from allauth.account import app_settings
+    from allauth.account.models import EmailAddress
+    from django.core import signing
+
+    try:
+        pk = signing.loads(
+            key, max_age=60 * 60 * 24 * app_settings.EMAIL_CONFIRMATION_EXPIRE_DAYS, salt=app_settings.SALT
+        )
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(pk, int):
+        return None
+    return EmailAddress.objects.filter(pk=pk, verified=True).first()

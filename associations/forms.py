@@ -203,3 +203,34 @@ class AnswerForm(KeepsDocumentsMixin, BaseForm):
         if upload:
             validate_attachment(upload)
         return upload
+
+
+class JoinRequestForm(BaseForm):
+    message = forms.CharField(
+        label=_("Un mot pour les membres de l'association"),
+        help_text=_("Présentez-vous : votre rôle dans l'association, qui vous connaît parmi ses membres."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        required=False,
+    )
+
+
+class InvitationForm(BaseForm):
+    email = forms.EmailField(
+        label=_("Adresse e-mail de la personne à inviter"),
+        max_length=254,
+        error_messages={"required": _("Indiquez l'adresse e-mail de la personne à inviter.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+
+
+class RefuseJoinRequestForm(BaseForm):
+    reason = forms.CharField(
+        label=_("Motif (facultatif, envoyé à la personne)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        required=False,
+    )

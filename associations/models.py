@@ -399,3 +399,127 @@ class Message(models.Model):
     @property
     def attachment_is_image(self) -> bool:
         return self.attachment_type in ("jpg", "png")
+
+
+JOIN_MESSAGE_MAX = 1000
+INVITATION_SALT = "associations.invitation"  # the signing salt of invitation links
+
+
+class JoinRequestStatus(models.TextChoices):
+    PENDING = "pending", _("En attente")
+    ACCEPTED = "accepted", _("Acceptée")
+    REFUSED = "refused", _("Refusée")
+
+
+class JoinRequestQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=JoinRequestStatus.PENDING)
+
+    def to_decide_by(self, user):
+        """The requests a member may accept or refuse: those to join one of their associations."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(association__in=Association.objects.for_user(user).values("pk"))
+
+
+class JoinRequest(models.Model):
+    """A person asks to join an association already registered by someone else (a second volunteer)."""
+
+    Status = JoinRequestStatus
+
+    # The one table of allowed status changes of a join request.
+    TRANSITIONS = Transitions(
+        {
+            Status.PENDING: {Status.ACCEPTED, Status.REFUSED},
+            Status.ACCEPTED: set(),
+            Status.REFUSED: set(),
+        },
+        journal="associations.JoinRequestEvent",
+        subject="join_request",
+        refused=_("Impossible de passer une demande « %(from)s » à « %(to)s »."),
+        already=_("Cette demande est déjà « %(status)s »."),
+    )
+
+    association = models.ForeignKey(
+        Association, on_delete=models.CASCADE, related_name="join_requests", verbose_name=_("association")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests", verbose_name=_("demandeur")
+    )
+    message = models.TextField(
+        _("message aux membres"),
+        blank=True,
+        max_length=JOIN_MESSAGE_MAX,
+        validators=[validate_no_nul, max_length_validator(JOIN_MESSAGE_MAX)],
+    )
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    created_at = models.DateTimeField(_("demandée le"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+
+    objects = JoinRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("demande pour rejoindre une association")
+        verbose_name_plural = _("demandes pour rejoindre une association")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "association"],
+                condition=Q(status=JoinRequestStatus.PENDING),
+                name="one_pending_join_request",
+                violation_error_message=_("Vous avez déjà une demande en attente pour cette association."),
+            ),
+            models.CheckConstraint(condition=Q(status__in=JoinRequestStatus.values), name="join_request_status_valid"),
+            length_check("message", JOIN_MESSAGE_MAX, "join_request_message_length"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.association}"
+
+
+class JoinRequestEvent(Journal):
+    """Append-only history of a join request."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Demande")
+        STATUS = "status", _("Décision")
+
+    join_request = models.ForeignKey(JoinRequest, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    from_status, to_status = Journal.status_fields(JoinRequest.Status)
+
+    class Meta(Journal.Meta):
+        verbose_name = _("événement d'une demande")
+        verbose_name_plural = _("historique de la demande")
+
+
+class Invitation(models.Model):
+    """A member invites a colleague by email: a signed link, valid for a few days, used once."""
+
+    association = models.ForeignKey(
+        Association, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("association")
+    )
+    email = models.EmailField(_("adresse e-mail invitée"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["association", "email"],
+                condition=Q(accepted_at__isnull=True),
+                name="one_open_invitation_per_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.association}"

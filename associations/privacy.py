@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts.privacy import ANONYMOUS_DOMAIN, iso_date
-from associations.models import Application, Association, Message
+from associations.models import Application, Association, Invitation, JoinRequest, Message
 
 
 def export(user) -> dict:
@@ -67,7 +67,32 @@ def export(user) -> dict:
             }
             for m in Message.objects.filter(author=user).order_by("created_at")
         ],
+        "join_requests": [
+            {
+                "association": r.association.legal_name,
+                "status": r.get_status_display(),
+                "message": r.message,
+                "created_at": iso_date(r.created_at),
+                "decided_at": iso_date(r.decided_at),
+            }
+            for r in JoinRequest.objects.filter(user=user).select_related("association").order_by("created_at")
+        ],
+        "invitations_received": [
+            {"association": i.association.legal_name, "email": i.email, "sent_at": iso_date(i.created_at)}
+            for i in Invitation.objects.filter(email__in=_emails_of(user)).select_related("association")
+        ],
     }
+
+
+def _emails_of(user) -> list[str]:
+    from allauth.account.models import EmailAddress
+
+    return sorted(
+        {
+            user.email.lower(),
+            *(e.lower() for e in EmailAddress.objects.filter(user=user).values_list("email", flat=True)),
+        }
+    )
 
 
 def anonymise(*, user, label: str, emails: set[str], full_name: str) -> None:
@@ -80,6 +105,16 @@ def anonymise(*, user, label: str, emails: set[str], full_name: str) -> None:
     )
     if full_name:
         Association.objects.filter(memberships__user=user, contact_name__iexact=full_name).update(contact_name=label)
+    # Requests to join: a pending one goes (an anonymised account can no longer be let in); a decided one stays,
+    # without its message. Invitations to the person's addresses: unused ones go, used ones lose the address.
+    JoinRequest.objects.filter(user=user, status=JoinRequest.Status.PENDING).delete()
+    JoinRequest.objects.filter(user=user).update(message="")
+    address_match = Q()
+    for email in emails:
+        address_match |= Q(email__iexact=email)
+    if emails:
+        Invitation.objects.filter(address_match, accepted_at__isnull=True).delete()
+        Invitation.objects.filter(address_match).update(email=f"invitation-{user.pk}@{ANONYMOUS_DOMAIN}")
 
 
 def keeps_members(cutoff: datetime.datetime) -> Q:

@@ -1,8 +1,20 @@
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.core import signing
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from associations.models import Application, ApplicationEvent, Association, Message
+from associations.models import (
+    INVITATION_SALT,
+    Application,
+    ApplicationEvent,
+    Association,
+    Invitation,
+    JoinRequest,
+    Membership,
+    Message,
+)
 
 
 def association_recipients(association, memberships: Iterable | None = None) -> dict[str, str]:
@@ -128,3 +140,69 @@ def answer_received(application: Application, *, recent: int = 20) -> dict | Non
             question = message
             break
     return {"since": application.answer_received_at, "answers": answers[::-1], "question": question}
+
+
+def association_by_number(*, rna: str = "", siret: str = "") -> Association | None:
+    """The registered association with this RNA or SIRET number (both are public registry numbers)."""
+    query = Q()
+    if rna:
+        query |= Q(rna=rna)
+    if siret:
+        query |= Q(siret=siret)
+    if not query:
+        return None
+    return Association.objects.filter(query).order_by("pk").first()
+
+
+def join_requests_panel(user) -> dict[str, list[JoinRequest]]:
+    """For the space: requests waiting for an answer from ``user`` (to join one of their associations), and
+    ``user``'s own requests still waiting. One query."""
+    if not user.is_authenticated:
+        return {"to_decide": [], "mine": []}
+    rows = list(
+        JoinRequest.objects.pending()
+        .filter(Q(association__in=Association.objects.for_user(user).values("pk")) | Q(user=user))
+        .select_related("association", "user")
+        .order_by("created_at", "pk")
+    )
+    return {
+        "to_decide": [r for r in rows if r.user_id != user.pk],
+        "mine": [r for r in rows if r.user_id == user.pk],
+    }
+
+
+def members_page(association: Association) -> dict:
+    """The members of an association, the requests to join it and its invitations waiting for an answer."""
+    return {
+        "members": list(
+            Membership.objects.filter(association=association).select_related("user").order_by("created_at", "pk")
+        ),
+        "join_requests": list(
+            JoinRequest.objects.pending().filter(association=association).select_related("user").order_by("created_at")
+        ),
+        "invitations": list(
+            Invitation.objects.filter(association=association, accepted_at__isnull=True)
+            .select_related("invited_by")
+            .order_by("-created_at")
+        ),
+    }
+
+
+def invitation_for_token(token: str) -> tuple[Invitation | None, str]:
+    """The invitation a link names, or None and why it cannot be used (in French, for the page)."""
+    try:
+        data = signing.loads(token, salt=INVITATION_SALT, max_age=settings.INVITATION_MAX_AGE_DAYS * 86400)
+    except signing.SignatureExpired:
+        return None, _(
+            "Ce lien d'invitation a expiré. Demandez à un membre de l'association de vous inviter à nouveau."
+        )
+    except signing.BadSignature:
+        return None, _("Ce lien d'invitation n'est pas valide. Vérifiez qu'il est complet.")
+    if not isinstance(data, dict) or not isinstance(data.get("i"), int) or not isinstance(data.get("e"), str):
+        return None, _("Ce lien d'invitation n'est pas valide. Vérifiez qu'il est complet.")
+    invitation = Invitation.objects.select_related("association").filter(pk=data["i"], email=data["e"]).first()
+    if invitation is None:
+        return None, _("Cette invitation n'existe plus.")
+    if invitation.accepted_at is not None:
+        return None, _("Cette invitation a déjà servi.")
+    return invitation, ""

@@ -8,6 +8,8 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -18,10 +20,15 @@ from django.utils.translation import gettext_lazy
 from associations.documents import display_name, validate_attachment
 from associations.hooks import decision_correcting
 from associations.models import (
+    INVITATION_SALT,
+    JOIN_MESSAGE_MAX,
     MESSAGE_MAX,
     Application,
     ApplicationEvent,
     Association,
+    Invitation,
+    JoinRequest,
+    JoinRequestEvent,
     Membership,
     Message,
     Mission,
@@ -575,3 +582,215 @@ def application_assign(*, application: Application, reviewer, by) -> Application
         note=(reviewer.get_full_name() or reviewer.email) if reviewer else _("plus personne"),
     )
     return application
+
+
+# Joining an association: a request to its members, or an invitation from one of them ------------------------
+
+
+def _check_membership_limit(user) -> None:
+    limit = settings.MAX_ASSOCIATIONS_PER_ACCOUNT
+    if Membership.objects.filter(user=user).count() >= limit:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: _(
+                    "Ce compte représente déjà %(n)s associations : c'est le maximum. "
+                    "Écrivez à l'équipe de la campagne si vous devez en rejoindre une autre."
+                )
+                % {"n": limit}
+            }
+        )
+
+
+def _active_members(association: Association) -> list[Membership]:
+    return [m for m in association.memberships.select_related("user") if m.user.is_active]
+
+
+def may_decide_join_request(join_request: JoinRequest, user) -> bool:
+    """A member of the association, or staff allowed to change join requests (in the admin)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff and user.has_perm("associations.change_joinrequest"):
+        return True
+    return Membership.objects.filter(user=user, association_id=join_request.association_id).exists()
+
+
+@transaction.atomic
+def join_request_create(*, association: Association, by, message: str = "") -> JoinRequest:
+    """``by`` asks to join an association already registered; its members are told by email."""
+    get_user_model().objects.select_for_update().filter(pk=by.pk).first()  # one request at a time per account
+    if Membership.objects.filter(user=by, association=association).exists():
+        raise ValidationError({NON_FIELD_ERRORS: _("Vous êtes déjà membre de cette association.")})
+    if JoinRequest.objects.pending().filter(user=by, association=association).exists():
+        raise ValidationError({NON_FIELD_ERRORS: _("Vous avez déjà une demande en attente pour cette association.")})
+    _check_membership_limit(by)
+    limit = settings.MAX_PENDING_JOIN_REQUESTS_PER_ACCOUNT
+    if JoinRequest.objects.pending().filter(user=by).count() >= limit:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: _(
+                    "Vous avez déjà %(n)s demandes en attente : attendez leur réponse avant d'en envoyer une autre."
+                )
+                % {"n": limit}
+            }
+        )
+    join_request = JoinRequest(association=association, user=by, message=(message or "").strip())
+    join_request.full_clean()
+    join_request.save()
+    JoinRequestEvent.record(
+        join_request=join_request,
+        by=by,
+        kind=JoinRequestEvent.Kind.CREATED,
+        to_status=join_request.status,
+        note=join_request.message,
+    )
+    members = _active_members(association)
+    if members:  # none: the city's team decides in the admin
+        notify(
+            association_recipients(association, members),
+            "join_request_received",
+            {
+                "association": association.legal_name,
+                "requester": by.get_full_name() or by.email,
+                "requester_email": by.email,
+                "message": join_request.message,
+                "members_path": reverse("associations:members", kwargs={"pk": association.pk}),
+            },
+        )
+    return join_request
+
+
+def _lock_join_request(join_request: JoinRequest) -> JoinRequest:
+    return JoinRequest.objects.select_for_update().select_related("association", "user").get(pk=join_request.pk)
+
+
+def _notify_requester(join_request: JoinRequest, template: str, **context) -> None:
+    user = join_request.user
+    if user.is_active:
+        notify(
+            {user.email: user.language or "fr"},
+            template,
+            {
+                "association": join_request.association.legal_name,
+                "space_path": reverse("associations:space"),
+                **context,
+            },
+        )
+
+
+@transaction.atomic
+def join_request_accept(*, join_request: JoinRequest, by) -> JoinRequest:
+    """A member (or the city's team) lets the person in: they become a member and are told by email."""
+    join_request = _lock_join_request(join_request)
+    if not may_decide_join_request(join_request, by):
+        raise DomainError(_("Seuls les membres de l'association peuvent répondre à cette demande."))
+    JoinRequest.TRANSITIONS.check(join_request, JoinRequest.Status.ACCEPTED)
+    _check_membership_limit(join_request.user)
+    transition(join_request, to=JoinRequest.Status.ACCEPTED, by=by, stamps=("decided_at",))
+    Membership.objects.get_or_create(user=join_request.user, association=join_request.association)
+    _notify_requester(join_request, "join_request_accepted")
+    return join_request
+
+
+@transaction.atomic
+def join_request_refuse(*, join_request: JoinRequest, by, reason: str = "") -> JoinRequest:
+    """A member (or the city's team) declines; the person is told by email, with the reason if one is given."""
+    join_request = _lock_join_request(join_request)
+    if not may_decide_join_request(join_request, by):
+        raise DomainError(_("Seuls les membres de l'association peuvent répondre à cette demande."))
+    reason = (reason or "").strip()
+    if len(reason) > JOIN_MESSAGE_MAX:
+        raise ValidationError({"reason": str(limit_text(JOIN_MESSAGE_MAX))})
+    transition(join_request, to=JoinRequest.Status.REFUSED, by=by, note=reason, stamps=("decided_at",))
+    _notify_requester(join_request, "join_request_refused", reason=reason)
+    return join_request
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The signed part of an invitation link: it names the invitation and its address, and carries its age."""
+    return signing.dumps({"i": invitation.pk, "e": invitation.email}, salt=INVITATION_SALT, compress=True)
+
+
+def invitation_path(invitation: Invitation) -> str:
+    return reverse("associations:invitation", kwargs={"token": invitation_token(invitation)})
+
+
+@transaction.atomic
+def invitation_send(*, association: Association, email: str, by) -> Invitation:
+    """A member invites a colleague by email (again: the same invitation, a fresh link)."""
+    email = get_user_model().objects.normalize_email(email or "").strip().lower()
+    if not Membership.objects.filter(user=by, association=association).exists():
+        raise DomainError(_("Seuls les membres de l'association peuvent inviter."))
+    if not email:
+        raise ValidationError({"email": _("Indiquez l'adresse e-mail de la personne à inviter.")})
+    if Membership.objects.filter(association=association, user__email__iexact=email).exists():
+        raise ValidationError({"email": _("%(email)s est déjà membre de l'association.") % {"email": email}})
+    Association.objects.select_for_update().filter(pk=association.pk).first()  # one invitation at a time
+    invitation = Invitation.objects.filter(association=association, email=email, accepted_at__isnull=True).first()
+    if invitation is None:
+        limit = settings.MAX_OPEN_INVITATIONS_PER_ASSOCIATION
+        if Invitation.objects.filter(association=association, accepted_at__isnull=True).count() >= limit:
+            raise ValidationError(
+                {
+                    "email": _("%(n)s invitations de votre association attendent déjà une réponse : c'est le maximum.")
+                    % {"n": limit}
+                }
+            )
+        invitation = Invitation(association=association, email=email, invited_by=by)
+        invitation.full_clean()
+        invitation.save()
+    # Sending again to the same address (a fresh link) waits a few minutes: no flood of one person's inbox.
+    if not cache.add(f"invitation-sent:{association.pk}:{email}", 1, timeout=settings.INVITATION_RESEND_SECONDS):
+        raise ValidationError(
+            {
+                "email": _(
+                    "Une invitation vient d'être envoyée à %(email)s : attendez quelques minutes avant de la renvoyer."
+                )
+                % {"email": email}
+            }
+        )
+    notify(
+        {email: by.language or "fr"},
+        "invitation",
+        {
+            "association": association.legal_name,
+            "inviter": by.get_full_name() or by.email,
+            "invitation_path": invitation_path(invitation),
+            "days": settings.INVITATION_MAX_AGE_DAYS,
+        },
+    )
+    logger.info("invitation sent", extra={"association_id": association.pk, "by_id": by.pk})
+    return invitation
+
+
+def owns_address(user, email: str) -> bool:
+    from allauth.account.models import EmailAddress
+
+    if user.email.lower() == email.lower():
+        return True
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, by) -> Membership:
+    """The person invited (signed in with the invited address) becomes a member; the link is used up."""
+    invitation = Invitation.objects.select_for_update().select_related("association").get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise DomainError(_("Cette invitation a déjà servi."))
+    if not owns_address(by, invitation.email):
+        raise DomainError(
+            _("Cette invitation a été envoyée à %(email)s : connectez-vous avec cette adresse pour l'accepter.")
+            % {"email": invitation.email}
+        )
+    existing = Membership.objects.filter(user=by, association=invitation.association).first()
+    if existing is None:
+        _check_membership_limit(by)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = by
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    membership = existing or Membership.objects.create(user=by, association=invitation.association)
+    # A request of the same person to join the same association is answered by the invitation.
+    for join_request in (
+        JoinRequest.objects.pending().select_for_update().filter(user=by, association=invitation.association)
+    ):
+        transition(join_request, to=JoinRequest.Status.ACCEPTED, by=by, stamps=("decided_at",), note=_("Invitation"))
+    return membership

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
 from accounts import views as accounts_views
@@ -21,8 +21,16 @@ urlpatterns = [
     path("privacy/", portal_pages.privacy, name="privacy"),
     path("accessibility/", portal_pages.accessibility, name="accessibility"),
     path("i18n/setlang/", portal_pages.set_language, name="set_language"),
+    # allauth's confirmation page, which also says « already confirmed » to a link opened twice.
+    re_path(
+        r"^accounts/confirm-email/(?P<key>[-:\w]+)/$",
+        accounts_views.ConfirmEmailView.as_view(),
+        name="account_confirm_email",
+    ),
     path("accounts/", include("allauth.urls")),
     path("space/my-data.json", accounts_views.my_data, name="my_data"),
+    path("space/account/", accounts_views.account, name="account"),
+    path("space/account/delete/", accounts_views.account_delete, name="account_delete"),
     # The portal's pages under the apps' namespaces (certificates and impact: with the apps' own pages).
     path("space/", include("portal.urls.associations")),
     path("", include("portal.urls.donations")),

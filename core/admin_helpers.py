@@ -123,6 +123,7 @@ MODEL_GENDERS: dict[str, str] = {
     "associations.application": FEMININE,
     "associations.association": FEMININE,
     "associations.mission": FEMININE,
+    "associations.joinrequest": FEMININE,  # demande pour rejoindre une association
     "associations.membership": MASCULINE,  # membre
     "associations.message": MASCULINE,
     "associations.applicationevent": MASCULINE,
@@ -135,6 +136,7 @@ MODEL_GENDERS: dict[str, str] = {
     "donations.allocation": FEMININE,
     "donations.allocationunit": MASCULINE,  # ordinateur attribué
     "donations.allocationevent": MASCULINE,
+    "donations.handoverslot": MASCULINE,  # créneau de remise
     "certificates.handover": FEMININE,  # attestation de remise
     "certificates.handoverevent": MASCULINE,
     "impact.impactreport": MASCULINE,  # bilan d'impact

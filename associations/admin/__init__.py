@@ -9,6 +9,14 @@ Importing this package registers the model admins (``applications``, ``associati
 
 from associations.admin.applications import ApplicationAdmin
 from associations.admin.associations import AssociationAdmin, MissionAdmin
+from associations.admin.join_requests import JoinRequestAdmin
 from associations.admin.review import REVIEW_STEPS, ReviewStep
 
-__all__ = ["REVIEW_STEPS", "ApplicationAdmin", "AssociationAdmin", "MissionAdmin", "ReviewStep"]
+__all__ = [
+    "REVIEW_STEPS",
+    "ApplicationAdmin",
+    "AssociationAdmin",
+    "JoinRequestAdmin",
+    "MissionAdmin",
+    "ReviewStep",
+]

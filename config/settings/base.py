@@ -122,6 +122,8 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Changing one's address (page « Mon compte »): the new one replaces the old once confirmed by its link.
+ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Dons de PC] "
 # A password reset asked for an unknown address sends nothing (no email to a stranger's inbox).
@@ -212,6 +214,12 @@ MAX_DOCUMENT_SIZE = 5 * 1024 * 1024
 # documents stored for the applications of its associations (a replaced document does not count).
 MAX_ASSOCIATIONS_PER_ACCOUNT = env.int("MAX_ASSOCIATIONS_PER_ACCOUNT", default=5)
 MAX_DOCUMENTS_PER_ACCOUNT = env.int("MAX_DOCUMENTS_PER_ACCOUNT", default=30)
+# Joining an association registered by someone else: requests waiting per account, invitations waiting per
+# association, and how long an invitation link stays valid.
+MAX_PENDING_JOIN_REQUESTS_PER_ACCOUNT = env.int("MAX_PENDING_JOIN_REQUESTS_PER_ACCOUNT", default=3)
+MAX_OPEN_INVITATIONS_PER_ASSOCIATION = env.int("MAX_OPEN_INVITATIONS_PER_ASSOCIATION", default=20)
+INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
+INVITATION_RESEND_SECONDS = env.int("INVITATION_RESEND_SECONDS", default=600)  # before the same address again
 
 # Email: EMAIL_URL such as smtp+tls://user:password@smtp.example.org:587 ; console otherwise.
 _email = env.email_url("EMAIL_URL", default="consolemail://")

@@ -7,12 +7,14 @@ from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from associations import selectors, services
 from associations.forms import AnswerForm, ApplicationForm, AssociationForm
 from associations.models import Application, Message
+from associations.validators import normalize_rna, normalize_siret
 from campaigns.models import Campaign
 from certificates.selectors import handovers_for_allocations
 from core.errors import DomainError
@@ -45,7 +47,30 @@ def association_create(request: HttpRequest) -> HttpResponse:
             if next_url.startswith("/") and not next_url.startswith("//"):
                 return redirect(next_url)
             return redirect("associations:space")
-    return render(request, "associations/association_form.html", {"form": form, "creating": True})
+    return render(
+        request,
+        "associations/association_form.html",
+        {"form": form, "creating": True, "registered": _registered_elsewhere(request, form)},
+    )
+
+
+def _registered_elsewhere(request: HttpRequest, form: AssociationForm) -> dict | None:
+    """When the RNA or SIRET number typed is an association already registered by someone else: offer to ask
+    its members to join it, instead of leaving the person at « already registered »."""
+    # The database's uniqueness of the numbers is reported above the form (a conditional constraint), or on
+    # the field (the service's own check): either way, look the number up.
+    if request.method != "POST" or not ({"rna", "siret", "__all__"} & set(form.errors)):
+        return None
+    rna, siret = normalize_rna(form.data.get("rna", "")), normalize_siret(form.data.get("siret", ""))
+    association = selectors.association_by_number(rna=rna, siret=siret)
+    if association is None:
+        return None
+    number = association.rna if rna and association.rna == rna else association.siret
+    return {
+        "association": association,
+        "member": association.memberships.filter(user=request.user).exists(),
+        "join_url": f"{reverse('associations:join')}?{urlencode({'number': number})}",
+    }
 
 
 @login_required

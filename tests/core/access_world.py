@@ -47,6 +47,8 @@ class World:
     reset_key: tuple[str, str]  # (uidb36, key) of a valid password-reset link of member A, set after the logins
     group: object  # the reviewers' group
     outbox_email: object  # an email of the outbox (core.OutboxEmail), superusers only
+    join_request: object  # a pending request of someone outside the world to join A
+    invitation_token: str  # a valid invitation to A, for an address nobody in the world has
     sessions: dict = field(default_factory=dict)  # role -> session key (set by the test module)
 
 
@@ -61,7 +63,8 @@ def build_world() -> World:
     from allauth.account.models import EmailAddress, EmailConfirmationHMAC
     from django.contrib.auth.models import Group
 
-    from associations.models import Application, Mission
+    from associations.models import Application, Invitation, JoinRequest, Mission
+    from associations.services import invitation_token
     from campaigns.models import Donor
     from certificates import services as certificate_services
     from certificates.models import Handover
@@ -171,6 +174,12 @@ def build_world() -> World:
         reset_key=("", ""),  # see password_reset_key: it depends on the last login
         group=Group.objects.get(name=roles.REVIEWER),
         outbox_email=OutboxEmail.objects.create(template="application_submitted", to=[users["member_a"].email]),
+        join_request=JoinRequest.objects.create(
+            association=association_a, user=UserFactory(email="candidate@exterieur.example.org"), message="Bonjour"
+        ),
+        invitation_token=invitation_token(
+            Invitation.objects.create(association=association_a, email="invitee@exterieur.example.org")
+        ),
     )
 
 

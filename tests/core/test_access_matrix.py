@@ -138,6 +138,18 @@ def app_url(world: World) -> str:
     return world.application.get_absolute_url()
 
 
+def join_a_url(world: World) -> str:
+    return reverse("associations:join") + f"?number={world.association_a.rna}"
+
+
+def invitation_url(world: World) -> str:
+    return reverse("associations:invitation", args=[world.invitation_token])
+
+
+def members_a_url(world: World) -> str:
+    return reverse("associations:members", args=[world.association_a.pk])
+
+
 PDF = "application/pdf"
 PORTAL_ROWS = [
     Row("", r("home"), everyone(200)),
@@ -149,6 +161,22 @@ PORTAL_ROWS = [
     Row("space/", r("associations:space"), signed_in(200)),
     Row("space/my-data.json", r("my_data"), signed_in(200), content_type="application/json"),  # one's own data
     Row("space/associations/new/", r("associations:association_create"), signed_in(200)),
+    # One's account: every account has one (its own).
+    Row("space/account/", r("account"), signed_in(200)),
+    Row("space/account/delete/", r("account_delete"), signed_in(200)),
+    # Joining A: anyone signed in may ask (A's member is already in); its members page is A's members' only.
+    Row("space/associations/join/", join_a_url, signed_in(200, member_a=Redirect("/space/"))),
+    Row("space/associations/<int:pk>/members/", r("associations:members", pk("association_a")), of_a()),
+    # POST only: 405 before the association or the request is even looked up, so it reveals nothing.
+    Row("space/associations/<int:pk>/invite/", r("associations:invite", pk("association_a")), signed_in(405)),
+    Row(
+        "space/join-requests/<int:pk>/<str:decision>/",
+        r("associations:join_request_decide", pk("join_request"), "accept"),
+        signed_in(405),
+    ),
+    # The invitation's link is its credential: the page shows to whoever holds it (only the invited address
+    # may accept it, see the PostCase).
+    Row("space/invitations/<str:token>/", invitation_url, everyone(200)),
     Row("space/associations/<int:pk>/edit/", r("associations:association_edit", pk("association_a")), of_a()),
     Row(
         "space/apply/<slug:slug>/",
@@ -268,6 +296,10 @@ ACCOUNT_ROWS = [
         not_applicable="login by emailed code is off (ACCOUNT_LOGIN_BY_CODE_ENABLED is not set)",
     ),
     # The key is the credential: the page answers whoever holds it.
+    # The portal's confirmation page (« already confirmed » for a link opened twice), before allauth's own.
+    Row(
+        r"^accounts/confirm-email/(?P<key>[-:\w]+)/$", r("account_confirm_email", lambda w: w.email_key), everyone(200)
+    ),
     Row(
         r"accounts/^confirm-email/(?P<key>[-:\w]+)/$", r("account_confirm_email", lambda w: w.email_key), everyone(200)
     ),
@@ -356,6 +388,8 @@ MODEL_RULES = [
     ModelRule("associations.application", lambda w: w.application, add=NEVER, delete=NEVER),
     ModelRule("associations.association", lambda w: w.association_a),
     ModelRule("associations.mission", lambda w: w.mission, add=NEVER, change=NEVER, delete=NEVER),
+    # Join requests come from the association space and stay (who joined an association, and who let them in).
+    ModelRule("associations.joinrequest", lambda w: w.join_request, add=NEVER, delete=NEVER),
     ModelRule("inventory.lot", lambda w: w.lot, delete=SUPERUSER),
     ModelRule("inventory.computer", lambda w: w.computer, delete=NEVER),  # scrapped, never deleted
     ModelRule("inventory.wiperecord", lambda w: w.wipe_record, add=NEVER, change=NEVER, delete=NEVER),
@@ -868,6 +902,38 @@ PORTAL_POSTS = [
         of_a(Redirect(lambda w: w.report.get_absolute_url())),
         lambda w: {"reason": "Nous avons oublié les ateliers de mars."},
     ),
+    PostCase(
+        "space/associations/join/",
+        join_a_url,
+        {"anonymous": LOGIN, "member_a": Redirect("/space/"), "member_b": Redirect("/space/")},
+        lambda w: {"message": "Je suis bénévole.", "number": w.association_a.rna},
+        allowed=("member_b",),  # B's member asks to join A: their own request, that A's members answer
+    ),
+    PostCase(
+        "space/associations/<int:pk>/invite/",
+        r("associations:invite", pk("association_a")),
+        of_a(Redirect(members_a_url)),
+        lambda w: {"email": "collegue@asso-a.example.org"},
+        allowed=("member_a",),
+    ),
+    *[
+        PostCase(
+            "space/join-requests/<int:pk>/<str:decision>/",
+            r("associations:join_request_decide", pk("join_request"), decision),
+            of_a(Redirect(members_a_url)),
+            lambda w: {"reason": ""},
+            allowed=("member_a",),
+            variant=decision,
+        )
+        for decision in ("accept", "refuse")
+    ],
+    # The invitation is for an address nobody in the world has: nobody may accept it.
+    PostCase(
+        "space/invitations/<str:token>/",
+        invitation_url,
+        {**signed_in(Redirect(invitation_url)), "anonymous": 200},
+    ),
+    PostCase("space/account/delete/", r("account_delete"), anonymous_only(), lambda w: {"confirm": "on"}),
     # Account pages act on the signed-in account only: anonymous visitors are sent to the login.
     PostCase(
         "accounts/email/", r("account_email"), anonymous_only(), lambda w: {"email": "x@example.org", "action_add": ""}
@@ -1068,6 +1134,16 @@ ADMIN_POSTS = [
         apply="yes",
         reason="Hors périmètre.",
     ),
+    *[
+        changelist_action(
+            RULES["associations.joinrequest"],
+            action,
+            "associations.change_joinrequest",
+            obj=lambda w: w.join_request,
+            allowed=("reviewer", "superuser"),
+        )
+        for action in ("accept_selected", "refuse_selected")
+    ],
     changelist_action(
         RULES["campaigns.campaign"],
         "close_campaigns",
@@ -1098,6 +1174,8 @@ POST_EXEMPT = {
             "accessibility/",
             "space/",
             "space/my-data.json",
+            "space/account/",
+            "space/associations/<int:pk>/members/",
             "space/applications/<int:pk>/",
             "space/applications/<int:pk>/documents/<str:kind>/",
             "space/applications/<int:pk>/messages/<int:message_pk>/attachment/",
@@ -1163,6 +1241,7 @@ POST_EXEMPT = {
     ),
     **dict.fromkeys(
         [
+            r"^accounts/confirm-email/(?P<key>[-:\w]+)/$",
             r"accounts/^confirm-email/(?P<key>[-:\w]+)/$",
             "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
         ],
@@ -1263,7 +1342,8 @@ def test_the_rules_of_the_product_hold_in_the_table():
             for role in ("anonymous", *MEMBERS):
                 assert row.get[role] == ADMIN_LOGIN, f"{row.id}: {role} must be sent to the admin's login"
         assert row.get["member_b"] != 403, f"{row.id}: a 403 tells B that A's object exists; answer 404"
-    own_actions = {"space/apply/<slug:slug>/", "space/associations/new/"}  # B applies or registers for itself
+    # B applies or registers for itself, or asks to join A (a request A's members answer).
+    own_actions = {"space/apply/<slug:slug>/", "space/associations/new/", "space/associations/join/"}
     for case in POSTS:
         assert case.expect.get("member_b") != 403, case.id
         assert "member_b" not in case.allowed or case.route in own_actions, f"{case.id}: B acts on A's object"

@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts import roles
-from associations.models import Application, ApplicationEvent, Membership, Message, Mission
+from associations.models import Application, ApplicationEvent, Invitation, JoinRequest, Membership, Message, Mission
 from tests.associations.test_admin import _make_applications
 from tests.donations.test_admin import _many_applications
 from tests.factories.accounts import UserFactory, staff_with_role
@@ -65,6 +65,7 @@ MAXIMA: dict[str, int] = {
     "admin:associations_application_changelist": 12,
     "admin:associations_association_changelist": 10,
     "admin:associations_mission_changelist": 7,
+    "admin:associations_joinrequest_changelist": 5,
     "admin:inventory_lot_changelist": 10,
     "admin:inventory_computer_changelist": 15,  # + the scrapped units per cause (one grouped query)
     "admin:inventory_wiperecord_changelist": 8,
@@ -110,9 +111,16 @@ MAXIMA: dict[str, int] = {
     "admin:index (reviewer)": 9,
     # The portal.
     "home": 3,
-    "my_data": 17,  # the export also writes its line in the account history
-    "associations:space": 9,
-    "associations:application": 9,  # + what its other waves give (plain-words quantities)
+    # The export also writes its line in the account history. + the join-request journal, one's requests to join
+    # associations, one's addresses and the invitations sent to them (associations/privacy.py): one query each.
+    "my_data": 21,
+    # The « what's next » home: associations, applications, allocations, certificates, reports (total and open),
+    # campaigns; + the pending requests to join (one query, associations/_join_requests.html).
+    "associations:space": 10,
+    "associations:members": 7,
+    "account": 5,
+    # + what its other waves give (plain-words quantities), + the read marker's UPDATE on a first reading.
+    "associations:application": 9,
     "certificates:list": 3,
     "impact:reports": 3,
     "impact:report": 4,
@@ -139,6 +147,12 @@ NOT_LISTS: dict[str, str] = {
     "accessibility": "a static page",
     "set_language": "a redirect that stores the language",
     "associations:association_create": "a form",
+    "associations:join": "a form about one association",
+    "associations:invite": "a POST that invites one address",
+    "associations:join_request_decide": "a POST about one join request",
+    "associations:invitation": "the page of one invitation",
+    "account_delete": "a confirmation form about one's own account",
+    "account_confirm_email": "allauth's confirmation page of one address",
     "associations:association_edit": "a form about one association",
     "associations:application_create": "a form",
     "associations:application_edit": "a form about one application",
@@ -617,12 +631,14 @@ def member_space(n: int) -> dict[str, Page]:
     for allocation in allocations:
         _join(member, allocation.application.association)
         Message.objects.create(application=allocation.application, from_staff=True, body="Une question ?")
+        requester = UserFactory(email=f"demandeur{_next():04d}@garde.example.org")
+        JoinRequest.objects.create(association=allocation.application.association, user=requester)
     reports = impact_reports_for(wave, today=datetime.date(2026, 2, 1), starts_on=datetime.date(2026, 1, 1))
     last = allocations[-1]
     name = last.application.association.legal_name
     shown = (name, wave.campaign.name, *_space_home_actions(member, n))
     return {
-        "associations:space": Page(reverse("associations:space"), member, shown),
+        "associations:space": Page(reverse("associations:space"), member, (*shown, requester.email)),
         "certificates:list": Page(reverse("certificates:list"), member, (last.handover.number, name)),
         "impact:reports": Page(
             reverse("impact:reports"), member, (max(reports, key=lambda r: r.pk).association.legal_name,)
@@ -694,6 +710,53 @@ def slot_picker(n: int) -> dict[str, Page]:
         label = capfirst(date_format(extra[-1].date, "l j F"))
     url = reverse("donations:appointment_slots", args=[allocation.pk])
     return {"donations:appointment_slots": Page(url, member, (label,))}
+
+
+@builds("associations:members", "admin:associations_joinrequest_changelist")
+def join_requests(n: int) -> dict[str, Page]:
+    """An association with ``n`` more members, ``n`` more people asking to join it and ``n`` more invitations."""
+    association, _created = AssociationFactory._meta.model.objects.get_or_create(
+        legal_name="Association des membres témoins",
+        defaults={
+            "rna": "W139876543",
+            "address": "1 rue du Port",
+            "postal_code": "13002",
+            "city": "Marseille",
+            "beneficiaries_per_year": 10,
+            "contact_name": "Nadia",
+            "contact_email": "contact@garde.example.org",
+        },
+    )
+    member = _member()
+    _join(member, association)
+    for _i in range(n):
+        k = _next()
+        colleague = member_of(association, email=f"membre{k:04d}@garde.example.org")
+        requester = UserFactory(email=f"demandeur{k:04d}@garde.example.org")
+        JoinRequest.objects.create(association=association, user=requester, message=f"Bonjour {k}")
+        invited = f"invite{k:04d}@garde.example.org"
+        Invitation.objects.create(association=association, email=invited, invited_by=colleague)
+    return {
+        "associations:members": Page(
+            reverse("associations:members", args=[association.pk]),
+            member,
+            (colleague.email, requester.email, f"Bonjour {k}", invited),
+        ),
+        "admin:associations_joinrequest_changelist": Page(
+            reverse("admin:associations_joinrequest_changelist"), _root(), (requester.email, association.legal_name)
+        ),
+    }
+
+
+@builds("account")
+def account_addresses(n: int) -> dict[str, Page]:
+    """One's account page, with ``n`` more email addresses (added, not confirmed yet)."""
+    from allauth.account.models import EmailAddress
+
+    member = _member()
+    for _i in range(n):
+        address = EmailAddress.objects.create(user=member, email=f"autre{_next():04d}@garde.example.org")
+    return {"account": Page(reverse("account"), member, (address.email,))}
 
 
 @builds("associations:application")

@@ -121,7 +121,16 @@ def _model(label):
 
 
 # name: (the journaled model's label, the attribute holding its table, a builder)
+def make_join_request(status):
+    from associations.models import JoinRequest
+    from tests.factories.accounts import UserFactory
+    from tests.factories.associations import AssociationFactory
+
+    return JoinRequest.objects.create(association=AssociationFactory(), user=UserFactory(), status=status)
+
+
 TABLES = {
+    "join_request": ("associations.JoinRequest", "TRANSITIONS", make_join_request),
     "application": ("associations.Application", "TRANSITIONS", make_application),
     "wave": ("donations.Wave", "TRANSITIONS", make_wave),
     "allocation": ("donations.Allocation", "TRANSITIONS", make_allocation),

@@ -41,9 +41,10 @@ def login(page, live_server, email, password=PASSWORD):
     page.locator("main").get_by_role("button", name="Connexion").click()
 
 
-def test_sign_up_register_apply_and_get_approved(page, live_server, open_campaign, pdf_files, axe_check):
+def test_sign_up_register_apply_and_get_approved(page, live_server, open_campaign, pdf_files, axe_check, settings):
     statutes, report, fake = pdf_files
     page.set_default_timeout(15000)
+    settings.SITE_URL = live_server.url  # the portal's address, that its emails link to
 
     # The public pages, in French, accessible.
     page.goto(live_server.url)

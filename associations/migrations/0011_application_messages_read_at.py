@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('associations', '0009_application_assignment_and_answers'),
+        ('associations', '0010_join_requests_and_invitations'),
     ]
 
     operations = [
