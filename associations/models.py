@@ -280,6 +280,9 @@ class Application(models.Model):
     submitted_at = models.DateTimeField(_("déposée le"), null=True, blank=True)
     decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
     approved_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    # Read marker of the thread, per association (not per member): the team's messages after it are « unread »
+    # on the space's home. One member reading the thread marks it read for the others, as a shared mailbox.
+    messages_read_at = models.DateTimeField(_("messages lus le"), null=True, blank=True)
 
     objects = ApplicationQuerySet.as_manager()
 

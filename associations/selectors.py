@@ -36,15 +36,6 @@ def associations_for_user(user) -> QuerySet[Association]:
     return Association.objects.for_user(user).prefetch_related("missions")
 
 
-def applications_for_user(user) -> QuerySet[Application]:
-    return (
-        Application.objects.for_user(user)
-        .select_related("campaign", "association")
-        .annotate(unread=Count("messages", filter=Q(messages__from_staff=True)))
-        .order_by("-created_at")
-    )
-
-
 def application_for_user(user, pk: int) -> QuerySet[Application]:
     """The application ``pk`` if ``user`` is a member of its association (else an empty queryset)."""
     return (

@@ -403,6 +403,21 @@ def application_message(*, application: Application, by, body: str) -> Applicati
     return application
 
 
+def application_messages_mark_read(*, application: Application, by) -> None:
+    """A member opened the thread: the team's messages so far are read, for the whole association.
+
+    A read marker, not a change of the application: no history row, no ``updated_at`` change (a queryset
+    update), and only when the team wrote since the last reading (the thread prefetched by
+    ``application_for_user`` tells, without a query). The caller loaded ``application`` among ``by``'s own.
+    """
+    read_at = application.messages_read_at
+    if not any(m.from_staff and (read_at is None or m.created_at > read_at) for m in application.messages.all()):
+        return
+    now = timezone.now()
+    Application.objects.filter(pk=application.pk).update(messages_read_at=now)
+    application.messages_read_at = now
+
+
 @transaction.atomic
 def application_approve(
     *, application: Application, granted: int, by, priority: int | None = None, note: str = ""

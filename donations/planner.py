@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 # Far in the future: an application without an approval date is served after every dated one.
 _NEVER = datetime.datetime.max.replace(tzinfo=datetime.UTC)
@@ -159,7 +159,8 @@ def explain_quantity(
             ngettext("c'est le seul ordinateur accordé", "ce sont tous les %(n)s ordinateurs accordés", granted)
             % {"n": granted}
         )
-    return " ; ".join(parts)
+    # French puts a space before the semicolon, English does not.
+    return pgettext("list separator", " ; ").join(parts)
 
 
 def sort_candidates(candidates: Iterable[Candidate], *, final_lot: bool = False) -> list[Candidate]:

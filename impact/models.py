@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import Journal
 from core.textlimits import length_check, max_length_validator
 from core.transitions import Transitions
+from core.words import period_words
 
 COMMENT_MAX = 4000
 RETURN_MESSAGE_MAX = 2000
@@ -323,10 +324,7 @@ class ImpactReport(models.Model):
 
     @property
     def period_label(self) -> str:
-        return _("du %(start)s au %(end)s") % {
-            "start": self.period_start.strftime("%d/%m/%Y"),
-            "end": self.period_end.strftime("%d/%m/%Y"),
-        }
+        return period_words(self.period_start, self.period_end)
 
     @property
     def is_editable(self) -> bool:

@@ -327,6 +327,7 @@ def explain_allocations(allocations: Sequence[Allocation], *, in_french: bool = 
         )
         with french() if in_french else contextlib.nullcontext():
             for allocation in todo:
+                allocation._elsewhere = elsewhere.get(allocation.application_id, 0)
                 if allocation.planned_quantity is None:
                     set_by_team = "added"
                 elif allocation.planned_quantity != allocation.quantity:
@@ -344,14 +345,28 @@ def explain_allocations(allocations: Sequence[Allocation], *, in_french: bool = 
 
 
 def _allocation_context(allocation: Allocation) -> dict:
+    """An allocation's email context: data (numbers, ISO dates), put in words in the recipient's language by the
+    template (``{% load french donation_words %}``); ``wave`` and ``reason`` stay for the staff's emails."""
     application = allocation.application
+    wave = allocation.wave
+    set_by_team = ""
+    if allocation.planned_quantity is None:
+        set_by_team = "added"
+    elif allocation.planned_quantity != allocation.quantity:
+        set_by_team = "adjusted"
     return {
         "association": application.association.legal_name,
-        "campaign": allocation.wave.campaign.name,
-        "wave": str(allocation.wave),
+        "campaign": wave.campaign.name,
+        "wave": str(wave),
+        "wave_number": wave.number,
+        "wave_final": wave.is_final_lot,
+        "wave_name": wave.name,
         "quantity": allocation.quantity,
+        "granted": application.granted_quantity or 0,
+        "elsewhere": getattr(allocation, "_elsewhere", 0),
+        "set_by_team": set_by_team,
         "reason": getattr(allocation, "_explanation", ""),
-        "appointment_date": allocation.appointment_date.strftime("%d/%m/%Y") if allocation.appointment_date else "",
+        "appointment_date": allocation.appointment_date.isoformat() if allocation.appointment_date else "",
         "appointment_start": allocation.appointment_start.strftime("%H:%M") if allocation.appointment_start else "",
         "appointment_end": allocation.appointment_end.strftime("%H:%M") if allocation.appointment_end else "",
         "appointment_place": allocation.appointment_place,

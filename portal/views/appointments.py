@@ -25,6 +25,8 @@ def allocation_appointment_accept(request: HttpRequest, pk: int) -> HttpResponse
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Rendez-vous confirmé. Merci, à bientôt !"))
+    if request.POST.get("next") == "space":  # confirmed from the space's home: back there
+        return redirect("associations:space")
     return redirect(allocation.application)
 
 

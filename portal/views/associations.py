@@ -21,29 +21,13 @@ from core.errors import DomainError
 from core.files import open_or_404
 from core.forms import errors_to_form
 from donations.selectors import allocations_for_application
-from impact.models import ImpactReport
-from impact.selectors import reports_for_user
+from portal.space import grant_words, space_home
 
 
 @login_required
 def space(request: HttpRequest) -> HttpResponse:
-    associations = list(selectors.associations_for_user(request.user))
-    applications = list(selectors.applications_for_user(request.user))
-    applied = {(a.association_id, a.campaign_id) for a in applications if a.status not in Application.CLOSED_STATUSES}
-    open_campaigns = list(Campaign.objects.open_for_applications())
-    can_apply = [c for c in open_campaigns if any((a.pk, c.pk) not in applied for a in associations)]
-    reports = reports_for_user(request.user)
-    return render(
-        request,
-        "associations/space.html",
-        {
-            "associations": associations,
-            "applications": applications,
-            "open_campaigns": can_apply,
-            "reports_total": reports.count(),
-            "reports_to_file": reports.filter(status__in=ImpactReport.OPEN_STATUSES).count(),
-        },
-    )
+    """The space's home: what is waiting for the association first, then where each application stands."""
+    return render(request, "associations/space.html", {"home": space_home(request.user)})
 
 
 @login_required
@@ -202,6 +186,7 @@ def _detail_context(request: HttpRequest, application: Application, answer_form:
         "question": question,
         "answer_form": answer_form,
         "allocations": allocations,
+        "grant": grant_words(application.granted_quantity or 0, allocations) if allocations else "",
         "handovers": handovers_for_allocations(request.user, allocations),
         "contact_email": application.campaign.contact_email,
     }
@@ -210,6 +195,7 @@ def _detail_context(request: HttpRequest, application: Application, answer_form:
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(selectors.application_for_user(request.user, pk))
+    services.application_messages_mark_read(application=application, by=request.user)
     return render(request, "associations/application_detail.html", _detail_context(request, application, AnswerForm()))
 
 

@@ -114,10 +114,13 @@ MAXIMA: dict[str, int] = {
     # The export also writes its line in the account history. + the join-request journal, one's requests to join
     # associations, one's addresses and the invitations sent to them (associations/privacy.py): one query each.
     "my_data": 21,
-    "associations:space": 9,  # + the pending requests to join (one query, associations/_join_requests.html)
+    # The « what's next » home: associations, applications, allocations, certificates, reports (total and open),
+    # campaigns; + the pending requests to join (one query, associations/_join_requests.html).
+    "associations:space": 10,
     "associations:members": 7,
     "account": 5,
-    "associations:application": 8,  # + what its other waves give (plain-words quantities)
+    # + what its other waves give (plain-words quantities), + the read marker's UPDATE on a first reading.
+    "associations:application": 9,
     "certificates:list": 3,
     "impact:reports": 3,
     "impact:report": 4,
@@ -633,14 +636,53 @@ def member_space(n: int) -> dict[str, Page]:
     reports = impact_reports_for(wave, today=datetime.date(2026, 2, 1), starts_on=datetime.date(2026, 1, 1))
     last = allocations[-1]
     name = last.application.association.legal_name
+    shown = (name, wave.campaign.name, *_space_home_actions(member, n))
     return {
-        "associations:space": Page(reverse("associations:space"), member, (name, wave.campaign.name, requester.email)),
+        "associations:space": Page(reverse("associations:space"), member, (*shown, requester.email)),
         "certificates:list": Page(reverse("certificates:list"), member, (last.handover.number, name)),
         "impact:reports": Page(
             reverse("impact:reports"), member, (max(reports, key=lambda r: r.pk).association.legal_name,)
         ),
         "my_data": Page(reverse("my_data"), member, (name, last.handover.number)),
     }
+
+
+def _space_home_actions(member, n: int) -> tuple[str, ...]:
+    """What waits on the space's home, ``n`` of each: appointments to confirm, signed certificates to download,
+    questions from the team to answer. Returns texts of the last ones built."""
+    from associations import services as association_services
+    from certificates.models import Handover
+    from donations import services as donation_services
+    from tests.certificates.conftest import record_handover
+    from tests.factories.associations import ApplicationFactory
+
+    manager = _staff(roles.CAMPAIGN_MANAGER)
+    k = _next()
+    day = timezone.localdate() + datetime.timedelta(days=30)
+    to_confirm = confirmed_wave(n, 1, campaign=CampaignFactory(min_per_association=1))
+    for allocation in to_confirm.allocations.select_related("application__association", "wave"):
+        _join(member, allocation.application.association)
+        donation_services.allocation_set_appointment(
+            allocation=allocation,
+            by=manager,
+            date=day,
+            start=datetime.time(9),
+            end=datetime.time(10),
+            place=f"Salle témoin {k:04d}",
+        )
+    desk = _staff(roles.HANDOVER_OPERATOR)
+    to_sign = confirmed_wave(n, 1, campaign=CampaignFactory(min_per_association=1))
+    for handover in Handover.objects.filter(wave=to_sign).select_related("allocation__application"):
+        _join(member, handover.allocation.application.association)
+        record_handover(handover, desk, notify=False)  # signed; its PDF is not rendered (the home does not read it)
+    reviewer = _staff(roles.REVIEWER)
+    for i in range(n):
+        application = ApplicationFactory(statutes="", activity_report="")
+        _join(member, application.association)
+        association_services.application_request_info(
+            application=application, by=reviewer, message=f"Question témoin {k:04d}-{i:03d}"
+        )
+    return (f"Salle témoin {k:04d}", handover.number, f"Question témoin {k:04d}-{n - 1:03d}")
 
 
 @builds("donations:appointment_slots")

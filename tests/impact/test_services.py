@@ -262,7 +262,7 @@ def test_reminders_before_and_after_the_due_date_once_each(reports, django_captu
     assert run(Q1_DUE - datetime.timedelta(days=7))["before"] == 2
     assert len(mail.outbox) == 2
     assert any("a@asso-impact.example.org" in m.to for m in mail.outbox)
-    assert "attendu le 15/04/2026" in mail.outbox[0].subject
+    assert "attendu le 15 avril 2026" in mail.outbox[0].subject
     # The next day, and twice the same day: nothing new.
     assert run(Q1_DUE - datetime.timedelta(days=6))["before"] == 0
     assert run(Q1_DUE)["before"] == 0

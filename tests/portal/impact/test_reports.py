@@ -133,4 +133,6 @@ def test_the_association_space_points_to_the_reports_to_file(client):
     association = wave.allocations.first().application.association
     client.force_login(member_of(association, email="bilan@asso.example.org"))
     page = client.get(reverse("associations:space")).content.decode()
-    assert "bilan à remplir" in page and reverse("impact:reports") in page
+    report = association.impact_reports.order_by("due_on").first()
+    assert "Remplir le bilan d'impact" in page and reverse("impact:reports") in page
+    assert report.get_absolute_url() in page
