@@ -280,7 +280,11 @@ def test_the_association_journey(browser, live_server, team, documents, screen, 
     # The team asks a question; the association answers it with the document asked for.
     question = "Bonjour, pouvez-vous nous envoyer le récépissé de déclaration en préfecture ?"
     application_services.application_request_info(application=application, by=team["reviewer"], message=question)
-    page.reload()
+    j.goto("/space/", "space, a question to answer")
+    todo = page.locator("section[aria-labelledby=a-faire]")
+    expect(todo.get_by_role("heading", name=t("Répondre à la question de l'équipe de la ville"))).to_be_visible()
+    expect(todo).to_contain_text(question)
+    todo.get_by_role("link", name=re.compile(t("Répondre"))).click()
     expect(page.locator("#question-block")).to_contain_text(question)
     j.check("application, question asked")
     page.get_by_label(t("Votre message")).fill("Bonjour, le voici. Bonne journée, Fatou.")
@@ -315,6 +319,7 @@ def test_the_association_journey(browser, live_server, team, documents, screen, 
 
     # The association sees what comes next in its space; the slot proposed does not suit it: it picks a free one.
     j.goto("/space/", "space, allocation confirmed")
+    expect(todo.get_by_role("heading", name=t("Confirmer le rendez-vous de remise"))).to_be_visible()
     j.shot("space-home")
     allocation.refresh_from_db()
     proposed = allocation.appointment_start
@@ -353,9 +358,9 @@ def test_the_association_journey(browser, live_server, team, documents, screen, 
     donation_services.allocation_hand_over(allocation=allocation, by=team["desk"])
     impact_services.impact_reports_schedule(today=timezone.localdate(), campaign=campaign)
     report = ImpactReport.objects.get(association=application.association)
-    j.goto("/space/reports/", "reports")
-    report_link = page.locator(f"main a[href='{report.get_absolute_url()}']")
-    report_link.click()
+    j.goto("/space/", "space, a report to fill")
+    expect(todo.get_by_role("heading", name=t("Remplir le bilan d'impact"))).to_be_visible()
+    todo.get_by_role("link", name=re.compile(t("Remplir le bilan"))).click()
     j.check("report form")
     f(ImpactReport, "workshops_held").fill("6")
     hours = "12,5" if lang == "fr" else "12.5"
@@ -367,7 +372,7 @@ def test_the_association_journey(browser, live_server, team, documents, screen, 
     report.refresh_from_db()
     assert report.workshop_hours == Decimal("12.5")
     assert report.is_editable is False
-    report_link.click()
+    page.locator(f"main a[href='{report.get_absolute_url()}']").click()
     expect(page.locator("main")).to_contain_text("12,5 h" if lang == "fr" else "12.5 h")
     j.check("report, sent")
 
@@ -382,6 +387,11 @@ def test_the_association_journey(browser, live_server, team, documents, screen, 
     j.check("report, reopening asked")
     report.refresh_from_db()
     assert (report.status, report.reopen_reason) == (ImpactReport.Status.REOPEN_REQUESTED, reason)
+
+    # Nothing waits for the association any more.
+    j.goto("/space/", "space, nothing to do")
+    nothing = t("Rien ne vous attend pour le moment. Nous vous écrirons dès qu'il y aura quelque chose à faire.")
+    expect(todo).to_contain_text(nothing)
 
     context.close()
     print(f"{screen}/{lang}: {len(j.checked)} pages checked")
