@@ -6,6 +6,12 @@ sideways. What the association does is driven in the browser; what the campaign'
 decision, the wave, the certificate's rendering, the handover) goes through the services, since it is not the point
 here and the admin has its own browser tests.
 
+The path: sign up and confirm the address from the email; register the association; a second volunteer (who has an
+account) asks to join it and the president accepts; apply with a mistake (the PDFs chosen are kept); answer the
+team's question with an attachment, reached from the space home's « À faire maintenant »; pick another handover
+slot; download the certificate (%PDF) and find it on the public verification page; fill the impact report with
+12,5 hours (12.5 in English); ask to reopen it with a reason; the space home then has nothing waiting.
+
 Set JOURNEY_SHOTS_DIR to keep pictures of the space's home (one per screen and language).
 """
 
