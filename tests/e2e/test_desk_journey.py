@@ -22,13 +22,11 @@ from pypdf import PdfReader
 from accounts.services import user_add_totp
 from certificates import services
 from certificates.models import Handover
-from demo.management.commands.demo_totp_code import current_code
 from donations.models import Allocation
+from tests.e2e.staff import PASSWORD, TOTP_SECRET, sign_in_to_the_admin
 from tests.factories.certificates import confirmed_wave, desk_operator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-PASSWORD = "motdepasse-solide-42"
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 TABLETS = {"landscape": (1024, 768), "portrait": (768, 1024)}
 MAX_PAGE_LOADS = 8
 MAX_INTERACTIONS = 12
@@ -145,17 +143,6 @@ def desk_user(db):
     return user
 
 
-def login(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/admin/")
-    page.get_by_label("Courriel").fill(user.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Connexion").click()
-    page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" in url)
-    page.locator("input[name=code]").fill(current_code(TOTP_SECRET))
-    page.locator("main").locator("button[type=submit]").first.click()
-    page.wait_for_url(f"{live_server.url}/admin/")
-
-
 @pytest.mark.parametrize("orientation", TABLETS)
 def test_print_a_wave_and_record_three_handovers_on_a_tablet(browser, live_server, desk_wave, desk_user, orientation):
     wave, names = desk_wave
@@ -163,7 +150,7 @@ def test_print_a_wave_and_record_three_handovers_on_a_tablet(browser, live_serve
     context = browser.new_context(viewport={"width": width, "height": height}, has_touch=True, is_mobile=False)
     page = context.new_page()
     page.set_default_timeout(15000)
-    login(page, live_server, desk_user)
+    sign_in_to_the_admin(page, live_server, desk_user)
 
     journey = Journey(page)
     page.on("framenavigated", lambda frame: frame == page.main_frame and journey.loads.append(frame.url))

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from accounts import roles
 from accounts.services import user_add_totp
-from demo.management.commands.demo_totp_code import current_code
 from donations.models import Allocation, Wave
+from tests.e2e.staff import PASSWORD, TOTP_SECRET, sign_in_to_the_admin
 from tests.factories.accounts import staff_with_role
 from tests.factories.associations import approved_application, member_of
 from tests.factories.campaigns import CampaignFactory
@@ -19,8 +19,6 @@ from tests.factories.donations import WaveFactory
 from tests.factories.inventory import ready_units
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-PASSWORD = "motdepasse-solide-42"
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 MAX_PAGE_LOADS = 4
 
 
@@ -42,17 +40,6 @@ def wave(db):
         slot_minutes=60,
         desk_capacity=2,
     )
-
-
-def sign_in_to_the_admin(page, live_server, user):
-    page.goto(f"{live_server.url}/admin/")
-    page.get_by_label("Courriel").fill(user.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Connexion").click()
-    page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" in url)
-    page.locator("input[name=code]").fill(current_code(TOTP_SECRET))
-    page.locator("main").locator("button[type=submit]").first.click()
-    page.wait_for_url(f"{live_server.url}/admin/")
 
 
 def test_planning_and_confirming_a_wave_takes_at_most_four_page_loads(page, live_server, wave):

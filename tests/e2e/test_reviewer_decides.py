@@ -11,14 +11,12 @@ from playwright.sync_api import expect
 
 from accounts.services import user_add_totp
 from associations.models import Application
-from demo.management.commands.demo_totp_code import current_code
+from tests.e2e.staff import TOTP_SECRET, sign_in_to_the_admin
 from tests.factories.accounts import reviewer
 from tests.factories.associations import ApplicationFactory, AssociationFactory
 from tests.factories.campaigns import CampaignFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-PASSWORD = "motdepasse-solide-42"
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 DECISIONS = 10
 MAX_PAGE_LOADS = 25
 
@@ -42,15 +40,7 @@ def test_deciding_ten_applications_takes_at_most_25_page_loads(page, live_server
     page.on("load", lambda p: loads.append(p.url))
     page.set_default_timeout(15000)
 
-    # Sign in with the second factor: the admin sends to the login page, then to the code.
-    page.goto(f"{live_server.url}/admin/")
-    page.get_by_label("Courriel").fill(staff.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Connexion").click()
-    page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" in url)
-    page.locator("input[name=code]").fill(current_code(TOTP_SECRET))
-    page.locator("main").locator("button[type=submit]").first.click()
-    page.wait_for_url(f"{live_server.url}/admin/")
+    sign_in_to_the_admin(page, live_server, staff)
 
     # The home says what waits, oldest first; its link opens the list of pending applications.
     todo = page.locator("#todo-review")
