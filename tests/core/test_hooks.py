@@ -133,6 +133,8 @@ def test_the_export_keeps_its_sections_in_order():
         "associations",
         "applications",
         "messages_written",
+        "join_requests",
+        "invitations_received",
         "handover_certificates",
         "impact_reports",
         "history",

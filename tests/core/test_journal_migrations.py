@@ -13,10 +13,11 @@ BEFORE = [("certificates", "0001_initial"), ("inventory", "0002_wipe_triggers")]
 
 
 def _migrate(targets=None):
-    """Migrate the two apps to ``targets``, or back to their latest migrations."""
+    """Migrate the two apps to ``targets``, or every app back to its latest migration (going back unapplies the
+    other apps' migrations that depend on these two: they must all come back, or later tests meet an old schema)."""
     executor = MigrationExecutor(connection)
     if targets is None:
-        targets = [node for node in executor.loader.graph.leaf_nodes() if node[0] in ("certificates", "inventory")]
+        targets = executor.loader.graph.leaf_nodes()
     executor.migrate(targets)
 
 

@@ -226,7 +226,7 @@ def test_an_association_picks_a_free_slot_and_gets_it_by_email_with_the_ics(djan
     assert (first.slot_id, first.appointment_status, first.appointment_start) == (extra.pk, AP.ACCEPTED, extra.start)
     (message,) = mail.outbox
     assert message.to == [members[0].email]
-    assert "14:00" in message.subject
+    assert "à 14 h" in " ".join(message.subject.split())  # the time in words (French typography)
     ((name, content, mimetype),) = message.attachments
     assert name.endswith(".ics") and mimetype.startswith("text/calendar")
     content = content.decode() if isinstance(content, bytes) else content
@@ -419,7 +419,7 @@ def test_reminder_is_sent_two_days_before_exactly_once(django_capture_on_commit_
     assert run(datetime.date(2027, 3, 17)) == 1  # two days before
     (message,) = mail.outbox
     assert message.to == [members[0].email]
-    assert "Rappel" in message.subject and "19/03/2027" in message.subject
+    assert "Rappel" in message.subject and "vendredi 19 mars 2027 à 10 h" in " ".join(message.subject.split())
     assert message.attachments and message.attachments[0][0].endswith(".ics")
     assert run(datetime.date(2027, 3, 17), hour=15) == 0  # the next run the same day
     assert run(datetime.date(2027, 3, 18)) == 0  # the day before
