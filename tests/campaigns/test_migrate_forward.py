@@ -28,8 +28,9 @@ RENAMED_COLUMNS: dict[str, dict[str, str]] = {
     "inventory_wiperecord": {"operator_id": "actor_id", "operator_label": "actor_label"},
 }
 
-# Tables whose rows may legitimately grow on migrate (post_migrate adds the new apps' types and permissions).
-MAY_GROW = {"django_migrations", "django_content_type", "auth_permission"}
+# Tables whose rows may legitimately grow on migrate (post_migrate adds the new apps' types and permissions, and
+# the role groups receive the permissions of the models added since BASE: slots, join requests...).
+MAY_GROW = {"django_migrations", "django_content_type", "auth_permission", "auth_group_permissions"}
 
 SNAPSHOT = """
 import json
