@@ -164,7 +164,12 @@ def test_every_page_fits_a_phone(browser, live_server, journey):
     problems.extend(overflow_problems(page, "menu open"))
 
     # In English too (other words, other widths); the language switch is in the menu, open here.
-    page.get_by_role("button", name="English").click()
+    # Wait for the menu to have finished opening, and for the switch's page to load (a click during the menu's
+    # animation was once lost under load).
+    expect(page.locator(".navbar-collapse.show")).to_be_visible()
+    expect(page.locator(".navbar-collapse.collapsing")).to_have_count(0)
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     for label, path in [
         ("space-en", "/space/"),
