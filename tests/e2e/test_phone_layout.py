@@ -100,6 +100,16 @@ def journey(db):
     }
 
 
+def switch_language(page, button: str, lang: str) -> None:
+    """The language switch in the opened menu: wait for the menu to have finished opening and for the switch's page
+    to load (a click during the menu's animation was lost under load in CI, twice)."""
+    expect(page.locator(".navbar-collapse.show")).to_be_visible()
+    expect(page.locator(".navbar-collapse.collapsing")).to_have_count(0)
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+
+
 def test_every_page_fits_a_phone(browser, live_server, journey):
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
@@ -164,13 +174,7 @@ def test_every_page_fits_a_phone(browser, live_server, journey):
     problems.extend(overflow_problems(page, "menu open"))
 
     # In English too (other words, other widths); the language switch is in the menu, open here.
-    # Wait for the menu to have finished opening, and for the switch's page to load (a click during the menu's
-    # animation was once lost under load).
-    expect(page.locator(".navbar-collapse.show")).to_be_visible()
-    expect(page.locator(".navbar-collapse.collapsing")).to_have_count(0)
-    with page.expect_navigation():
-        page.get_by_role("button", name="English").click()
-    expect(page.locator("html")).to_have_attribute("lang", "en")
+    switch_language(page, "English", "en")
     for label, path in [
         ("space-en", "/space/"),
         ("application-detail-en", asked.get_absolute_url()),
@@ -180,8 +184,7 @@ def test_every_page_fits_a_phone(browser, live_server, journey):
     ]:
         visit(path, label)
     page.get_by_role("button", name=re.compile("Open the menu")).click()
-    page.get_by_role("button", name="Français").click()
-    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    switch_language(page, "Français", "fr")
 
     # A one-line field shows its count near its limit only (its help says the limit).
     page.goto(f"{live_server.url}/space/associations/new/")
