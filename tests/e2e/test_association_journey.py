@@ -36,6 +36,7 @@ from donations import services as donation_services
 from donations.models import Allocation
 from impact import services as impact_services
 from impact.models import ImpactReport
+from tests.e2e.menu import switch_language
 from tests.factories.accounts import UserFactory, reviewer, staff_with_role
 from tests.factories.associations import make_pdf_bytes
 from tests.factories.campaigns import CampaignFactory
@@ -189,7 +190,7 @@ def test_the_association_journey(browser, live_server, team, documents, screen, 
     if lang == "en":
         if screen == "phone":
             page.get_by_role("button", name="Ouvrir le menu").click()
-        page.get_by_role("button", name="English").click()
+        switch_language(page, "English", "en")
     j.check("home")
 
     # Sign up, then confirm the address from the email received.

@@ -9,6 +9,7 @@ import pytest
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 
 from associations import services
+from tests.e2e.menu import switch_language
 from tests.factories.accounts import UserFactory
 from tests.factories.associations import AssociationFactory, member_of
 
@@ -98,7 +99,7 @@ def test_joining_and_account_pages(page, live_server, axe_check):
     # The same pages in English.
     page.set_viewport_size({"width": 1280, "height": 900})
     _login(page, base, member.email)
-    page.get_by_role("button", name="English").click()
+    switch_language(page, "English", "en")
     for name, path in (("members", f"/space/associations/{association.pk}/members/"), ("account", "/space/account/")):
         page.goto(base + path)
         assert page.locator("html").get_attribute("lang") == "en"

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from accounts import roles
 from associations.models import Application, Membership, Message
+from tests.e2e.menu import switch_language
 from tests.factories.accounts import staff_with_role
 from tests.factories.associations import ApplicationFactory, AssociationFactory, member_of
 from tests.factories.campaigns import CampaignFactory
@@ -98,16 +99,6 @@ def journey(db):
         "handover": Handover.objects.filter(allocation__wave=wave).get(),
         "report": reports[0],
     }
-
-
-def switch_language(page, button: str, lang: str) -> None:
-    """The language switch in the opened menu: wait for the menu to have finished opening and for the switch's page
-    to load (a click during the menu's animation was lost under load in CI, twice)."""
-    expect(page.locator(".navbar-collapse.show")).to_be_visible()
-    expect(page.locator(".navbar-collapse.collapsing")).to_have_count(0)
-    with page.expect_navigation():
-        page.get_by_role("button", name=button).click()
-    expect(page.locator("html")).to_have_attribute("lang", lang)
 
 
 def test_every_page_fits_a_phone(browser, live_server, journey):

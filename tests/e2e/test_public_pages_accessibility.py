@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.e2e.menu import switch_language
 from tests.factories.campaigns import CampaignFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -15,7 +16,7 @@ def test_public_pages_are_accessible_in_both_languages(page, live_server, axe_ch
     for language in ("fr", "en"):
         if language == "en":
             page.goto(live_server.url)
-            page.get_by_role("button", name="English").click()
+            switch_language(page, "English", "en")
         for path in [*PAGES, campaign.get_absolute_url()]:
             page.goto(live_server.url + path)
             assert page.locator("html").get_attribute("lang") == language

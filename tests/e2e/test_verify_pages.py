@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
+from tests.e2e.menu import switch_language
 from tests.factories.certificates import confirmed_wave
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -63,7 +64,7 @@ def test_lookup_form_unknown_certificate_and_404(page, live_server, axe_check):
         _shot(page, f"404-{width}")
     # In English.
     page.goto(live_server.url)
-    page.get_by_role("button", name="English").click()
+    switch_language(page, "English", "en")
     page.set_viewport_size({"width": 390, "height": 900})
     response = page.goto(f"{live_server.url}/verify/?q=zzzz")
     assert response.status == 404
