@@ -29,5 +29,5 @@ dated=(
 )
 for shift in ${DATE_SHIFTS-+200d +400d}; do
   echo "== horloge déplacée de $shift (faketime) : ${dated[*]}"
-  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$shift" .venv/bin/pytest -n 2 -q -m "not e2e" "${dated[@]}"
+  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$shift" .venv/bin/pytest -n 2 -q --create-db -m "not e2e" "${dated[@]}"
 done
