@@ -31,6 +31,7 @@ from core.emails import follow_up_queue
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
 from core.transitions import transition
+from core.words import date_words
 from donations import services as donations_services
 from donations.models import Allocation, Wave
 
@@ -328,7 +329,7 @@ def handover_record(
     if locked.is_signed:
         raise DomainError(
             _("La remise de l'attestation %(number)s est déjà enregistrée (le %(date)s).")
-            % {"number": locked.number, "date": locked.handed_over_on.strftime("%d/%m/%Y")}
+            % {"number": locked.number, "date": date_words(locked.handed_over_on)}
         )
     allocation = locked.allocation
     if allocation.status != Allocation.Status.CONFIRMED:
@@ -349,7 +350,7 @@ def handover_record(
                 )
                 % {
                     "association": allocation.application.association.legal_name,
-                    "date": allocation.appointment_date.strftime("%d/%m/%Y"),
+                    "date": date_words(allocation.appointment_date, "l j F Y"),
                 }
             }
         )
