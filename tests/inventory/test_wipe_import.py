@@ -330,3 +330,36 @@ def test_each_role_reaches_the_wipe_report_pages_or_not(client, role, units):
             response = client.post(reverse(PAGE), {"step": "check", "reports": uploads(good_files())})
             assert response.status_code in (302, 403)
     assert not WipeRecord.objects.exists() and not HeldUpload.objects.exists()
+
+
+# The disk serial on the unit ----------------------------------------------------------------------
+
+
+def test_the_stock_import_records_the_disk_serial_and_a_report_then_matches_it(operator):
+    from inventory.importing import read_table
+    from inventory.services import computers_import
+    from tests.factories.inventory import LotFactory
+
+    LotFactory(reference="ORANGE-2026-01")
+    table = read_table(
+        b"fabricant;modele;numero_serie;numero_serie_disque;lot\r\nDell;OptiPlex 7070;SN1;z3tx 1234;ORANGE-2026-01\r\n"
+    )
+    computers_import(table=table, by=operator, file_name="dons.csv")
+    assert Computer.objects.get(serial_number="SN1").disk_serial == "Z3TX1234"
+    plan = wipe_reports_import(files=[("a.log", nwipe_log(Drive("Z3TX1234")))], by=operator)
+    assert plan.recorded == 1 and WipeRecord.objects.get().computer.serial_number == "SN1"
+
+
+def test_the_disk_serial_is_edited_on_the_units_page_and_searched_in_the_list(operator_client):
+    computer = ComputerFactory(asset_tag="PC-0009")
+    url = reverse("admin:inventory_computer_change", args=[computer.pk])
+    form = operator_client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update({"disk_serial": " wd-wcc4 n0kx ", "wipe_records-TOTAL_FORMS": "0", "wipe_records-INITIAL_FORMS": "0"})
+    data.update({"events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0"})
+    response = operator_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    computer.refresh_from_db()
+    assert computer.disk_serial == "WD-WCC4N0KX"
+    listing = operator_client.get(reverse("admin:inventory_computer_changelist"), {"q": "wcc4n0"})
+    assert list(listing.context["cl"].result_list) == [computer]
