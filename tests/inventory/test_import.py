@@ -398,8 +398,8 @@ def _inline_row(line: int, values: list[str]) -> str:
 
 
 def _bounded(data: bytes):
-    """Read ``data``; return (table or error, seconds, peak bytes allocated), timed without tracing."""
-    import time
+    """Read ``data``; return (table or error, peak bytes allocated). Speed is not timed here (bench/ measures it):
+    the refusal's message proves the reading stopped at the cap instead of walking the declared million rows."""
     import tracemalloc
 
     def read():
@@ -408,16 +408,14 @@ def _bounded(data: bytes):
         except ImportFileError as error:
             return error
 
-    started = time.monotonic()
     result = read()
-    seconds = time.monotonic() - started
     tracemalloc.start()
     try:
         read()
         _size, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    return result, seconds, peak
+    return result, peak
 
 
 HEADER_ROW = _inline_row(1, ["numero_serie", "fabricant", "modele", "lot"])
@@ -435,23 +433,22 @@ HEADER_ROW = _inline_row(1, ["numero_serie", "fabricant", "modele", "lot"])
     ],
     ids=["last-cell", "empty-rows", "far-column"],
 )
-def test_a_crafted_xlsx_gets_a_clear_error_quickly_and_in_little_memory(sheet_rows, message):
+def test_a_crafted_xlsx_is_refused_at_the_cap_in_little_memory(sheet_rows, message):
     data = _crafted_xlsx(sheet_rows)
     assert len(data) < 60_000  # a small file that declares 1,048,576 rows of 16,384 columns
-    result, seconds, peak = _bounded(data)
+    result, peak = _bounded(data)
     assert isinstance(result, ImportFileError), result
     assert message in str(result)
-    assert seconds < 2, seconds
     assert peak < 100 * 1024 * 1024, peak
 
 
 def test_a_declared_huge_dimension_is_ignored_for_an_honest_sheet():
     body = "".join(_inline_row(n, [f"S{n}", "Dell", "X", "L"]) for n in range(2, 5))
-    result, seconds, peak = _bounded(_crafted_xlsx(HEADER_ROW + body))
+    result, peak = _bounded(_crafted_xlsx(HEADER_ROW + body))
     assert result.headers == ["numero_serie", "fabricant", "modele", "lot"]
     assert result.rows == [["S2", "Dell", "X", "L"], ["S3", "Dell", "X", "L"], ["S4", "Dell", "X", "L"]]
     assert result.lines == [2, 3, 4]
-    assert seconds < 2 and peak < 20 * 1024 * 1024
+    assert peak < 20 * 1024 * 1024
 
 
 def test_gaps_in_the_row_numbers_keep_the_spreadsheet_line_numbers():
