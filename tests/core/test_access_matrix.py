@@ -529,6 +529,11 @@ ADMIN_ROWS = [
         admin_url("inventory_computer_export"),
         admin_page("inventory.view_computer"),
     ),
+    Row(
+        "admin/inventory/computer/scan/",
+        admin_url("inventory_computer_scan"),
+        admin_page("inventory.view_computer"),
+    ),
     # Waves and allocations
     Row(
         "admin/donations/wave/<path:object_id>/plan/",
@@ -1202,6 +1207,7 @@ POST_EXEMPT = {
             "admin/(?P<url>.*)$",
             "admin/inventory/lot/<int:pk>/labels/",
             "admin/inventory/computer/export/",  # the export form posts to produce a file
+            "admin/inventory/computer/scan/",  # a GET form: its buttons post to the list's actions
             "admin/certificates/handover/desk/",
             "admin/certificates/handover/desk/<int:wave_id>/",
             "admin/certificates/handover/desk/<int:wave_id>/progress/",
