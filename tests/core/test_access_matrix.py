@@ -530,6 +530,18 @@ ADMIN_ROWS = [
         admin_page("inventory.view_computer"),
     ),
     Row(
+        "admin/inventory/computer/import/modele.<str:fmt>",
+        admin_url("inventory_computer_import_template", "csv"),
+        admin_page("inventory.add_computer", "inventory.change_computer"),
+        content_type="text/csv",
+    ),
+    Row(
+        "admin/inventory/computer/import/refus/<str:name>/",
+        admin_url("inventory_computer_import_rejected", "refus-1-" + "0" * 32),
+        # One's own file of refused rows only: another account's (here, made up) is not found.
+        admin_page("inventory.add_computer", "inventory.change_computer", ok=404),
+    ),
+    Row(
         "admin/inventory/computer/scan/",
         admin_url("inventory_computer_scan"),
         admin_page("inventory.view_computer"),
@@ -1208,6 +1220,8 @@ POST_EXEMPT = {
             "admin/inventory/lot/<int:pk>/labels/",
             "admin/inventory/computer/export/",  # the export form posts to produce a file
             "admin/inventory/computer/scan/",  # a GET form: its buttons post to the list's actions
+            "admin/inventory/computer/import/modele.<str:fmt>",
+            "admin/inventory/computer/import/refus/<str:name>/",
             "admin/certificates/handover/desk/",
             "admin/certificates/handover/desk/<int:wave_id>/",
             "admin/certificates/handover/desk/<int:wave_id>/progress/",
