@@ -219,3 +219,14 @@ def test_who_reaches_the_scan_page(client, role):
         assert response.status_code == 403
     else:
         assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_page_in_english(operator_client):
+    ComputerFactory(asset_tag="LOT-G-0001")
+    operator_client.cookies["django_language"] = "en"
+    html = scan(operator_client, "LOT-G-0001").content.decode()
+    assert (
+        "<h1>Scan a computer</h1>" in html and "Asset tag or serial number" in html and "Print the label again" in html
+    )
+    html = scan(operator_client, "NOPE").content.decode()
+    assert "No computer has the number “NOPE”" in html
