@@ -61,6 +61,9 @@ class ComputerForm(forms.ModelForm):
     def clean_serial_number(self):
         return normalize_serial(self.cleaned_data["serial_number"])
 
+    def clean_disk_serial(self):
+        return normalize_serial(self.cleaned_data.get("disk_serial") or "")
+
     def clean_asset_tag(self):
         return normalize_reference(self.cleaned_data.get("asset_tag") or "")
 
@@ -344,3 +347,52 @@ class ComputerExportForm(SelectableFieldsExportForm):
     def _get_field_label(self, resource, field_name: str) -> str:
         label = EXPORT_LABELS.get(field_name)
         return f"{label} ({field_name})" if label else super()._get_field_label(resource, field_name)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe): ``cleaned_data`` is a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".log,.txt,.xml,.csv"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if not data:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class WipeReportsForm(forms.Form):
+    """The reports of the wiping tools to check (nothing is recorded before the confirmation)."""
+
+    reports = MultipleFileField(
+        label=_("Rapports d'effacement"),
+        help_text=_(
+            "Journaux nwipe (.log, .txt) et rapports Blancco (.xml, .csv), plusieurs à la fois : "
+            "%(max)s fichiers au plus, %(size)s Mo chacun au plus."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from inventory.wipelogs import MAX_FILES, MAX_REPORT_BYTES
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["reports"]
+        field.help_text = field.help_text % {"max": MAX_FILES, "size": MAX_REPORT_BYTES // (1024 * 1024)}
+
+    def clean_reports(self):
+        from inventory.wipelogs import MAX_FILES
+
+        files = self.cleaned_data["reports"]
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(
+                _("%(max)s fichiers au plus par import : déposez les autres ensuite."), params={"max": MAX_FILES}
+            )
+        return files

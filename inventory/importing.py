@@ -399,6 +399,16 @@ COLUMNS: list[Column] = [
         aliases=("serial_number", "serial", "numero_de_serie", "n_serie", "n_de_serie", "sn", "service_tag"),
     ),
     Column(
+        "numero_serie_disque",
+        "disk_serial",
+        gettext_lazy("numéro de série du disque"),
+        _text(64, normalize_serial),
+        help=gettext_lazy(
+            "facultatif : tel que l'affichent nwipe ou Blancco, pour rattacher leurs rapports d'effacement"
+        ),
+        aliases=("disk_serial", "serie_disque", "n_serie_disque", "numero_de_serie_du_disque", "drive_serial"),
+    ),
+    Column(
         "lot",
         "lot",
         gettext_lazy("lot"),

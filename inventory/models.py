@@ -5,7 +5,7 @@ Every write goes through ``inventory.services``; the database refuses what the r
 """
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -166,6 +166,14 @@ class Computer(models.Model):
     manufacturer = models.CharField(_("fabricant"), max_length=64)
     model = models.CharField(_("modèle"), max_length=120)
     serial_number = models.CharField(_("numéro de série"), max_length=64)
+    # The wiping tools report the drive's serial, not the computer's: imported wipe reports are matched by it.
+    disk_serial = models.CharField(
+        _("numéro de série du disque"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("Tel que l'affichent les outils d'effacement (nwipe, Blancco) : sert à rattacher leurs rapports."),
+    )
     form_factor = models.CharField(_("format"), max_length=16, choices=FormFactor.choices, default=FormFactor.DESKTOP)
     cpu = models.CharField(_("processeur"), max_length=120, blank=True)
     ram_gb = models.PositiveSmallIntegerField(_("mémoire vive (Go)"), null=True, blank=True)
@@ -275,6 +283,47 @@ class Computer(models.Model):
         return ", ".join(parts)
 
 
+def wipe_report_path(instance, filename: str) -> str:
+    # The checksum names the file: nothing the uploader chose reaches the storage path.
+    return f"wipe-reports/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
+
+
+class WipeEvidence(AppendOnlyModel):
+    """The original report file of a wiping tool (nwipe log, Blancco XML or CSV export), kept as evidence.
+
+    One row per file, whatever the number of drives it reports; its checksum is unique, so that the
+    same report imported twice is recognised and records nothing more.
+    """
+
+    class Format(models.TextChoices):
+        NWIPE = "nwipe", _("Journal nwipe")
+        BLANCCO_XML = "blancco_xml", _("Rapport Blancco (XML)")
+        BLANCCO_CSV = "blancco_csv", _("Rapport Blancco (CSV)")
+
+    file = models.FileField(_("fichier du rapport"), upload_to=wipe_report_path, max_length=200)
+    original_name = models.CharField(_("nom du fichier"), max_length=200)
+    format = models.CharField(_("format"), max_length=16, choices=Format.choices)
+    extension = models.CharField(_("extension"), max_length=8)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, unique=True)
+    actor, actor_label = actor_fields(_("importé par"))
+    created_at = models.DateTimeField(_("importé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rapport d'effacement importé")
+        verbose_name_plural = _("rapports d'effacement importés")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="wipeevidence_sha256_hex"),
+            models.CheckConstraint(
+                condition=Q(format__in=["nwipe", "blancco_xml", "blancco_csv"]), name="wipeevidence_format_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_format_display()})"
+
+
 class WipeRecord(AppendOnlyModel):
     """Evidence that a computer's drive was wiped (or why it did not need to be). Never changed."""
 
@@ -311,6 +360,18 @@ class WipeRecord(AppendOnlyModel):
         blank=True,
         help_text=_("Numéro du rapport produit par l'outil, ou du certificat de destruction."),
     )
+    started_at = models.DateTimeField(_("début"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    verification = models.CharField(_("vérification"), max_length=120, blank=True)
+    disk_serial = models.CharField(_("numéro de série du disque effacé"), max_length=64, blank=True)
+    evidence = models.ForeignKey(
+        WipeEvidence,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="records",
+        verbose_name=_("rapport de l'outil"),
+    )
     exemption = models.CharField(_("exemption"), max_length=16, choices=Exemption.choices, blank=True)
     exemption_reason = models.TextField(_("justification de l'exemption"), blank=True)
     # Named as on every journal (``core.models.Journal``), which this evidence is not: it has no status
@@ -324,6 +385,18 @@ class WipeRecord(AppendOnlyModel):
         ordering = ["-created_at", "-pk"]
         permissions = [("record_wipe", _("Peut enregistrer un effacement des données"))]
         constraints = [
+            # The same drive of the same report file is recorded once: importing a report twice adds nothing.
+            models.UniqueConstraint(
+                fields=["evidence", "disk_serial"],
+                condition=Q(evidence__isnull=False),
+                name="wiperecord_one_per_drive_of_a_report",
+                violation_error_message=_("Ce disque de ce rapport est déjà enregistré."),
+            ),
+            models.CheckConstraint(
+                condition=Q(started_at__isnull=True) | Q(ended_at__isnull=True) | Q(started_at__lte=F("ended_at")),
+                name="wiperecord_starts_before_it_ends",
+                violation_error_message=_("Un effacement ne peut pas finir avant d'avoir commencé."),
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(kind="wipe", exemption="", result__in=["passed", "failed"])

@@ -123,6 +123,7 @@ class ComputerResource(resources.ModelResource):
     fabricant = fields.Field(attribute="manufacturer", column_name="fabricant")
     modele = fields.Field(attribute="model", column_name="modele")
     numero_serie = fields.Field(attribute="serial_number", column_name="numero_serie")
+    numero_serie_disque = fields.Field(attribute="disk_serial", column_name="numero_serie_disque")
     lot = fields.Field(column_name="lot")
     format = fields.Field(column_name="format")
     processeur = fields.Field(attribute="cpu", column_name="processeur")

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
 from core.transitions import transition_many
-from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
+from inventory.models import Computer, ComputerEvent, Lot, WipeEvidence, WipeRecord
 from inventory.validators import normalize_manufacturer, normalize_reference, normalize_serial
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,7 @@ EDITABLE_FIELDS = (
     "manufacturer",
     "model",
     "serial_number",
+    "disk_serial",
     "form_factor",
     "cpu",
     "ram_gb",
@@ -347,6 +348,11 @@ def computers_record_wipe(
     exemption: str = "",
     exemption_reason: str = "",
     note: str = "",
+    started_at: datetime.datetime | None = None,
+    ended_at: datetime.datetime | None = None,
+    verification: str = "",
+    disk_serial: str = "",
+    evidence: WipeEvidence | None = None,
 ) -> BulkResult:
     """Record the same wipe (or exemption) for a selection: one record and one history row per unit.
 
@@ -365,13 +371,18 @@ def computers_record_wipe(
         report_reference=(report_reference or "").strip(),
         exemption=exemption if kind == WipeRecord.Kind.EXEMPTION else "",
         exemption_reason=(exemption_reason or "").strip() if kind == WipeRecord.Kind.EXEMPTION else "",
+        started_at=started_at,
+        ended_at=ended_at,
+        verification=(verification or "").strip(),
+        disk_serial=(disk_serial or "").strip(),
+        evidence=evidence,
         actor=by,
         actor_label=actor_label(by),
     )
     if template.performed_on > timezone.localdate():
         raise DomainError(_("La date de l'effacement ne peut pas être dans le futur."), field="performed_on")
     try:
-        template.full_clean(exclude=["computer"])
+        template.full_clean(exclude=["computer", "evidence"], validate_unique=False)
     except ValidationError as error:
         raise DomainError(" ".join(error.messages))
 
@@ -448,6 +459,8 @@ def _clean_computer_fields(fields: dict) -> dict:
         fields["manufacturer"] = normalize_manufacturer(fields["manufacturer"])
     if "serial_number" in fields:
         fields["serial_number"] = normalize_serial(fields["serial_number"])
+    if "disk_serial" in fields:
+        fields["disk_serial"] = normalize_serial(fields["disk_serial"])
     if "asset_tag" in fields:
         fields["asset_tag"] = normalize_reference(fields["asset_tag"])
     unknown = set(fields) - set(EDITABLE_FIELDS)
@@ -687,3 +700,100 @@ def computers_import(*, table, by, file_name: str = "", lot: Lot | None = None, 
             _("Le stock a été modifié pendant l'import : aucun ordinateur n'a été importé. Relancez l'import.")
         )
     return plan
+
+
+# Wipe reports of the wiping tools --------------------------------------------------------------------
+
+
+def _store_evidence(report, *, by, stored: list[str]) -> WipeEvidence:
+    """The report's evidence row, created with its file on first import (found by checksum afterwards)."""
+    from django.core.files.base import ContentFile
+
+    evidence = WipeEvidence.objects.filter(sha256=report.sha256).first()
+    if evidence is not None:
+        return evidence
+    evidence = WipeEvidence(
+        original_name=report.name,
+        format=report.format,
+        extension=report.extension,
+        size=len(report.data),
+        sha256=report.sha256,
+        actor=by,
+        actor_label=actor_label(by),
+    )
+    evidence.file.save(report.name, ContentFile(report.data), save=False)
+    stored.append(evidence.file.name)
+    evidence.save()
+    return evidence
+
+
+def wipe_reports_import(*, files: list[tuple[str, bytes]], by, partial: bool = False):
+    """Import reports of the wiping tools (nwipe logs, Blancco XML or CSV): one wipe record per drive matched
+    to its unit, through ``computers_record_wipe``, the original file kept as evidence.
+
+    All or nothing: when a report is refused (unreadable, a drive matching no unit or two), nothing is
+    recorded, unless ``partial`` asks to record the drives that matched. A drive already recorded from the
+    same file (same checksum) is skipped: importing a report twice records nothing more. Returns the plan
+    (``inventory.wipelogs.WipeImportPlan``), with ``applied`` and ``recorded`` set.
+    """
+    from inventory.wipelogs import check_reports
+
+    if by is None or not by.has_perm("inventory.record_wipe"):
+        raise DomainError(_("Seuls les opérateurs de stock peuvent enregistrer un effacement des données."))
+    stored: list[str] = []
+    storage = WipeEvidence._meta.get_field("file").storage
+    try:
+        with transaction.atomic():
+            plan = check_reports(files, lock=True)
+            if plan.rejected and not partial:
+                return plan
+            for check in plan.files:
+                drives = sorted(check.importable, key=lambda d: d.wipe.ended_at)
+                if not drives:
+                    continue
+                evidence = _store_evidence(check.report, by=by, stored=stored)
+                for drive in drives:
+                    wipe = drive.wipe
+                    outcome = computers_record_wipe(
+                        computer_ids=[drive.computer.pk],
+                        by=by,
+                        method=wipe.method,
+                        tool=wipe.tool,
+                        tool_version=wipe.tool_version,
+                        performed_on=timezone.localdate(wipe.ended_at),
+                        result=wipe.result,
+                        report_reference=wipe.reference,
+                        started_at=wipe.started_at,
+                        ended_at=wipe.ended_at,
+                        verification=wipe.verification,
+                        disk_serial=wipe.disk_serial,
+                        evidence=evidence,
+                        note=_("Rapport importé : %(name)s (%(method)s)")
+                        % {"name": check.report.name, "method": wipe.method_label},
+                    )
+                    if not outcome.done:
+                        reasons = [r.reason for r in outcome.refused] or [_("ordinateur introuvable")]
+                        raise DomainError(
+                            _("%(unit)s : %(reason)s") % {"unit": drive.computer.asset_tag, "reason": reasons[0]}
+                        )
+                    plan.recorded += 1
+            plan.applied = True
+    except IntegrityError:
+        _delete_stored(storage, stored)
+        raise DomainError(_("Ces rapports viennent d'être importés par ailleurs : recommencez pour voir le résultat."))
+    except BaseException:
+        _delete_stored(storage, stored)
+        raise
+    if not plan.applied:
+        return plan
+    logger.info("wipe reports imported: %s records from %s files", plan.recorded, len(files))
+    return plan
+
+
+def _delete_stored(storage, names: list[str]) -> None:
+    """Files written by a transaction that was rolled back: no row points to them any more."""
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:
+            logger.warning("Could not delete wipe report %s", name, exc_info=True)

@@ -18,6 +18,7 @@ from inventory.admin.filters import FlagsFilter, TodoFilter, WipeStateFilter
 from inventory.admin.imports import ComputerImportMixin
 from inventory.admin.inlines import ComputerEventInline, WipeRecordInline
 from inventory.admin.scan import ComputerScanMixin
+from inventory.admin.wipe_reports import WipeReportImportMixin
 from inventory.forms import ComputerExportForm, ComputerForm, ComputerImportForm
 from inventory.models import Computer, WipeRecord, gigabytes
 from inventory.resources import FORMATS, ComputerResource
@@ -34,7 +35,14 @@ END_OF_LIFE_FIELDS = (
 
 
 @admin.register(Computer)
-class ComputerAdmin(ComputerScanMixin, ComputerActionsMixin, ComputerImportMixin, ImportExportMixin, admin.ModelAdmin):
+class ComputerAdmin(
+    ComputerScanMixin,
+    WipeReportImportMixin,
+    ComputerActionsMixin,
+    ComputerImportMixin,
+    ImportExportMixin,
+    admin.ModelAdmin,
+):
     form = ComputerForm
     view_on_site = False
     resource_classes = [ComputerResource]
@@ -77,7 +85,9 @@ class ComputerAdmin(ComputerScanMixin, ComputerActionsMixin, ComputerImportMixin
         "storage_outcome",
     )
     search_fields = ("serial_number", "asset_tag")
-    search_help_text = gettext_lazy("Numéro de série ou numéro d'inventaire, complet ou en partie.")
+    search_help_text = gettext_lazy(
+        "Numéro de série, numéro de série du disque ou numéro d'inventaire, complet ou en partie."
+    )
     list_select_related = ("lot",)
     list_per_page = 100
     list_max_show_all = 500
@@ -97,7 +107,7 @@ class ComputerAdmin(ComputerScanMixin, ComputerActionsMixin, ComputerImportMixin
     actions = ["start_reconditioning", "record_wipe", "mark_ready", "scrap", "print_labels"]
 
     def get_fieldsets(self, request, obj=None):
-        identity = ("asset_tag", "lot", "manufacturer", "model", "serial_number", "form_factor")
+        identity = ("asset_tag", "lot", "manufacturer", "model", "serial_number", "disk_serial", "form_factor")
         spec = ("cpu", ("ram_gb", "storage_gb", "storage_type"), "os", "grade", ("has_keyboard", "has_mouse"))
         flags = ("needs_spare_part", "wipe_failed", "notes")
         if obj is None:
@@ -129,7 +139,12 @@ class ComputerAdmin(ComputerScanMixin, ComputerActionsMixin, ComputerImportMixin
             return queryset, False
         # Identifiers are stored in capitals without spaces: search the same way.
         needle = term.replace(" ", "").upper()
-        return queryset.filter(Q(serial_number__contains=needle) | Q(asset_tag__contains=needle)), False
+        return (
+            queryset.filter(
+                Q(serial_number__contains=needle) | Q(asset_tag__contains=needle) | Q(disk_serial__contains=needle)
+            ),
+            False,
+        )
 
     # Permissions ------------------------------------------------------------------------------
 
@@ -226,6 +241,7 @@ class ComputerAdmin(ComputerScanMixin, ComputerActionsMixin, ComputerImportMixin
         return super().get_export_queryset(request).select_related("lot__donor", "wipe_record")
 
     def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import_wipe_reports": self.has_record_wipe_permission(request)}
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
         if context and "cl" in context:

@@ -20,7 +20,7 @@ class WipeRecordAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
         "created_at",
     )
     list_filter = ("kind", "method", "result", "exemption", "performed_on")
-    search_fields = ("computer__serial_number", "computer__asset_tag", "report_reference")
+    search_fields = ("computer__serial_number", "computer__asset_tag", "report_reference", "disk_serial")
     list_select_related = ("computer",)
     date_hierarchy = "performed_on"
     show_full_result_count = False

@@ -1,6 +1,9 @@
 """A unit's wipe records and history, shown under it, read-only."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
 from core.admin_helpers import ReadOnlyInlineMixin
@@ -19,6 +22,10 @@ class WipeRecordInline(ReadOnlyInlineMixin, admin.TabularInline):
         "tool",
         "tool_version",
         "report_reference",
+        "timing",
+        "verification",
+        "disk_serial",
+        "report_file",
         "exemption",
         "exemption_reason",
         "actor_label",
@@ -26,6 +33,28 @@ class WipeRecordInline(ReadOnlyInlineMixin, admin.TabularInline):
     )
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("effacements des données (le plus récent en premier)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("evidence")
+
+    @admin.display(description=gettext_lazy("début et fin"))
+    def timing(self, record):
+        if not record.ended_at:
+            return "—"
+        end = timezone.localtime(record.ended_at).strftime("%d/%m/%Y %H:%M")
+        if not record.started_at:
+            return end
+        return f"{timezone.localtime(record.started_at).strftime('%d/%m/%Y %H:%M')} → {end}"
+
+    @admin.display(description=gettext_lazy("rapport de l'outil"))
+    def report_file(self, record):
+        if record.evidence_id is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:inventory_computer_wipe_report_file", args=[record.evidence_id]),
+            record.evidence.original_name,
+        )
 
 
 class ComputerEventInline(ReadOnlyInlineMixin, admin.TabularInline):

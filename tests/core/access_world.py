@@ -50,6 +50,7 @@ class World:
     join_request: object  # a pending request of someone outside the world to join A
     invitation_token: str  # a valid invitation to A, for an address nobody in the world has
     sessions: dict = field(default_factory=dict)  # role -> session key (set by the test module)
+    wipe_evidence: object = None  # an imported wipe report (nwipe log) of ``computer``'s drive
 
 
 def _reassign(wave, association) -> None:
@@ -144,6 +145,13 @@ def build_world() -> World:
     message.save()
 
     computer = allocation.units.select_related("computer__lot", "computer__wipe_record").first().computer
+    from inventory.models import WipeEvidence
+
+    wipe_evidence = WipeEvidence(
+        original_name="nwipe-sda.log", format="nwipe", extension="log", size=5, sha256="0" * 64, actor_label="Stock"
+    )
+    wipe_evidence.file.save("nwipe-sda.log", ContentFile(b"nwipe"), save=False)
+    wipe_evidence.save()
     email_address = EmailAddress.objects.get(user=users["member_a"])
     from core.models import OutboxEmail
 
@@ -166,6 +174,7 @@ def build_world() -> World:
         computer=computer,
         wipe_record=computer.wipe_record,
         computer_event=ComputerEvent.objects.filter(computer=computer).first(),
+        wipe_evidence=wipe_evidence,
         donor=Donor.objects.get(name="Orange"),
         reporting=CampaignReporting.objects.get(campaign=signed_campaign),
         mission=Mission.objects.filter(associations=association_a).first(),

@@ -546,6 +546,17 @@ ADMIN_ROWS = [
         admin_url("inventory_computer_scan"),
         admin_page("inventory.view_computer"),
     ),
+    Row(
+        "admin/inventory/computer/wipe-reports/",
+        admin_url("inventory_computer_wipe_reports"),
+        admin_page("inventory.record_wipe"),
+    ),
+    Row(
+        "admin/inventory/computer/wipe-reports/<int:pk>/file/",
+        admin_url("inventory_computer_wipe_report_file", pk("wipe_evidence")),
+        admin_page("inventory.view_wiperecord"),
+        content_type="application/octet-stream",
+    ),
     # Waves and allocations
     Row(
         "admin/donations/wave/<path:object_id>/plan/",
@@ -1120,6 +1131,19 @@ ADMIN_POSTS = [
         admin_page("inventory.add_computer", "inventory.change_computer"),  # no file: the form again
     ),
     PostCase(
+        "admin/inventory/computer/wipe-reports/",
+        admin_url("inventory_computer_wipe_reports"),
+        # No file: the form again with its error; a confirmation without a valid token records nothing.
+        admin_page("inventory.record_wipe"),
+    ),
+    PostCase(
+        "admin/inventory/computer/wipe-reports/",
+        admin_url("inventory_computer_wipe_reports"),
+        admin_page("inventory.record_wipe"),
+        data=lambda world: {"step": "confirm", "token": "0" * 32},
+        variant="confirm",
+    ),
+    PostCase(
         "admin/inventory/computer/process_import/",
         admin_url("inventory_computer_process_import"),
         # An invalid (expired, tampered) confirmation: the page says so, nothing is imported.
@@ -1222,6 +1246,7 @@ POST_EXEMPT = {
             "admin/inventory/computer/scan/",  # a GET form: its buttons post to the list's actions
             "admin/inventory/computer/import/modele.<str:fmt>",
             "admin/inventory/computer/import/refus/<str:name>/",
+            "admin/inventory/computer/wipe-reports/<int:pk>/file/",  # a download: a POST is answered as a GET
             "admin/certificates/handover/desk/",
             "admin/certificates/handover/desk/<int:wave_id>/",
             "admin/certificates/handover/desk/<int:wave_id>/progress/",
