@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,8 +11,9 @@ from django.contrib import admin
 from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeData, mark_safe
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 
@@ -154,7 +156,8 @@ def model_gender(model) -> str:
 
 def admin_words(opts, verbose_name=None) -> dict[str, str]:
     """The admin's phrases about one model, with the right article: ``select``, ``select_view``, ``select_popup``,
-    ``add``, ``change``, ``view``, ``delete_selected``, ``add_another``. ``verbose_name``: an inline's own name."""
+    ``add``, ``change``, ``view``, ``delete_selected``, ``add_another``, ``delete``. ``verbose_name``: an inline's
+    own name."""
     name = str(verbose_name or opts.verbose_name)
     plural = str(opts.verbose_name_plural)
     feminine = MODEL_GENDERS.get(opts.label_lower, MASCULINE) == FEMININE
@@ -169,6 +172,7 @@ def admin_words(opts, verbose_name=None) -> dict[str, str]:
             "view": _("Consulter l'%(name)s") if elided else _("Consulter la %(name)s"),
             "delete_selected": _("Supprimer les %(plural)s sélectionnées"),
             "add_another": _("Ajouter une autre %(name)s"),
+            "delete": _("Supprimer l'%(name)s") if elided else _("Supprimer la %(name)s"),
         }
     else:
         words = {
@@ -180,8 +184,164 @@ def admin_words(opts, verbose_name=None) -> dict[str, str]:
             "view": _("Consulter l'%(name)s") if elided else _("Consulter le %(name)s"),
             "delete_selected": _("Supprimer les %(plural)s sélectionnés"),
             "add_another": _("Ajouter un autre %(name)s"),
+            "delete": _("Supprimer l'%(name)s") if elided else _("Supprimer le %(name)s"),
         }
     return {key: phrase % {"name": name, "plural": plural} for key, phrase in words.items()}
+
+
+def _the(opts, obj) -> str:
+    """« le lot « X » », « la vague « X » », « l'association « X » » (``obj`` already in its final form)."""
+    name = str(opts.verbose_name)
+    if name[:1].lower() in _VOWELS:
+        phrase = _("l'%(name)s « %(obj)s »")
+    elif MODEL_GENDERS.get(opts.label_lower, MASCULINE) == FEMININE:
+        phrase = _("la %(name)s « %(obj)s »")
+    else:
+        phrase = _("le %(name)s « %(obj)s »")
+    return phrase % {"name": name, "obj": obj}
+
+
+def _the_selected(opts, count: int) -> str:
+    """« le lot sélectionné », « les 3 vagues sélectionnées »…"""
+    feminine = MODEL_GENDERS.get(opts.label_lower, MASCULINE) == FEMININE
+    name, plural = str(opts.verbose_name), str(opts.verbose_name_plural)
+    if count != 1:
+        phrase = _("les %(count)s %(plural)s sélectionnées") if feminine else _("les %(count)s %(plural)s sélectionnés")
+    elif name[:1].lower() in _VOWELS:
+        phrase = _("l'%(name)s sélectionnée") if feminine else _("l'%(name)s sélectionné")
+    else:
+        phrase = _("la %(name)s sélectionnée") if feminine else _("le %(name)s sélectionné")
+    return phrase % {"name": name, "plural": plural, "count": count}
+
+
+def delete_words(opts, obj=None, count: int = 1) -> dict[str, str]:
+    """The sentences of the delete confirmation pages, with the model's article and gender, never « objet »:
+    ``title``, ``confirm``, ``forbidden``, ``protected``. ``obj``: the one object of the delete page; without it,
+    the ``count`` objects selected for the delete action. HTML-safe: names are escaped here."""
+    if obj is not None:
+        what = _the(opts, conditional_escape(str(obj)))
+        title = admin_words(opts)["delete"]
+        confirm = _(
+            "Voulez-vous vraiment supprimer %(what)s ? Tous les éléments liés suivants seront aussi supprimés :"
+        )
+    else:
+        what = _the_selected(opts, count)
+        title = (
+            _("Supprimer plusieurs %(plural)s") % {"plural": opts.verbose_name_plural}
+            if count != 1
+            else admin_words(opts)["delete"]
+        )
+        confirm = _(
+            "Voulez-vous vraiment supprimer %(what)s ? Tous les éléments suivants et ceux qui leur sont liés "
+            "seront supprimés :"
+        )
+    what = conditional_escape(what) if obj is None else what
+    words = {
+        "title": title,
+        "cannot": _("Impossible de supprimer %(what)s") % {"what": what},
+        "confirm": confirm % {"what": what},
+        "forbidden": _(
+            "Supprimer %(what)s supprimerait aussi des éléments liés, mais votre compte n'a pas le droit de "
+            "supprimer les types d'éléments suivants :"
+        )
+        % {"what": what},
+        "protected": _("Supprimer %(what)s obligerait à supprimer les éléments liés protégés suivants :")
+        % {"what": what},
+    }
+    return {key: mark_safe(value) if key != "title" else value for key, value in words.items()}  # noqa: S308
+
+
+def _django_pattern(template: str, placeholders: dict[str, str]) -> re.Pattern:
+    """A regular expression matching Django's message ``template`` (in the active language): each placeholder
+    (``{name}``, ``%(obj)s``…) is either a fixed text (given) or captured."""
+    parts = re.split(r"(\{\w+\}|%\(\w+\)[sd])", template)
+    regex = []
+    for part in parts:
+        match = re.fullmatch(r"\{(\w+)\}|%\((\w+)\)[sd]", part)
+        if not match:
+            regex.append(re.escape(part))
+            continue
+        key = match.group(1) or match.group(2)
+        if key in placeholders:
+            regex.append(re.escape(placeholders[key]))
+        elif f"(?P<{key}>" in "".join(regex):
+            regex.append(f"(?P={key})")
+        else:
+            regex.append(f"(?P<{key}>.+?)")
+    return re.compile("^" + "".join(regex) + "$", re.DOTALL)
+
+
+def french_admin_message(opts, message):
+    """Django's messages after an add, a change or a delete (« L'objet ordinateur « X » a été ajouté avec
+    succès »), said with the model's article and gender (« L'ordinateur « X » a été ajouté. »). Any other message
+    is returned as it is."""
+    text = str(message)
+    safe = isinstance(message, SafeData)
+    name = str(opts.verbose_name)
+    feminine = MODEL_GENDERS.get(opts.label_lower, MASCULINE) == FEMININE
+    html_name = str(conditional_escape(name))
+    added = _("%(what)s a été ajoutée.") if feminine else _("%(what)s a été ajouté.")
+    changed = _("%(what)s a été modifiée.") if feminine else _("%(what)s a été modifié.")
+    deleted = _("%(what)s a été supprimée.") if feminine else _("%(what)s a été supprimé.")
+    edit_again = (
+        _("Vous pouvez la modifier de nouveau ci-dessous.")
+        if feminine
+        else _("Vous pouvez le modifier de nouveau ci-dessous.")
+    )
+    add_another = (
+        _("Vous pouvez ajouter une autre %(name)s ci-dessous.")
+        if feminine
+        else _("Vous pouvez ajouter un autre %(name)s ci-dessous.")
+    ) % {"name": html_name}
+    # Django's templates (its own msgids, translated by its catalogue) -> our sentence.
+    with_html = [
+        (gettext("The {name} “{obj}” was added successfully."), [added]),
+        (gettext("The {name} “{obj}” was added successfully. You may edit it again below."), [added, edit_again]),
+        (
+            gettext("The {name} “{obj}” was added successfully. You may add another {name} below."),
+            [added, add_another],
+        ),
+        (gettext("The {name} “{obj}” was changed successfully."), [changed]),
+        (
+            gettext("The {name} “{obj}” was changed successfully. You may edit it again below."),
+            [changed, edit_again],
+        ),
+        (
+            gettext("The {name} “{obj}” was changed successfully. You may add another {name} below."),
+            [changed, add_another],
+        ),
+    ]
+    if safe:
+        for template, sentences in with_html:
+            match = _django_pattern(template, {"name": html_name}).match(text)
+            if match:
+                what = _the(opts, match.group("obj"))  # already HTML (a link, or the escaped name)
+                what = what[:1].upper() + what[1:]
+                return mark_safe(" ".join(sentence % {"what": what} for sentence in sentences))  # noqa: S308
+        return message
+    match = _django_pattern(gettext("The %(name)s “%(obj)s” was deleted successfully."), {"name": name}).match(text)
+    if match:
+        what = _the(opts, match.group("obj"))
+        return deleted % {"what": what[:1].upper() + what[1:]}
+    missing = gettext("%(name)s with ID “%(key)s” doesn’t exist. Perhaps it was deleted?")
+    match = _django_pattern(missing, {"name": name}).match(text)
+    if match:
+        phrase = (
+            _("Aucune %(name)s ne porte l'identifiant « %(key)s » : elle a peut-être été supprimée.")
+            if feminine
+            else _("Aucun %(name)s ne porte l'identifiant « %(key)s » : il a peut-être été supprimé.")
+        )
+        return phrase % {"name": name, "key": match.group("key")}
+    match = _django_pattern(gettext("Successfully deleted %(count)d %(items)s."), {}).match(text)
+    if match and match.group("count").isdigit():
+        count = int(match.group("count"))
+        items = match.group("items")
+        if feminine:
+            phrase = ngettext("%(count)s %(items)s supprimée.", "%(count)s %(items)s supprimées.", count)
+        else:
+            phrase = ngettext("%(count)s %(items)s supprimé.", "%(count)s %(items)s supprimés.", count)
+        return phrase % {"count": count, "items": items}
+    return message
 
 
 class FrenchTitlesMixin:
@@ -219,11 +379,33 @@ class FrenchTitlesMixin:
         context.setdefault("admin_words", words)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
+    def message_user(self, request, message, *args, **kwargs):
+        return super().message_user(request, french_admin_message(self.opts, message), *args, **kwargs)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return super().delete_view(request, object_id, {"admin_words": admin_words(self.opts), **(extra_context or {})})
+
+    def render_delete_form(self, request, context):
+        obj = context.get("object")
+        if obj is not None:
+            words = delete_words(self.opts, obj=obj)
+            context["delete_words"] = words
+            title = str(context.get("title", ""))
+            if title in (gettext("Are you sure?"), gettext("Delete")):
+                context["title"] = words["title"]
+            elif title == gettext("Cannot delete %(name)s") % {"name": context.get("object_name", "")}:
+                context["title"] = words["cannot"]
+        return super().render_delete_form(request, context)
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         if "delete_selected" in actions:
             function, name, _description = actions["delete_selected"]
-            actions["delete_selected"] = (function, name, admin_words(self.opts)["delete_selected"])
+            actions["delete_selected"] = (
+                _delete_selected_in_words(function),
+                name,
+                admin_words(self.opts)["delete_selected"],
+            )
         return actions
 
     def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
@@ -231,6 +413,23 @@ class FrenchTitlesMixin:
         for inline_formset in inline_formsets:
             inline_formset.inline_formset_data = _inline_data_with_words(inline_formset)
         return inline_formsets
+
+
+def _delete_selected_in_words(function):
+    """Django's delete action, its confirmation page said with the model's article and gender."""
+
+    def delete_selected(modeladmin, request, queryset):
+        response = function(modeladmin, request, queryset)
+        context = getattr(response, "context_data", None)
+        if context is not None and "queryset" in context:
+            words = delete_words(modeladmin.opts, count=len(context["queryset"]))
+            context["delete_words"] = words
+            context["title"] = words["title"]
+        return response
+
+    delete_selected.allowed_permissions = getattr(function, "allowed_permissions", ("delete",))
+    delete_selected.short_description = getattr(function, "short_description", "")
+    return delete_selected
 
 
 def _inline_data_with_words(inline_formset):

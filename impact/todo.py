@@ -42,6 +42,7 @@ class Section:
     key: str
     title: str
     items: list[Item]
+    links: list[Row] = field(default_factory=list)  # tools of the section, shown as buttons under its items
 
     @property
     def total(self) -> int:
@@ -147,6 +148,13 @@ def _stock_section() -> Section:
                 f"{changelist}?a_faire=verification",
                 alert=bool(counts["check"]),
             ),
+        ],
+        links=[
+            Row(
+                _("Scanner une étiquette"),
+                reverse("admin:inventory_computer_scan"),
+                _("caméra ou douchette : l'ordinateur et ses actions"),
+            )
         ],
     )
 

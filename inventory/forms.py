@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from import_export.forms import ImportForm, SelectableFieldsExportForm
+from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
 
 from inventory.models import Computer, Lot, WipeRecord
 from inventory.services import EDITABLE_FIELDS, LOT_REFERENCE_MAX, SPARE_PART_ON_READY
@@ -257,12 +257,42 @@ class WipeForm(forms.Form):
         }
 
 
+def import_lots():
+    """The lots an import may fill, the latest arrivals first."""
+    from inventory.models import Lot
+
+    return Lot.objects.select_related(None).order_by("-arrival_date", "reference")
+
+
 class ComputerImportForm(ImportForm):
-    """django-import-export's upload form, with a size limit checked before the file is read."""
+    """django-import-export's upload form, with a size limit checked before the file is read, the lot of every
+    row and the choice between all or nothing (the default) and importing the valid rows only."""
+
+    lot = forms.ModelChoiceField(
+        label=_("Lot"),
+        queryset=Lot.objects.none(),
+        required=False,
+        empty_label=_("— celui de la colonne « lot » de chaque ligne —"),
+        help_text=_(
+            "Le lot où entrent tous les ordinateurs du fichier. Si le fichier a tout de même une colonne « lot », "
+            "chaque ligne doit y nommer ce lot (ou la laisser vide), sinon elle est refusée."
+        ),
+    )
+    partial = forms.BooleanField(
+        label=_("Importer les lignes valides et télécharger les lignes refusées"),
+        required=False,
+        help_text=_(
+            "Sans cette case, rien n'est importé si une seule ligne est fausse. Avec elle, les lignes valides sont "
+            "importées et les lignes refusées vous sont données dans un fichier, avec le motif de chaque refus, "
+            "à corriger puis importer de nouveau."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["import_file"].label = _("Fichier à importer (CSV ou XLSX)")
+        self.fields["lot"].queryset = import_lots()
+        self.fields["lot"].error_messages["invalid_choice"] = _("Ce lot n'existe pas (ou plus) : choisissez-en un.")
 
     def clean_import_file(self):
         from inventory.importing import MAX_FILE_BYTES
@@ -274,6 +304,17 @@ class ComputerImportForm(ImportForm):
                 params={"size": MAX_FILE_BYTES // (1024 * 1024)},
             )
         return upload
+
+
+class ComputerConfirmImportForm(ConfirmImportForm):
+    """The confirmation carries the lot and the mode chosen on the upload form."""
+
+    lot = forms.ModelChoiceField(queryset=Lot.objects.none(), required=False, widget=forms.HiddenInput)
+    partial = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lot"].queryset = import_lots()
 
 
 EXPORT_LABELS = {

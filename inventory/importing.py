@@ -414,7 +414,10 @@ COLUMNS: list[Column] = [
         gettext_lazy("lot"),
         _text(40, normalize_reference),
         required=True,
-        help=gettext_lazy("référence d'un lot déjà créé, par exemple ORANGE-2026-01"),
+        help=gettext_lazy(
+            "référence d'un lot déjà créé, par exemple ORANGE-2026-01 ; inutile quand le lot est choisi sur le "
+            "formulaire d'import"
+        ),
         aliases=("reference_lot", "lot_reference"),
     ),
     Column(
@@ -500,6 +503,10 @@ COLUMNS_BY_KEY = {c.key: c for c in COLUMNS}
 FIELD_TO_KEY = {c.field: c.key for c in COLUMNS}
 # Columns written by the export that an import may carry but does not read.
 EXPORT_ONLY_COLUMNS = {"statut", "statut_depuis", "effacement", "donateur", "effacement_en_echec", "id"}
+# The columns that the file of refused rows adds (``rejected_rows_csv``): ignored when that file, corrected, comes
+# back.
+REJECTED_LINE_COLUMN, REJECTED_REASON_COLUMN = "ligne_d_origine", "motif_du_refus"
+EXPORT_ONLY_COLUMNS |= {REJECTED_LINE_COLUMN, REJECTED_REASON_COLUMN}
 
 _ALIASES = {header_key(alias): c.key for c in COLUMNS for alias in (c.key, *c.aliases)}
 _ALIASES.update({header_key(str(c.label)): c.key for c in COLUMNS})
@@ -549,7 +556,7 @@ def _chunks(values: list, size: int = 5000):
         yield values[start : start + size]
 
 
-def _map_headers(table: Table, plan: ImportPlan) -> dict[int, Column]:
+def _map_headers(table: Table, plan: ImportPlan, *, lot_chosen: bool = False) -> dict[int, Column]:
     mapping: dict[int, Column] = {}
     seen: dict[str, str] = {}
     unknown = []
@@ -576,21 +583,26 @@ def _map_headers(table: Table, plan: ImportPlan) -> dict[int, Column]:
             _("Colonnes inconnues : %(columns)s. Colonnes possibles : %(expected)s.")
             % {"columns": ", ".join(unknown), "expected": ", ".join(c.key for c in COLUMNS)}
         )
-    missing = [c.key for c in COLUMNS if c.required and c.key not in seen]
+    missing = [c.key for c in COLUMNS if c.required and c.key not in seen and not (lot_chosen and c.key == "lot")]
     if missing:
         plan.file_errors.append(_("Colonnes obligatoires absentes : %(columns)s.") % {"columns": ", ".join(missing)})
     plan.columns = [mapping[i] for i in sorted(mapping)]
     return mapping
 
 
-def plan_import(table: Table, *, lock: bool = False) -> ImportPlan:
+def plan_import(table: Table, *, lock: bool = False, lot: Lot | None = None, partial: bool = False) -> ImportPlan:
     """Check every row; say what each one would do. Nothing is written.
+
+    ``lot``: the lot chosen on the import form, for every row; a ``lot`` column may still be there, and each of
+    its cells must then name that lot (or be empty). ``partial``: the valid rows are numbered and planned even when
+    others are refused (``plan.rows`` holds only the valid rows; ``plan.errors`` says why each other row is refused).
 
     Queries: one for the lots named in the file, one (per 5000 serials) for the units they match,
     one (per 5000 tags) for the asset tags they use, one per lot for its numbering.
     """
+    chosen = lot
     plan = ImportPlan(encoding=table.encoding, total_rows=len(table.rows))
-    mapping = _map_headers(table, plan)
+    mapping = _map_headers(table, plan, lot_chosen=chosen is not None)
     if plan.file_errors:
         return plan
     header_of = {column.key: table.headers[index] for index, column in mapping.items()}
@@ -613,7 +625,7 @@ def plan_import(table: Table, *, lock: bool = False) -> ImportPlan:
         for index, column in mapping.items():
             text = record[index] if index < len(record) else ""
             cells[column.key] = text
-            if column.required and text == "":
+            if column.required and text == "" and not (chosen is not None and column.key == "lot"):
                 plan.errors.append(CellIssue(line, header_of[column.key], _("valeur obligatoire"), text))
                 ok = False
                 continue
@@ -655,7 +667,19 @@ def plan_import(table: Table, *, lock: bool = False) -> ImportPlan:
         has_key = bool(values.get("manufacturer")) and bool(values.get("serial_number"))
         key = (values.get("manufacturer"), values.get("serial_number"))
         lot = lots.get(values["lot"]) if values.get("lot") else None
-        if lot is None and values.get("lot"):
+        if chosen is not None:
+            if values.get("lot") and values["lot"] != chosen.reference:
+                plan.errors.append(
+                    CellIssue(
+                        line,
+                        header_of["lot"],
+                        _("ce n'est pas le lot choisi pour l'import (%(ref)s)") % {"ref": chosen.reference},
+                        cells["lot"],
+                    )
+                )
+                row_ok = False
+            lot = chosen
+        elif lot is None and values.get("lot"):
             plan.errors.append(
                 CellIssue(
                     line,
@@ -758,7 +782,7 @@ def plan_import(table: Table, *, lock: bool = False) -> ImportPlan:
     plan.errors.sort(key=lambda issue: issue.line)
 
     # 4. Number the new units that came without an asset tag, within their lot.
-    if not plan.errors:
+    if not plan.errors or partial:
         untagged: dict[int, list[PlannedRow]] = {}
         for row in new_rows:
             if not row.values.get("asset_tag"):
@@ -773,3 +797,82 @@ def plan_import(table: Table, *, lock: bool = False) -> ImportPlan:
             for row, tag in zip(rows, next_asset_tags(lot, len(rows), taken=taken), strict=True):
                 row.values["asset_tag"] = tag
     return plan
+
+
+# Files given to the operator ----------------------------------------------------------------------
+
+
+def _csv_bytes(headers: list[str], rows: list[list[str]]) -> bytes:
+    """UTF-8 with a BOM and semicolons (what French Excel opens with a double click), cells kept as text."""
+    from core.spreadsheets import neutralize_row
+
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(neutralize_row(headers))
+    writer.writerows(neutralize_row(row) for row in rows)
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+def rejected_rows_csv(table: Table, plan: ImportPlan) -> bytes:
+    """The rows of ``table`` that ``plan`` refuses, as they were in the file, with their line and the reasons.
+
+    Once corrected, the file can be imported again as it is: the two added columns are ignored."""
+    reasons: dict[int, list[str]] = {}
+    for issue in plan.errors:
+        text = f"{issue.column} : {issue.message}" if issue.column else str(issue.message)
+        reasons.setdefault(issue.line, []).append(text)
+    width = len(table.headers)
+    rows = [
+        [*(record + [""] * width)[:width], str(line), " ; ".join(reasons[line])]
+        for record, line in zip(table.rows, table.lines, strict=True)
+        if line in reasons
+    ]
+    return _csv_bytes([*table.headers, REJECTED_LINE_COLUMN, REJECTED_REASON_COLUMN], rows)
+
+
+# The template file: the columns an import reads (the lot is chosen on the form) and one example row.
+TEMPLATE_EXAMPLE = {
+    "numero_inventaire": "",
+    "fabricant": "Dell",
+    "modele": "OptiPlex 7070 SFF",
+    "numero_serie": "CN0ABC123",
+    "format": "bureau",
+    "processeur": "Intel Core i5-9500",
+    "ram_go": "8",
+    "stockage_go": "256",
+    "type_stockage": "SSD",
+    "systeme": "Windows 10 Pro",
+    "etat": "A",
+    "clavier": "oui",
+    "souris": "oui",
+    "piece_a_remplacer": "non",
+    "notes": "",
+}
+
+
+def template_table() -> tuple[list[str], list[str]]:
+    headers = [c.key for c in COLUMNS if c.key != "lot"]
+    return headers, [TEMPLATE_EXAMPLE.get(key, "") for key in headers]
+
+
+def template_csv() -> bytes:
+    headers, example = template_table()
+    return _csv_bytes(headers, [example])
+
+
+def template_xlsx() -> bytes:
+    import openpyxl
+    from openpyxl.styles import Font
+
+    headers, example = template_table()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = str(gettext_lazy("Ordinateurs"))[:31]
+    sheet.append(headers)
+    sheet.append(example)
+    for cells in sheet.iter_cols(min_row=1, max_row=2):
+        cells[0].font = Font(bold=True)
+        sheet.column_dimensions[cells[0].column_letter].width = max(12, len(str(cells[1].value or "")) + 4)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -151,6 +151,8 @@ class ComputerResource(resources.ModelResource):
     def __init__(self, **kwargs):
         super().__init__()
         self.user = kwargs.get("user")
+        self.lot = kwargs.get("lot")  # chosen on the import form, for every row
+        self.partial = bool(kwargs.get("partial"))  # import the valid rows, hand back the refused ones
 
     # Export ------------------------------------------------------------------------------------
 
@@ -217,17 +219,17 @@ class ComputerResource(resources.ModelResource):
         file_name = kwargs.get("file_name") or ""
         table = getattr(dataset, "inventory_table", None) or _table_from_dataset(dataset)
         if dry_run:
-            plan = plan_import(table)
-            return build_result(plan, dry_run=True)
+            plan = plan_import(table, lot=self.lot, partial=self.partial)
+            return build_result(plan, dry_run=True, partial=self.partial, table=table)
         try:
-            plan = computers_import(table=table, by=user, file_name=file_name)
+            plan = computers_import(table=table, by=user, file_name=file_name, lot=self.lot, partial=self.partial)
         except ImportRejected as rejected:
             return build_result(rejected.plan, dry_run=False)
         except DomainError as error:
             result = Result()
             result.append_base_error(Error(error))
             return result
-        return build_result(plan, dry_run=False)
+        return build_result(plan, dry_run=False, partial=self.partial, table=table)
 
 
 def _table_from_dataset(dataset: Dataset) -> Table:
@@ -257,17 +259,23 @@ def _cell_html(value, old=None, changed=False):
     return "" if value is None else value
 
 
-def build_result(plan: ImportPlan, *, dry_run: bool) -> Result:
-    """django-import-export's Result for the preview page: totals, the first rows, every error."""
+def build_result(plan: ImportPlan, *, dry_run: bool, partial: bool = False, table: Table | None = None) -> Result:
+    """django-import-export's Result for the preview page: totals, the first rows, every error.
+
+    ``partial``: refused rows do not stop the import; the preview shows the valid rows and, apart, the refused
+    ones with their reasons (``inventory_refused_lines``); ``inventory_table`` keeps the file for their download."""
     result = Result()
     result.total_rows = plan.total_rows
     result.diff_headers = [str(c.label) for c in plan.columns]
     result.inventory_plan = plan
+    result.inventory_table = table
+    result.inventory_partial = partial
+    result.inventory_refused_lines = len({issue.line for issue in plan.errors})
     for message in plan.file_errors:
         result.append_base_error(Error(ImportFileError(message)))
     if plan.file_errors:
         return result
-    if plan.errors:
+    if plan.errors and not partial:
         by_line: dict[int, dict[str, list[str]]] = {}
         for issue in plan.errors:
             column = issue.column or NON_FIELD_ERRORS

@@ -9,6 +9,8 @@ from inventory.models import Computer, Lot
 S = Computer.Status
 # Spec rows shown in the stock summary before the rest is summed up.
 SUMMARY_SPEC_ROWS = 12
+# The longest identifier a unit has (its serial number's field): a longer scanned code names no unit.
+MAX_CODE_LENGTH = 64
 
 
 def status_counts(queryset: QuerySet[Computer] | None = None) -> list[dict]:
@@ -98,3 +100,26 @@ def stock_todo() -> dict:
     from inventory.models import AWAITING_CHECK, AWAITING_WIPE
 
     return Computer.objects.aggregate(wipe=Count("pk", filter=AWAITING_WIPE), check=Count("pk", filter=AWAITING_CHECK))
+
+
+def code_candidates(code: str) -> str:
+    """What a scanned or typed code names: the label's QR code holds the asset tag; a scanner may also read a
+    serial number's barcode, and a QR code holding a web address (another tool's label) ends with the tag.
+    Spaces and case do not count (identifiers are stored in capitals without spaces)."""
+    text = (code or "").strip()
+    if "/" in text:
+        text = text.rstrip("/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in text if ch.isprintable() and not ch.isspace()).upper()
+
+
+def computers_by_code(code: str, limit: int = 10) -> list[Computer]:
+    """The units whose asset tag or serial number is exactly ``code`` (one query). A serial number is unique
+    per manufacturer only: two makers' units may answer the same code."""
+    needle = code_candidates(code)
+    if not needle or len(needle) > MAX_CODE_LENGTH:
+        return []
+    return list(
+        Computer.objects.select_related("lot", "wipe_record")
+        .filter(Q(asset_tag=needle) | Q(serial_number=needle))
+        .order_by("asset_tag")[:limit]
+    )

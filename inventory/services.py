@@ -618,11 +618,13 @@ class ImportRejected(DomainError):
         self.plan = plan
 
 
-def computers_import(*, table, by, file_name: str = ""):
+def computers_import(*, table, by, file_name: str = "", lot: Lot | None = None, partial: bool = False):
     """Create or update the units of a checked table, all or nothing. Returns the plan that was written.
 
     Rows are matched to existing units by (manufacturer, serial number): importing the same file
     twice updates (or leaves alone) the units of the first import instead of duplicating them.
+    ``lot``: the lot chosen on the form for every row. ``partial``: the valid rows are written and the refused
+    ones left out (``plan.errors`` says why); a file that cannot be read as a whole is still refused.
     """
     from django.db import IntegrityError
 
@@ -630,8 +632,8 @@ def computers_import(*, table, by, file_name: str = ""):
 
     try:
         with transaction.atomic():
-            plan = plan_import(table, lock=True)
-            if plan.has_errors:
+            plan = plan_import(table, lock=True, lot=lot, partial=partial)
+            if plan.file_errors or (plan.errors and not partial):
                 raise ImportRejected(plan)
             now = timezone.now()
             label = actor_label(by)

@@ -17,6 +17,7 @@ from inventory.admin.display import STATUS_COLOURS, S, status_badge
 from inventory.admin.filters import FlagsFilter, TodoFilter, WipeStateFilter
 from inventory.admin.imports import ComputerImportMixin
 from inventory.admin.inlines import ComputerEventInline, WipeRecordInline
+from inventory.admin.scan import ComputerScanMixin
 from inventory.admin.wipe_reports import WipeReportImportMixin
 from inventory.forms import ComputerExportForm, ComputerForm, ComputerImportForm
 from inventory.models import Computer, WipeRecord, gigabytes
@@ -35,7 +36,12 @@ END_OF_LIFE_FIELDS = (
 
 @admin.register(Computer)
 class ComputerAdmin(
-    WipeReportImportMixin, ComputerActionsMixin, ComputerImportMixin, ImportExportMixin, admin.ModelAdmin
+    ComputerScanMixin,
+    WipeReportImportMixin,
+    ComputerActionsMixin,
+    ComputerImportMixin,
+    ImportExportMixin,
+    admin.ModelAdmin,
 ):
     form = ComputerForm
     view_on_site = False
@@ -258,22 +264,26 @@ class ComputerAdmin(
             context["stock_summary"] = summary
         return response
 
+    def unit_actions(self, request, computer) -> list[tuple[str, str]]:
+        """The status moves this user may make on this unit now: (list action, button label)."""
+        actions = []
+        user = request.user
+        if user.has_perm("inventory.change_computer"):
+            if computer.status in services.MOVES["start_reconditioning"][0]:
+                actions.append(("start_reconditioning", _("Démarrer le reconditionnement")))
+            if computer.status in services.MOVES["mark_ready"][0]:
+                actions.append(("mark_ready", _("Marquer prêt")))
+        if user.has_perm("inventory.record_wipe") and computer.status in services.WIPE_STATUSES:
+            actions.append(("record_wipe", _("Enregistrer un effacement")))
+        if user.has_perm("inventory.change_computer") and computer.status in services.MOVES["scrap"][0]:
+            actions.append(("scrap", _("Mettre au rebut")))
+        return actions
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
         computer = self.get_object(request, object_id)
         if computer is not None:
-            actions = []
-            user = request.user
-            if user.has_perm("inventory.change_computer"):
-                if computer.status in services.MOVES["start_reconditioning"][0]:
-                    actions.append(("start_reconditioning", _("Démarrer le reconditionnement")))
-                if computer.status in services.MOVES["mark_ready"][0]:
-                    actions.append(("mark_ready", _("Marquer prêt")))
-            if user.has_perm("inventory.record_wipe") and computer.status in services.WIPE_STATUSES:
-                actions.append(("record_wipe", _("Enregistrer un effacement")))
-            if user.has_perm("inventory.change_computer") and computer.status in services.MOVES["scrap"][0]:
-                actions.append(("scrap", _("Mettre au rebut")))
-            extra_context["unit_actions"] = actions
+            extra_context["unit_actions"] = self.unit_actions(request, computer)
             extra_context["changelist_url"] = reverse("admin:inventory_computer_changelist")
         return super().change_view(request, object_id, form_url, extra_context)
 

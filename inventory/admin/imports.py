@@ -2,18 +2,101 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+# A file of refused rows: its owner's id and a random part (never an uploaded file's name).
+_REJECTED_NAME = re.compile(r"^refus-(?P<user>\d+)-[0-9a-f]{32}$")
+TEMPLATE_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 class ComputerImportMixin:
-    """For ComputerAdmin (with ImportExportMixin): the import page's help, errors and messages."""
+    """For ComputerAdmin (with ImportExportMixin): the import page's help, errors and messages, the lot and the
+    mode chosen on the form, the template file and the file of refused rows."""
+
+    def get_urls(self):
+        return [
+            path(
+                "import/modele.<str:fmt>",
+                self.admin_site.admin_view(self.import_template_view),
+                name="inventory_computer_import_template",
+            ),
+            path(
+                "import/refus/<str:name>/",
+                self.admin_site.admin_view(self.import_rejected_view),
+                name="inventory_computer_import_rejected",
+            ),
+            *super().get_urls(),
+        ]
 
     def get_import_context_data(self, **kwargs):
         from inventory.importing import COLUMNS, MAX_ROWS, PREVIEW_ROWS
 
-        return {"import_columns": COLUMNS, "max_rows": MAX_ROWS, "preview_rows": PREVIEW_ROWS}
+        return {
+            "import_columns": COLUMNS,
+            "max_rows": MAX_ROWS,
+            "preview_rows": PREVIEW_ROWS,
+            "template_links": [
+                (fmt.upper(), reverse("admin:inventory_computer_import_template", args=[fmt]))
+                for fmt in TEMPLATE_FORMATS
+            ],
+        }
+
+    def get_confirm_form_class(self, request):
+        from inventory.forms import ComputerConfirmImportForm
+
+        return ComputerConfirmImportForm
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            lot = import_form.cleaned_data.get("lot")
+            initial.update({"lot": lot.pk if lot else "", "partial": import_form.cleaned_data.get("partial", False)})
+        return initial
+
+    def import_template_view(self, request, fmt):
+        from inventory.importing import template_csv, template_xlsx
+
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        if fmt not in TEMPLATE_FORMATS:
+            raise Http404
+        data = template_csv() if fmt == "csv" else template_xlsx()
+        response = HttpResponse(data, content_type=TEMPLATE_FORMATS[fmt])
+        response["Content-Disposition"] = f'attachment; filename="modele-import-ordinateurs.{fmt}"'
+        return response
+
+    def _rejected_storage(self, name=None):
+        return self.get_tmp_storage_class()(name=name, read_mode="rb", **self.get_tmp_storage_class_kwargs())
+
+    def import_rejected_view(self, request, name):
+        """The refused rows of one's own partial import (a CSV kept in the import's temporary storage)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        match = _REJECTED_NAME.match(name)
+        if match is None or int(match["user"]) != request.user.pk:
+            raise Http404
+        try:
+            data = self._rejected_storage(name).read()
+        except (OSError, ValueError):
+            data = None
+        if not data:
+            raise Http404
+        response = HttpResponse(data, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="lignes-refusees.csv"'
+        return response
 
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)
@@ -38,7 +121,8 @@ class ComputerImportMixin:
         return context
 
     def get_import_resource_kwargs(self, request, **kwargs):
-        return {"user": request.user}
+        chosen = getattr(kwargs.get("form"), "cleaned_data", None) or {}
+        return {"user": request.user, "lot": chosen.get("lot"), "partial": bool(chosen.get("partial"))}
 
     def add_data_read_fail_error_to_form(self, form, e):
         from inventory.importing import ImportFileError
@@ -81,6 +165,28 @@ class ComputerImportMixin:
                 "skip": totals[RowResult.IMPORT_TYPE_SKIP],
             },
         )
+        refused = getattr(result, "inventory_refused_lines", 0)
+        table = getattr(result, "inventory_table", None)
+        if refused and table is not None:
+            from inventory.importing import rejected_rows_csv
+
+            storage = self._rejected_storage(f"refus-{request.user.pk}-{uuid.uuid4().hex}")
+            storage.save(rejected_rows_csv(table, result.inventory_plan))
+            url = reverse("admin:inventory_computer_import_rejected", args=[storage.name])
+            messages.warning(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    ngettext(
+                        "%(n)s ligne refusée n'a pas été importée.",
+                        "%(n)s lignes refusées n'ont pas été importées.",
+                        refused,
+                    )
+                    % {"n": refused},
+                    url,
+                    _("Télécharger les lignes refusées (CSV), avec le motif de chaque refus"),
+                ),
+            )
 
 
 class _EmptyPost:

@@ -530,6 +530,23 @@ ADMIN_ROWS = [
         admin_page("inventory.view_computer"),
     ),
     Row(
+        "admin/inventory/computer/import/modele.<str:fmt>",
+        admin_url("inventory_computer_import_template", "csv"),
+        admin_page("inventory.add_computer", "inventory.change_computer"),
+        content_type="text/csv",
+    ),
+    Row(
+        "admin/inventory/computer/import/refus/<str:name>/",
+        admin_url("inventory_computer_import_rejected", "refus-1-" + "0" * 32),
+        # One's own file of refused rows only: another account's (here, made up) is not found.
+        admin_page("inventory.add_computer", "inventory.change_computer", ok=404),
+    ),
+    Row(
+        "admin/inventory/computer/scan/",
+        admin_url("inventory_computer_scan"),
+        admin_page("inventory.view_computer"),
+    ),
+    Row(
         "admin/inventory/computer/wipe-reports/",
         admin_url("inventory_computer_wipe_reports"),
         admin_page("inventory.record_wipe"),
@@ -1226,6 +1243,9 @@ POST_EXEMPT = {
             "admin/(?P<url>.*)$",
             "admin/inventory/lot/<int:pk>/labels/",
             "admin/inventory/computer/export/",  # the export form posts to produce a file
+            "admin/inventory/computer/scan/",  # a GET form: its buttons post to the list's actions
+            "admin/inventory/computer/import/modele.<str:fmt>",
+            "admin/inventory/computer/import/refus/<str:name>/",
             "admin/inventory/computer/wipe-reports/<int:pk>/file/",  # a download: a POST is answered as a GET
             "admin/certificates/handover/desk/",
             "admin/certificates/handover/desk/<int:wave_id>/",
