@@ -20,6 +20,9 @@ def _flatten(detail, path: str = "") -> list[dict]:
     if isinstance(detail, dict):
         out = []
         for key, value in detail.items():
+            if isinstance(key, int) or str(key).isdigit():  # a list serializer's item
+                out += _flatten(value, f"{path}[{key}]")
+                continue
             name = "" if key == "non_field_errors" else str(key)
             sub = f"{path}.{name}" if path and name else (path or name)
             out += _flatten(value, sub)

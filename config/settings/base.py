@@ -330,6 +330,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ComputerStatusEnum": "inventory.models.ComputerStatus",
+        "CampaignStatusEnum": "campaigns.models.CampaignStatus",
+    },
 }
 
 if REDIS_URL:
