@@ -72,8 +72,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.view_lot",
         "inventory.view_computer",
         *_crud("inventory", "stockpartner"),
-        *_crud("api", "apitoken"),  # issue and revoke API tokens (api app)
+        *_crud("api", "apitoken", change=False),  # issue and revoke API tokens (api app)
         "api.revoke_apitoken",
+        "api.view_apitokenevent",  # the history of each token
         "certificates.view_handover",  # follow the handovers of their waves, and export them
         "certificates.view_handoverevent",  # and the history of each certificate
         *IMPACT_REVIEW,

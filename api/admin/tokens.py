@@ -84,6 +84,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def scope_display(self, token):
         return token.scope
 
+    def has_change_permission(self, request, obj=None):
+        return False  # nothing is edited after creation: revoke it and issue another
+
     def has_delete_permission(self, request, obj=None):
         return False  # revoked, never deleted: the history of the units it wrote points to it
 
@@ -91,8 +94,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return request.user.has_perm("api.revoke_apitoken")
 
     def save_model(self, request, obj, form, change):
-        if change:
-            return  # nothing is editable after creation
         try:
             token, secret = services.api_token_create(
                 by=request.user,
