@@ -159,6 +159,22 @@ def units_upsert(*, token: ApiToken, lot: Lot, units) -> UnitsOutcome:
     read, errors = _read_units(units)
     if errors:
         raise RequestRejected(errors)
+    # A serial already in another lot: refused here, before the import would name that lot and its unit (another
+    # donor's or partner's stock is none of this token's business).
+    keys = {(normalize_manufacturer(c["manufacturer"]), normalize_serial(c["serial_number"])): i for i, c in read}
+    elsewhere = (
+        Computer.objects.filter(serial_number__in={serial for _m, serial in keys})
+        .exclude(lot=lot)
+        .values_list("manufacturer", "serial_number")
+    )
+    for key in elsewhere:
+        if key in keys:
+            errors.append(
+                FieldError(f"units[{keys[key]}].serial_number", _("numéro de série déjà enregistré dans un autre lot"))
+            )
+    if errors:
+        errors.sort(key=_error_order)
+        raise RequestRejected(errors)
     # The import reads a table whose columns are the fields sent: one table per set of fields, so that a unit
     # never empties a field it did not send.
     groups: dict[tuple[str, ...], list[tuple[int, dict[str, str]]]] = {}

@@ -129,10 +129,12 @@ def test_invalid_json_and_huge_bodies(client, issued, lot, settings):
 def test_duplicates_in_the_request_and_serials_of_another_lot(client, issued, lot):
     response = post(client, issued, lot, "units", {"units": [UNITS[0], {**UNITS[0], "serial_number": "AB123"}]})
     assert response.status_code == 400 and "double" in response.json()["errors"][0]["message"]
-    ComputerFactory(manufacturer="HP", serial_number="HP-0001")  # in another lot
+    other = ComputerFactory(manufacturer="HP", serial_number="HP-0001")  # in another lot
     response = post(client, issued, lot, "units", {"units": UNITS})
     assert response.status_code == 400
-    assert [e["field"] for e in response.json()["errors"]] == ["units[1].serial_number"]
+    [error] = response.json()["errors"]
+    assert error == {"field": "units[1].serial_number", "message": "numéro de série déjà enregistré dans un autre lot"}
+    assert other.lot.reference not in response.content.decode()  # another lot's stock is not revealed
     assert not Computer.objects.filter(lot=lot).exists()
 
 
