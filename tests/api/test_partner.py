@@ -224,3 +224,13 @@ def test_wipe_of_a_unit_that_left_the_workshop_is_refused(client, issued, lot):
     ComputerFactory(lot=lot, manufacturer="Dell", serial_number="AB123", status="handed_over")
     response = post(client, issued, lot, "wipes", {"wipes": [{**WIPE, "report_reference": "BL-43"}]})
     assert response.status_code == 400 and "quitté l'atelier" in response.json()["errors"][0]["message"]
+
+
+def test_out_of_range_ids_and_other_media_types_are_not_500(client, issued):
+    huge = "9" * 30
+    assert client.get(f"/api/partner/lots/{huge}/", **issued.headers).status_code == 404
+    assert client.get(f"/api/donor/lots/{huge}/", **issued.headers).status_code == 403
+    lot = LotFactory(partner=issued.token.partner)
+    url = reverse("api:partner_lot_units", args=[lot.pk])
+    response = client.post(url, "units=1", content_type="application/x-www-form-urlencoded", **issued.headers)
+    assert response.status_code == 415 and response.json()["detail"]
