@@ -56,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.view_computerevent",
         "inventory.record_wipe",
         "campaigns.view_donor",
+        "inventory.view_stockpartner",
     ],
     CAMPAIGN_MANAGER: [
         *_crud("campaigns", "campaign"),
@@ -70,6 +71,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "associations.view_mission",
         "inventory.view_lot",
         "inventory.view_computer",
+        *_crud("inventory", "stockpartner"),
+        *_crud("api", "apitoken", change=False),  # issue and revoke API tokens (api app)
+        "api.revoke_apitoken",
+        "api.view_apitokenevent",  # the history of each token
         "certificates.view_handover",  # follow the handovers of their waves, and export them
         "certificates.view_handoverevent",  # and the history of each certificate
         *IMPACT_REVIEW,

@@ -37,4 +37,5 @@ urlpatterns = [
     path("", include("portal.urls.certificates")),
     path("", include("portal.urls.impact")),
     path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
 ]

@@ -133,6 +133,9 @@ MODEL_GENDERS: dict[str, str] = {
     "inventory.wiperecord": MASCULINE,  # effacement des données
     "inventory.computerevent": MASCULINE,
     "inventory.lot": MASCULINE,
+    "inventory.stockpartner": MASCULINE,  # partenaire de reconditionnement
+    "api.apitoken": MASCULINE,  # jeton d'API
+    "api.apitokenevent": MASCULINE,
     "donations.wave": FEMININE,
     "donations.waveevent": MASCULINE,
     "donations.allocation": FEMININE,

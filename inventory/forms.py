@@ -27,7 +27,7 @@ def _check_text_fields(form: forms.Form) -> None:
 class LotForm(forms.ModelForm):
     class Meta:
         model = Lot
-        fields = ["donor", "reference", "arrival_date", "site", "expected_count", "notes"]
+        fields = ["donor", "reference", "arrival_date", "site", "expected_count", "partner", "notes"]
 
     def clean_reference(self):
         reference = normalize_reference(self.cleaned_data["reference"])

@@ -28,6 +28,31 @@ def gigabytes(value) -> str:
     return gettext("%(n)s Go") % {"n": value}
 
 
+class StockPartner(models.Model):
+    """A refurbisher that reconditions lots for the portal (an ESAT, a social enterprise, a company's workshop).
+
+    Its lots are the ones it may fill and update through the API with a stock partner's token (``api`` app).
+    """
+
+    name = models.CharField(
+        _("nom"),
+        max_length=200,
+        unique=True,
+        error_messages={"unique": _("Un partenaire de reconditionnement porte déjà ce nom.")},
+    )
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    contact_email = models.EmailField(_("e-mail de contact"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partenaire de reconditionnement")
+        verbose_name_plural = _("partenaires de reconditionnement")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class LotQuerySet(models.QuerySet):
     def with_counts(self):
         """Annotate ``received_count`` and one ``n_<status>`` per status, in one query."""
@@ -53,6 +78,15 @@ class Lot(models.Model):
     arrival_date = models.DateField(_("date d'arrivée"))
     site = models.CharField(_("site"), max_length=200, help_text=_("Entrepôt ou atelier où le lot est stocké."))
     expected_count = models.PositiveIntegerField(_("nombre d'unités annoncé"), default=0)
+    partner = models.ForeignKey(
+        StockPartner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lots",
+        verbose_name=_("partenaire de reconditionnement"),
+        help_text=_("L'atelier qui reconditionne ce lot ; avec un jeton d'API, il peut y saisir les unités."),
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 

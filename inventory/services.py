@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
 from core.transitions import transition_many
-from inventory.models import Computer, ComputerEvent, Lot, WipeEvidence, WipeRecord
+from inventory.models import Computer, ComputerEvent, Lot, StockPartner, WipeEvidence, WipeRecord
 from inventory.validators import normalize_manufacturer, normalize_reference, normalize_serial
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ EDITABLE_FIELDS = (
     "lot",
     "notes",
 )
-LOT_FIELDS = ("donor", "reference", "arrival_date", "site", "expected_count", "notes")
+LOT_FIELDS = ("donor", "reference", "arrival_date", "site", "expected_count", "partner", "notes")
 
 SPARE_PART_ON_READY = gettext_lazy(
     "Un ordinateur prêt ou réservé ne peut pas attendre une pièce : remettez-le d'abord en reconditionnement."
@@ -797,3 +797,24 @@ def _delete_stored(storage, names: list[str]) -> None:
             storage.delete(name)
         except Exception:
             logger.warning("Could not delete wipe report %s", name, exc_info=True)
+# Stock partners ---------------------------------------------------------------------------------
+
+PARTNER_FIELDS = ("name", "siret", "contact_email")
+
+
+@transaction.atomic
+def stock_partner_save(*, by, partner: StockPartner | None = None, **fields) -> StockPartner:
+    """Create a refurbisher (``partner`` None) or correct its details."""
+    unknown = set(fields) - set(PARTNER_FIELDS)
+    if unknown:
+        raise DomainError(_("Champs inconnus : %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    if partner is None:
+        partner = StockPartner()
+    else:
+        partner = StockPartner.objects.select_for_update().get(pk=partner.pk)
+    for name, value in fields.items():
+        setattr(partner, name, " ".join(value.split()) if name == "name" else value)
+    _full_clean(partner)
+    partner.save()
+    logger.info("stock partner saved", extra={"partner_id": partner.pk, "by_id": getattr(by, "pk", None)})
+    return partner

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "import_export",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from our static files (no CDN)
     "accounts",
     "core",
     "campaigns",
@@ -48,6 +51,7 @@ INSTALLED_APPS = [
     "impact",
     "portal",
     "demo",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -292,6 +296,45 @@ CERTIFICATES_CONTACT_EMAIL = env("CERTIFICATES_CONTACT_EMAIL", default="attestat
 # /verify/: per client address, the QR code pages and the typed lookups (numbers are sequential).
 CERTIFICATES_VERIFY_RATE = env("RATE_LIMIT_CERTIFICATE_VERIFY", default="30/m")
 CERTIFICATES_LOOKUP_RATE = env("RATE_LIMIT_CERTIFICATE_LOOKUP", default="10/m")
+
+# The REST API (api app): tokens per donor or stock partner, rate limited in the cache, bodies capped.
+API_TOKEN_RATE = env("API_TOKEN_RATE", default="600/m")  # per token
+API_ANON_RATE = env("API_ANON_RATE", default="120/m")  # per client address, public endpoints
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+API_MAX_UNITS = env.int("API_MAX_UNITS", default=1000)  # units or wipes per request
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiTokenThrottle", "api.throttling.ApiAnonThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pages",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API – Dons d'ordinateurs",
+    "DESCRIPTION": (
+        "Public : les campagnes et leurs chiffres. Jeton de donateur : ses engagements, ses lots et leur avancement. "
+        "Jeton de partenaire de reconditionnement : les unités de ses lots et leurs effacements. "
+        "Le jeton, créé par l'équipe dans l'administration, va dans l'en-tête « Authorization: Bearer dpc_… ». "
+        'Listes paginées (?page=, ?page_size=). Erreurs : {"detail": …, "errors": [{"field", "message"}]}.\n\n'
+        "Public: campaigns and their figures. Donor token: its pledges, lots and their progress. Stock partner "
+        "token: the units of its lots and their wipes. Messages are in French; send the language cookie "
+        "(django_language=en) for English."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ComputerStatusEnum": "inventory.models.ComputerStatus",
+        "CampaignStatusEnum": "campaigns.models.CampaignStatus",
+    },
+}
 
 if REDIS_URL:
     CACHES = {

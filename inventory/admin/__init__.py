@@ -9,5 +9,6 @@ Importing this package registers the model admins (``lots``, ``computers``, ``hi
 from inventory.admin.computers import ComputerAdmin
 from inventory.admin.history import ComputerEventAdmin, WipeRecordAdmin
 from inventory.admin.lots import LotAdmin
+from inventory.admin.partners import StockPartnerAdmin
 
-__all__ = ["ComputerAdmin", "ComputerEventAdmin", "LotAdmin", "WipeRecordAdmin"]
+__all__ = ["ComputerAdmin", "ComputerEventAdmin", "LotAdmin", "StockPartnerAdmin", "WipeRecordAdmin"]

@@ -26,17 +26,17 @@ class LotAdmin(LotLabelsMixin, admin.ModelAdmin):
         "status_breakdown",
         "site_display",
     )
-    list_filter = ("donor", "arrival_date")
+    list_filter = ("donor", "partner", "arrival_date")
     search_fields = ("reference", "site", "donor__name")
     date_hierarchy = "arrival_date"
     autocomplete_fields = ()
     change_form_template = "admin/inventory/lot/change_form.html"
     change_list_template = "admin/inventory/lot/change_list.html"
     actions = ["print_labels"]
-    fields = ("donor", "reference", "arrival_date", "site", "expected_count", "notes")
+    fields = ("donor", "reference", "arrival_date", "site", "expected_count", "partner", "notes")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("donor").with_counts()
+        return super().get_queryset(request).select_related("donor", "partner").with_counts()
 
     def has_delete_permission(self, request, obj=None):
         # A lot that holds units is protected by the database; an empty one may go (superuser only).

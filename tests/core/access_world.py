@@ -51,6 +51,8 @@ class World:
     invitation_token: str  # a valid invitation to A, for an address nobody in the world has
     sessions: dict = field(default_factory=dict)  # role -> session key (set by the test module)
     wipe_evidence: object = None  # an imported wipe report (nwipe log) of ``computer``'s drive
+    stock_partner: object = None  # the refurbisher of A's lot
+    api_token: object = None  # an API token of the donor (api app)
 
 
 def _reassign(wave, association) -> None:
@@ -152,6 +154,13 @@ def build_world() -> World:
     )
     wipe_evidence.file.save("nwipe-sda.log", ContentFile(b"nwipe"), save=False)
     wipe_evidence.save()
+    from api.services import api_token_create
+    from inventory.models import Lot
+    from tests.factories.inventory import StockPartnerFactory
+
+    stock_partner = StockPartnerFactory(name="Atelier du monde")
+    Lot.objects.filter(pk=computer.lot_id).update(partner=stock_partner)
+    api_token, _secret = api_token_create(by=users["superuser"], name="ERP", donor=Donor.objects.get(name="Orange"))
     email_address = EmailAddress.objects.get(user=users["member_a"])
     from core.models import OutboxEmail
 
@@ -189,6 +198,8 @@ def build_world() -> World:
         invitation_token=invitation_token(
             Invitation.objects.create(association=association_a, email="invitee@exterieur.example.org")
         ),
+        stock_partner=stock_partner,
+        api_token=api_token,
     )
 
 

@@ -392,6 +392,9 @@ MODEL_RULES = [
     ModelRule("associations.joinrequest", lambda w: w.join_request, add=NEVER, delete=NEVER),
     ModelRule("inventory.lot", lambda w: w.lot, delete=SUPERUSER),
     ModelRule("inventory.computer", lambda w: w.computer, delete=NEVER),  # scrapped, never deleted
+    ModelRule("inventory.stockpartner", lambda w: w.stock_partner, delete=NEVER),  # its lots and tokens keep it
+    # API tokens: issued by the add form (the secret shown once), revoked by an action, never edited nor deleted.
+    ModelRule("api.apitoken", lambda w: w.api_token, change=NEVER, delete=NEVER),
     ModelRule("inventory.wiperecord", lambda w: w.wipe_record, add=NEVER, change=NEVER, delete=NEVER),
     ModelRule("inventory.computerevent", lambda w: w.computer_event, add=NEVER, change=NEVER, delete=NEVER),
     ModelRule("campaigns.donor", lambda w: w.donor),
@@ -444,7 +447,7 @@ def app_index(app_label: str) -> dict[str, Expect]:
 
 H = "certificates.view_handover"
 # the apps with an admin index page, as Django joins them into its app_list pattern
-ADMIN_APP_LABELS = "auth|account|accounts|core|campaigns|associations|inventory|donations|certificates|impact"
+ADMIN_APP_LABELS = "auth|account|accounts|core|campaigns|associations|inventory|donations|certificates|impact|api"
 ADMIN_ROWS = [
     *[row for rule in MODEL_RULES for row in model_rows(rule)],
     Row("admin/", admin_url("index"), admin_staff(200)),
@@ -664,7 +667,30 @@ ADMIN_ROWS = [
     ],
 ]
 
-ROWS = [*PORTAL_ROWS, *ACCOUNT_ROWS, *ADMIN_ROWS]
+# The REST API: a session gives no access (tokens only); public reads for everyone, 401 without a token.
+JSON = "application/json"
+API_ROWS = [
+    Row("api/", r("api:root"), everyone(200), content_type=JSON),
+    Row("api/schema/", r("api:schema"), everyone(200), content_type="application/vnd.oai.openapi"),
+    Row("api/docs/", r("api:docs"), everyone(200), content_type="text/html"),
+    Row("api/campaigns/", r("api:campaigns"), everyone(200), content_type=JSON),
+    Row("api/campaigns/<slug:slug>/", r("api:campaign", lambda w: w.campaign.slug), everyone(200), content_type=JSON),
+    Row(
+        "api/campaigns/<slug:slug>/figures/",
+        r("api:campaign_figures", lambda w: w.campaign.slug),
+        everyone(200),
+        content_type=JSON,
+    ),
+    Row("api/donor/pledges/", r("api:donor_pledges"), everyone(401)),
+    Row("api/donor/lots/", r("api:donor_lots"), everyone(401)),
+    Row("api/donor/lots/<int:pk>/", r("api:donor_lot", pk("lot")), everyone(401)),
+    Row("api/partner/lots/", r("api:partner_lots"), everyone(401)),
+    Row("api/partner/lots/<int:pk>/", r("api:partner_lot", pk("lot")), everyone(401)),
+    Row("api/partner/lots/<int:pk>/units/", r("api:partner_lot_units", pk("lot")), everyone(401)),
+    Row("api/partner/lots/<int:pk>/wipes/", r("api:partner_lot_wipes", pk("lot")), everyone(401)),
+]
+
+ROWS = [*PORTAL_ROWS, *ACCOUNT_ROWS, *ADMIN_ROWS, *API_ROWS]
 
 
 # The world, built once for the module -------------------------------------------------------------
@@ -1200,7 +1226,14 @@ ADMIN_POSTS = [
     changelist_action(RULES["inventory.computer"], "start_reconditioning", "inventory.change_computer"),
 ]
 
-POSTS = [*PORTAL_POSTS, *ADMIN_POSTS]
+API_POSTS = [
+    # A session is no token: refused before the body is read, nothing written (tests/api covers the tokens).
+    PostCase("api/partner/lots/<int:pk>/units/", r("api:partner_lot_units", pk("lot")), everyone(401)),
+    PostCase("api/partner/lots/<int:pk>/wipes/", r("api:partner_lot_wipes", pk("lot")), everyone(401)),
+    changelist_action(RULES["api.apitoken"], "revoke", "api.revoke_apitoken", allowed=("manager", "superuser")),
+]
+
+POSTS = [*PORTAL_POSTS, *ADMIN_POSTS, *API_POSTS]
 
 # URL patterns without a PostCase, and why: a POST there changes nothing another role owns.
 READ_ONLY = "reads only (answers a POST like a GET, or refuses it)"
@@ -1239,7 +1272,18 @@ POST_EXEMPT = {
             "admin/autocomplete/",
             "admin/jsi18n/",
             "admin/r/<path:content_type_id>/<path:object_id>/",
-            r"admin/^(?P<app_label>auth|account|accounts|core|campaigns|associations|inventory|donations|certificates|impact)/$",
+            r"admin/^(?P<app_label>auth|account|accounts|core|campaigns|associations|inventory|donations|certificates|impact|api)/$",
+            "api/",
+            "api/schema/",
+            "api/docs/",
+            "api/campaigns/",
+            "api/campaigns/<slug:slug>/",
+            "api/campaigns/<slug:slug>/figures/",
+            "api/donor/pledges/",
+            "api/donor/lots/",
+            "api/donor/lots/<int:pk>/",
+            "api/partner/lots/",
+            "api/partner/lots/<int:pk>/",
             "admin/(?P<url>.*)$",
             "admin/inventory/lot/<int:pk>/labels/",
             "admin/inventory/computer/export/",  # the export form posts to produce a file

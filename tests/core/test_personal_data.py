@@ -324,6 +324,9 @@ def test_every_field_naming_a_person_is_anonymised_or_kept_for_a_stated_reason()
         "associations.Association.legal_name",
         "campaigns.Donor.name",
         "campaigns.Donor.contact_email",  # the donor company's address, not a portal user's
+        "inventory.StockPartner.name",  # a refurbishing company
+        "inventory.StockPartner.contact_email",  # the refurbisher's address, not a portal user's
+        "api.ApiToken.name",  # what the token is for (« ERP Orange »)
         "campaigns.Campaign.name",
         "donations.Wave.name",
         "core.OutboxEmail.attachment_name",  # the certificate's file name (its number)

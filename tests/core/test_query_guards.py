@@ -66,11 +66,14 @@ MAXIMA: dict[str, int] = {
     "admin:associations_association_changelist": 10,
     "admin:associations_mission_changelist": 7,
     "admin:associations_joinrequest_changelist": 5,
-    "admin:inventory_lot_changelist": 10,
+    "admin:inventory_lot_changelist": 11,  # 11: the lots' partner filter (one query for its choices)
     "admin:inventory_computer_changelist": 15,  # + the scrapped units per cause (one grouped query)
     "admin:inventory_wiperecord_changelist": 8,
     "admin:inventory_computerevent_changelist": 8,
     "admin:campaigns_donor_changelist": 7,
+    "admin:inventory_stockpartner_changelist": 7,
+    "admin:api_apitoken_changelist": 7,
+    "admin:api_apitoken_change": 6,
     "admin:campaigns_campaign_changelist": 8,
     "admin:donations_wave_changelist": 8,
     "admin:donations_allocation_changelist": 9,
@@ -104,7 +107,7 @@ MAXIMA: dict[str, int] = {
     "admin:donations_allocation_change": 8,
     "admin:certificates_handover_change": 8,
     "admin:impact_impactreport_change": 13,
-    "admin:inventory_lot_change": 10,
+    "admin:inventory_lot_change": 11,  # 11: the partner's choices
     "admin:inventory_computer_change": 9,
     # The admin home: the to-do list of each role (impact.todo), aggregates and the five oldest of each kind.
     "admin:index (superuser)": 15,
@@ -113,7 +116,7 @@ MAXIMA: dict[str, int] = {
     "home": 3,
     # The export also writes its line in the account history. + the join-request journal, one's requests to join
     # associations, one's addresses and the invitations sent to them (associations/privacy.py): one query each.
-    "my_data": 21,
+    "my_data": 22,  # 22: one query per journal, and api.ApiTokenEvent is one
     # The « what's next » home: associations, applications, allocations, certificates, reports (total and open),
     # campaigns; + the pending requests to join (one query, associations/_join_requests.html).
     "associations:space": 10,
@@ -945,6 +948,31 @@ def report_page_admin(n: int) -> dict[str, Page]:
     )
     url = _change("impact_impactreport", report.pk)
     return {"admin:impact_impactreport_change": Page(url, _staff(roles.CAMPAIGN_MANAGER), (_actor(k, n - 1),))}
+
+
+@builds("admin:inventory_stockpartner_changelist", "admin:api_apitoken_changelist", "admin:api_apitoken_change")
+def api_tokens(n: int) -> dict[str, Page]:
+    """Stock partners, each with a lot and a token; the last token with ``n`` rows of history."""
+    from api.models import ApiTokenEvent
+    from api.services import api_token_create
+    from tests.factories.inventory import StockPartnerFactory
+
+    manager = _staff(roles.CAMPAIGN_MANAGER)
+    for _i in range(n):
+        k = _next()
+        partner = StockPartnerFactory(name=f"Atelier témoin {k:04d}")
+        LotFactory(partner=partner)
+        token, _secret = api_token_create(by=manager, name=f"Jeton témoin {k:04d}", partner=partner)
+    ApiTokenEvent.objects.bulk_create(
+        ApiTokenEvent(token=token, kind="created", actor_label=_actor(k, i)) for i in range(n)
+    )
+    return {
+        "admin:inventory_stockpartner_changelist": Page(
+            reverse("admin:inventory_stockpartner_changelist"), manager, (partner.name,)
+        ),
+        "admin:api_apitoken_changelist": Page(reverse("admin:api_apitoken_changelist"), manager, (token.name,)),
+        "admin:api_apitoken_change": Page(_change("api_apitoken", token.pk), manager, (_actor(k, n - 1),)),
+    }
 
 
 @builds("admin:inventory_lot_change", "admin:inventory_computer_change")

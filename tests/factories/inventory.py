@@ -161,3 +161,11 @@ def ready_computers(n: int, **kwargs) -> list:
         computer.status = "ready"
     Computer.objects.bulk_update(computers, ["wipe_record", "status"])
     return computers
+
+
+class StockPartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "inventory.StockPartner"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Atelier solidaire {n}")

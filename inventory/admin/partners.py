@@ -1,0 +1,33 @@
+"""Refurbishers (stock partners): the workshops that recondition lots; their API tokens are in the ``api`` app."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy
+
+from inventory import services
+from inventory.models import StockPartner
+
+
+@admin.register(StockPartner)
+class StockPartnerAdmin(admin.ModelAdmin):
+    list_display = ("name", "siret", "contact_email", "lot_count")
+    search_fields = ("name", "siret")
+    fields = ("name", "siret", "contact_email")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(lot_count=Count("lots"))
+
+    @admin.display(description=gettext_lazy("lots"), ordering="lot_count")
+    def lot_count(self, partner):
+        return partner.lot_count
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # its lots and tokens keep it: protected by the database
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in services.PARTNER_FIELDS if name in form.cleaned_data}
+        saved = services.stock_partner_save(by=request.user, partner=obj if change else None, **data)
+        obj.pk = saved.pk
+        obj.created_at = saved.created_at
