@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from campaigns.models import Campaign
 from donations import selectors
 from impact.views import progress_context
+from portal.maps import campaign_map
 from portal.public import public_campaign_groups, totals
 
 
@@ -19,12 +20,15 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.public().prefetch_related("pledges__donor"), slug=slug)
+    figures = progress_context(campaign)  # the impact app's figures and charts (cached)
     return render(
         request,
         "donations/campaign_detail.html",
         {
             "campaign": campaign,
             "progress": selectors.campaign_progress(campaign),
-            **progress_context(campaign),  # the impact app's figures and charts (cached)
+            **figures,
+            # The districts' map, from the same figures (no query of its own); None for a city without shapes.
+            "map": campaign_map(campaign.city, figures["impact_stats"]["postal_codes"]),
         },
     )
