@@ -156,3 +156,16 @@ def test_no_campaign_yet(client):
     response = client.get(URL)
     assert response.status_code == 200
     assert "Aucune campagne n'est publiée pour le moment" in response.content.decode()
+
+
+def test_names_typed_by_staff_are_text(client, db):
+    """A city, a campaign or a company name with HTML in it reads as text on the list (and finds no map file)."""
+    campaign = CampaignFactory(name="<b>Gras</b>", slug="html", city="<script>alert(1)</script>../../etc")
+    CampaignDonor.objects.create(
+        campaign=campaign, donor=DonorFactory(name="<img src=x onerror=alert(1)>"), pledged_units=3
+    )
+    body = client.get(URL).content.decode()
+    assert "<script>alert(1)</script>" not in body and "<img src=x" not in body and "<b>Gras</b>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;../../etc" in body
+    page = client.get(campaign.get_absolute_url())
+    assert page.status_code == 200 and 'aria-labelledby="carte"' not in page.content.decode()
