@@ -18,7 +18,8 @@ from core.errors import DomainError
 
 @admin.register(Donor)
 class DonorAdmin(admin.ModelAdmin):
-    list_display = ("name", "siret", "contact_email", "pledged", "campaign_count")
+    list_display = ("name", "siret", "contact_email", "public_name_shown", "pledged", "campaign_count")
+    list_filter = ("public_name_shown",)
     search_fields = ("name", "siret", "contact_email")
     ordering = ("name",)  # the autocomplete paginates: an unordered list could skip or repeat donors
 

@@ -22,6 +22,15 @@ class Donor(models.Model):
     name = models.CharField(_("nom"), max_length=200, unique=True)
     siret = models.CharField(_("SIRET"), max_length=14, blank=True)
     contact_email = models.EmailField(_("e-mail de contact"), blank=True)
+    # Anonymous unless the company agreed: the public pages and the open data then say « Une entreprise ».
+    public_name_shown = models.BooleanField(
+        _("nom affiché sur le site public"),
+        default=False,
+        help_text=_(
+            "À cocher seulement si l'entreprise a accepté que son nom soit publié. Sinon, le site public et les "
+            "données ouvertes disent « Une entreprise »."
+        ),
+    )
 
     class Meta:
         db_table = "donations_donor"  # kept from the donations app, where the model was born
@@ -31,6 +40,15 @@ class Donor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def public_name(self) -> str:
+        """The name the public pages show: the company's, if it agreed to it, else « Une entreprise »."""
+        return self.name if self.public_name_shown else str(ANONYMOUS_DONOR)
+
+
+# What the public pages say for a company that did not agree to show its name.
+ANONYMOUS_DONOR = _("Une entreprise")
 
 
 def default_contact_email() -> str:

@@ -6,6 +6,7 @@ language; the labels are added per request, beside the codes, which stay the sta
 
 from django.utils.translation import get_language, gettext_lazy
 
+from campaigns.models import ANONYMOUS_DONOR
 from donations.models import Wave
 from inventory.models import Computer
 
@@ -47,6 +48,7 @@ def with_labels(stats: dict) -> dict:
             {**row, "label": _wave_label(row), "status_label": str(wave_statuses.get(row["status"], row["status"]))}
             for row in stats["waves"]
         ],
+        "donors": [{**row, "label": row["name"] or str(ANONYMOUS_DONOR)} for row in stats["donors"]],
         "stock_labels": {code: str(stock_statuses.get(code, code)) for code in stats["stock"]},
         "impact_labels": {key: str(IMPACT_LABELS[key]) for key in stats["impact"] if key in IMPACT_LABELS},
     }

@@ -45,8 +45,8 @@ def invalidate_stats() -> None:
 
 def campaign_stats(campaign) -> dict:
     """The public statistics of a campaign, from the cache when they are fresh."""
-    # "v2": wave rows hold codes, not labels; entries cached by an older release are never read.
-    key = f"impact:stats:v2:{campaign.pk}:{_stats_version()}"
+    # "v3": donor rows hold no hidden name; entries cached by an older release are never read.
+    key = f"impact:stats:v3:{campaign.pk}:{_stats_version()}"
     stats = cache.get(key)
     if stats is None:
         stats = compute_campaign_stats(campaign)
@@ -62,9 +62,29 @@ def _pct(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
 
 
+def _approved_applications():
+    """The applications whose granted quantity counts as « accordé » on the public pages."""
+    from associations.models import Application
+
+    return Application.objects.approved()
+
+
+def _handed_allocations():
+    """The allocations whose units count as « remis » on the public pages."""
+    from donations.models import Allocation
+
+    return Allocation.objects.filter(status=Allocation.Status.HANDED_OVER)
+
+
+def public_pledge_order(pledge) -> tuple:
+    """Named companies first, by name; then the anonymous ones, largest pledge first."""
+    if pledge.donor.public_name_shown:
+        return (0, pledge.donor.name.lower(), 0)
+    return (1, "", -pledge.pledged_units)
+
+
 def compute_campaign_stats(campaign) -> dict:
     """Pledged, received, ready, handed over; per wave, per postal code, per donor; impact. Seven queries at most."""
-    from associations.models import Application
     from campaigns.models import CampaignDonor
     from donations.models import Allocation, AllocationUnit
     from inventory.models import Computer
@@ -72,9 +92,11 @@ def compute_campaign_stats(campaign) -> dict:
     C = Computer.Status
     # Reuses the campaign page's prefetch of pledges__donor when there is one.
     if _prefetched(campaign):
-        pledges = sorted(campaign.pledges.all(), key=lambda p: p.donor.name)
+        pledges = list(campaign.pledges.all())
     else:
-        pledges = list(CampaignDonor.objects.filter(campaign=campaign).select_related("donor").order_by("donor__name"))
+        pledges = list(CampaignDonor.objects.filter(campaign=campaign).select_related("donor"))
+    # Named companies by name, then the anonymous ones by size: the order never hints at a hidden name.
+    pledges.sort(key=public_pledge_order)
     donor_ids = [p.donor_id for p in pledges]
 
     # Units received from the campaign's donors, per donor and status (one query).
@@ -103,7 +125,8 @@ def compute_campaign_stats(campaign) -> dict:
         received = sum(n for s, n in statuses.items())
         donors.append(
             {
-                "name": pledge.donor.name,
+                # None when the company did not agree to show its name (public data: never the hidden name).
+                "name": pledge.donor.name if pledge.donor.public_name_shown else None,
                 "pledged": pledge.pledged_units,
                 "received": received,
                 "ready": statuses.get(C.READY, 0) + statuses.get(C.RESERVED, 0),
@@ -142,7 +165,7 @@ def compute_campaign_stats(campaign) -> dict:
         )
 
     # Associations equipped, per postal code (one query), and overall (one query).
-    handed = Allocation.objects.filter(wave__campaign=campaign, status=A.HANDED_OVER)
+    handed = _handed_allocations().filter(wave__campaign=campaign)
     postal_rows = (
         handed.values("application__association__postal_code")
         .annotate(
@@ -181,7 +204,11 @@ def compute_campaign_stats(campaign) -> dict:
         }
         for r in postal_rows
     ]
-    approved = Application.objects.approved().filter(campaign=campaign).count()
+    approved = (
+        _approved_applications()
+        .filter(campaign=campaign)
+        .aggregate(n=Count("pk"), granted=Coalesce(Sum("granted_quantity"), 0))
+    )
     # An association has one postal code: the per-code rows add up to the campaign's totals.
     equipped = {
         "n": sum(p["associations_equipped"] for p in postal_codes),
@@ -202,7 +229,8 @@ def compute_campaign_stats(campaign) -> dict:
         "received": received,
         "ready": ready,
         "handed_over": handed_over,
-        "approved_associations": approved,
+        "approved_associations": approved["n"],
+        "granted": approved["granted"],
         "associations_equipped": equipped["n"],
         "stock": stock,
         "funnel": [
@@ -218,13 +246,54 @@ def compute_campaign_stats(campaign) -> dict:
     }
 
 
+def campaigns_figures(campaigns) -> dict[int, dict]:
+    """The headline figures of many campaigns at once (the public list), by campaign id, in two queries
+    whatever the number of campaigns: pledged, granted, handed over, associations equipped. The same
+    definitions as ``compute_campaign_stats`` (``_approved_applications``, ``_handed_allocations``), so that the
+    list and each campaign's page and open data always agree."""
+    ids = [c.pk for c in campaigns]
+    figures = {
+        c.pk: {"pledged": c.pledged_units, "granted": 0, "handed_over": 0, "associations_equipped": 0}
+        for c in campaigns
+    }
+    if not ids:
+        return figures
+    granted = (
+        _approved_applications()
+        .filter(campaign_id__in=ids)
+        .order_by()
+        .values("campaign_id")
+        .annotate(granted=Coalesce(Sum("granted_quantity"), 0))
+    )
+    for row in granted:
+        figures[row["campaign_id"]]["granted"] = row["granted"]
+    handed = (
+        _handed_allocations()
+        .filter(wave__campaign_id__in=ids)
+        .order_by()
+        .values("wave__campaign_id")
+        .annotate(units=Coalesce(Sum("quantity"), 0), associations=Count("application__association", distinct=True))
+    )
+    for row in handed:
+        figures[row["wave__campaign_id"]].update(handed_over=row["units"], associations_equipped=row["associations"])
+    return figures
+
+
 # Open data: the same aggregates, flattened for CSV -------------------------------------------------
 
 
 def stats_rows(stats: dict) -> list[tuple[str, str, str, int | float]]:
     """(section, key, label-free key 2, value) rows of the statistics, for the CSV download."""
     rows: list[tuple[str, str, str, int | float]] = []
-    for key in ("pledged", "received", "ready", "handed_over", "approved_associations", "associations_equipped"):
+    for key in (
+        "pledged",
+        "received",
+        "ready",
+        "handed_over",
+        "approved_associations",
+        "granted",
+        "associations_equipped",
+    ):
         rows.append(("campaign", key, "", stats[key]))
     for key, value in stats["impact"].items():
         rows.append(("impact", key, "", value))
@@ -236,9 +305,13 @@ def stats_rows(stats: dict) -> list[tuple[str, str, str, int | float]]:
     for postal in stats["postal_codes"]:
         for key in ("associations_equipped", "handed_over", "people_trained"):
             rows.append(("postal_code", key, postal["postal_code"], postal[key]))
+    anonymous = 0
     for donor in stats["donors"]:
+        if donor["name"] is None:
+            anonymous += 1
+        group = donor["name"] if donor["name"] is not None else f"anonymous-{anonymous}"
         for key in ("pledged", "received", "ready", "handed_over"):
-            rows.append(("donor", key, donor["name"], donor[key]))
+            rows.append(("donor", key, group, donor[key]))
     return rows
 
 

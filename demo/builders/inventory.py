@@ -66,7 +66,9 @@ def seed(context: dict) -> None:
     label = actor_label(operator)
     rng = random.Random(2026)
     now = timezone.now()
-    donor, _created = Donor.objects.get_or_create(name="Orange", defaults={"contact_email": "dons@orange-demo.test"})
+    donor, _created = Donor.objects.get_or_create(
+        name="Orange", defaults={"contact_email": "dons@orange-demo.test", "public_name_shown": True}
+    )
     lot = Lot.objects.create(
         donor=donor,
         reference=LOT_REFERENCE,

@@ -56,7 +56,8 @@ class CampaignsBuilder:
         today = self.today
         self.donors = Donor.objects.bulk_create(
             [
-                Donor(name=name, contact_email=f"dons-{i + 1:02d}@donateur.{DOMAIN}")
+                # One company in four did not agree to be named: the public pages say « Une entreprise ».
+                Donor(name=name, contact_email=f"dons-{i + 1:02d}@donateur.{DOMAIN}", public_name_shown=i % 4 != 3)
                 for i, name in enumerate(DONOR_NAMES)
             ]
         )

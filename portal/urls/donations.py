@@ -7,6 +7,7 @@ from portal.views import appointments, campaigns
 app_name = "donations"
 
 urlpatterns = [
+    path("campaigns/", campaigns.campaign_list, name="campaigns"),
     path("campaigns/<slug:slug>/", campaigns.campaign_detail, name="campaign"),
     path(
         "space/allocations/<int:pk>/appointment/confirm/",

@@ -1,21 +1,34 @@
-"""The public campaign page: the campaign, its donors, its progress and the impact app's figures."""
+"""The public campaign pages: the list of campaigns with their figures, and each campaign's page (its donors,
+its progress, the impact app's figures and the map of the associations equipped)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
 
 from campaigns.models import Campaign
 from donations import selectors
 from impact.views import progress_context
+from portal.maps import campaign_map
+from portal.public import public_campaign_groups, totals
+
+
+@require_GET
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    groups = public_campaign_groups()
+    return render(request, "donations/campaign_list.html", {"groups": groups, "totals": totals(groups)})
 
 
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign.objects.public().prefetch_related("pledges__donor"), slug=slug)
+    figures = progress_context(campaign)  # the impact app's figures and charts (cached)
     return render(
         request,
         "donations/campaign_detail.html",
         {
             "campaign": campaign,
             "progress": selectors.campaign_progress(campaign),
-            **progress_context(campaign),  # the impact app's figures and charts (cached)
+            **figures,
+            # The districts' map, from the same figures (no query of its own); None for a city without shapes.
+            "map": campaign_map(campaign.city, figures["impact_stats"]["postal_codes"]),
         },
     )

@@ -217,6 +217,7 @@ PORTAL_ROWS = [
         content_type=PDF,
     ),
     # Campaigns (public)
+    Row("campaigns/", r("donations:campaigns"), everyone(200)),
     Row("campaigns/<slug:slug>/", r("donations:campaign", lambda w: w.campaign.slug), everyone(200)),
     Row("campaigns/<slug:slug>/stats.json", r("impact:stats_json", lambda w: w.campaign.slug), everyone(200)),
     Row("campaigns/<slug:slug>/stats.csv", r("impact:stats_csv", lambda w: w.campaign.slug), everyone(200)),
@@ -1253,6 +1254,7 @@ POST_EXEMPT = {
             "space/applications/<int:pk>/",
             "space/applications/<int:pk>/documents/<str:kind>/",
             "space/applications/<int:pk>/messages/<int:message_pk>/attachment/",
+            "campaigns/",
             "campaigns/<slug:slug>/",
             "campaigns/<slug:slug>/stats.json",
             "campaigns/<slug:slug>/stats.csv",

@@ -14,6 +14,8 @@ class DonorFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"Opérateur {n}")
+    # The model's default is anonymous (privacy first); most tests read the company's name on the pages.
+    public_name_shown = True
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):

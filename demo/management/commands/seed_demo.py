@@ -95,7 +95,13 @@ class Command(BaseCommand):
 
     def seed_campaign(self) -> Campaign:
         today = timezone.localdate()
-        donor, _ = Donor.objects.get_or_create(name="Orange", defaults={"contact_email": "dons@orange-demo.test"})
+        # Orange agreed to be named on the public site (the model's default is anonymous).
+        donor, _ = Donor.objects.get_or_create(
+            name="Orange", defaults={"contact_email": "dons@orange-demo.test", "public_name_shown": True}
+        )
+        if not donor.public_name_shown:  # a demo database seeded before the field existed
+            donor.public_name_shown = True
+            donor.save(update_fields=["public_name_shown"])
         campaign, created = Campaign.objects.get_or_create(
             slug="marseille-2026",
             defaults={
