@@ -327,6 +327,7 @@ def test_every_field_naming_a_person_is_anonymised_or_kept_for_a_stated_reason()
         "inventory.StockPartner.name",  # a refurbishing company
         "inventory.StockPartner.contact_email",  # the refurbisher's address, not a portal user's
         "api.ApiToken.name",  # what the token is for (« ERP Orange »)
+        "inventory.WipeEvidence.original_name",  # the wiping tool's report file name (« nwipe-sda.log »)
         "campaigns.Campaign.name",
         "donations.Wave.name",
         "core.OutboxEmail.attachment_name",  # the certificate's file name (its number)

@@ -116,7 +116,7 @@ MAXIMA: dict[str, int] = {
     "home": 3,
     # The export also writes its line in the account history. + the join-request journal, one's requests to join
     # associations, one's addresses and the invitations sent to them (associations/privacy.py): one query each.
-    "my_data": 22,  # 22: one query per journal, and api.ApiTokenEvent is one
+    "my_data": 23,  # one query per journal or actor table: api.ApiTokenEvent and inventory.WipeEvidence are two
     # The « what's next » home: associations, applications, allocations, certificates, reports (total and open),
     # campaigns; + the pending requests to join (one query, associations/_join_requests.html).
     "associations:space": 10,
@@ -170,10 +170,16 @@ NOT_LISTS: dict[str, str] = {
     "certificates:verify": "the public page of one certificate",
     "certificates:lookup": "a form; its lookup is one query by number or code, then a redirect",
     "certificates:download": "one PDF file",
+    "donations:campaigns": "guarded with more campaigns in tests/portal/public/test_campaign_list.py",
     # The admin (besides Django's own add, change, delete and history pages).
     "admin:associations_application_review": "a review form about one application",
     "admin:inventory_lot_labels": "a PDF of labels (one query through computers_for_labels)",
     "admin:inventory_computer_import": "the import form; its preview shows the uploaded file, not the database",
+    "admin:inventory_computer_scan": "one unit found by its code (guarded in tests/inventory/test_scan.py)",
+    "admin:inventory_computer_wipe_reports": "the uploaded reports (guarded in tests/inventory/test_wipe_import.py)",
+    "admin:inventory_computer_wipe_report_file": "one original report file",
+    "admin:inventory_computer_import_template": "a template file built without the database",
+    "admin:inventory_computer_import_rejected": "one file of the user's own refused rows",
     "admin:inventory_computer_process_import": "the POST that confirms an import",
     "admin:inventory_computer_export": "the export form; the file is written by django-import-export's resource",
     "admin:certificates_handover_generate": "a POST that queues the wave's certificates",
