@@ -10,14 +10,31 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy, ngettext
 
 from campaigns import selectors, services
-from campaigns.models import Campaign, CampaignDonor, CampaignEvent, Donor
+from campaigns.models import Campaign, CampaignDonor, CampaignEvent, Donor, DonorMembership
 from core.admin_helpers import ParentVisibleInline, annotation_column
 from core.admin_inlines import PreloadedAutocompleteInlineMixin
 from core.errors import DomainError
 
 
+class DonorMembershipInline(admin.TabularInline):
+    """The people who see the donor space (/donor/): added when an offer is accepted; removed here."""
+
+    model = DonorMembership
+    extra = 0
+    fields = ("user", "created_at")
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("personnes qui voient l'espace donateur")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "donor")
+
+
 @admin.register(Donor)
 class DonorAdmin(admin.ModelAdmin):
+    inlines = [DonorMembershipInline]
     list_display = ("name", "siret", "contact_email", "pledged", "campaign_count")
     search_fields = ("name", "siret", "contact_email")
     ordering = ("name",)  # the autocomplete paginates: an unordered list could skip or repeat donors

@@ -16,12 +16,22 @@ from core.models import Journal
 from core.transitions import Transitions
 
 
+class DonorQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The donors a person acts for in the donor space (none for an anonymous visitor)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+
 class Donor(models.Model):
     """A company that gives back its reconditioned desktops."""
 
     name = models.CharField(_("nom"), max_length=200, unique=True)
     siret = models.CharField(_("SIRET"), max_length=14, blank=True)
     contact_email = models.EmailField(_("e-mail de contact"), blank=True)
+
+    objects = DonorQuerySet.as_manager()
 
     class Meta:
         db_table = "donations_donor"  # kept from the donations app, where the model was born
@@ -31,6 +41,22 @@ class Donor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DonorMembership(models.Model):
+    """A person who acts for a donor company in the donor space (/donor/), as ``associations.Membership``."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="donor_memberships")
+    donor = models.ForeignKey(Donor, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("donateur"))
+    created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("personne du donateur")
+        verbose_name_plural = _("personnes du donateur (espace donateur)")
+        constraints = [models.UniqueConstraint(fields=["user", "donor"], name="one_donor_membership_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.donor}"
 
 
 def default_contact_email() -> str:

@@ -36,5 +36,6 @@ urlpatterns = [
     path("", include("portal.urls.donations")),
     path("", include("portal.urls.certificates")),
     path("", include("portal.urls.impact")),
+    path("", include("portal.urls.donors")),
     path("admin/", admin.site.urls),
 ]

@@ -273,6 +273,9 @@ PORTAL_ROWS = [
     ],
     # Impact reports
     Row("space/reports/", r("impact:reports"), signed_in(200)),
+    # The donor space: its own donors' figures for a donor's people (tests/access/test_donor_space.py adds the
+    # donor roles); for anyone else, how a company joins.
+    Row("donor/", r("donors:space"), signed_in(200)),
     Row("space/reports/<int:pk>/", r("impact:report", pk("report")), of_a()),
     Row("space/reports/<int:pk>/reopen/", r("impact:report_reopen", pk("report")), signed_in(405)),  # POST only
 ]
@@ -1189,6 +1192,7 @@ POST_EXEMPT = {
             "space/certificates/",
             "space/certificates/<int:pk>/",
             "space/reports/",
+            "donor/",
             "accounts/inactive/",
             "accounts/confirm-email/",
             "accounts/password/reset/done/",

@@ -100,6 +100,7 @@ MAXIMA: dict[str, int] = {
     "admin:associations_association_change (superuser)": 7,
     "admin:associations_application_change": 10,  # + the reviewers to assign to, what the campaign has granted
     "admin:campaigns_campaign_change": 10,
+    "admin:campaigns_donor_change": 9,  # with the people who see the donor space (one query)
     "admin:donations_wave_change": 8,
     "admin:donations_allocation_change": 8,
     "admin:certificates_handover_change": 8,
@@ -129,6 +130,9 @@ MAXIMA: dict[str, int] = {
     "impact:progress": 9,
     "impact:stats_json": 9,
     "impact:stats_csv": 9,
+    # Donors, pledges, lots with their counts, status dates, wipe dates, handed-over units per association,
+    # the associations and their missions, people trained, handed-over units per form factor.
+    "donors:space": 12,  # + the session and the user
 }
 
 # Pages that cache their figures: the maximum once the cache is filled.
@@ -186,7 +190,7 @@ NOT_LISTS: dict[str, str] = {
 # Django's own admin views, guarded (change lists) or about one object.
 STANDARD_ADMIN_SUFFIXES = ("_changelist", "_add", "_change", "_delete", "_history")
 STANDARD_ADMIN_NAMES = {"auth_user_password_change"}
-PORTAL_NAMESPACES = {"associations", "donations", "certificates", "impact"}
+PORTAL_NAMESPACES = {"associations", "donations", "certificates", "impact", "donors"}
 
 
 # The measurement ----------------------------------------------------------------------------------
@@ -1001,6 +1005,50 @@ def admin_home(n: int) -> dict[str, Page]:
         "admin:index (superuser)": Page(reverse("admin:index"), _root(), (name, "Campagne témoin")),
         "admin:index (reviewer)": Page(reverse("admin:index"), _staff(roles.REVIEWER), (name,)),
     }
+
+
+@builds("admin:campaigns_donor_change")
+def donor_people(n: int) -> dict[str, Page]:
+    """The people of a donor company who see its space."""
+    from tests.factories.donors import donor_member
+
+    donor = DonorFactory(name="Donateur témoin")
+    for _i in range(n):
+        k = _next()
+        user = donor_member(donor, email=f"personne{k:04d}@donateur.example.org")
+    return {
+        "admin:campaigns_donor_change": Page(
+            reverse("admin:campaigns_donor_change", args=[donor.pk]), _staff(roles.CAMPAIGN_MANAGER), (user.email,)
+        )
+    }
+
+
+@builds("donors:space")
+def donor_space(n: int) -> dict[str, Page]:
+    """A donor's lots (a unit of each status), its units handed over to associations, their sent reports."""
+    from campaigns.models import Donor
+    from impact.services import impact_report_save
+    from tests.factories.donors import donor_member
+    from tests.factories.inventory import ComputerFactory
+
+    donor = DonorFactory(name="Orange")
+    person = Donor.objects.get(pk=donor.pk).memberships.first()
+    person = person.user if person else donor_member(donor, email="donateur@garde.example.org")
+    for _i in range(n):
+        k = _next()
+        lot = LotFactory(donor=donor, reference=f"LOT-GARDE-{k:04d}", expected_count=5)
+        for status in ("received", "reconditioning", "ready", "scrapped"):
+            ComputerFactory(lot=lot, status=status)
+        campaign = CampaignFactory(name=f"Campagne témoin {k:04d}")
+        wave = handed_over_wave(1, 10, campaign=campaign, on=datetime.date(2026, 1, 10))
+        association = wave.allocations.get().application.association
+        association.legal_name = f"Association équipée {k:04d}"
+        association.save(update_fields=["legal_name"])
+        report = impact_reports_for(wave, today=datetime.date(2026, 2, 1), starts_on=datetime.date(2026, 1, 1))[0]
+        impact_report_save(
+            report=report, by=member_of(association, email=f"bilan{k:04d}@garde.example.org"), submit=True, **GOOD
+        )
+    return {"donors:space": Page(reverse("donors:space"), person, (lot.reference, f"Association équipée {k:04d}"))}
 
 
 # The guards ---------------------------------------------------------------------------------------

@@ -1,0 +1,11 @@
+"""Namespace ``donors``: the public offer form (/donate/) and the donor company's space (/donor/)."""
+
+from django.urls import path
+
+from portal.views import donors as views
+
+app_name = "donors"
+
+urlpatterns = [
+    path("donor/", views.space, name="space"),
+]
