@@ -7,5 +7,6 @@ from portal.views import donors as views
 app_name = "donors"
 
 urlpatterns = [
+    path("donate/", views.donate, name="donate"),
     path("donor/", views.space, name="space"),
 ]

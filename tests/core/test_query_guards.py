@@ -72,6 +72,7 @@ MAXIMA: dict[str, int] = {
     "admin:inventory_computerevent_changelist": 8,
     "admin:campaigns_donor_changelist": 7,
     "admin:campaigns_campaign_changelist": 8,
+    "admin:campaigns_donoroffer_changelist": 8,
     "admin:donations_wave_changelist": 8,
     "admin:donations_allocation_changelist": 9,
     "admin:donations_handoverslot_changelist": 13,
@@ -100,6 +101,7 @@ MAXIMA: dict[str, int] = {
     "admin:associations_association_change (superuser)": 7,
     "admin:associations_application_change": 10,  # + the reviewers to assign to, what the campaign has granted
     "admin:campaigns_campaign_change": 10,
+    "admin:campaigns_donoroffer_change": 7,
     "admin:campaigns_donor_change": 9,  # with the people who see the donor space (one query)
     "admin:donations_wave_change": 8,
     "admin:donations_allocation_change": 8,
@@ -108,7 +110,8 @@ MAXIMA: dict[str, int] = {
     "admin:inventory_lot_change": 10,
     "admin:inventory_computer_change": 9,
     # The admin home: the to-do list of each role (impact.todo), aggregates and the five oldest of each kind.
-    "admin:index (superuser)": 15,
+    # + the offers of computers waiting (the five oldest; their count when there are five or more): 2 at most.
+    "admin:index (superuser)": 17,
     "admin:index (reviewer)": 9,
     # The portal.
     "home": 3,
@@ -167,6 +170,7 @@ NOT_LISTS: dict[str, str] = {
     "donations:appointment_accept": "a POST about one allocation",
     "donations:appointment_change": "a form about one allocation",
     "impact:report_reopen": "a POST about one report",
+    "donors:donate": "the public offer form (its campaign choice: one query)",
     "donations:appointment_ics": "one .ics file about one allocation",
     "certificates:verify": "the public page of one certificate",
     "certificates:lookup": "a form; its lookup is one query by number or code, then a redirect",
@@ -1020,6 +1024,39 @@ def donor_people(n: int) -> dict[str, Page]:
         "admin:campaigns_donor_change": Page(
             reverse("admin:campaigns_donor_change", args=[donor.pk]), _staff(roles.CAMPAIGN_MANAGER), (user.email,)
         )
+    }
+
+
+@builds("admin:campaigns_donoroffer_changelist", "admin:campaigns_donoroffer_change")
+def donor_offers(n: int) -> dict[str, Page]:
+    """Offers from /donate/ to several campaigns, and one offer with a long history (declined, then more rows)."""
+    from campaigns.models import DonorOfferEvent
+    from campaigns.services import donor_offer_create
+
+    for _i in range(n):
+        k = _next()
+        offer = donor_offer_create(
+            campaign=CampaignFactory(name=f"Campagne témoin {k:04d}"),
+            company_name=f"Entreprise témoin {k:04d}",
+            siret="73282932000074",
+            units=10 + k,
+            models_description="HP EliteDesk",
+            site_address="2 quai du Port, 13002 Marseille",
+            available_from=datetime.date(2026, 3, 1),
+            contact_name="Camille Témoin",
+            contact_email=f"contact{k:04d}@entreprise.example.com",
+        )
+    DonorOfferEvent.objects.bulk_create(
+        DonorOfferEvent(offer=offer, to_status="pending", actor_label=f"Opérateur {k:04d}-{i:03d}") for i in range(n)
+    )
+    manager = _staff(roles.CAMPAIGN_MANAGER)
+    return {
+        "admin:campaigns_donoroffer_changelist": Page(
+            reverse("admin:campaigns_donoroffer_changelist"), manager, (offer.company_name, offer.campaign.name)
+        ),
+        "admin:campaigns_donoroffer_change": Page(
+            reverse("admin:campaigns_donoroffer_change", args=[offer.pk]), manager, (f"Opérateur {k:04d}-{n - 1:03d}",)
+        ),
     }
 
 
