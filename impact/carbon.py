@@ -38,6 +38,10 @@ class CarbonFactor:
     high_kg: int | None = None
     source: str = ""
     range_source: str = ""
+    # The sources' names as the open data gives them (proper nouns, the same in every language: the cached
+    # statistics hold no translated text).
+    source_name: str = ""
+    range_source_name: str = ""
     url: str = ""
     read_on: datetime.date | None = None  # when the figure was read from its source
 
@@ -54,6 +58,8 @@ FACTORS: dict[str, CarbonFactor] = {
         high_kg=413,
         source=_("ADEME, Impact CO₂ (données de la Base Carbone) : fabrication d'un ordinateur fixe professionnel"),
         range_source=_("Boavizta, empreintes carbone publiées par les fabricants, ordinateurs fixes (p10–p90)"),
+        source_name="ADEME – Impact CO₂ (Base Carbone)",
+        range_source_name="Boavizta (p10–p90)",
         url="https://impactco2.fr/outils/numerique",
         read_on=datetime.date(2026, 12, 6),
     ),
@@ -96,8 +102,8 @@ class CarbonEstimate:
                     "form_factor": f.form_factor,
                     "kg_co2e_per_unit": f.kg,
                     "range_kg_co2e_per_unit": [f.low_kg, f.high_kg] if f.high_kg else None,
-                    "source": str(f.source),
-                    "range_source": str(f.range_source),
+                    "source": f.source_name,
+                    "range_source": f.range_source_name,
                     "url": f.url,
                     "read_on": f.read_on.isoformat() if f.read_on else None,
                 }
