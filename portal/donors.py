@@ -97,7 +97,8 @@ def lot_stages(lots: list[Lot]) -> dict[int, list[Stage]]:
         # Units still in the workshop (received, or being reconditioned) and units that reached a step since.
         ready_now = getattr(lot, f"n_{C.READY}") + getattr(lot, f"n_{C.RESERVED}")
         workshop = getattr(lot, f"n_{C.RECEIVED}") + getattr(lot, f"n_{C.RECONDITIONING}")
-        created = day(lot.created_at)
+        # Announced: when the stock recorded the lot, or the day it arrived if it was recorded afterwards.
+        created = min(day(lot.created_at), lot.arrival_date)
         received = lot.received_count
         arrived = lot.arrival_date if received else None
         # Collected: the day of the confirmed collection slot when there is one, else the day the lot arrived.
