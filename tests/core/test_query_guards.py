@@ -117,7 +117,8 @@ MAXIMA: dict[str, int] = {
     "home": 3,
     # The export also writes its line in the account history. + the join-request journal, one's requests to join
     # associations, one's addresses and the invitations sent to them (associations/privacy.py): one query each.
-    "my_data": 21,
+    # + the history of the offers of computers (campaigns.DonorOfferEvent, one query per journal).
+    "my_data": 22,
     # The « what's next » home: associations, applications, allocations, certificates, reports (total and open),
     # campaigns; + the pending requests to join (one query, associations/_join_requests.html).
     "associations:space": 10,
