@@ -4,6 +4,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -50,7 +51,19 @@ class AccountAdapter(DefaultAccountAdapter):
         return message
 
     def get_login_redirect_url(self, request):
-        return _stored_after_login(request) or super().get_login_redirect_url(request)
+        stored = _stored_after_login(request)
+        if stored:
+            return stored
+        user = request.user
+        # A donor company's person (campaigns.DonorMembership) with no association: the donor space.
+        if (
+            user.is_authenticated
+            and not user.is_staff
+            and user.donor_memberships.exists()
+            and not user.memberships.exists()
+        ):
+            return reverse("donors:space")
+        return super().get_login_redirect_url(request)
 
     def get_signup_redirect_url(self, request):
         # After signing up, the login happens when the address is confirmed: back to the stored page too.

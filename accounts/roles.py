@@ -62,6 +62,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("campaigns", "campaign"),
         *_crud("campaigns", "campaigndonor", delete=True),
         *_crud("campaigns", "donor"),
+        *_crud("campaigns", "donormembership", add=False, change=False, delete=True),  # who sees the donor space
+        *_crud("campaigns", "donoroffer", add=False),  # offers from /donate/: accept or decline
         *_crud("donations", "wave"),
         *_crud("donations", "allocation"),
         *_crud("donations", "handoverslot", delete=True),

@@ -7,17 +7,35 @@ the totals and the progress table (donations/admin/campaigns.py).
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy, ngettext
 
 from campaigns import selectors, services
-from campaigns.models import Campaign, CampaignDonor, CampaignEvent, Donor
+from campaigns.models import Campaign, CampaignDonor, CampaignEvent, Donor, DonorMembership, DonorOffer, DonorOfferEvent
 from core.admin_helpers import ParentVisibleInline, annotation_column
 from core.admin_inlines import PreloadedAutocompleteInlineMixin
 from core.errors import DomainError
 
 
+class DonorMembershipInline(admin.TabularInline):
+    """The people who see the donor space (/donor/): added when an offer is accepted; removed here."""
+
+    model = DonorMembership
+    extra = 0
+    fields = ("user", "created_at")
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("personnes qui voient l'espace donateur")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "donor")
+
+
 @admin.register(Donor)
 class DonorAdmin(admin.ModelAdmin):
+    inlines = [DonorMembershipInline]
     list_display = ("name", "siret", "contact_email", "public_name_shown", "pledged", "campaign_count")
     list_filter = ("public_name_shown",)
     search_fields = ("name", "siret", "contact_email")
@@ -92,3 +110,89 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Clore les campagnes sélectionnées"), permissions=["change"])
     def close_campaigns(self, request, queryset):
         self._set_status(request, queryset, Campaign.Status.CLOSED)
+
+
+class DonorOfferEventInline(ParentVisibleInline):
+    model = DonorOfferEvent
+    parent_permission = "campaigns.view_donoroffer"
+    fields = ("created_at", "actor_label", "from_status", "to_status", "note")
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("historique de l'offre")
+
+
+@admin.register(DonorOffer)
+class DonorOfferAdmin(admin.ModelAdmin):
+    """Offers from /donate/: read them, then accept or decline them with the actions (services with their
+    transitions table: the pledge, the donor and the contact's account come with the acceptance)."""
+
+    list_display = ("company_name", "units", "campaign", "available_from", "contact_email", "status", "created_at")
+    list_filter = ("status", "campaign")
+    search_fields = ("company_name", "siret", "contact_email", "contact_name")
+    list_select_related = ("campaign",)
+    inlines = [DonorOfferEventInline]
+    actions = ["accept_offers", "decline_offers"]
+    readonly_fields = (
+        "campaign",
+        "company_name",
+        "siret",
+        "units",
+        "models_description",
+        "site_address",
+        "available_from",
+        "collection_notes",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "status",
+        "donor",
+        "created_at",
+        "decided_at",
+        "decision_note",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False  # offers come from the public page
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # kept with their history
+
+    def _decide(self, request, queryset, decide, done_message):
+        done = 0
+        for offer in queryset.order_by("pk"):
+            try:
+                decide(offer=offer, by=request.user)
+                done += 1
+            except (DomainError, ValidationError) as exc:
+                self.message_user(
+                    request, f"{offer} : {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR
+                )
+        if done:
+            self.message_user(request, done_message(done), messages.SUCCESS)
+
+    @admin.action(
+        description=gettext_lazy("Accepter : engagement, donateur et compte pour le contact"), permissions=["change"]
+    )
+    def accept_offers(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            services.donor_offer_accept,
+            lambda n: (
+                ngettext(
+                    "%(n)s offre acceptée : le contact a reçu son accès à l'espace donateur.",
+                    "%(n)s offres acceptées : les contacts ont reçu leur accès à l'espace donateur.",
+                    n,
+                )
+                % {"n": n}
+            ),
+        )
+
+    @admin.action(description=gettext_lazy("Décliner (le contact est prévenu par e-mail)"), permissions=["change"])
+    def decline_offers(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            services.donor_offer_decline,
+            lambda n: ngettext("%(n)s offre déclinée.", "%(n)s offres déclinées.", n) % {"n": n},
+        )

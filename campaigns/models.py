@@ -5,15 +5,24 @@ touching the data (see migrations 0001 here and donations 0005/0006).
 """
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.validators import validate_no_nul, validate_siret
 from core.models import Journal
 from core.transitions import Transitions
+
+
+class DonorQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The donors a person acts for in the donor space (none for an anonymous visitor)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
 
 
 class Donor(models.Model):
@@ -32,6 +41,8 @@ class Donor(models.Model):
         ),
     )
 
+    objects = DonorQuerySet.as_manager()
+
     class Meta:
         db_table = "donations_donor"  # kept from the donations app, where the model was born
         verbose_name = _("donateur")
@@ -49,6 +60,22 @@ class Donor(models.Model):
 
 # What the public pages say for a company that did not agree to show its name.
 ANONYMOUS_DONOR = _("Une entreprise")
+
+
+class DonorMembership(models.Model):
+    """A person who acts for a donor company in the donor space (/donor/), as ``associations.Membership``."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="donor_memberships")
+    donor = models.ForeignKey(Donor, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("donateur"))
+    created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("personne du donateur")
+        verbose_name_plural = _("personnes du donateur (espace donateur)")
+        constraints = [models.UniqueConstraint(fields=["user", "donor"], name="one_donor_membership_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.donor}"
 
 
 def default_contact_email() -> str:
@@ -178,3 +205,100 @@ class CampaignEvent(Journal):
         # The statuses' labels, in local time: the admin shows this line above each history row.
         when = timezone.localtime(self.created_at)
         return f"{self.get_from_status_display()} → {self.get_to_status_display()} ({when:%d/%m/%Y %H:%M})"
+
+
+class DonorOfferStatus(models.TextChoices):
+    PENDING = "pending", _("À examiner")
+    ACCEPTED = "accepted", _("Acceptée")
+    DECLINED = "declined", _("Déclinée")
+
+
+OFFER_MAX_UNITS = 100_000
+
+
+class DonorOffer(models.Model):
+    """A company's offer of computers from the public page /donate/: the campaign's team accepts it (a pledge,
+    the donor and an account for its contact) or declines it, in the admin."""
+
+    Status = DonorOfferStatus
+    TRANSITIONS = Transitions(
+        {Status.PENDING: {Status.ACCEPTED, Status.DECLINED}, Status.ACCEPTED: set(), Status.DECLINED: set()},
+        journal="campaigns.DonorOfferEvent",
+        subject="offer",
+        kind=None,
+        refused=_("Impossible de passer une offre « %(from)s » à « %(to)s »."),
+        already=_("Cette offre est déjà « %(status)s »."),
+    )
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="donor_offers", verbose_name=_("campagne")
+    )
+    company_name = models.CharField(_("entreprise"), max_length=200, validators=[validate_no_nul])
+    siret = models.CharField(
+        _("SIRET"), max_length=14, validators=[validate_siret], help_text=_("14 chiffres, sur un extrait Kbis.")
+    )
+    units = models.PositiveIntegerField(
+        _("nombre d'ordinateurs"), validators=[MinValueValidator(1), MaxValueValidator(OFFER_MAX_UNITS)]
+    )
+    models_description = models.TextField(
+        _("modèles"),
+        max_length=2000,
+        validators=[validate_no_nul],
+        help_text=_("Marques, modèles, année d'achat, écrans ou claviers fournis : ce que vous savez."),
+    )
+    site_address = models.CharField(_("adresse du site d'enlèvement"), max_length=300, validators=[validate_no_nul])
+    available_from = models.DateField(_("enlèvement possible à partir du"))
+    collection_notes = models.CharField(
+        _("quand les enlever"),
+        max_length=500,
+        blank=True,
+        validators=[validate_no_nul],
+        help_text=_("Jours et heures possibles, accès au quai, étage…"),
+    )
+    contact_name = models.CharField(_("personne à contacter"), max_length=150, validators=[validate_no_nul])
+    contact_email = models.EmailField(_("e-mail de contact"))
+    contact_phone = models.CharField(_("téléphone"), max_length=20, blank=True, validators=[validate_no_nul])
+    status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    decision_note = models.TextField(_("motif ou message"), blank=True, max_length=2000)
+    donor = models.ForeignKey(
+        Donor, on_delete=models.PROTECT, null=True, blank=True, related_name="offers", verbose_name=_("donateur")
+    )
+    created_at = models.DateTimeField(_("reçue le"), default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("offre d'ordinateurs")
+        verbose_name_plural = _("offres d'ordinateurs (/donate/)")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(units__gte=1) & Q(units__lte=OFFER_MAX_UNITS), name="donoroffer_units_bounded"
+            ),
+            models.CheckConstraint(condition=Q(status__in=DonorOfferStatus.values), name="donoroffer_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=DonorOfferStatus.ACCEPTED) | Q(donor__isnull=False),
+                name="donoroffer_accepted_has_donor",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=DonorOfferStatus.PENDING) | Q(decided_at__isnull=False),
+                name="donoroffer_decided_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_name} : {self.units}"
+
+
+class DonorOfferEvent(Journal):
+    """Append-only history of an offer: received, accepted or declined, by whom."""
+
+    offer = models.ForeignKey(DonorOffer, on_delete=models.CASCADE, related_name="events")
+    from_status, to_status = Journal.status_fields(DonorOffer.Status, max_length=16)
+
+    class Meta(Journal.Meta):
+        verbose_name = _("événement d'une offre")
+        verbose_name_plural = _("historique des offres")
+
+    def __str__(self) -> str:
+        when = timezone.localtime(self.created_at)
+        return f"{self.change_label} ({when:%d/%m/%Y %H:%M})"

@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("portal.urls.donations")),
     path("", include("portal.urls.certificates")),
     path("", include("portal.urls.impact")),
+    path("", include("portal.urls.donors")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
 ]

@@ -268,6 +268,36 @@ def _desk_section(today) -> Section:
     )
 
 
+def _offers_section(today) -> Section:
+    """Offers of computers from /donate/ waiting for a decision, the oldest first."""
+    from campaigns.models import DonorOffer
+
+    pending = DonorOffer.objects.filter(status=DonorOffer.Status.PENDING)
+    oldest = list(pending.select_related("campaign").order_by("created_at", "pk")[:ROWS])
+    count = len(oldest) if len(oldest) < ROWS else pending.count()
+    changelist = reverse("admin:campaigns_donoroffer_changelist")
+    return Section(
+        "offers",
+        _("Offres d'ordinateurs des entreprises"),
+        [
+            Item(
+                _("Offres à accepter ou décliner"),
+                count,
+                f"{changelist}?status__exact=pending",
+                rows=[
+                    Row(
+                        ngettext("%(company)s : %(n)s ordinateur", "%(company)s : %(n)s ordinateurs", o.units)
+                        % {"company": o.company_name, "n": o.units},
+                        reverse("admin:campaigns_donoroffer_change", args=[o.pk]),
+                        _waited(o.created_at, today),
+                    )
+                    for o in oldest
+                ],
+            )
+        ],
+    )
+
+
 def staff_todo(user) -> list[Section]:
     """The sections of the admin home for ``user``: those of their roles (all of them for a superuser)."""
     if not (user.is_authenticated and user.is_staff):
@@ -278,6 +308,8 @@ def staff_todo(user) -> list[Section]:
         sections.append(_review_section(user, today))
     if user.has_perm("donations.plan_wave"):
         sections.append(_waves_section())
+    if user.has_perm("campaigns.change_donoroffer"):
+        sections.append(_offers_section(today))
     if user.has_perm("inventory.change_computer"):
         sections.append(_stock_section())
     if user.has_perm("certificates.record_handover"):

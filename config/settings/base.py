@@ -296,6 +296,8 @@ CERTIFICATES_CONTACT_EMAIL = env("CERTIFICATES_CONTACT_EMAIL", default="attestat
 # /verify/: per client address, the QR code pages and the typed lookups (numbers are sequential).
 CERTIFICATES_VERIFY_RATE = env("RATE_LIMIT_CERTIFICATE_VERIFY", default="30/m")
 CERTIFICATES_LOOKUP_RATE = env("RATE_LIMIT_CERTIFICATE_LOOKUP", default="10/m")
+# Offers of computers sent from one address (/donate/): each one is a row for staff to examine and an email.
+DONOR_OFFER_RATE = env("RATE_LIMIT_DONOR_OFFER", default="5/h")
 
 # The REST API (api app): tokens per donor or stock partner, rate limited in the cache, bodies capped.
 API_TOKEN_RATE = env("API_TOKEN_RATE", default="600/m")  # per token

@@ -49,6 +49,7 @@ class World:
     outbox_email: object  # an email of the outbox (core.OutboxEmail), superusers only
     join_request: object  # a pending request of someone outside the world to join A
     invitation_token: str  # a valid invitation to A, for an address nobody in the world has
+    donor_offer: object  # a pending offer of computers from /donate/ to ``campaign``
     sessions: dict = field(default_factory=dict)  # role -> session key (set by the test module)
     wipe_evidence: object = None  # an imported wipe report (nwipe log) of ``computer``'s drive
     stock_partner: object = None  # the refurbisher of A's lot
@@ -69,6 +70,7 @@ def build_world() -> World:
     from associations.models import Application, Invitation, JoinRequest, Mission
     from associations.services import invitation_token
     from campaigns.models import Donor
+    from campaigns.services import donor_offer_create
     from certificates import services as certificate_services
     from certificates.models import Handover
     from donations import services as donation_services
@@ -200,6 +202,17 @@ def build_world() -> World:
         ),
         stock_partner=stock_partner,
         api_token=api_token,
+        donor_offer=donor_offer_create(
+            campaign=campaign,
+            company_name="Entreprise Généreuse",
+            siret="73282932000074",
+            units=40,
+            models_description="Dell OptiPlex 7070",
+            site_address="1 rue du Port, 13002 Marseille",
+            available_from=datetime.date(2026, 3, 1),
+            contact_name="Claire Dupont",
+            contact_email="claire@genereuse.example.com",
+        ),
     )
 
 

@@ -274,6 +274,10 @@ PORTAL_ROWS = [
     ],
     # Impact reports
     Row("space/reports/", r("impact:reports"), signed_in(200)),
+    # The donor space: its own donors' figures for a donor's people (tests/access/test_donor_space.py adds the
+    # donor roles); for anyone else, how a company joins.
+    Row("donor/", r("donors:space"), signed_in(200)),
+    Row("donate/", r("donors:donate"), everyone(200)),  # the public offer form
     Row("space/reports/<int:pk>/", r("impact:report", pk("report")), of_a()),
     Row("space/reports/<int:pk>/reopen/", r("impact:report_reopen", pk("report")), signed_in(405)),  # POST only
 ]
@@ -400,6 +404,8 @@ MODEL_RULES = [
     ModelRule("inventory.computerevent", lambda w: w.computer_event, add=NEVER, change=NEVER, delete=NEVER),
     ModelRule("campaigns.donor", lambda w: w.donor),
     ModelRule("campaigns.campaign", lambda w: w.wave.campaign),
+    # Offers come from /donate/ and stay with their history: accepted or declined by the actions only.
+    ModelRule("campaigns.donoroffer", lambda w: w.donor_offer, add=NEVER, delete=NEVER),
     # A's wave is confirmed: frozen, never deleted.
     ModelRule("donations.wave", lambda w: w.wave, change=NEVER, delete=NEVER),
     ModelRule("donations.allocation", lambda w: w.allocation, add=NEVER, delete=NEVER),
@@ -877,6 +883,9 @@ def anonymous_only(expect: Expect = LOGIN) -> dict[str, Expect]:
 
 
 PORTAL_POSTS = [
+    # The public offer form: an incomplete offer is refused for everyone (field errors), nothing is saved;
+    # a complete one is tested in tests/portal/test_donate.py.
+    PostCase("donate/", r("donors:donate"), everyone(400), lambda w: {"campaign": w.campaign.pk, "units": "12,5"}),
     PostCase(
         "space/associations/new/",
         r("associations:association_create"),
@@ -1219,6 +1228,13 @@ ADMIN_POSTS = [
         obj=lambda w: w.campaign,
         allowed=("manager", "superuser"),
     ),
+    changelist_action(
+        RULES["campaigns.donoroffer"],
+        "decline_offers",
+        "campaigns.change_donoroffer",
+        obj=lambda w: w.donor_offer,
+        allowed=("manager", "superuser"),
+    ),
     changelist_action(RULES["donations.wave"], "close_waves", "donations.plan_wave"),
     changelist_action(RULES["donations.wave"], "generate_slots", "donations.plan_wave"),
     changelist_action(RULES["donations.allocation"], "confirm_allocations", "donations.plan_wave"),
@@ -1265,6 +1281,7 @@ POST_EXEMPT = {
             "space/certificates/",
             "space/certificates/<int:pk>/",
             "space/reports/",
+            "donor/",
             "accounts/inactive/",
             "accounts/confirm-email/",
             "accounts/password/reset/done/",

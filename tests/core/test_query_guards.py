@@ -75,6 +75,7 @@ MAXIMA: dict[str, int] = {
     "admin:api_apitoken_changelist": 7,
     "admin:api_apitoken_change": 6,
     "admin:campaigns_campaign_changelist": 8,
+    "admin:campaigns_donoroffer_changelist": 8,
     "admin:donations_wave_changelist": 8,
     "admin:donations_allocation_changelist": 9,
     "admin:donations_handoverslot_changelist": 13,
@@ -103,6 +104,8 @@ MAXIMA: dict[str, int] = {
     "admin:associations_association_change (superuser)": 7,
     "admin:associations_application_change": 10,  # + the reviewers to assign to, what the campaign has granted
     "admin:campaigns_campaign_change": 10,
+    "admin:campaigns_donoroffer_change": 7,
+    "admin:campaigns_donor_change": 9,  # with the people who see the donor space (one query)
     "admin:donations_wave_change": 8,
     "admin:donations_allocation_change": 8,
     "admin:certificates_handover_change": 8,
@@ -110,13 +113,15 @@ MAXIMA: dict[str, int] = {
     "admin:inventory_lot_change": 11,  # 11: the partner's choices
     "admin:inventory_computer_change": 9,
     # The admin home: the to-do list of each role (impact.todo), aggregates and the five oldest of each kind.
-    "admin:index (superuser)": 15,
+    # + the offers of computers waiting (the five oldest; their count when there are five or more): 2 at most.
+    "admin:index (superuser)": 17,
     "admin:index (reviewer)": 9,
     # The portal.
     "home": 3,
     # The export also writes its line in the account history. + the join-request journal, one's requests to join
     # associations, one's addresses and the invitations sent to them (associations/privacy.py): one query each.
-    "my_data": 23,  # one query per journal or actor table: api.ApiTokenEvent and inventory.WipeEvidence are two
+    # One query per journal or actor table: + api.ApiTokenEvent, inventory.WipeEvidence, campaigns.DonorOfferEvent.
+    "my_data": 24,
     # The « what's next » home: associations, applications, allocations, certificates, reports (total and open),
     # campaigns; + the pending requests to join (one query, associations/_join_requests.html).
     "associations:space": 10,
@@ -132,6 +137,9 @@ MAXIMA: dict[str, int] = {
     "impact:progress": 9,
     "impact:stats_json": 9,
     "impact:stats_csv": 9,
+    # Donors, pledges, lots with their counts, status dates, wipe dates, handed-over units per association,
+    # the associations and their missions, people trained, handed-over units per form factor.
+    "donors:space": 12,  # + the session and the user
 }
 
 # Pages that cache their figures: the maximum once the cache is filled.
@@ -166,6 +174,7 @@ NOT_LISTS: dict[str, str] = {
     "donations:appointment_accept": "a POST about one allocation",
     "donations:appointment_change": "a form about one allocation",
     "impact:report_reopen": "a POST about one report",
+    "donors:donate": "the public offer form (its campaign choice: one query)",
     "donations:appointment_ics": "one .ics file about one allocation",
     "certificates:verify": "the public page of one certificate",
     "certificates:lookup": "a form; its lookup is one query by number or code, then a redirect",
@@ -195,7 +204,7 @@ NOT_LISTS: dict[str, str] = {
 # Django's own admin views, guarded (change lists) or about one object.
 STANDARD_ADMIN_SUFFIXES = ("_changelist", "_add", "_change", "_delete", "_history")
 STANDARD_ADMIN_NAMES = {"auth_user_password_change"}
-PORTAL_NAMESPACES = {"associations", "donations", "certificates", "impact"}
+PORTAL_NAMESPACES = {"associations", "donations", "certificates", "impact", "donors"}
 
 
 # The measurement ----------------------------------------------------------------------------------
@@ -1035,6 +1044,83 @@ def admin_home(n: int) -> dict[str, Page]:
         "admin:index (superuser)": Page(reverse("admin:index"), _root(), (name, "Campagne témoin")),
         "admin:index (reviewer)": Page(reverse("admin:index"), _staff(roles.REVIEWER), (name,)),
     }
+
+
+@builds("admin:campaigns_donor_change")
+def donor_people(n: int) -> dict[str, Page]:
+    """The people of a donor company who see its space."""
+    from tests.factories.donors import donor_member
+
+    donor = DonorFactory(name="Donateur témoin")
+    for _i in range(n):
+        k = _next()
+        user = donor_member(donor, email=f"personne{k:04d}@donateur.example.org")
+    return {
+        "admin:campaigns_donor_change": Page(
+            reverse("admin:campaigns_donor_change", args=[donor.pk]), _staff(roles.CAMPAIGN_MANAGER), (user.email,)
+        )
+    }
+
+
+@builds("admin:campaigns_donoroffer_changelist", "admin:campaigns_donoroffer_change")
+def donor_offers(n: int) -> dict[str, Page]:
+    """Offers from /donate/ to several campaigns, and one offer with a long history (declined, then more rows)."""
+    from campaigns.models import DonorOfferEvent
+    from campaigns.services import donor_offer_create
+
+    for _i in range(n):
+        k = _next()
+        offer = donor_offer_create(
+            campaign=CampaignFactory(name=f"Campagne témoin {k:04d}"),
+            company_name=f"Entreprise témoin {k:04d}",
+            siret="73282932000074",
+            units=10 + k,
+            models_description="HP EliteDesk",
+            site_address="2 quai du Port, 13002 Marseille",
+            available_from=datetime.date(2026, 3, 1),
+            contact_name="Camille Témoin",
+            contact_email=f"contact{k:04d}@entreprise.example.com",
+        )
+    DonorOfferEvent.objects.bulk_create(
+        DonorOfferEvent(offer=offer, to_status="pending", actor_label=f"Opérateur {k:04d}-{i:03d}") for i in range(n)
+    )
+    manager = _staff(roles.CAMPAIGN_MANAGER)
+    return {
+        "admin:campaigns_donoroffer_changelist": Page(
+            reverse("admin:campaigns_donoroffer_changelist"), manager, (offer.company_name, offer.campaign.name)
+        ),
+        "admin:campaigns_donoroffer_change": Page(
+            reverse("admin:campaigns_donoroffer_change", args=[offer.pk]), manager, (f"Opérateur {k:04d}-{n - 1:03d}",)
+        ),
+    }
+
+
+@builds("donors:space")
+def donor_space(n: int) -> dict[str, Page]:
+    """A donor's lots (a unit of each status), its units handed over to associations, their sent reports."""
+    from campaigns.models import Donor
+    from impact.services import impact_report_save
+    from tests.factories.donors import donor_member
+    from tests.factories.inventory import ComputerFactory
+
+    donor = DonorFactory(name="Orange")
+    person = Donor.objects.get(pk=donor.pk).memberships.first()
+    person = person.user if person else donor_member(donor, email="donateur@garde.example.org")
+    for _i in range(n):
+        k = _next()
+        lot = LotFactory(donor=donor, reference=f"LOT-GARDE-{k:04d}", expected_count=5)
+        for status in ("received", "reconditioning", "ready", "scrapped"):
+            ComputerFactory(lot=lot, status=status)
+        campaign = CampaignFactory(name=f"Campagne témoin {k:04d}")
+        wave = handed_over_wave(1, 10, campaign=campaign, on=datetime.date(2026, 1, 10))
+        association = wave.allocations.get().application.association
+        association.legal_name = f"Association équipée {k:04d}"
+        association.save(update_fields=["legal_name"])
+        report = impact_reports_for(wave, today=datetime.date(2026, 2, 1), starts_on=datetime.date(2026, 1, 1))[0]
+        impact_report_save(
+            report=report, by=member_of(association, email=f"bilan{k:04d}@garde.example.org"), submit=True, **GOOD
+        )
+    return {"donors:space": Page(reverse("donors:space"), person, (lot.reference, f"Association équipée {k:04d}"))}
 
 
 # The guards ---------------------------------------------------------------------------------------

@@ -53,6 +53,9 @@ def test_seed_demo_is_idempotent_and_creates_one_account_per_role(settings):
     member = User.objects.get(email="association@demo.test")
     assert not member.is_staff and member.memberships.exists()
     assert member.check_password("demo-dons-2026")
+    donor_person = User.objects.get(email="donor@demo.test")
+    assert not donor_person.is_staff and donor_person.check_password("demo-dons-2026")
+    assert list(donor_person.donor_memberships.values_list("donor__name", flat=True)) == ["Orange"]
 
 
 def test_seed_demo_data_is_realistic(settings):

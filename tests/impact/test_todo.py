@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 SECTIONS = {
     roles.REVIEWER: ["review", "reports"],
     roles.INVENTORY_OPERATOR: ["stock"],
-    roles.CAMPAIGN_MANAGER: ["waves", "reports"],
+    roles.CAMPAIGN_MANAGER: ["waves", "offers", "reports"],
     roles.HANDOVER_OPERATOR: ["desk"],
 }
 
@@ -50,7 +50,7 @@ def test_each_role_sees_the_sections_of_its_work(client, role, keys):
 def test_a_superuser_sees_every_section(client):
     root = UserFactory(is_staff=True, is_superuser=True)
     response = _home(client, root)
-    assert [s.key for s in response.context["todo"]] == ["review", "waves", "stock", "desk", "reports"]
+    assert [s.key for s in response.context["todo"]] == ["review", "waves", "offers", "stock", "desk", "reports"]
 
 
 def test_reviewer_sees_the_oldest_applications_first_with_their_wait_and_the_answers(client, campaign):

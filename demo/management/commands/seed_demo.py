@@ -13,6 +13,7 @@ from accounts import roles
 from accounts.models import User
 from accounts.services import user_add_totp
 from campaigns.models import Campaign, CampaignDonor, Donor
+from campaigns.services import donor_member_add
 from demo.builders import associations as associations_demo
 from demo.builders import certificates as certificates_demo
 from demo.builders import donations as donations_demo
@@ -32,6 +33,8 @@ DEMO_USERS = [
     ("manager@demo.test", "Marc", "Campagne", roles.CAMPAIGN_MANAGER, False),
     ("desk@demo.test", "Denise", "Guichet", roles.HANDOVER_OPERATOR, False),
     ("association@demo.test", "Aïcha", "Association", None, False),
+    # A person of the donor company Orange: the donor space (/donor/), no staff role.
+    ("donor@demo.test", "Dorian", "Donateur", None, False),
 ]
 
 # Each app's demo data after the applications: a module with seed(context) -> None, called in this order.
@@ -126,5 +129,6 @@ class Command(BaseCommand):
             },
         )
         CampaignDonor.objects.get_or_create(campaign=campaign, donor=donor, defaults={"pledged_units": 1000})
+        donor_member_add(donor=donor, user=User.objects.get(email="donor@demo.test"))
         self.stdout.write(f"  campagne : {campaign.name} ({'créée' if created else 'déjà là'})")
         return campaign
