@@ -797,6 +797,8 @@ def _delete_stored(storage, names: list[str]) -> None:
             storage.delete(name)
         except Exception:
             logger.warning("Could not delete wipe report %s", name, exc_info=True)
+
+
 # Stock partners ---------------------------------------------------------------------------------
 
 PARTNER_FIELDS = ("name", "siret", "contact_email")
