@@ -1,3 +1,4 @@
+import re
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -143,11 +144,12 @@ def answer_received(application: Application, *, recent: int = 20) -> dict | Non
 
 
 def association_by_number(*, rna: str = "", siret: str = "") -> Association | None:
-    """The registered association with this RNA or SIRET number (both are public registry numbers)."""
+    """The registered association with this RNA or SIRET number (both are public registry numbers). A number
+    that is not well formed (typed text, a control character the database would refuse) finds nothing."""
     query = Q()
-    if rna:
+    if rna and re.fullmatch(r"W\d{9}", rna):
         query |= Q(rna=rna)
-    if siret:
+    if siret and re.fullmatch(r"\d{14}", siret):
         query |= Q(siret=siret)
     if not query:
         return None
