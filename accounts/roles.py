@@ -55,6 +55,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("inventory", "wiperecord", change=False),
         "inventory.view_computerevent",
         "inventory.record_wipe",
+        "inventory.view_functionaltest",
+        "inventory.record_functional_test",
+        "inventory.view_checklistitem",
         "campaigns.view_donor",
     ],
     CAMPAIGN_MANAGER: [
@@ -70,6 +73,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "associations.view_mission",
         "inventory.view_lot",
         "inventory.view_computer",
+        *_crud("inventory", "checklistitem"),  # the functional test checklist of their campaigns
+        "inventory.view_functionaltest",
         "certificates.view_handover",  # follow the handovers of their waves, and export them
         "certificates.view_handoverevent",  # and the history of each certificate
         *IMPACT_REVIEW,
