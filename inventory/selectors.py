@@ -99,10 +99,14 @@ def computers_for_labels(queryset: QuerySet[Computer]) -> QuerySet[Computer]:
 
 
 def stock_todo() -> dict:
-    """The stock operators' to-do list: units waiting for a wipe, units to check (one query)."""
-    from inventory.models import AWAITING_CHECK, AWAITING_WIPE
+    """The stock operators' to-do list: units waiting for a wipe, for their functional test, to check (one query)."""
+    from inventory.models import AWAITING_CHECK, AWAITING_TEST, AWAITING_WIPE
 
-    return Computer.objects.aggregate(wipe=Count("pk", filter=AWAITING_WIPE), check=Count("pk", filter=AWAITING_CHECK))
+    return Computer.objects.aggregate(
+        wipe=Count("pk", filter=AWAITING_WIPE),
+        test=Count("pk", filter=AWAITING_TEST),
+        check=Count("pk", filter=AWAITING_CHECK),
+    )
 
 
 # Functional test checklists ----------------------------------------------------------------------
