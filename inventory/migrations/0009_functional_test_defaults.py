@@ -2,7 +2,8 @@
 
 Units that are ready, reserved or handed over were cleared before functional tests were recorded: each gets one
 ``legacy`` test (no items, written by this migration) so that the gate of 0010 holds on existing data without
-pretending that a test was recorded. A unit in the workshop simply has no test yet: it is tested before ready.
+pretending that a test was recorded (the unit's page shows it as « antérieur au suivi des tests »; no history row is
+added, so existing tables keep their rows). A unit in the workshop simply has no test yet: it is tested before ready.
 """
 
 from django.db import migrations
@@ -25,7 +26,6 @@ def forwards(apps, schema_editor):
     ChecklistItem = apps.get_model("inventory", "ChecklistItem")
     Computer = apps.get_model("inventory", "Computer")
     FunctionalTest = apps.get_model("inventory", "FunctionalTest")
-    ComputerEvent = apps.get_model("inventory", "ComputerEvent")
 
     with_items = set(ChecklistItem.objects.values_list("campaign_id", flat=True))
     ChecklistItem.objects.bulk_create(
@@ -58,19 +58,6 @@ def forwards(apps, schema_editor):
             by_computer = {t.computer_id: t.pk for t in tests}
         computers = [Computer(pk=pk, functional_test_id=by_computer[pk]) for pk, _status in chunk]
         Computer.objects.bulk_update(computers, ["functional_test"])
-        ComputerEvent.objects.bulk_create(
-            [
-                ComputerEvent(
-                    computer_id=pk,
-                    kind="functional_test",
-                    actor_label=label,
-                    from_status=status,
-                    to_status=status,
-                    note="Ordinateur déjà prêt avant le suivi des tests fonctionnels : aucun test enregistré.",
-                )
-                for pk, status in chunk
-            ]
-        )
 
 
 class Migration(migrations.Migration):
