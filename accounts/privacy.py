@@ -48,6 +48,8 @@ KEPT_AS_EVIDENCE = {
     "certificates.Handover.representative_name": "signed on the handover certificate (evidence of the donation)",
     "certificates.Handover.operator_name": "signed on the handover certificate (evidence of the donation)",
     "inventory.WipeRecord.actor_label": "proof of the data wipe; the database refuses any change",
+    "inventory.FunctionalTest.actor_label": "proof of the functional test (décret n° 2022-190); the database refuses "
+    "any change",
 }
 
 

@@ -55,6 +55,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("inventory", "wiperecord", change=False),
         "inventory.view_computerevent",
         "inventory.record_wipe",
+        "inventory.view_functionaltest",
+        "inventory.record_functional_test",
+        "inventory.view_checklistitem",
         "campaigns.view_donor",
         "inventory.view_stockpartner",
     ],
@@ -77,6 +80,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("api", "apitoken", change=False),  # issue and revoke API tokens (api app)
         "api.revoke_apitoken",
         "api.view_apitokenevent",  # the history of each token
+        *_crud("inventory", "checklistitem"),  # the functional test checklist of their campaigns
+        "inventory.view_functionaltest",
         "certificates.view_handover",  # follow the handovers of their waves, and export them
         "certificates.view_handoverevent",  # and the history of each certificate
         *IMPACT_REVIEW,

@@ -54,6 +54,24 @@ DONORS = 20
 PER_ASSOCIATION = 30
 
 
+def _passed_functional_tests(computers) -> list:
+    """One passed functional test (the default checklist, every item passed) per unit, in bulk."""
+    from inventory.models import DEFAULT_CHECKLIST, FunctionalTest, FunctionalTestResult
+
+    tests = FunctionalTest.objects.bulk_create(
+        [FunctionalTest(computer_id=c.pk, checklist="bench", passed=True) for c in computers], batch_size=2000
+    )
+    FunctionalTestResult.objects.bulk_create(
+        (
+            FunctionalTestResult(test=t, position=n, label=str(label), passed=True)
+            for t in tests
+            for n, (label, _text) in enumerate(DEFAULT_CHECKLIST)
+        ),
+        batch_size=5000,
+    )
+    return tests
+
+
 def build() -> str:
     from associations.models import Application, Association
     from campaigns.models import Campaign, CampaignDonor, Donor
@@ -100,10 +118,11 @@ def build() -> str:
         ],
         batch_size=2000,
     )
+    tests = _passed_functional_tests(computers)
     handed_count = ASSOCIATIONS * PER_ASSOCIATION * 9 // 10  # 8,100 units handed over
     statuses = ["ready", "reserved", "reconditioning", "received", "scrapped"]
-    for i, (c, r) in enumerate(zip(computers, records, strict=True)):
-        c.wipe_record = r
+    for i, (c, r, t) in enumerate(zip(computers, records, tests, strict=True)):
+        c.wipe_record, c.functional_test = r, t
         if i < handed_count:
             c.status = "handed_over"
         else:
@@ -111,10 +130,10 @@ def build() -> str:
             if c.status == "scrapped":
                 c.scrap_reason, c.scrap_cause, c.storage_outcome, c.recycler = "HS", "faulty", "removed", "ecosystem"
             if c.status in ("received", "reconditioning", "scrapped"):
-                c.wipe_record = None
+                c.wipe_record = c.functional_test = None
     Computer.objects.bulk_update(
         computers,
-        ["wipe_record", "status", "scrap_reason", "scrap_cause", "storage_outcome", "recycler"],
+        ["wipe_record", "functional_test", "status", "scrap_reason", "scrap_cause", "storage_outcome", "recycler"],
         batch_size=2000,
     )
 

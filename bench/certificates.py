@@ -47,6 +47,24 @@ MODELS = [("Dell", "OptiPlex 7070 SFF"), ("HP", "EliteDesk 800 G5 SFF"), ("Lenov
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
 
+def _passed_functional_tests(computers) -> list:
+    """One passed functional test (the default checklist, every item passed) per unit, in bulk."""
+    from inventory.models import DEFAULT_CHECKLIST, FunctionalTest, FunctionalTestResult
+
+    tests = FunctionalTest.objects.bulk_create(
+        [FunctionalTest(computer_id=c.pk, checklist="bench", passed=True) for c in computers], batch_size=2000
+    )
+    FunctionalTestResult.objects.bulk_create(
+        (
+            FunctionalTestResult(test=t, position=n, label=str(label), passed=True)
+            for t in tests
+            for n, (label, _text) in enumerate(DEFAULT_CHECKLIST)
+        ),
+        batch_size=5000,
+    )
+    return tests
+
+
 def ensure_database(url: str) -> None:
     """Create the PostgreSQL database of ``url`` if it does not exist."""
     from urllib.parse import urlparse
@@ -181,9 +199,10 @@ def build():
             for c in computers
         ]
     )
-    for computer, record in zip(computers, records, strict=True):
-        computer.wipe_record, computer.status = record, "ready"
-    Computer.objects.bulk_update(computers, ["wipe_record", "status"])
+    tests = _passed_functional_tests(computers)
+    for computer, record, test in zip(computers, records, tests, strict=True):
+        computer.wipe_record, computer.functional_test, computer.status = record, test, "ready"
+    Computer.objects.bulk_update(computers, ["wipe_record", "functional_test", "status"])
     associations = Association.objects.bulk_create(
         [
             Association(

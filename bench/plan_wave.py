@@ -98,6 +98,7 @@ def build(units: int, associations: int, capacity: int | None = None):
     from donations.models import Wave
     from inventory import services as inventory
     from inventory.models import Computer, Lot
+    from inventory.selectors import checklists_for
 
     operator = User.objects.create(email="stock@bench.test", is_staff=True)
     operator.groups.add(Group.objects.get(name=roles.INVENTORY_OPERATOR))
@@ -144,6 +145,15 @@ def build(units: int, associations: int, capacity: int | None = None):
         inventory.computers_record_wipe(
             computer_ids=chunk, by=operator, method="nist_clear", result="passed", report_reference="BENCH-0001"
         )
+        by_checklist = {}
+        for pk, checklist in checklists_for(chunk).items():
+            by_checklist.setdefault(checklist, []).append(pk)
+        for checklist, tested in by_checklist.items():
+            inventory.computers_record_functional_test(
+                computer_ids=tested,
+                by=operator,
+                results=[inventory.ItemResult(label, True) for label in checklist.labels],
+            )
         inventory.computers_mark_ready(computer_ids=chunk, by=operator)
 
     created = Association.objects.bulk_create(

@@ -143,6 +143,11 @@ def _stock_section() -> Section:
         [
             Item(_("Ordinateurs à effacer"), counts["wipe"], f"{changelist}?a_faire=effacement"),
             Item(
+                _("Ordinateurs à tester (effacés, test fonctionnel à faire)"),
+                counts["test"],
+                f"{changelist}?a_faire=test",
+            ),
+            Item(
                 _("Ordinateurs à vérifier (effacement en échec, pièce à remplacer)"),
                 counts["check"],
                 f"{changelist}?a_faire=verification",

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
 
 from inventory.models import Computer, Lot, WipeRecord
-from inventory.services import EDITABLE_FIELDS, LOT_REFERENCE_MAX, SPARE_PART_ON_READY
+from inventory.services import EDITABLE_FIELDS, LOT_REFERENCE_MAX, NOTE_MAX, SPARE_PART_ON_READY, ItemResult
 from inventory.validators import (
     normalize_manufacturer,
     normalize_reference,
@@ -16,7 +16,8 @@ from inventory.validators import (
 
 
 def _check_text_fields(form: forms.Form) -> None:
-    for name, value in form.cleaned_data.items():
+    # A list: add_error() takes the field out of cleaned_data while we go through it.
+    for name, value in list(form.cleaned_data.items()):
         if isinstance(value, str):
             try:
                 validate_no_control_characters(value)
@@ -262,6 +263,60 @@ def import_lots():
     from inventory.models import Lot
 
     return Lot.objects.select_related(None).order_by("-arrival_date", "reference")
+
+
+class FunctionalTestForm(forms.Form):
+    """One functional test for a selection: passed or failed for each item of its checklist, an optional note each.
+
+    Built from the checklist's (label, how to check it) pairs; fields are ``item_<n>`` and ``note_<n>``.
+    """
+
+    RESULT_CHOICES = [("passed", _("Réussi")), ("failed", _("En échec"))]
+
+    def __init__(self, *args, items: tuple[tuple[str, str], ...], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        for n, (label, help_text) in enumerate(items):
+            self.fields[f"item_{n}"] = forms.ChoiceField(
+                label=label,
+                choices=self.RESULT_CHOICES,
+                widget=forms.RadioSelect(attrs={"class": "inv-test-choice"}),
+                help_text=help_text,
+                error_messages={
+                    "required": _("Indiquez si ce point est réussi ou en échec."),
+                    "invalid_choice": _("Choisissez « Réussi » ou « En échec »."),
+                },
+            )
+            self.fields[f"note_{n}"] = forms.CharField(
+                label=_("Note sur « %(item)s » (facultative)") % {"item": label},
+                required=False,
+                max_length=NOTE_MAX,
+                widget=forms.TextInput(attrs={"size": 50}),
+            )
+        self.fields["note"] = forms.CharField(
+            label=_("Note générale (facultative)"),
+            required=False,
+            max_length=1000,
+            widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            if isinstance(value, str):
+                cleaned[name] = value.strip()
+        _check_text_fields(self)
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "results": [
+                ItemResult(label=label, passed=data[f"item_{n}"] == "passed", note=data.get(f"note_{n}", ""))
+                for n, (label, _help) in enumerate(self.items)
+            ],
+            "note": data.get("note", ""),
+        }
 
 
 class ComputerImportForm(ImportForm):

@@ -114,8 +114,12 @@ class ComputerQuerySet(models.QuerySet):
         return self.filter(AWAITING_WIPE)
 
     def awaiting_check(self):
-        """In the workshop with something to look at: a failed wipe or a part to replace."""
+        """In the workshop with something to look at: a failed wipe, a failed functional test or a part to replace."""
         return self.filter(AWAITING_CHECK)
+
+    def awaiting_test(self):
+        """Wiped in the workshop, functional test not yet recorded."""
+        return self.filter(AWAITING_TEST)
 
 
 class ComputerStatus(models.TextChoices):
@@ -129,9 +133,18 @@ class ComputerStatus(models.TextChoices):
 
 IN_WORKSHOP_STATUSES = (ComputerStatus.RECEIVED, ComputerStatus.RECONDITIONING)
 AWAITING_WIPE = Q(status__in=IN_WORKSHOP_STATUSES, wipe_record__isnull=True, wipe_failed=False)
-AWAITING_CHECK = Q(status__in=IN_WORKSHOP_STATUSES) & (Q(wipe_failed=True) | Q(needs_spare_part=True))
+AWAITING_CHECK = Q(status__in=IN_WORKSHOP_STATUSES) & (
+    Q(wipe_failed=True) | Q(needs_spare_part=True) | Q(functional_test_failed=True)
+)
+# Wiped (or exempted) in the workshop, but no functional test recorded yet, and no failed one to look at.
+AWAITING_TEST = Q(
+    status__in=IN_WORKSHOP_STATUSES,
+    wipe_record__isnull=False,
+    functional_test__isnull=True,
+    functional_test_failed=False,
+)
 
-# Statuses that require a clearing wipe record (a passed wipe or an exemption).
+# Statuses that require a clearing wipe record (a passed wipe or an exemption) and a passed functional test.
 CLEARED_COMPUTER_STATUSES = (ComputerStatus.READY, ComputerStatus.RESERVED, ComputerStatus.HANDED_OVER)
 
 
@@ -238,6 +251,16 @@ class Computer(models.Model):
     recycler = models.CharField(_("filière de reprise DEEE"), max_length=200, blank=True)
     recycler_reference = models.CharField(_("référence du bordereau de reprise"), max_length=120, blank=True)
     parts_kept = models.CharField(_("pièces conservées"), max_length=500, blank=True)
+    functional_test = models.ForeignKey(
+        "FunctionalTest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("test fonctionnel validé"),
+        help_text=_("Le test fonctionnel réussi qui autorise la remise de l'ordinateur."),
+    )
+    functional_test_failed = models.BooleanField(_("test fonctionnel en échec"), default=False)
     wipe_record = models.ForeignKey(
         "WipeRecord",
         on_delete=models.PROTECT,
@@ -273,6 +296,13 @@ class Computer(models.Model):
                 name="computer_cleared_needs_wipe",
                 violation_error_message=_(
                     "Un ordinateur ne peut être prêt, réservé ou remis sans effacement réussi ou exemption."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=CLEARED_COMPUTER_STATUSES) | Q(functional_test__isnull=False),
+                name="computer_cleared_needs_functional_test",
+                violation_error_message=_(
+                    "Un ordinateur ne peut être prêt, réservé ou remis sans test fonctionnel réussi."
                 ),
             ),
             models.CheckConstraint(
@@ -457,6 +487,112 @@ class WipeRecord(AppendOnlyModel):
         return self.kind == self.Kind.EXEMPTION or self.result == self.Result.PASSED
 
 
+# The checklist every campaign starts with (décret n° 2022-190: a reconditioned product is tested on all its
+# functions). Each campaign's team adapts it in the admin; a test keeps the words of the items it checked.
+DEFAULT_CHECKLIST = (
+    (_("Mise sous tension"), _("L'ordinateur démarre jusqu'au système, sans bip ni message d'erreur.")),
+    (_("Sortie d'affichage"), _("Image nette sur un écran, par chaque sortie vidéo.")),
+    (_("Ports USB"), _("Chaque port USB reconnaît une clé ou un périphérique.")),
+    (_("Réseau"), _("Le port Ethernet (et le Wi-Fi s'il y en a) obtient une connexion.")),
+    (_("Clavier et souris"), _("Le clavier et la souris fournis fonctionnent.")),
+    (_("État du stockage (SMART)"), _("Le disque est sain d'après ses indicateurs SMART.")),
+)
+
+
+class ChecklistItem(models.Model):
+    """One function to check on every unit before it is ready, in a campaign's checklist."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.CASCADE,
+        related_name="checklist_items",
+        verbose_name=_("campagne"),
+    )
+    label = models.CharField(_("point à tester"), max_length=120)
+    help_text = models.CharField(_("comment le vérifier"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    active = models.BooleanField(
+        _("actif"), default=True, help_text=_("Décochez pour ne plus le demander, sans effacer les tests passés.")
+    )
+
+    class Meta:
+        verbose_name = _("point du test fonctionnel")
+        verbose_name_plural = _("tests fonctionnels : listes de contrôle")
+        ordering = ["campaign", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "label"],
+                name="checklistitem_unique_label_per_campaign",
+                violation_error_message=_("Cette campagne a déjà un point à tester de ce nom."),
+            ),
+            models.CheckConstraint(condition=~Q(label=""), name="checklistitem_has_label"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class FunctionalTest(AppendOnlyModel):
+    """A unit's functional test: every item of the checklist passed or failed, by whom, when. Never changed.
+
+    ``passed`` is true only when every item passed (the service computes it, a database trigger refuses a
+    failed item under a passed test). ``legacy`` marks the units already cleared before tests were recorded
+    (migration 0009): no items, written by the migration, never by the service.
+    """
+
+    computer = models.ForeignKey(
+        Computer, on_delete=models.PROTECT, related_name="functional_tests", verbose_name=_("ordinateur")
+    )
+    checklist = models.CharField(
+        _("liste de contrôle"), max_length=200, blank=True, help_text=_("La campagne dont la liste a servi.")
+    )
+    passed = models.BooleanField(_("réussi"))
+    legacy = models.BooleanField(_("antérieur au suivi des tests"), default=False)
+    performed_at = models.DateTimeField(_("testé le"), default=timezone.now)
+    actor, actor_label = actor_fields(_("testé par"))
+    created_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("test fonctionnel")
+        verbose_name_plural = _("tests fonctionnels")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("record_functional_test", _("Peut enregistrer un test fonctionnel"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(legacy=False) | Q(passed=True),
+                name="functionaltest_legacy_is_passed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        result = gettext("réussi") if self.passed else gettext("en échec")
+        return f"{gettext('Test fonctionnel')} {result} ({timezone.localtime(self.performed_at):%d/%m/%Y %H:%M})"
+
+
+class FunctionalTestResult(AppendOnlyModel):
+    """One checked item of a functional test, with its words as they were when tested."""
+
+    test = models.ForeignKey(
+        FunctionalTest, on_delete=models.PROTECT, related_name="results", verbose_name=_("test fonctionnel")
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    label = models.CharField(_("point testé"), max_length=120)
+    passed = models.BooleanField(_("réussi"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("point testé")
+        verbose_name_plural = _("points testés")
+        ordering = ["test", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["test", "label"], name="functionaltestresult_one_per_item"),
+            models.CheckConstraint(condition=~Q(label=""), name="functionaltestresult_has_label"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} : {gettext('réussi') if self.passed else gettext('en échec')}"
+
+
 class ComputerEvent(Journal):
     """Append-only history of a computer: who did what, when, from which status to which."""
 
@@ -464,6 +600,7 @@ class ComputerEvent(Journal):
         CREATED = "created", _("Entrée en stock")
         STATUS = "status", _("Changement de statut")
         WIPE = "wipe", _("Effacement des données")
+        FUNCTIONAL_TEST = "functional_test", _("Test fonctionnel")
         UPDATED = "updated", _("Mise à jour")
 
     computer = models.ForeignKey(Computer, on_delete=models.PROTECT, related_name="events")

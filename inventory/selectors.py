@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from inventory.models import Computer, Lot
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
+
+from campaigns.models import CampaignDonor
+from inventory.models import DEFAULT_CHECKLIST, ChecklistItem, Computer, Lot
 
 S = Computer.Status
 # Spec rows shown in the stock summary before the rest is summed up.
@@ -96,10 +101,14 @@ def computers_for_labels(queryset: QuerySet[Computer]) -> QuerySet[Computer]:
 
 
 def stock_todo() -> dict:
-    """The stock operators' to-do list: units waiting for a wipe, units to check (one query)."""
-    from inventory.models import AWAITING_CHECK, AWAITING_WIPE
+    """The stock operators' to-do list: units waiting for a wipe, for their functional test, to check (one query)."""
+    from inventory.models import AWAITING_CHECK, AWAITING_TEST, AWAITING_WIPE
 
-    return Computer.objects.aggregate(wipe=Count("pk", filter=AWAITING_WIPE), check=Count("pk", filter=AWAITING_CHECK))
+    return Computer.objects.aggregate(
+        wipe=Count("pk", filter=AWAITING_WIPE),
+        test=Count("pk", filter=AWAITING_TEST),
+        check=Count("pk", filter=AWAITING_CHECK),
+    )
 
 
 def code_candidates(code: str) -> str:
@@ -123,3 +132,54 @@ def computers_by_code(code: str, limit: int = 10) -> list[Computer]:
         .filter(Q(asset_tag=needle) | Q(serial_number=needle))
         .order_by("asset_tag")[:limit]
     )
+
+
+# Functional test checklists ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """The items a unit is tested on: its campaign's active checklist, or the default one."""
+
+    name: str
+    items: tuple[tuple[str, str], ...]  # (label, how to check it), in order
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(label for label, _help in self.items)
+
+
+def default_checklist() -> Checklist:
+    return Checklist(
+        name=gettext("liste par défaut"), items=tuple((str(label), str(text)) for label, text in DEFAULT_CHECKLIST)
+    )
+
+
+def checklists_for(computer_ids: Iterable[int]) -> dict[int, Checklist]:
+    """The checklist of each unit, in three queries whatever their number.
+
+    The stock is not tied to a campaign before allocation: a unit is tested on the checklist of the newest
+    campaign its lot's donor pledged to that has active items (the campaigns' usual order), else on the default.
+    """
+    ids = list(computer_ids)
+    donor_of = dict(Computer.objects.filter(pk__in=ids).values_list("pk", "lot__donor_id"))
+    donors = set(donor_of.values())
+    campaign_of_donor: dict[int, int] = {}
+    names: dict[int, str] = {}
+    pledges = (
+        CampaignDonor.objects.filter(donor_id__in=donors, campaign__checklist_items__active=True)
+        .order_by("-campaign__applications_open_on", "campaign__name", "campaign_id")
+        .values_list("donor_id", "campaign_id", "campaign__name")
+    )
+    for donor_id, campaign_id, name in pledges:
+        campaign_of_donor.setdefault(donor_id, campaign_id)
+        names[campaign_id] = name
+    items: dict[int, list[tuple[str, str]]] = {}
+    chosen = ChecklistItem.objects.filter(campaign_id__in=set(campaign_of_donor.values()), active=True)
+    for campaign_id, label, text in chosen.order_by("position", "pk").values_list("campaign_id", "label", "help_text"):
+        items.setdefault(campaign_id, []).append((label, text))
+    checklists = {
+        campaign_id: Checklist(name=names[campaign_id], items=tuple(rows)) for campaign_id, rows in items.items()
+    }
+    fallback = default_checklist()
+    return {pk: checklists.get(campaign_of_donor.get(donor), fallback) for pk, donor in donor_of.items()}

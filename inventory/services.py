@@ -31,7 +31,18 @@ from django.utils.translation import gettext_lazy, ngettext
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
 from core.transitions import transition_many
-from inventory.models import Computer, ComputerEvent, Lot, StockPartner, WipeEvidence, WipeRecord
+from inventory.models import (
+    DEFAULT_CHECKLIST,
+    ChecklistItem,
+    Computer,
+    ComputerEvent,
+    FunctionalTest,
+    FunctionalTestResult,
+    Lot,
+    StockPartner,
+    WipeEvidence,
+    WipeRecord,
+)
 from inventory.validators import normalize_manufacturer, normalize_reference, normalize_serial
 
 logger = logging.getLogger(__name__)
@@ -152,6 +163,10 @@ def _refusal(computer: Computer, move: str) -> str | None:
         if computer.wipe_failed:
             return _("le dernier effacement a échoué : il doit être refait")
         return _("aucun effacement réussi ni exemption enregistré")
+    if to in Computer.CLEARED_STATUSES and computer.functional_test_id is None:
+        if computer.functional_test_failed:
+            return _("le dernier test fonctionnel a échoué : réparez, puis enregistrez un nouveau test réussi")
+        return _("aucun test fonctionnel réussi enregistré (décret n° 2022-190 : toutes les fonctions testées)")
     if move == "mark_ready" and computer.needs_spare_part:
         return _("une pièce est à remplacer")
     return None
@@ -254,7 +269,7 @@ def computers_start_reconditioning(*, computer_ids: Iterable[int], by, note: str
 
 
 def computers_mark_ready(*, computer_ids: Iterable[int], by, note: str = "") -> BulkResult:
-    """reconditioning -> ready, only with a passed wipe or an exemption, no failed wipe, no missing part."""
+    """reconditioning -> ready, only with a passed wipe or an exemption, a passed functional test, no missing part."""
     return _apply("mark_ready", computer_ids=computer_ids, by=by, note=note)
 
 
@@ -445,6 +460,169 @@ def computers_record_wipe(
                     created_at=now,
                 )
                 for c in outcome.done
+            ],
+            batch_size=BATCH,
+        )
+    return outcome
+
+
+# Functional tests -------------------------------------------------------------------------------
+
+# A functional test is recorded while the unit is in the workshop.
+TEST_STATUSES = frozenset({S.RECEIVED, S.RECONDITIONING})
+NOTE_MAX = FunctionalTestResult._meta.get_field("note").max_length
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One item of a checklist as the tester found it."""
+
+    label: str
+    passed: bool
+    note: str = ""
+
+
+def checklist_create_default(*, campaign) -> list[ChecklistItem]:
+    """Give ``campaign`` the default checklist, unless it already has items (safe to call twice)."""
+    if ChecklistItem.objects.filter(campaign=campaign).exists():
+        return []
+    return ChecklistItem.objects.bulk_create(
+        [
+            ChecklistItem(campaign=campaign, label=str(label), help_text=str(text), position=10 * (i + 1))
+            for i, (label, text) in enumerate(DEFAULT_CHECKLIST)
+        ]
+    )
+
+
+def _test_note(test: FunctionalTest, results: list[ItemResult], note: str) -> str:
+    failed = [r for r in results if not r.passed]
+    if not failed:
+        text = ngettext(
+            "Réussi : %(n)s point vérifié (%(checklist)s).",
+            "Réussi : les %(n)s points vérifiés (%(checklist)s).",
+            len(results),
+        ) % {"n": len(results), "checklist": test.checklist}
+    else:
+        names = ", ".join(f"{r.label} ({r.note})" if r.note else r.label for r in failed)
+        text = _("En échec : %(items)s.") % {"items": names}
+    return f"{text}\n{note}" if note else text
+
+
+def computers_record_functional_test(
+    *,
+    computer_ids: Iterable[int],
+    by,
+    results: list[ItemResult],
+    performed_at: datetime.datetime | None = None,
+    note: str = "",
+) -> BulkResult:
+    """Record the same functional test for a selection: one test, its items and one history row per unit.
+
+    ``results`` must cover exactly the items of each unit's checklist (``selectors.checklists_for``): a unit whose
+    checklist differs (another campaign, or changed meanwhile) is refused. The test passes only if every item
+    passed. The latest test decides: a passed one allows the unit to be marked ready, a failed one withdraws it
+    and flags the unit. Only inventory operators may record one, on units in the workshop.
+    """
+    from inventory.selectors import checklists_for
+
+    if by is None or not by.has_perm("inventory.record_functional_test"):
+        raise DomainError(_("Seuls les opérateurs de stock peuvent enregistrer un test fonctionnel."))
+    results = [
+        ItemResult(label=(r.label or "").strip(), passed=bool(r.passed), note=(r.note or "").strip()) for r in results
+    ]
+    labels = [r.label for r in results]
+    if not results or any(not label for label in labels) or len(set(labels)) != len(labels):
+        raise DomainError(_("Indiquez le résultat de chaque point de la liste de contrôle, une fois chacun."))
+    for item in results:
+        if len(item.note) > NOTE_MAX:
+            raise DomainError(
+                _("La note de « %(item)s » fait %(max)s caractères au plus.") % {"item": item.label, "max": NOTE_MAX}
+            )
+        if "\x00" in item.note:
+            raise DomainError(_("La note de « %(item)s » contient des caractères invalides.") % {"item": item.label})
+    now = timezone.now()
+    performed_at = performed_at or now
+    if performed_at > now:
+        raise DomainError(_("La date du test ne peut pas être dans le futur."), field="performed_at")
+    passed = all(r.passed for r in results)
+
+    ids = _ids(computer_ids)
+    outcome = BulkResult()
+    with transaction.atomic():
+        computers = _lock(ids)
+        outcome.missing = sorted(set(ids) - {c.pk for c in computers})
+        checklists = checklists_for([c.pk for c in computers])
+        for computer in computers:
+            checklist = checklists[computer.pk]
+            if computer.status == S.READY:
+                reason = _("déjà prêt : remettez-le d'abord en reconditionnement pour le tester de nouveau")
+            elif computer.status not in TEST_STATUSES:
+                reason = _("statut « %(status)s » : l'ordinateur a quitté l'atelier") % {
+                    "status": computer.get_status_display()
+                }
+            elif sorted(checklist.labels) != sorted(labels):
+                reason = _(
+                    "sa liste de contrôle (« %(checklist)s ») n'est pas celle du formulaire : testez-le à part"
+                ) % {"checklist": checklist.name}
+            else:
+                reason = None
+            if reason:
+                outcome.refused.append(Refusal(computer, reason))
+            else:
+                outcome.done.append(computer)
+        if not outcome.done:
+            return outcome
+        label = actor_label(by)
+        order = {name: i for i, name in enumerate(checklists[outcome.done[0].pk].labels)}
+        results.sort(key=lambda r: order.get(r.label, len(order)))
+        tests = FunctionalTest.objects.bulk_create(
+            [
+                FunctionalTest(
+                    computer_id=c.pk,
+                    checklist=checklists[c.pk].name,
+                    passed=passed,
+                    performed_at=performed_at,
+                    actor=by,
+                    actor_label=label,
+                    created_at=now,
+                )
+                for c in outcome.done
+            ],
+            batch_size=BATCH,
+        )
+        FunctionalTestResult.objects.bulk_create(
+            [
+                FunctionalTestResult(test_id=test.pk, position=i, label=r.label, passed=r.passed, note=r.note)
+                for test in tests
+                for i, r in enumerate(results)
+            ],
+            batch_size=BATCH,
+        )
+        if passed:
+            # The tests just written are the newest of each unit (highest keys).
+            newest = FunctionalTest.objects.filter(computer=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+            for chunk in _slices([c.pk for c in outcome.done]):
+                Computer.objects.filter(pk__in=chunk).update(
+                    functional_test=Subquery(newest), functional_test_failed=False, updated_at=now
+                )
+        else:
+            for chunk in _slices([c.pk for c in outcome.done]):
+                Computer.objects.filter(pk__in=chunk).update(
+                    functional_test=None, functional_test_failed=True, updated_at=now
+                )
+        ComputerEvent.objects.bulk_create(
+            [
+                ComputerEvent(
+                    computer_id=test.computer_id,
+                    kind=ComputerEvent.Kind.FUNCTIONAL_TEST,
+                    actor=by,
+                    actor_label=label,
+                    from_status=c.status,
+                    to_status=c.status,
+                    note=_test_note(test, results, note),
+                    created_at=now,
+                )
+                for c, test in zip(outcome.done, tests, strict=True)
             ],
             batch_size=BATCH,
         )

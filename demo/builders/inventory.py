@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from campaigns.models import Donor
 from core.models import actor_label
-from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
+from inventory.models import Computer, ComputerEvent, FunctionalTest, FunctionalTestResult, Lot, WipeRecord
+from inventory.selectors import checklists_for
 
 LOT_REFERENCE = "ORANGE-2026-01"
 UNITS = 1000
@@ -207,6 +208,8 @@ def seed(context: dict) -> None:
             if final == "ready":
                 event(computer, ComputerEvent.Kind.STATUS, since, "reconditioning", "ready")
     WipeRecord.objects.bulk_create(records)
+    ready_units = [c for c, final in plan if final == "ready"]
+    functional_tests(ready_units, operator, event)
     ComputerEvent.objects.bulk_create(events)
 
     # Point each wiped unit at its record, then open the gate: the constraint and triggers check it.
@@ -217,7 +220,9 @@ def seed(context: dict) -> None:
     )
     cleared = Computer.objects.filter(lot=lot, wipe_failed=False, wipe_records__result="passed")
     Computer.objects.filter(pk__in=cleared.values("pk")).update(wipe_record=Subquery(latest_clearing))
-    ready_pks = [c.pk for c, final in plan if final == "ready"]
+    ready_pks = [c.pk for c in ready_units]
+    newest_test = FunctionalTest.objects.filter(computer=OuterRef("pk"), passed=True).order_by("-pk").values("pk")[:1]
+    Computer.objects.filter(pk__in=ready_pks).update(functional_test=Subquery(newest_test))
     Computer.objects.filter(pk__in=ready_pks).update(status=Computer.Status.READY)
     if stdout:
         counts = {s: sum(1 for _c, f in plan if f == s) for s in ("ready", "reconditioning", "scrapped")}
@@ -225,3 +230,34 @@ def seed(context: dict) -> None:
             f"  stock : lot {LOT_REFERENCE}, {UNITS} ordinateurs ({counts['ready']} prêts, "
             f"{counts['reconditioning']} en reconditionnement, {counts['scrapped']} au rebut)"
         )
+
+
+def functional_tests(computers, operator, event) -> None:
+    """A passed functional test for each unit, on its checklist, a few hours before it was marked ready."""
+    if not computers:
+        return
+    checklist = checklists_for([computers[0].pk])[computers[0].pk]  # one lot, one donor: one checklist
+    label = actor_label(operator)
+    tests = FunctionalTest.objects.bulk_create(
+        [
+            FunctionalTest(
+                computer=c,
+                checklist=checklist.name,
+                passed=True,
+                performed_at=c.status_changed_at - datetime.timedelta(hours=4),
+                actor=operator,
+                actor_label=label,
+            )
+            for c in computers
+        ]
+    )
+    FunctionalTestResult.objects.bulk_create(
+        [
+            FunctionalTestResult(test=test, position=i, label=item, passed=True)
+            for test in tests
+            for i, item in enumerate(checklist.labels)
+        ]
+    )
+    note = f"Réussi : les {len(checklist.labels)} points vérifiés ({checklist.name})."
+    for computer, test in zip(computers, tests, strict=True):
+        event(computer, ComputerEvent.Kind.FUNCTIONAL_TEST, test.performed_at, "reconditioning", "reconditioning", note)

@@ -73,7 +73,7 @@ def reset() -> None:
     from certificates.models import Handover, HandoverEvent
     from donations.models import Allocation, AllocationEvent, AllocationUnit, Wave
     from impact.models import ImpactReport, ImpactReportEvent
-    from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
+    from inventory.models import Computer, ComputerEvent, FunctionalTest, FunctionalTestResult, Lot, WipeRecord
 
     campaigns = Campaign.objects.filter(slug__in=SLUGS)
     associations = Association.objects.filter(contact_email__endswith=f"@{DOMAIN}")
@@ -99,6 +99,7 @@ def reset() -> None:
     computers = Computer.objects.filter(lot__in=lots)
     computers.update(
         wipe_record=None,
+        functional_test=None,
         status="received",
         scrap_reason="",
         scrap_cause="",
@@ -108,6 +109,8 @@ def reset() -> None:
     )
     ComputerEvent.objects.filter(computer__in=computers).delete()
     WipeRecord.objects.filter(computer__in=computers).delete()
+    FunctionalTestResult.objects.filter(test__computer__in=computers).delete()
+    FunctionalTest.objects.filter(computer__in=computers).delete()
     computers.delete()
     lots.delete()
     Donor.objects.filter(name__in=DONOR_NAMES, lots__isnull=True, pledges__isnull=True).delete()

@@ -14,7 +14,8 @@ class InventoryBuilder:
     """One part of ``builder._Builder``: it reads and sets the state the earlier parts left on ``self``."""
 
     def stock(self) -> None:
-        from inventory.models import Computer, ComputerEvent, WipeRecord
+        from inventory.models import Computer, ComputerEvent, FunctionalTest, FunctionalTestResult, WipeRecord
+        from inventory.selectors import checklists_for
 
         stock_user = self.staff["stock"]
         # Lot of each unit: consecutive blocks would give each allocation a single donor; interleave.
@@ -117,6 +118,46 @@ class InventoryBuilder:
                     )
                 )
         WipeRecord.objects.bulk_create(records, batch_size=2000)
+        # Every unit that left the workshop passed its functional test a few hours before it was marked ready.
+        cleared = [
+            c
+            for c, final in zip(computers, self.unit_status, strict=True)
+            if final in ("ready", "reserved", "handed_over")
+        ]
+        checklists = checklists_for([c.pk for c in cleared])
+        tests = FunctionalTest.objects.bulk_create(
+            [
+                FunctionalTest(
+                    computer=c,
+                    checklist=checklists[c.pk].name,
+                    passed=True,
+                    performed_at=c.status_changed_at - datetime.timedelta(hours=4),
+                    **self.by(stock_user),
+                )
+                for c in cleared
+            ],
+            batch_size=2000,
+        )
+        FunctionalTestResult.objects.bulk_create(
+            (
+                FunctionalTestResult(test=test, position=n, label=label, passed=True)
+                for test in tests
+                for n, label in enumerate(checklists[test.computer_id].labels)
+            ),
+            batch_size=5000,
+        )
+        events += [
+            ComputerEvent(
+                computer_id=test.computer_id,
+                kind="functional_test",
+                **self.by(stock_user),
+                from_status="reconditioning",
+                to_status="reconditioning",
+                note=f"Réussi ({test.checklist})",
+                created_at=test.performed_at,
+            )
+            for test in tests
+        ]
         ComputerEvent.objects.bulk_create(events, batch_size=2000)
         self.stock_events = len(events)
 
@@ -124,6 +165,11 @@ class InventoryBuilder:
         ours = Computer.objects.filter(lot__in=self.lots)
         passed = WipeRecord.objects.filter(computer=OuterRef("pk"), result="passed").order_by("-pk").values("pk")[:1]
         ours.filter(wipe_records__result="passed").update(wipe_record=Subquery(passed))
+        tested = FunctionalTest.objects.filter(computer=OuterRef("pk"), passed=True).order_by("-pk").values("pk")[:1]
+        for start in range(0, len(tests), 5000):
+            Computer.objects.filter(pk__in=[t.computer_id for t in tests[start : start + 5000]]).update(
+                functional_test=Subquery(tested)
+            )
         for status in ("ready", "reserved", "handed_over"):
             ids = [c.pk for c, final in zip(computers, self.unit_status, strict=True) if final == status]
             for start in range(0, len(ids), 5000):

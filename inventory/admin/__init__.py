@@ -6,9 +6,18 @@ and each bulk action reports, per unit, what was done and what was refused and w
 Importing this package registers the model admins (``lots``, ``computers``, ``history``).
 """
 
+from inventory.admin.checklists import ChecklistItemAdmin, FunctionalTestAdmin
 from inventory.admin.computers import ComputerAdmin
 from inventory.admin.history import ComputerEventAdmin, WipeRecordAdmin
 from inventory.admin.lots import LotAdmin
 from inventory.admin.partners import StockPartnerAdmin
 
-__all__ = ["ComputerAdmin", "ComputerEventAdmin", "LotAdmin", "StockPartnerAdmin", "WipeRecordAdmin"]
+__all__ = [
+    "ChecklistItemAdmin",
+    "ComputerAdmin",
+    "ComputerEventAdmin",
+    "FunctionalTestAdmin",
+    "LotAdmin",
+    "StockPartnerAdmin",
+    "WipeRecordAdmin",
+]

@@ -14,7 +14,8 @@ from core.errors import DomainError
 from inventory import services
 from inventory.admin.display import safe_next, status_badge, unit_names
 from inventory.admin.labels import labels_response
-from inventory.forms import NoteForm, ScrapForm, WipeForm
+from inventory.forms import FunctionalTestForm, NoteForm, ScrapForm, WipeForm
+from inventory.selectors import checklists_for
 
 
 class ComputerActionsMixin:
@@ -89,7 +90,7 @@ class ComputerActionsMixin:
     def start_reconditioning(self, request, queryset):
         return self._move(request, queryset, services.computers_start_reconditioning, _("en reconditionnement"))
 
-    @admin.action(description=gettext_lazy("Marquer prêts (effacement vérifié)"), permissions=["change"])
+    @admin.action(description=gettext_lazy("Marquer prêts (effacement et test vérifiés)"), permissions=["change"])
     def mark_ready(self, request, queryset):
         return self._move(request, queryset, services.computers_mark_ready, _("marqués prêts"))
 
@@ -119,6 +120,53 @@ class ComputerActionsMixin:
                 "Le dernier enregistrement fait foi : un échec retire l'autorisation de remise."
             ),
             submit=_("Enregistrer l'effacement"),
+        )
+
+    @admin.action(description=gettext_lazy("Enregistrer le test fonctionnel"), permissions=["record_functional_test"])
+    def record_functional_test(self, request, queryset):
+        ids = self._ids(queryset)
+        checklists = set(checklists_for(ids).values())
+        if len(checklists) > 1:
+            self.message_user(
+                request,
+                _(
+                    "Ces ordinateurs ne sont pas testés sur la même liste de contrôle (%(names)s) : "
+                    "sélectionnez les ordinateurs d'un même donateur."
+                )
+                % {"names": ", ".join(sorted(c.name for c in checklists))},
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(safe_next(request)) if safe_next(request) else None
+        if not checklists:
+            self.message_user(request, _("Aucun ordinateur sélectionné."), messages.WARNING)
+            return None
+        checklist = checklists.pop()
+        if "apply" in request.POST:
+            form = FunctionalTestForm(request.POST, items=checklist.items)
+            if form.is_valid():
+                try:
+                    result = services.computers_record_functional_test(
+                        computer_ids=ids, by=request.user, **form.service_kwargs()
+                    )
+                except DomainError as error:
+                    form.add_error(error.field if error.field in form.fields else None, error.message)
+                else:
+                    return self._report(request, result, _("avec test fonctionnel enregistré"))
+        else:
+            form = FunctionalTestForm(items=checklist.items)
+        return self._form_page(
+            request,
+            queryset,
+            action="record_functional_test",
+            title=_("Enregistrer le test fonctionnel"),
+            form=form,
+            intro=_(
+                "Liste de contrôle : %(checklist)s. Testez chaque fonction et indiquez son résultat ; le test "
+                "n'est réussi que si tous les points le sont. Le dernier test fait foi : un échec empêche de "
+                "marquer l'ordinateur prêt. Le même résultat est enregistré pour chaque ordinateur sélectionné."
+            )
+            % {"checklist": checklist.name},
+            submit=_("Enregistrer le test"),
         )
 
     @admin.action(description=gettext_lazy("Mettre au rebut (recyclage)"), permissions=["change"])

@@ -14,9 +14,9 @@ from import_export.admin import ImportExportMixin
 from inventory import selectors, services
 from inventory.admin.actions import ComputerActionsMixin
 from inventory.admin.display import STATUS_COLOURS, S, status_badge
-from inventory.admin.filters import FlagsFilter, TodoFilter, WipeStateFilter
+from inventory.admin.filters import FlagsFilter, FunctionalTestFilter, TodoFilter, WipeStateFilter
 from inventory.admin.imports import ComputerImportMixin
-from inventory.admin.inlines import ComputerEventInline, WipeRecordInline
+from inventory.admin.inlines import ComputerEventInline, FunctionalTestInline, WipeRecordInline
 from inventory.admin.scan import ComputerScanMixin
 from inventory.admin.wipe_reports import WipeReportImportMixin
 from inventory.forms import ComputerExportForm, ComputerForm, ComputerImportForm
@@ -62,6 +62,7 @@ class ComputerAdmin(
         "serial_number",
         "status_display",
         "wipe_display",
+        "test_display",
         "model_display",
         "config_display",
         "grade",
@@ -78,6 +79,7 @@ class ComputerAdmin(
         "storage_type",
         "os",
         WipeStateFilter,
+        FunctionalTestFilter,
         FlagsFilter,
         "manufacturer",
         "model",
@@ -93,23 +95,25 @@ class ComputerAdmin(
     list_max_show_all = 500
     show_full_result_count = True
     ordering = ("asset_tag",)
-    inlines = [WipeRecordInline, ComputerEventInline]
+    inlines = [WipeRecordInline, FunctionalTestInline, ComputerEventInline]
     readonly_fields = (
         "status_display",
         "status_changed_at",
         "wipe_failed",  # set by the wipe service only: the latest wipe decides
         "wipe_detail",
+        "functional_test_failed",  # set by the functional test service only: the latest test decides
+        "test_detail",
         "scrap_reason",
         *END_OF_LIFE_FIELDS,
         "created_at",
         "updated_at",
     )
-    actions = ["start_reconditioning", "record_wipe", "mark_ready", "scrap", "print_labels"]
+    actions = ["start_reconditioning", "record_wipe", "record_functional_test", "mark_ready", "scrap", "print_labels"]
 
     def get_fieldsets(self, request, obj=None):
         identity = ("asset_tag", "lot", "manufacturer", "model", "serial_number", "disk_serial", "form_factor")
         spec = ("cpu", ("ram_gb", "storage_gb", "storage_type"), "os", "grade", ("has_keyboard", "has_mouse"))
-        flags = ("needs_spare_part", "wipe_failed", "notes")
+        flags = ("needs_spare_part", "wipe_failed", "functional_test_failed", "notes")
         if obj is None:
             flags = ("needs_spare_part", "notes")
         sets = [
@@ -122,7 +126,7 @@ class ComputerAdmin(
                 0,
                 (
                     _("Statut"),
-                    {"fields": ("status_display", "status_changed_at", "wipe_detail", "scrap_reason")},
+                    {"fields": ("status_display", "status_changed_at", "wipe_detail", "test_detail", "scrap_reason")},
                 ),
             )
             if obj.status == Computer.Status.SCRAPPED:
@@ -158,6 +162,9 @@ class ComputerAdmin(
 
     def has_record_wipe_permission(self, request):
         return request.user.has_perm("inventory.record_wipe")
+
+    def has_record_functional_test_permission(self, request):
+        return request.user.has_perm("inventory.record_functional_test")
 
     def has_import_permission(self, request):
         return request.user.has_perm("inventory.add_computer") and request.user.has_perm("inventory.change_computer")
@@ -212,6 +219,33 @@ class ComputerAdmin(
             return format_html('<span class="inv-ko" title="{}">✘ {}</span>', _("en échec"), _("échec"))
         return format_html('<span class="inv-muted">{}</span>', _("à faire"))
 
+    @admin.display(description=gettext_lazy("test"))
+    def test_display(self, computer):
+        if computer.functional_test_id:
+            return format_html('<span class="inv-ok" title="{}">✔</span>', _("test fonctionnel réussi"))
+        if computer.functional_test_failed:
+            return format_html(
+                '<span class="inv-ko" title="{}">✘ {}</span>', _("test fonctionnel en échec"), _("échec")
+            )
+        return format_html('<span class="inv-muted">{}</span>', _("à faire"))
+
+    @admin.display(description=gettext_lazy("test fonctionnel"))
+    def test_detail(self, computer):
+        test = computer.functional_test
+        if test is None:
+            if computer.functional_test_failed:
+                return _(
+                    "Le dernier test fonctionnel a échoué : réparez, puis testez de nouveau avant de le marquer prêt."
+                )
+            return _("Aucun test fonctionnel enregistré.")
+        if test.legacy:
+            return _("Prêt avant le suivi des tests fonctionnels (aucun test enregistré).")
+        return _("Réussi le %(date)s (%(checklist)s, %(who)s)") % {
+            "date": timezone.localtime(test.performed_at).strftime("%d/%m/%Y %H:%M"),
+            "checklist": test.checklist or "—",
+            "who": test.actor_label or "—",
+        }
+
     @admin.display(description=gettext_lazy("effacement des données"))
     def wipe_detail(self, computer):
         record = computer.wipe_record
@@ -235,7 +269,7 @@ class ComputerAdmin(
     # Pages ------------------------------------------------------------------------------------
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("lot", "wipe_record")
+        return super().get_queryset(request).select_related("lot", "wipe_record", "functional_test")
 
     def get_export_queryset(self, request):
         return super().get_export_queryset(request).select_related("lot__donor", "wipe_record")
@@ -275,6 +309,8 @@ class ComputerAdmin(
                 actions.append(("mark_ready", _("Marquer prêt")))
         if user.has_perm("inventory.record_wipe") and computer.status in services.WIPE_STATUSES:
             actions.append(("record_wipe", _("Enregistrer un effacement")))
+        if user.has_perm("inventory.record_functional_test") and computer.status in services.TEST_STATUSES:
+            actions.append(("record_functional_test", _("Enregistrer le test fonctionnel")))
         if user.has_perm("inventory.change_computer") and computer.status in services.MOVES["scrap"][0]:
             actions.append(("scrap", _("Mettre au rebut")))
         return actions

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
 from core.admin_helpers import ChoicesFilter
-from inventory.models import AWAITING_CHECK, AWAITING_WIPE
+from inventory.models import AWAITING_CHECK, AWAITING_TEST, AWAITING_WIPE
 
 
 class WipeStateFilter(ChoicesFilter):
@@ -17,13 +17,27 @@ class WipeStateFilter(ChoicesFilter):
     }
 
 
+class FunctionalTestFilter(ChoicesFilter):
+    title = gettext_lazy("test fonctionnel")
+    parameter_name = "test"
+    options = {
+        "ok": (gettext_lazy("réussi"), Q(functional_test__isnull=False)),
+        "failed": (gettext_lazy("en échec"), Q(functional_test_failed=True)),
+        "none": (gettext_lazy("pas encore enregistré"), Q(functional_test__isnull=True, functional_test_failed=False)),
+    }
+
+
 class FlagsFilter(ChoicesFilter):
     title = gettext_lazy("signalements")
     parameter_name = "signalement"
     options = {
         "part": (gettext_lazy("pièce à remplacer"), Q(needs_spare_part=True)),
         "wipe": (gettext_lazy("effacement en échec"), Q(wipe_failed=True)),
-        "any": (gettext_lazy("au moins un"), Q(needs_spare_part=True) | Q(wipe_failed=True)),
+        "test": (gettext_lazy("test fonctionnel en échec"), Q(functional_test_failed=True)),
+        "any": (
+            gettext_lazy("au moins un"),
+            Q(needs_spare_part=True) | Q(wipe_failed=True) | Q(functional_test_failed=True),
+        ),
         "no_accessories": (gettext_lazy("sans clavier ou souris"), Q(has_keyboard=False) | Q(has_mouse=False)),
     }
 
@@ -35,5 +49,6 @@ class TodoFilter(ChoicesFilter):
     parameter_name = "a_faire"
     options = {
         "effacement": (gettext_lazy("à effacer"), AWAITING_WIPE),
-        "verification": (gettext_lazy("à vérifier (échec d'effacement, pièce)"), AWAITING_CHECK),
+        "test": (gettext_lazy("à tester (effacés, test fonctionnel à faire)"), AWAITING_TEST),
+        "verification": (gettext_lazy("à vérifier (échec d'effacement ou de test, pièce)"), AWAITING_CHECK),
     }

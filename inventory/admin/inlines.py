@@ -3,11 +3,12 @@
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.translation import gettext_lazy
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy
 
 from core.admin_helpers import ReadOnlyInlineMixin
-from inventory.models import ComputerEvent, WipeRecord
+from inventory.models import ComputerEvent, FunctionalTest, WipeRecord
 
 
 class WipeRecordInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -54,6 +55,43 @@ class WipeRecordInline(ReadOnlyInlineMixin, admin.TabularInline):
             '<a href="{}">{}</a>',
             reverse("admin:inventory_computer_wipe_report_file", args=[record.evidence_id]),
             record.evidence.original_name,
+        )
+
+
+class FunctionalTestInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = FunctionalTest
+    fk_name = "computer"
+    max_num = 0
+    fields = ("performed_at", "passed_display", "results_display", "checklist", "actor_label")
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("tests fonctionnels (le plus récent en premier)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("results")
+
+    @admin.display(description=gettext_lazy("résultat"))
+    def passed_display(self, test):
+        if test.legacy:
+            return gettext("antérieur au suivi des tests")
+        return gettext("réussi") if test.passed else gettext("en échec")
+
+    @admin.display(description=gettext_lazy("points testés"))
+    def results_display(self, test):
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                '<span class="{}">{} {}</span>{}',
+                (
+                    (
+                        "inv-ok" if r.passed else "inv-ko",
+                        "✔" if r.passed else "✘",
+                        r.label,
+                        f" – {r.note}" if r.note else "",
+                    )
+                    for r in test.results.all()
+                ),
+            )
+            or "—"
         )
 
 

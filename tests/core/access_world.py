@@ -38,6 +38,8 @@ class World:
     lot: object  # the lot of A's reserved computers
     computer: object  # one of A's reserved computers
     wipe_record: object
+    functional_test: object
+    checklist_item: object  # an item of the functional test checklist of ``campaign``
     computer_event: object
     donor: object
     reporting: object  # the reporting calendar of ``signed_campaign``
@@ -148,7 +150,11 @@ def build_world() -> World:
     message.attachment.save("plan.pdf", ContentFile(make_pdf_bytes("Plan")), save=False)
     message.save()
 
-    computer = allocation.units.select_related("computer__lot", "computer__wipe_record").first().computer
+    computer = (
+        allocation.units.select_related("computer__lot", "computer__wipe_record", "computer__functional_test")
+        .first()
+        .computer
+    )
     from inventory.models import WipeEvidence
 
     wipe_evidence = WipeEvidence(
@@ -184,6 +190,8 @@ def build_world() -> World:
         lot=computer.lot,
         computer=computer,
         wipe_record=computer.wipe_record,
+        functional_test=computer.functional_test,
+        checklist_item=campaign.checklist_items.first(),
         computer_event=ComputerEvent.objects.filter(computer=computer).first(),
         wipe_evidence=wipe_evidence,
         donor=Donor.objects.get(name="Orange"),

@@ -402,6 +402,9 @@ MODEL_RULES = [
     ModelRule("api.apitoken", lambda w: w.api_token, change=NEVER, delete=NEVER),
     ModelRule("inventory.wiperecord", lambda w: w.wipe_record, add=NEVER, change=NEVER, delete=NEVER),
     ModelRule("inventory.computerevent", lambda w: w.computer_event, add=NEVER, change=NEVER, delete=NEVER),
+    # Each campaign's functional test checklist; the tests recorded are evidence, read-only.
+    ModelRule("inventory.checklistitem", lambda w: w.checklist_item),
+    ModelRule("inventory.functionaltest", lambda w: w.functional_test, add=NEVER, change=NEVER, delete=NEVER),
     ModelRule("campaigns.donor", lambda w: w.donor),
     ModelRule("campaigns.campaign", lambda w: w.wave.campaign),
     # Offers come from /donate/ and stay with their history: accepted or declined by the actions only.
@@ -1241,6 +1244,14 @@ ADMIN_POSTS = [
     changelist_action(RULES["certificates.handover"], "generate_selected", "certificates.change_handover"),
     changelist_action(RULES["impact.impactreport"], "accept_selected", "impact.review_impactreport"),
     changelist_action(RULES["inventory.computer"], "start_reconditioning", "inventory.change_computer"),
+    # The functional test: A's computer is reserved, so the allowed roles see it refused (and nothing written).
+    changelist_action(
+        RULES["inventory.computer"],
+        "record_functional_test",
+        "inventory.record_functional_test",
+        apply="1",
+        **{f"item_{n}": "passed" for n in range(6)},
+    ),
 ]
 
 API_POSTS = [

@@ -335,6 +335,8 @@ def test_every_field_naming_a_person_is_anonymised_or_kept_for_a_stated_reason()
         # A document's file name, kept with the message it came with like the message's text; deleted with the
         # file by the retention of closed applications (associations.privacy.retention).
         "associations.Message.attachment_name",
+        "inventory.ChecklistItem.label",  # the name of a function to test (« Ports USB »)
+        "inventory.FunctionalTestResult.label",  # the same words, kept with the test
     }
     found = {
         f"{model._meta.label}.{field.name}"

@@ -70,6 +70,8 @@ MAXIMA: dict[str, int] = {
     "admin:inventory_computer_changelist": 15,  # + the scrapped units per cause (one grouped query)
     "admin:inventory_wiperecord_changelist": 8,
     "admin:inventory_computerevent_changelist": 8,
+    "admin:inventory_checklistitem_changelist": 8,
+    "admin:inventory_functionaltest_changelist": 8,
     "admin:campaigns_donor_changelist": 7,
     "admin:inventory_stockpartner_changelist": 7,
     "admin:api_apitoken_changelist": 7,
@@ -111,7 +113,7 @@ MAXIMA: dict[str, int] = {
     "admin:certificates_handover_change": 8,
     "admin:impact_impactreport_change": 13,
     "admin:inventory_lot_change": 11,  # 11: the partner's choices
-    "admin:inventory_computer_change": 9,
+    "admin:inventory_computer_change": 11,  # + the unit's functional tests and their items (prefetched)
     # The admin home: the to-do list of each role (impact.todo), aggregates and the five oldest of each kind.
     # + the offers of computers waiting (the five oldest; their count when there are five or more): 2 at most.
     "admin:index (superuser)": 17,
@@ -990,10 +992,27 @@ def api_tokens(n: int) -> dict[str, Page]:
     }
 
 
+@builds("admin:inventory_checklistitem_changelist", "admin:inventory_functionaltest_changelist")
+def functional_tests(n: int) -> dict[str, Page]:
+    """``n`` campaigns with their default checklist; ``n`` ready units, each with its passed functional test."""
+    campaigns = [CampaignFactory() for _i in range(n)]
+    units = ready_computers(n)
+    return {
+        "admin:inventory_checklistitem_changelist": Page(
+            reverse("admin:inventory_checklistitem_changelist"), _staff(roles.CAMPAIGN_MANAGER), (campaigns[-1].name,)
+        ),
+        "admin:inventory_functionaltest_changelist": Page(
+            reverse("admin:inventory_functionaltest_changelist"),
+            _staff(roles.INVENTORY_OPERATOR),
+            (units[-1].asset_tag,),
+        ),
+    }
+
+
 @builds("admin:inventory_lot_change", "admin:inventory_computer_change")
 def stock_pages_admin(n: int) -> dict[str, Page]:
-    """A lot of ``n`` units; one unit with ``n`` wipe records and ``n`` rows of history."""
-    from inventory.models import Computer, ComputerEvent, WipeRecord
+    """A lot of ``n`` units; one unit with ``n`` wipe records, ``n`` functional tests and ``n`` rows of history."""
+    from inventory.models import Computer, ComputerEvent, FunctionalTest, FunctionalTestResult, WipeRecord
 
     lot = LotFactory()
     bulk_units(n, lot)
@@ -1006,6 +1025,10 @@ def stock_pages_admin(n: int) -> dict[str, Page]:
     )
     ComputerEvent.objects.bulk_create(
         ComputerEvent(computer=computer, kind="updated", actor_label=f"Opérateur {k:04d}-{i:03d}") for i in range(n)
+    )
+    tests = FunctionalTest.objects.bulk_create(FunctionalTest(computer=computer, passed=False) for _i in range(n))
+    FunctionalTestResult.objects.bulk_create(
+        FunctionalTestResult(test=t, position=j, label=f"Point {j}", passed=j > 0) for t in tests for j in range(3)
     )
     operator = _staff(roles.INVENTORY_OPERATOR)
     return {

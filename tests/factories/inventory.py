@@ -27,7 +27,8 @@ class LotFactory(factory.django.DjangoModelFactory):
 
 
 class ComputerFactory(factory.django.DjangoModelFactory):
-    """A unit in the given status; ready, reserved and handed-over units get a passed wipe record."""
+    """A unit in the given status; ready, reserved and handed-over units get a passed wipe record and a passed
+    functional test."""
 
     class Meta:
         model = "inventory.Computer"
@@ -70,15 +71,37 @@ class ComputerFactory(factory.django.DjangoModelFactory):
                 report_reference=f"BLANCCO-{computer.serial_number}",
                 actor_label="Usine de test",
             )
-            Computer.objects.filter(pk=computer.pk).update(wipe_record=record, status=status)
+            test = passed_functional_tests([computer])[0]
+            Computer.objects.filter(pk=computer.pk).update(wipe_record=record, functional_test=test, status=status)
             computer.refresh_from_db()
         return computer
+
+
+def passed_functional_tests(computers) -> list:
+    """One passed functional test per computer (every default item passed), in a few queries: not attached."""
+    from inventory.models import DEFAULT_CHECKLIST, FunctionalTest, FunctionalTestResult
+
+    tests = FunctionalTest.objects.bulk_create(
+        [
+            FunctionalTest(computer_id=c.pk, checklist="liste par défaut", passed=True, actor_label="Usine de test")
+            for c in computers
+        ]
+    )
+    FunctionalTestResult.objects.bulk_create(
+        [
+            FunctionalTestResult(test=test, position=i, label=str(label), passed=True)
+            for test in tests
+            for i, (label, _text) in enumerate(DEFAULT_CHECKLIST)
+        ]
+    )
+    return tests
 
 
 def ready_units(count: int, *, lot=None, manufacturer: str = "Dell", model: str = "OptiPlex 7070", prefix: str = ""):
     """``count`` ready computers (wiped, through the inventory services), returned oldest first."""
     from inventory import services as inventory_services
     from inventory.models import Computer, Lot
+    from inventory.selectors import checklists_for
 
     operator = StaffFactory(email="operateur-stock@example.org", role=roles.INVENTORY_OPERATOR)
     if lot is None:
@@ -112,6 +135,11 @@ def ready_units(count: int, *, lot=None, manufacturer: str = "Dell", model: str 
         kind="exemption",
         exemption="drive_kept",
         exemption_reason="Disque conservé par le donateur.",
+    )
+    checklist = checklists_for(ids[:1])
+    labels = next(iter(checklist.values())).labels if checklist else ()
+    inventory_services.computers_record_functional_test(
+        computer_ids=ids, by=operator, results=[inventory_services.ItemResult(label, True) for label in labels]
     )
     inventory_services.computers_mark_ready(computer_ids=ids, by=operator)
     return list(Computer.objects.filter(pk__in=ids).order_by("pk"))
@@ -156,10 +184,12 @@ def ready_computers(n: int, **kwargs) -> list:
             for c in computers
         ]
     )
-    for computer, record in zip(computers, records, strict=True):
+    tests = passed_functional_tests(computers)
+    for computer, record, test in zip(computers, records, tests, strict=True):
         computer.wipe_record = record
+        computer.functional_test = test
         computer.status = "ready"
-    Computer.objects.bulk_update(computers, ["wipe_record", "status"])
+    Computer.objects.bulk_update(computers, ["wipe_record", "functional_test", "status"])
     return computers
 
 

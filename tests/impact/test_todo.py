@@ -98,6 +98,24 @@ def test_stock_operator_sees_units_to_wipe_and_to_check(client):
     assert client.get(to_check.url).context["cl"].result_count == 2
 
 
+def test_stock_operator_sees_units_to_test(client):
+    from inventory.models import Computer, WipeRecord
+
+    for flagged in (False, False, True):
+        computer = ComputerFactory(status="reconditioning", functional_test_failed=flagged)
+        record = WipeRecord.objects.create(
+            computer=computer, kind="wipe", method="nist_purge", result="passed", report_reference="R"
+        )
+        Computer.objects.filter(pk=computer.pk).update(wipe_record=record)
+    ComputerFactory(status="reconditioning")  # not wiped yet: to wipe first
+    ComputerFactory(status="ready")
+    operator = staff_with_role(roles.INVENTORY_OPERATOR)
+    items = _items(_home(client, operator), "stock")
+    to_test = items["Ordinateurs à tester (effacés, test fonctionnel à faire)"]
+    assert to_test.count == 2  # the failed one is « à vérifier »
+    assert client.get(to_test.url).context["cl"].result_count == 2
+
+
 def test_manager_sees_waves_to_plan_to_recompute_or_to_confirm_and_the_capacity_alert(client):
     manager = staff_with_role(roles.CAMPAIGN_MANAGER)
     reviewer = staff_with_role(roles.REVIEWER)

@@ -53,6 +53,11 @@ def post_action(client, action: str, computers, **data):
     )
 
 
+def all_items_passed(count: int = 6) -> dict:
+    """The functional test form's fields with every item of a ``count``-item checklist passed."""
+    return {"apply": "1", **{f"item_{n}": "passed" for n in range(count)}}
+
+
 # Lists at scale ----------------------------------------------------------------------------------
 
 
@@ -176,6 +181,8 @@ def test_operator_journey_wipe_a_selection_mark_it_ready_and_see_the_summary_cha
     )
     assert any("3 ordinateurs avec effacement enregistré" in m for m in messages_of(response))
     assert WipeRecord.objects.filter(actor=operator).count() == 3
+    response = post_action(operator_client, "record_functional_test", computers, **all_items_passed())
+    assert any("4 ordinateurs avec test fonctionnel enregistré" in m for m in messages_of(response))
 
     response = post_action(operator_client, "mark_ready", computers)
     messages = messages_of(response)
@@ -301,9 +308,11 @@ def test_unit_page_shows_history_and_offers_the_allowed_actions(operator_client,
         report_reference="R-1",
         performed_on="2026-01-20",
     )
+    post_action(operator_client, "record_functional_test", [computer], **all_items_passed())
     response = operator_client.get(url)
     page = response.content.decode()
     assert 'value="mark_ready"' in page and 'value="scrap"' in page and 'value="start_reconditioning"' not in page
+    assert 'value="record_functional_test"' in page and "Test fonctionnel" in page
     assert "historique" in page.lower() and "NIST SP 800-88 Clear" in page
     response = operator_client.post(
         reverse(CHANGELIST),
@@ -543,6 +552,8 @@ def test_flagging_a_ready_unit_for_a_part_is_a_form_error(operator_client):
         "notes": "",
         "wipe_records-TOTAL_FORMS": 0,
         "wipe_records-INITIAL_FORMS": 0,
+        "functional_tests-TOTAL_FORMS": 0,
+        "functional_tests-INITIAL_FORMS": 0,
         "events-TOTAL_FORMS": 0,
         "events-INITIAL_FORMS": 0,
     }

@@ -209,7 +209,10 @@ def test_a_handed_over_unit_cannot_be_changed_by_import(lot, operator):
     from inventory.models import WipeRecord
 
     record = WipeRecord.objects.create(computer=computer, method="nist_clear", result="passed", report_reference="R")
-    Computer.objects.update(status="handed_over", wipe_record=record)
+    from tests.factories.inventory import passed_functional_tests
+
+    test = passed_functional_tests([computer])[0]
+    Computer.objects.update(status="handed_over", wipe_record=record, functional_test=test)
     changed = rows(1)
     changed[0][6] = "16"
     plan = plan_import(read_table(csv_bytes(HEADER, changed)))

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from inventory.models import Computer, WipeRecord
-from tests.factories.inventory import ComputerFactory, LotFactory
+from tests.factories.inventory import ComputerFactory, LotFactory, passed_functional_tests
 
 pytestmark = pytest.mark.django_db
 S = Computer.Status
@@ -40,7 +40,8 @@ def test_a_failed_wipe_or_another_units_wipe_cannot_clear_a_unit():
     passed = WipeRecord.objects.create(
         computer=computer, kind="wipe", method="nist_clear", result="passed", report_reference="R-1"
     )
-    Computer.objects.filter(pk=computer.pk).update(wipe_record=passed, status=S.READY)
+    test = passed_functional_tests([computer])[0]
+    Computer.objects.filter(pk=computer.pk).update(wipe_record=passed, functional_test=test, status=S.READY)
     computer.refresh_from_db()
     assert computer.status == S.READY
 

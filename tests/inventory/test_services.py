@@ -10,8 +10,15 @@ from django.utils import timezone
 from core.errors import DomainError, TransitionError
 from inventory import services
 from inventory.models import Computer, ComputerEvent, WipeRecord
+from inventory.selectors import checklists_for
 from tests.factories.accounts import reviewer
-from tests.factories.inventory import ComputerFactory, LotFactory, ready_computers, stock_operator
+from tests.factories.inventory import (
+    ComputerFactory,
+    LotFactory,
+    passed_functional_tests,
+    ready_computers,
+    stock_operator,
+)
 
 pytestmark = pytest.mark.django_db
 S = Computer.Status
@@ -31,15 +38,19 @@ DONATIONS_MOVES = {
 }
 
 
-def unit(status: str, *, wiped: bool = True) -> Computer:
-    """A unit in ``status``; in reconditioning it has a passed wipe unless ``wiped`` is False."""
+def unit(status: str, *, wiped: bool = True, tested: bool = True) -> Computer:
+    """A unit in ``status``; in the workshop it has a passed wipe unless ``wiped`` is False and a passed functional
+    test unless ``tested`` is False."""
     computer = ComputerFactory(status=status)
     if status in (S.RECEIVED, S.RECONDITIONING, S.SCRAPPED) and wiped:
         record = WipeRecord.objects.create(
             computer=computer, kind="wipe", method="nist_purge", result="passed", report_reference="R"
         )
         Computer.objects.filter(pk=computer.pk).update(wipe_record=record)
-        computer.refresh_from_db()
+    if status in (S.RECEIVED, S.RECONDITIONING, S.SCRAPPED) and tested:
+        test = passed_functional_tests([computer])[0]
+        Computer.objects.filter(pk=computer.pk).update(functional_test=test)
+    computer.refresh_from_db()
     return computer
 
 
@@ -134,6 +145,7 @@ def test_operator_bulk_moves_use_a_constant_number_of_queries(operator):
     small = [ComputerFactory(lot=lot).pk for _ in range(3)]
     large = [ComputerFactory(lot=lot).pk for _ in range(40)]
     operator.has_perm("inventory.record_wipe")  # the permission cache is filled once per request
+    checklist = [services.ItemResult(label, True) for label in checklists_for(small)[small[0]].labels]
     counts = []
     for ids in (small, large):
         with CaptureQueriesContext(connection) as queries:
@@ -141,6 +153,7 @@ def test_operator_bulk_moves_use_a_constant_number_of_queries(operator):
             services.computers_record_wipe(
                 computer_ids=ids, by=operator, method="nist_purge", result="passed", report_reference="R-42"
             )
+            services.computers_record_functional_test(computer_ids=ids, by=operator, results=checklist)
             services.computers_mark_ready(computer_ids=ids, by=operator)
         counts.append(len(queries))
     assert counts[0] == counts[1]

@@ -41,7 +41,15 @@ def test_the_demo_lot_holds_1000_realistic_desktops(context):
     assert not ready.filter(wipe_record__isnull=True).exists()
     assert WipeRecord.objects.filter(computer__status="ready", result="passed").count() == counts["ready"]
     first = ready.order_by("asset_tag").first()
-    assert list(first.events.values_list("kind", flat=True)) == ["created", "status", "wipe", "status"]
+    assert list(first.events.values_list("kind", flat=True)) == [
+        "created",
+        "status",
+        "wipe",
+        "functional_test",
+        "status",
+    ]
+    assert not ready.filter(functional_test__isnull=True).exists()
+    assert not ready.filter(functional_test__passed=False).exists()
     assert Computer.objects.filter(wipe_failed=True, status="reconditioning").exists()
     # "Oldest ready first" has something to sort: ready units came out over several weeks.
     assert ready.values("status_changed_at__date").distinct().count() > 10
