@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "inventory",
     "donations",
     "certificates",
+    "support",
     "impact",
     "portal",
     "demo",
