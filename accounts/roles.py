@@ -56,6 +56,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.view_computerevent",
         "inventory.record_wipe",
         "campaigns.view_donor",
+        # After-sales: the faulty units reported by associations (support app); asked, repaired or replaced.
+        "support.view_ticket",
+        "support.change_ticket",
     ],
     CAMPAIGN_MANAGER: [
         *_crud("campaigns", "campaign"),
