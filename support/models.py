@@ -146,10 +146,9 @@ class Ticket(models.Model):
             ),
             models.CheckConstraint(condition=Q(status__in=TicketStatus.values), name="ticket_status_valid"),
             models.CheckConstraint(
-                condition=Q(status=TicketStatus.REPLACED, replacement__isnull=False)
-                | (~Q(status=TicketStatus.REPLACED) & Q(replacement__isnull=True)),
+                condition=~Q(status=TicketStatus.REPLACED) | Q(replacement__isnull=False),
                 name="ticket_replaced_names_replacement",
-                violation_error_message=_("Un ordinateur remplacé indique son remplaçant, et lui seul."),
+                violation_error_message=_("Un ordinateur remplacé indique son remplaçant."),
             ),
             models.CheckConstraint(
                 condition=~Q(replacement=models.F("computer")), name="ticket_replacement_is_another_unit"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from donations.models import AllocationStatus, AllocationUnit
@@ -107,10 +107,11 @@ def ticket_for_user(user, pk) -> QuerySet[Ticket]:
 
 
 def support_todo(rows: int = 5) -> dict:
-    """The stock team's after-sales work: how many tickets wait for it, and the oldest ones (3 queries)."""
-    waiting = Ticket.objects.filter(status__in=STAFF_TODO_STATUSES)
-    return {
-        "count": waiting.count(),
-        "oldest": list(waiting.select_related("computer", "association").order_by("created_at", "pk")[:rows]),
-        "questions": Ticket.objects.filter(status=Ticket.Status.QUESTION).count(),
-    }
+    """The stock team's after-sales work: how many tickets wait for it (and for the associations' answers), and the
+    oldest ones (2 queries)."""
+    waiting = Q(status__in=STAFF_TODO_STATUSES)
+    counts = Ticket.objects.aggregate(
+        count=Count("pk", filter=waiting), questions=Count("pk", filter=Q(status=Ticket.Status.QUESTION))
+    )
+    oldest = Ticket.objects.filter(waiting).select_related("computer", "association").order_by("created_at", "pk")
+    return {**counts, "oldest": list(oldest[:rows])}
