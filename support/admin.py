@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy
 from core.admin_helpers import JournalInline, ParentVisibleInline, admin_link
 from core.errors import DomainError
 from support import services
-from support.forms import DecisionForm
-from support.models import Ticket, TicketEvent, TicketMessage
+from support.forms import AddendumSignedForm, DecisionForm
+from support.models import Addendum, Ticket, TicketEvent, TicketMessage
 
 S = Ticket.Status
 
@@ -81,6 +81,7 @@ class TicketAdmin(admin.ModelAdmin):
         "description",
         "photo_links",
         "replacement_link",
+        "addendum_link",
         "created_at",
         "closed_at",
     )
@@ -111,8 +112,26 @@ class TicketAdmin(admin.ModelAdmin):
             ((reverse("support:photo", args=[ticket.pk, p.pk]), p.name or _("photo")) for p in photos),
         )
 
+    @admin.display(description=gettext_lazy("avenant à l'attestation"))
+    def addendum_link(self, ticket: Ticket) -> str:
+        addendum = Addendum.objects.filter(ticket=ticket).first()
+        if addendum is None:
+            return "–"
+        if not addendum.document:
+            return _("%(number)s : en cours de génération") % {"number": addendum.number}
+        state = _("signé") if addendum.signed_at else _("à imprimer et faire signer")
+        return format_html(
+            '<a href="{}">{}</a> ({})', reverse("support:addendum", args=[ticket.pk]), addendum.number, state
+        )
+
     @admin.display(description=gettext_lazy("étape suivante"))
     def next_step(self, ticket: Ticket) -> str:
+        if Addendum.objects.filter(ticket=ticket, signed_at__isnull=True).exists():
+            return format_html(
+                '<a class="button" href="{}">{}</a>',
+                reverse("admin:support_ticket_decide", args=[ticket.pk]),
+                _("Enregistrer l'avenant signé"),
+            )
         if not ticket.is_open:
             return _("Signalement terminé.")
         return format_html(
@@ -146,8 +165,31 @@ class TicketAdmin(admin.ModelAdmin):
         allowed = {
             name: label for name, (label, to) in DECISIONS.items() if Ticket.TRANSITIONS.allows(ticket.status, to)
         }
-        form = DecisionForm(request.POST or None)
-        if request.method == "POST":
+        addendum = Addendum.objects.filter(ticket=ticket).first()
+        signing = addendum is not None and addendum.signed_at is None
+        posted_sign = request.method == "POST" and "sign" in request.POST
+        sign_form = AddendumSignedForm(request.POST if posted_sign else None, request.FILES if posted_sign else None)
+        form = DecisionForm(request.POST if request.method == "POST" and not posted_sign else None)
+        if posted_sign and signing and sign_form.is_valid():
+            upload = sign_form.cleaned_data.get("signed_scan")
+            try:
+                services.addendum_record_signed(
+                    addendum=addendum,
+                    by=request.user,
+                    signed_by_name=sign_form.cleaned_data.get("signed_by_name") or "",
+                    scan=upload.read() if upload else None,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    sign_form.add_error(field if field in sign_form.fields else None, errors)
+            except DomainError as exc:
+                sign_form.add_error(None, str(exc))
+            else:
+                self.message_user(request, _("L'avenant signé est enregistré."))
+                return redirect("admin:support_ticket_change", ticket.pk)
+        elif posted_sign and not signing:
+            sign_form.add_error(None, _("Aucun avenant à signer."))
+        elif request.method == "POST" and not posted_sign:
             decision = next((name for name in allowed if name in request.POST), None)
             if decision is None:
                 form.add_error(None, _("Cette étape n'est plus possible pour ce signalement."))
@@ -173,9 +215,12 @@ class TicketAdmin(admin.ModelAdmin):
             "form": form,
             "decisions": allowed,
             "thread": list(ticket.messages.all()),
+            "addendum": addendum,
+            "signing": signing,
+            "sign_form": sign_form,
         }
         return TemplateResponse(
-            request, "admin/support/ticket/decide.html", context, status=400 if form.errors else 200
+            request, "admin/support/ticket/decide.html", context, status=400 if form.errors or sign_form.errors else 200
         )
 
     def _decide(self, request, ticket: Ticket, decision: str, data: dict) -> None:

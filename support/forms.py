@@ -105,3 +105,15 @@ class DecisionForm(TextLimitsMixin, forms.Form):
         max_length=32,
         help_text=_("Pour un remplacement : un ordinateur prêt du stock."),
     )
+
+
+class AddendumSignedForm(forms.Form):
+    """The addendum signed on paper: who signed for the association, and its scan (PDF or photo)."""
+
+    signed_by_name = forms.CharField(label=_("Signé pour l'association par"), max_length=150, required=False)
+    signed_scan = forms.FileField(
+        label=_("Scan de l'avenant signé"),
+        required=False,
+        help_text=_("Un PDF, ou une photo JPEG ou PNG de la page signée."),
+        widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )

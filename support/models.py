@@ -220,6 +220,7 @@ class TicketEvent(Journal):
         CREATED = "created", _("Signalement")
         STATUS = "status", _("Changement de statut")
         MESSAGE = "message", _("Message")
+        ADDENDUM = "addendum", _("Avenant à l'attestation")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
@@ -228,3 +229,54 @@ class TicketEvent(Journal):
     class Meta(Journal.Meta):
         verbose_name = _("événement de signalement")
         verbose_name_plural = _("historique des signalements")
+
+
+def addendum_upload_to(instance: "Addendum", filename: str) -> str:
+    return f"support/addenda/{instance.handover_id}/{uuid.uuid4().hex}-{filename}"
+
+
+class Addendum(models.Model):
+    """A new signed page of a handover certificate listing a swap (a replacement under warranty).
+
+    Rendered to PDF by a Celery task (support.tasks.render_addendum, WeasyPrint as the certificates), printed,
+    signed by the association and the stock team, and recorded by uploading the signed scan. Its file states
+    are plain facts (rendered or not, signed or not), not a workflow: the ticket carries the status.
+    """
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="addendum")
+    handover = models.ForeignKey(
+        "certificates.Handover", on_delete=models.PROTECT, related_name="addenda", verbose_name=_("attestation")
+    )
+    sequence = models.PositiveSmallIntegerField(_("numéro d'avenant"))
+    number = models.CharField(_("numéro"), max_length=140, unique=True)
+    pdf = models.FileField(_("avenant (PDF)"), upload_to=addendum_upload_to, max_length=255, blank=True)
+    pdf_sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
+    render_error = models.TextField(_("erreur de génération"), blank=True)
+    rendered_at = models.DateTimeField(_("généré le"), null=True, blank=True)
+    signed_scan = models.FileField(_("avenant signé (scan)"), upload_to=addendum_upload_to, max_length=255, blank=True)
+    signed_by_name = models.CharField(_("signé pour l'association par"), max_length=150, blank=True)
+    signed_at = models.DateTimeField(_("signé le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("avenant à l'attestation")
+        verbose_name_plural = _("avenants aux attestations")
+        ordering = ["handover", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["handover", "sequence"], name="one_addendum_sequence_per_handover"),
+            models.CheckConstraint(
+                condition=Q(signed_at__isnull=True) | (~Q(signed_scan="") & ~Q(signed_by_name="")),
+                name="addendum_signed_has_scan_and_name",
+                violation_error_message=_("Un avenant signé a son scan et le nom du signataire."),
+            ),
+            models.CheckConstraint(
+                condition=Q(rendered_at__isnull=True) | ~Q(pdf=""), name="addendum_rendered_has_pdf"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def document(self):
+        return self.signed_scan or self.pdf

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -25,7 +26,16 @@ from core.sizes import file_size
 from core.textlimits import limit_text
 from core.transitions import transition
 from support import selectors
-from support.models import DESCRIPTION_MAX, MAX_PHOTOS, MESSAGE_MAX, Ticket, TicketEvent, TicketMessage, TicketPhoto
+from support.models import (
+    DESCRIPTION_MAX,
+    MAX_PHOTOS,
+    MESSAGE_MAX,
+    Addendum,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+    TicketPhoto,
+)
 
 S = Ticket.Status
 TRANSITIONS = Ticket.TRANSITIONS
@@ -299,4 +309,136 @@ def ticket_replace(*, ticket: Ticket, by, replacement_id, note: str = "") -> Tic
         note=history + (f" – {text}" if text else ""),
     )
     message = text or history
-    return _decide(ticket, to=S.REPLACED, by=by, note=message, stamps=("closed_at",), replacement=replacement)
+    ticket = _decide(ticket, to=S.REPLACED, by=by, note=message, stamps=("closed_at",), replacement=replacement)
+    addendum_create(ticket=ticket, by=by)
+    return ticket
+
+
+# The certificate's addendum -------------------------------------------------------------------------
+
+
+class AddendumRenderError(Exception):
+    """The addendum's PDF could not be made (the task retries)."""
+
+
+def addendum_create(*, ticket: Ticket, by) -> Addendum:
+    """The new page of the ticket's certificate listing the swap, numbered within the certificate; its PDF is
+    rendered by a Celery task after commit. Called by ``ticket_replace`` in its transaction."""
+    from certificates.models import Handover
+    from support.tasks import render_addendum
+
+    handover = Handover.objects.select_for_update(of=("self",)).get(pk=ticket.handover_id)  # numbers in order
+    sequence = (Addendum.objects.filter(handover=handover).aggregate(m=Max("sequence"))["m"] or 0) + 1
+    addendum = Addendum.objects.create(
+        ticket=ticket, handover=handover, sequence=sequence, number=f"{handover.number}-A{sequence}"
+    )
+    TicketEvent.record(
+        ticket=ticket,
+        by=by,
+        kind=TicketEvent.Kind.ADDENDUM,
+        note=_("Avenant %(number)s à imprimer et faire signer") % {"number": addendum.number},
+    )
+    transaction.on_commit(lambda: render_addendum.delay(addendum.pk), robust=True)
+    return addendum
+
+
+def render_addendum_html(addendum: Addendum) -> str:
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    ticket = addendum.ticket
+    replacement = ticket.replacement
+    wipe = replacement.wipe_record
+    context = {
+        "addendum": addendum,
+        "ticket": ticket,
+        "handover": addendum.handover,
+        "association": ticket.association,
+        "campaign": ticket.allocation.wave.campaign,
+        "faulty": ticket.computer,
+        "replacement": replacement,
+        "wipe": str(wipe) if wipe else "",
+        "generated_at": timezone.now(),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string("support/addendum.html", context)
+
+
+def addendum_render(*, addendum_id: int) -> bool:
+    """Render the addendum's PDF if it has none yet. Returns True when it has one. Safe to run twice."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from certificates.pdf import allowed_file_roots, html_to_pdf
+
+    addendum = (
+        Addendum.objects.select_related(
+            "handover",
+            "ticket__association",
+            "ticket__computer",
+            "ticket__replacement__wipe_record",
+            "ticket__allocation__wave__campaign",
+        )
+        .filter(pk=addendum_id)
+        .first()
+    )
+    if addendum is None:
+        return False
+    if addendum.pdf:
+        return True
+    try:
+        pdf = html_to_pdf(render_addendum_html(addendum), settings.SITE_URL, allowed_roots=allowed_file_roots())
+    except Exception as exc:
+        Addendum.objects.filter(pk=addendum.pk).update(render_error=str(exc)[:2000])
+        raise AddendumRenderError(str(exc)) from exc
+    with transaction.atomic():
+        locked = Addendum.objects.select_for_update().get(pk=addendum.pk)
+        if locked.pdf:
+            return True
+        locked.pdf.save(f"{locked.number}.pdf", ContentFile(pdf), save=False)
+        locked.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+        locked.rendered_at = timezone.now()
+        locked.render_error = ""
+        locked.save(update_fields=["pdf", "pdf_sha256", "rendered_at", "render_error"])
+    return True
+
+
+@transaction.atomic
+def addendum_record_signed(*, addendum: Addendum, by, signed_by_name: str, scan: bytes | None) -> Addendum:
+    """The stock team records the addendum signed on paper: its scan (PDF or photo, the certificates' checks) and
+    who signed for the association."""
+    from django.core.files.base import ContentFile
+
+    from certificates.services.signatures import clean_scan
+
+    errors = {}
+    name = " ".join((signed_by_name or "").split())
+    if not name:
+        errors["signed_by_name"] = _("Indiquez qui a signé pour l'association.")
+    elif "\x00" in name or len(name) > 150:
+        errors["signed_by_name"] = _("Ce nom n'est pas valide.")
+    content, extension = b"", ""
+    if not scan:
+        errors["signed_scan"] = _("Joignez le scan de l'avenant signé.")
+    else:
+        try:
+            content, extension = clean_scan(scan, field="signed_scan")
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    locked = Addendum.objects.select_for_update().select_related("ticket").get(pk=addendum.pk)
+    if locked.signed_at is not None:
+        raise DomainError(_("Cet avenant est déjà signé."))
+    locked.signed_scan.save(f"{locked.number}-signe.{extension}", ContentFile(content), save=False)
+    locked.signed_by_name = name
+    locked.signed_at = timezone.now()
+    locked.save(update_fields=["signed_scan", "signed_by_name", "signed_at"])
+    TicketEvent.record(
+        ticket=locked.ticket,
+        by=by,
+        kind=TicketEvent.Kind.ADDENDUM,
+        note=_("Avenant %(number)s signé par %(name)s") % {"number": locked.number, "name": name},
+    )
+    return locked

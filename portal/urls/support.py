@@ -11,4 +11,5 @@ urlpatterns = [
     path("new/", views.ticket_create, name="create"),
     path("<int:pk>/", views.ticket_detail, name="ticket"),
     path("<int:pk>/photos/<int:photo_pk>/", views.ticket_photo, name="photo"),
+    path("<int:pk>/addendum/", views.ticket_addendum, name="addendum"),
 ]

@@ -14,7 +14,7 @@ from core.files import open_or_404
 from core.forms import errors_to_form
 from support import selectors, services
 from support.forms import AnswerForm, ReportForm
-from support.models import TicketPhoto
+from support.models import Addendum, TicketPhoto
 
 
 def _units(request: HttpRequest) -> dict:
@@ -98,6 +98,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "photos": list(ticket.photos.all()),
             "form": form,
             "contact_email": ticket.allocation.wave.campaign.contact_email,
+            "addendum": getattr(ticket, "addendum", None),
         },
         status=status,
     )
@@ -114,6 +115,30 @@ def ticket_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
         )
     handle = open_or_404(photo.image)
     response = FileResponse(handle, content_type=photo.mimetype, as_attachment=False, filename=photo.name or "photo")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def ticket_addendum(request: HttpRequest, pk: int) -> FileResponse:
+    """The certificate's addendum of a replacement (signed scan once signed, else the page to sign): the
+    association's members, and staff who may see tickets; 404 for anyone else or while it is not rendered."""
+    addenda = Addendum.objects.select_related("ticket")
+    if not (request.user.is_staff and request.user.has_perm("support.view_ticket")):
+        addenda = addenda.filter(ticket__in=selectors.tickets_for_user(request.user))
+    addendum = get_object_or_404(addenda, ticket_id=pk)
+    document = addendum.document
+    handle = open_or_404(document)
+    extension = document.name.rsplit(".", 1)[-1].lower()
+    content_type = {"jpg": "image/jpeg", "png": "image/png"}.get(extension, "application/pdf")
+    suffix = "-signe" if addendum.signed_scan else ""
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=False,
+        filename=f"avenant-{addendum.number}{suffix}.{extension}",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

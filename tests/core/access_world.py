@@ -50,6 +50,7 @@ class World:
     join_request: object  # a pending request of someone outside the world to join A
     invitation_token: str  # a valid invitation to A, for an address nobody in the world has
     ticket: object  # A's report of a faulty unit of its signed handover (support), with one photo
+    replaced_ticket: object  # another of A's reports, replaced: its certificate's addendum is rendered
     spare_unit: object  # another unit of that handover, not reported (the report form's target)
     sessions: dict = field(default_factory=dict)  # role -> session key (set by the test module)
 
@@ -73,13 +74,14 @@ def build_world() -> World:
     from donations import services as donation_services
     from impact.models import CampaignReporting
     from inventory.models import Computer, ComputerEvent
-    from support.services import ticket_report
+    from support.services import ticket_replace, ticket_report
     from tests.certificates.conftest import record_handover
     from tests.factories.accounts import UserFactory, staff_with_role
     from tests.factories.associations import ApplicationFactory, AssociationFactory, member_of
     from tests.factories.campaigns import CampaignFactory
     from tests.factories.certificates import confirmed_wave
     from tests.factories.impact import impact_reports_for
+    from tests.factories.inventory import ready_computers
     from tests.factories.support import photo_upload
 
     association_a = AssociationFactory(legal_name="Association A du numérique")
@@ -111,6 +113,10 @@ def build_world() -> World:
     ticket = ticket_report(
         by=users["member_a"], computer_id=signed_units[0].pk, description="Écran noir.", photos=[photo_upload()]
     )
+    replaced_ticket = ticket_report(by=users["member_a"], computer_id=signed_units[2].pk, description="Carte mère.")
+    (spare,) = ready_computers(1)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the addendum's render task
+        replaced_ticket = ticket_replace(ticket=replaced_ticket, by=users["inventory"], replacement_id=spare.pk)
 
     # 2. A confirmed allocation with a proposed appointment, and its rendered certificate.
     wave = confirmed_wave(1, 10, campaign=CampaignFactory(name="Campagne en cours", slug="matrice-vague"))
@@ -193,6 +199,7 @@ def build_world() -> World:
             Invitation.objects.create(association=association_a, email="invitee@exterieur.example.org")
         ),
         ticket=ticket,
+        replaced_ticket=replaced_ticket,
         spare_unit=signed_units[1],
     )
 

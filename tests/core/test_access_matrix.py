@@ -282,6 +282,12 @@ PORTAL_ROWS = [
         of_a(**{role: 200 for role in (*STAFF, "superuser") if has(role, "support.view_ticket")}),
         content_type="image/png",
     ),
+    Row(
+        "space/support/<int:pk>/addendum/",
+        r("support:addendum", pk("replaced_ticket")),
+        of_a(**{role: 200 for role in (*STAFF, "superuser") if has(role, "support.view_ticket")}),
+        content_type="application/pdf",
+    ),
     # Impact reports
     Row("space/reports/", r("impact:reports"), signed_in(200)),
     Row("space/reports/<int:pk>/", r("impact:report", pk("report")), of_a()),
@@ -1232,6 +1238,7 @@ POST_EXEMPT = {
             "space/reports/",
             "space/support/",
             "space/support/<int:pk>/photos/<int:photo_pk>/",
+            "space/support/<int:pk>/addendum/",
             "accounts/inactive/",
             "accounts/confirm-email/",
             "accounts/password/reset/done/",

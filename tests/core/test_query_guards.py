@@ -95,7 +95,8 @@ MAXIMA: dict[str, int] = {
     "admin:impact_export (allocations.csv)": 11,
     "admin:impact_export (handovers.csv)": 11,
     "admin:impact_export (reports.csv)": 9,
-    "admin:support_ticket_decide": 6,
+    # + the replacement's addendum, to sign
+    "admin:support_ticket_decide": 7,
     # Admin change pages that list rows (inlines, the lot's units).
     "admin:accounts_user_change": 11,  # with its exports-and-anonymisation history
     "admin:associations_association_change": 9,
@@ -108,7 +109,8 @@ MAXIMA: dict[str, int] = {
     "admin:impact_impactreport_change": 13,
     "admin:inventory_lot_change": 10,
     "admin:inventory_computer_change": 9,
-    "admin:support_ticket_change": 8,
+    # + the replacement's addendum (its link and the next step): one query each
+    "admin:support_ticket_change": 10,
     # The admin home: the to-do list of each role (impact.todo), aggregates and the five oldest of each kind.
     # + the open fault reports: their counts (one aggregate) and the five oldest (support.selectors.support_todo).
     "admin:index (superuser)": 17,
@@ -136,7 +138,8 @@ MAXIMA: dict[str, int] = {
     "impact:stats_csv": 9,
     "support:home": 4,
     "support:create": 3,
-    "support:ticket": 5,
+    # + the replacement's addendum
+    "support:ticket": 6,
 }
 
 # Pages that cache their figures: the maximum once the cache is filled.
@@ -176,6 +179,7 @@ NOT_LISTS: dict[str, str] = {
     "certificates:lookup": "a form; its lookup is one query by number or code, then a redirect",
     "certificates:download": "one PDF file",
     "support:photo": "one photo of a fault report",
+    "support:addendum": "one PDF, the addendum of one replacement",
     # The admin (besides Django's own add, change, delete and history pages).
     "admin:associations_application_review": "a review form about one application",
     "admin:inventory_lot_labels": "a PDF of labels (one query through computers_for_labels)",
