@@ -104,11 +104,16 @@ def _lock(ticket: Ticket) -> Ticket:
 
 
 def _tell_association(ticket: Ticket, template: str, **extra) -> None:
+    from django.utils import translation
+
     campaign = ticket.allocation.wave.campaign
+    with translation.override(settings.LANGUAGE_CODE):
+        # The status in French words, the message id: the template says it in the recipient's language.
+        status = str(ticket.get_status_display())
     context = {
         "association": ticket.association.legal_name,
         "unit": f"{ticket.computer.asset_tag} ({ticket.computer.manufacturer} {ticket.computer.model})",
-        "status": str(ticket.get_status_display()),
+        "status": status,
         "ticket_path": ticket.get_absolute_url(),
         "campaign": campaign.name,
         "contact_email": campaign.contact_email,
