@@ -48,6 +48,7 @@ KEPT_AS_EVIDENCE = {
     "certificates.Handover.representative_name": "signed on the handover certificate (evidence of the donation)",
     "certificates.Handover.operator_name": "signed on the handover certificate (evidence of the donation)",
     "inventory.WipeRecord.actor_label": "proof of the data wipe; the database refuses any change",
+    "support.Addendum.signed_by_name": "signed on a certificate's addendum (evidence of the donation)",
 }
 
 
