@@ -241,8 +241,11 @@ def ticket_ask(*, ticket: Ticket, by, question: str) -> Ticket:
 
 
 def _decide(ticket: Ticket, *, to: str, by, note: str, stamps=(), **changes) -> Ticket:
+    """Move the ticket, and tell the association why: the note is a message of the thread (shown in its space)
+    and the email's text."""
     ticket = _lock(ticket)
     ticket = transition(ticket, to=to, by=by, note=note, stamps=stamps, **changes)
+    TicketMessage.objects.create(ticket=ticket, author=by, from_staff=True, body=str(note)[:MESSAGE_MAX])
     _tell_association(ticket, "support_update", message=note)
     return ticket
 
@@ -262,7 +265,9 @@ def ticket_request_return(*, ticket: Ticket, by, instructions: str) -> Ticket:
 @transaction.atomic
 def ticket_receive(*, ticket: Ticket, by, note: str = "") -> Ticket:
     """The unit is back at the workshop: in repair."""
-    return _decide(ticket, to=S.IN_REPAIR, by=by, note=(note or "").strip() or _("Ordinateur reçu à l'atelier."))
+    return _decide(
+        ticket, to=S.IN_REPAIR, by=by, note=(note or "").strip() or _("L'ordinateur est arrivé à l'atelier.")
+    )
 
 
 @transaction.atomic

@@ -53,8 +53,8 @@ def test_an_association_reports_a_faulty_unit_from_a_phone(page, live_server, ax
     page.locator("main").get_by_role("button", name="Connexion").click()
     page.wait_for_url(f"{live_server.url}/space/")
 
-    page.get_by_role("link", name="Un ordinateur reçu est en panne ?").click()
-    expect(page.get_by_role("heading", name="Un ordinateur reçu est en panne ?")).to_be_visible()
+    page.get_by_role("link", name="Un de vos ordinateurs est en panne ?").click()
+    expect(page.get_by_role("heading", name="Un de vos ordinateurs est en panne ?")).to_be_visible()
     _fits(page, "support home")
     axe_check(page, "support home")
     page.get_by_role("link", name="Signaler un ordinateur en panne").click()

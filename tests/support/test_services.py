@@ -144,6 +144,9 @@ def test_the_repair_path(given):
     ticket = services.ticket_give_back(ticket=ticket, by=operator, note="Alimentation changée.")
     assert ticket.status == S.RETURNED and ticket.closed_at is not None
     assert OutboxEmail.objects.filter(template="support_update").count() == 3
+    # Each decision's words are in the thread the association reads.
+    thread = list(TicketMessage.objects.filter(ticket=ticket, from_staff=True).values_list("body", flat=True))
+    assert thread == ["Atelier, mardi 9 h – 12 h.", "L'ordinateur est arrivé à l'atelier.", "Alimentation changée."]
     # The unit stays the association's, handed over, in its allocation.
     unit = Computer.objects.get(pk=ticket.computer_id)
     assert unit.status == Computer.Status.HANDED_OVER
