@@ -50,6 +50,7 @@ KEPT_AS_EVIDENCE = {
     "inventory.WipeRecord.actor_label": "proof of the data wipe; the database refuses any change",
     "inventory.FunctionalTest.actor_label": "proof of the functional test (décret n° 2022-190); the database refuses "
     "any change",
+    "support.Addendum.signed_by_name": "signed on a certificate's addendum (evidence of the donation)",
 }
 
 

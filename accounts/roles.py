@@ -60,6 +60,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.view_checklistitem",
         "campaigns.view_donor",
         "inventory.view_stockpartner",
+        # After-sales: the faulty units reported by associations (support app); asked, repaired or replaced.
+        "support.view_ticket",
+        "support.change_ticket",
     ],
     CAMPAIGN_MANAGER: [
         *_crud("campaigns", "campaign"),

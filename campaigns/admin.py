@@ -82,6 +82,7 @@ class CampaignAdmin(admin.ModelAdmin):
         ),
         (gettext_lazy("Candidatures"), {"fields": ("applications_open_on", "applications_close_on")}),
         (gettext_lazy("Contact"), {"fields": ("contact_email",)}),
+        (gettext_lazy("Après la remise"), {"fields": ("warranty_months",)}),
     )
 
     def get_readonly_fields(self, request, obj=None):

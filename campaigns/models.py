@@ -100,6 +100,15 @@ class CampaignStatus(models.TextChoices):
     CLOSED = "closed", _("Terminée")
 
 
+def add_months(day, months: int):
+    """``day`` plus ``months`` calendar months, on the last day of the month when that day does not exist."""
+    import calendar
+
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
 class Campaign(models.Model):
     Status = CampaignStatus
     # The one table of allowed status changes of a campaign (the rest of a campaign is plain data).
@@ -137,6 +146,15 @@ class Campaign(models.Model):
             "campagne."
         ),
     )
+    warranty_months = models.PositiveSmallIntegerField(
+        _("garantie (mois)"),
+        default=6,
+        validators=[MaxValueValidator(60)],
+        help_text=_(
+            "Pendant combien de mois après la remise une association peut signaler un ordinateur en panne depuis son "
+            "espace (0 : pas de garantie)."
+        ),
+    )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
     objects = CampaignQuerySet.as_manager()
@@ -158,6 +176,11 @@ class Campaign(models.Model):
                 violation_error_message=_("La clôture des candidatures doit suivre leur ouverture."),
             ),
             models.CheckConstraint(condition=Q(pledged_units__gte=1), name="campaign_pledged_positive"),
+            models.CheckConstraint(
+                condition=Q(warranty_months__lte=60),
+                name="campaign_warranty_bounded",
+                violation_error_message=_("La garantie ne peut pas dépasser 60 mois."),
+            ),
             models.CheckConstraint(condition=Q(status__in=CampaignStatus.values), name="campaign_status_valid"),
         ]
 
@@ -166,6 +189,14 @@ class Campaign(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("donations:campaign", kwargs={"slug": self.slug})
+
+    def warranty_ends_on(self, handed_over_on):
+        """The last day a unit handed over on ``handed_over_on`` is under warranty (None: no warranty).
+
+        Calendar months: handed over on 31 August with 6 months, covered up to 28 (or 29) February."""
+        if not self.warranty_months or handed_over_on is None:
+            return None
+        return add_months(handed_over_on, self.warranty_months)
 
     def is_open_for_applications(self, today=None) -> bool:
         today = today or timezone.localdate()

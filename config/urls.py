@@ -32,6 +32,7 @@ urlpatterns = [
     path("space/account/", accounts_views.account, name="account"),
     path("space/account/delete/", accounts_views.account_delete, name="account_delete"),
     # The portal's pages under the apps' namespaces (certificates and impact: with the apps' own pages).
+    path("space/support/", include("portal.urls.support")),
     path("space/", include("portal.urls.associations")),
     path("", include("portal.urls.donations")),
     path("", include("portal.urls.certificates")),

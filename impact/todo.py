@@ -132,10 +132,13 @@ def _reports_section(today) -> Section:
     )
 
 
-def _stock_section() -> Section:
+def _stock_section(today) -> Section:
     from inventory.selectors import stock_todo
+    from support.selectors import support_todo
 
     counts = stock_todo()
+    support = support_todo(ROWS)
+    tickets = reverse("admin:support_ticket_changelist")
     changelist = reverse("admin:inventory_computer_changelist")
     return Section(
         "stock",
@@ -152,6 +155,28 @@ def _stock_section() -> Section:
                 counts["check"],
                 f"{changelist}?a_faire=verification",
                 alert=bool(counts["check"]),
+            ),
+            Item(
+                _("Pannes signalées par les associations à traiter"),
+                support["count"],
+                f"{tickets}?en_cours=oui",
+                note=ngettext(
+                    "%(n)s question attend la réponse de l'association",
+                    "%(n)s questions attendent la réponse de l'association",
+                    support["questions"],
+                )
+                % {"n": support["questions"]}
+                if support["questions"]
+                else "",
+                rows=[
+                    Row(
+                        f"{ticket.computer.asset_tag} – {ticket.association.legal_name} "
+                        f"({ticket.get_status_display()})",
+                        reverse("admin:support_ticket_change", args=[ticket.pk]),
+                        _waited(ticket.created_at, today),
+                    )
+                    for ticket in support["oldest"]
+                ],
             ),
         ],
         links=[
@@ -316,7 +341,7 @@ def staff_todo(user) -> list[Section]:
     if user.has_perm("campaigns.change_donoroffer"):
         sections.append(_offers_section(today))
     if user.has_perm("inventory.change_computer"):
-        sections.append(_stock_section())
+        sections.append(_stock_section(today))
     if user.has_perm("certificates.record_handover"):
         sections.append(_desk_section(today))
     if user.has_perm("impact.review_impactreport"):

@@ -195,7 +195,8 @@ class Computer(models.Model):
             # association refused it at the handover (« disque non détecté »): it is not allocated again
             # before the stock checks it.
             Status.RESERVED: {Status.READY, Status.HANDED_OVER, Status.RECONDITIONING},
-            Status.HANDED_OVER: set(),
+            # Back from an association under warranty, replaced by another unit (support.services).
+            Status.HANDED_OVER: {Status.RECONDITIONING},
             Status.SCRAPPED: set(),
         },
         journal="inventory.ComputerEvent",

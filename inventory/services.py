@@ -61,6 +61,7 @@ MOVES: dict[str, tuple[frozenset[str], str]] = {
     "release": (frozenset({S.RESERVED}), S.READY),
     "hand_over": (frozenset({S.RESERVED}), S.HANDED_OVER),
     "refuse_at_handover": (frozenset({S.RESERVED}), S.RECONDITIONING),
+    "return_faulty": (frozenset({S.HANDED_OVER}), S.RECONDITIONING),
 }
 assert all(to in TRANSITIONS[source] for sources, to in MOVES.values() for source in sources)
 assert {(s, t) for s, targets in TRANSITIONS.items() for t in targets} == {
@@ -203,7 +204,7 @@ def _apply(move: str, *, computer_ids: Iterable, by, note: str = "", check=None,
     return result
 
 
-def _all_or_nothing(move: str, *, computer_ids: Iterable, by, note: str = "") -> int:
+def _all_or_nothing(move: str, *, computer_ids: Iterable, by, note: str = "", **changes) -> int:
     """Donations' bulk move: every unit moves, or none and a TransitionError names the refused ones."""
     ids = _ids(computer_ids)
     if not ids:
@@ -227,7 +228,7 @@ def _all_or_nothing(move: str, *, computer_ids: Iterable, by, note: str = "") ->
                 )
                 % {"n": len(problems), "list": named}
             )
-        _write_moves(computers, to=MOVES[move][1], by=by, note=note)
+        _write_moves(computers, to=MOVES[move][1], by=by, note=note, **changes)
     return len(computers)
 
 
@@ -258,6 +259,14 @@ def computers_refuse_at_handover(*, computer_ids: list[int], by, note: str = "")
     """
     note = (note or "").strip() or _("Refusé à la remise")
     return _all_or_nothing("refuse_at_handover", computer_ids=computer_ids, by=by, note=note)
+
+
+def computers_return_faulty(*, computer_ids: list[int], by, note: str = "") -> int:
+    """handed over -> reconditioning for every unit, or none: a faulty unit replaced under warranty (support app,
+    through donations' swap). Its wipe evidence is cleared: the association used it, so it is wiped again
+    before it can be ready."""
+    note = (note or "").strip() or _("Revenu en panne d'une association")
+    return _all_or_nothing("return_faulty", computer_ids=computer_ids, by=by, note=note, wipe_record=None)
 
 
 # Operators --------------------------------------------------------------------------------------

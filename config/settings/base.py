@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "inventory",
     "donations",
     "certificates",
+    "support",
     "impact",
     "portal",
     "demo",

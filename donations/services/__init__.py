@@ -13,6 +13,7 @@ from donations.services.allocations import (
     allocation_confirm,
     allocation_hand_over,
     allocation_set_appointment,
+    allocation_swap_unit,
     appointment_ics,
     appointment_reminders_send,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "allocation_confirm",
     "allocation_hand_over",
     "allocation_set_appointment",
+    "allocation_swap_unit",
     "slot_save",
     "appointment_ics",
     "appointment_reminders_send",

@@ -427,6 +427,58 @@ def _live_unit_ids(allocation: Allocation) -> list[int]:
 
 
 @transaction.atomic
+def allocation_swap_unit(
+    *, allocation: Allocation, faulty_id: int, replacement_id: int, by, note: str = ""
+) -> Allocation:
+    """Swap a handed-over unit for a ready one in the same allocation (after-sales replacement, support app).
+
+    The faulty unit's link is released and the replacement gets a live link in the same allocation, as
+    « handed over »; the faulty unit goes back to reconditioning (wiped again before it is ready). The
+    partial unique constraint ``one_live_allocation_per_computer`` refuses a unit already live elsewhere,
+    whatever happens concurrently: the replacement is locked ready first, so a second swap with the same
+    unit waits, then finds it no longer ready and is refused.
+    """
+    from donations.models import AllocationEvent, AllocationUnit
+    from inventory.models import Computer
+    from inventory.services import computers_hand_over, computers_reserve, computers_return_faulty
+
+    allocation = _lock(allocation)
+    if allocation.status != S.HANDED_OVER:
+        raise DomainError(_("Seul un ordinateur d'une attribution remise peut être remplacé."))
+    link = (
+        AllocationUnit.objects.select_for_update()
+        .filter(allocation=allocation, computer_id=faulty_id, released_at__isnull=True)
+        .first()
+    )
+    if link is None:
+        raise DomainError(_("Cet ordinateur ne fait plus partie de cette attribution."))
+    if replacement_id == faulty_id:
+        raise DomainError(_("Choisissez un autre ordinateur que celui en panne."))
+    # reserve: locks the replacement and refuses it unless it is ready (a TransitionError naming it).
+    computers_reserve(computer_ids=[replacement_id], by=by, note=note)
+    now = timezone.now()
+    link.released_at = now
+    link.save(update_fields=["released_at"])
+    try:
+        with transaction.atomic():
+            AllocationUnit.objects.create(allocation=allocation, computer_id=replacement_id, assigned_at=now)
+    except IntegrityError:
+        raise DomainError(_("Cet ordinateur est déjà attribué à une autre association.")) from None
+    computers_hand_over(computer_ids=[replacement_id], by=by, note=note)
+    computers_return_faulty(computer_ids=[faulty_id], by=by, note=note)
+    names = dict(Computer.objects.filter(pk__in=[faulty_id, replacement_id]).values_list("pk", "asset_tag"))
+    AllocationEvent.record(
+        allocation=allocation,
+        by=by,
+        kind=AllocationEvent.Kind.UNITS,
+        note=_("%(faulty)s remplacé par %(replacement)s")
+        % {"faulty": names[faulty_id], "replacement": names[replacement_id]}
+        + (f" ({note})" if note else ""),
+    )
+    return allocation
+
+
+@transaction.atomic
 def allocation_cancel(*, allocation: Allocation, by, reason: str = "") -> Allocation:
     """Cancel an allocation; its reserved units go back to the ready stock."""
     from inventory.services import computers_release

@@ -52,6 +52,9 @@ class World:
     join_request: object  # a pending request of someone outside the world to join A
     invitation_token: str  # a valid invitation to A, for an address nobody in the world has
     donor_offer: object  # a pending offer of computers from /donate/ to ``campaign``
+    ticket: object  # A's report of a faulty unit of its signed handover (support), with one photo
+    replaced_ticket: object  # another of A's reports, replaced: its certificate's addendum is rendered
+    spare_unit: object  # another unit of that handover, not reported (the report form's target)
     sessions: dict = field(default_factory=dict)  # role -> session key (set by the test module)
     wipe_evidence: object = None  # an imported wipe report (nwipe log) of ``computer``'s drive
     stock_partner: object = None  # the refurbisher of A's lot
@@ -77,13 +80,16 @@ def build_world() -> World:
     from certificates.models import Handover
     from donations import services as donation_services
     from impact.models import CampaignReporting
-    from inventory.models import ComputerEvent
+    from inventory.models import Computer, ComputerEvent
+    from support.services import ticket_replace, ticket_report
     from tests.certificates.conftest import record_handover
     from tests.factories.accounts import UserFactory, staff_with_role
     from tests.factories.associations import ApplicationFactory, AssociationFactory, member_of
     from tests.factories.campaigns import CampaignFactory
     from tests.factories.certificates import confirmed_wave
     from tests.factories.impact import impact_reports_for
+    from tests.factories.inventory import ready_computers
+    from tests.factories.support import photo_upload
 
     association_a = AssociationFactory(legal_name="Association A du numérique")
     association_b = AssociationFactory(legal_name="Association B du quartier")
@@ -106,6 +112,18 @@ def build_world() -> World:
     signed_handover.refresh_from_db()
     assert signed_handover.signed_pdf, "the signed certificate was not rendered"
     (report,) = impact_reports_for(signed_wave, starts_on=timezone.localdate() - datetime.timedelta(days=10))
+
+    # 1b. A faulty unit of that handover, reported by A (under warranty: handed over today), with a photo.
+    signed_units = list(
+        Computer.objects.filter(allocation_links__allocation=signed_handover.allocation).order_by("asset_tag")
+    )
+    ticket = ticket_report(
+        by=users["member_a"], computer_id=signed_units[0].pk, description="Écran noir.", photos=[photo_upload()]
+    )
+    replaced_ticket = ticket_report(by=users["member_a"], computer_id=signed_units[2].pk, description="Carte mère.")
+    (spare,) = ready_computers(1)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the addendum's render task
+        replaced_ticket = ticket_replace(ticket=replaced_ticket, by=users["inventory"], replacement_id=spare.pk)
 
     # 2. A confirmed allocation with a proposed appointment, and its rendered certificate.
     wave = confirmed_wave(1, 10, campaign=CampaignFactory(name="Campagne en cours", slug="matrice-vague"))
@@ -221,6 +239,9 @@ def build_world() -> World:
             contact_name="Claire Dupont",
             contact_email="claire@genereuse.example.com",
         ),
+        ticket=ticket,
+        replaced_ticket=replaced_ticket,
+        spare_unit=signed_units[1],
     )
 
 

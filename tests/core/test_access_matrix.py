@@ -272,6 +272,23 @@ PORTAL_ROWS = [
         )
         for attribute in ("handover", "signed_handover")
     ],
+    # After-sales: every account has the page (its own units and tickets); a ticket and its photos are A's.
+    Row("space/support/", r("support:home"), signed_in(200)),
+    Row("space/support/new/", r("support:create"), signed_in(200)),
+    Row("space/support/<int:pk>/", r("support:ticket", pk("ticket")), of_a()),
+    Row(
+        "space/support/<int:pk>/photos/<int:photo_pk>/",
+        r("support:photo", pk("ticket"), lambda w: w.ticket.photos.get().pk),
+        # The association's members, and staff who may see tickets (the admin links the photos).
+        of_a(**{role: 200 for role in (*STAFF, "superuser") if has(role, "support.view_ticket")}),
+        content_type="image/png",
+    ),
+    Row(
+        "space/support/<int:pk>/addendum/",
+        r("support:addendum", pk("replaced_ticket")),
+        of_a(**{role: 200 for role in (*STAFF, "superuser") if has(role, "support.view_ticket")}),
+        content_type="application/pdf",
+    ),
     # Impact reports
     Row("space/reports/", r("impact:reports"), signed_in(200)),
     # The donor space: its own donors' figures for a donor's people (tests/access/test_donor_space.py adds the
@@ -416,6 +433,8 @@ MODEL_RULES = [
     ModelRule("certificates.handover", lambda w: w.handover, add=NEVER, change=NEVER, delete=NEVER),
     # Figures are the association's: staff return or accept a report, never add or delete one.
     ModelRule("impact.impactreport", lambda w: w.report, add=NEVER, delete=NEVER),
+    # Tickets come from the association space and stay in the units' history.
+    ModelRule("support.ticket", lambda w: w.ticket, add=NEVER, delete=NEVER),
     ModelRule("impact.campaignreporting", lambda w: w.reporting, delete=NEVER),
     # The outbox of emails: read-only, and only for superusers (no role holds core.view_outboxemail).
     ModelRule("core.outboxemail", lambda w: w.outbox_email, add=NEVER, change=NEVER, delete=NEVER),
@@ -457,7 +476,9 @@ def app_index(app_label: str) -> dict[str, Expect]:
 
 H = "certificates.view_handover"
 # the apps with an admin index page, as Django joins them into its app_list pattern
-ADMIN_APP_LABELS = "auth|account|accounts|core|campaigns|associations|inventory|donations|certificates|impact|api"
+ADMIN_APP_LABELS = (
+    "auth|account|accounts|core|campaigns|associations|inventory|donations|certificates|support|impact|api"
+)
 ADMIN_ROWS = [
     *[row for rule in MODEL_RULES for row in model_rows(rule)],
     Row("admin/", admin_url("index"), admin_staff(200)),
@@ -624,6 +645,11 @@ ADMIN_ROWS = [
         "admin/certificates/handover/<int:object_id>/retry/",
         admin_url("certificates_handover_retry", pk("handover")),
         admin_page(H, ok=Redirect(desk_url)),
+    ),
+    Row(
+        "admin/support/ticket/<int:object_id>/decide/",
+        admin_url("support_ticket_decide", pk("ticket")),
+        admin_page("support.change_ticket"),
     ),
     Row(
         "admin/certificates/handover/<int:object_id>/record/",
@@ -1000,6 +1026,21 @@ PORTAL_POSTS = [
         invitation_url,
         {**signed_in(Redirect(invitation_url)), "anonymous": 200},
     ),
+    # A reports its other unit (done); nobody else may report A's units: their form refuses it, nothing changes.
+    PostCase(
+        "space/support/new/",
+        r("support:create"),
+        signed_in(400, member_a=Redirect(None)),
+        lambda w: {"computer": w.spare_unit.pk, "description": "Le ventilateur fait un bruit fort."},
+        allowed=("member_a",),
+    ),
+    PostCase(
+        "space/support/<int:pk>/",
+        r("support:ticket", pk("ticket")),
+        of_a(Redirect(lambda w: w.ticket.get_absolute_url())),
+        lambda w: {"body": "Il s'éteint aussi tout seul."},
+        allowed=("member_a",),
+    ),
     PostCase("space/account/delete/", r("account_delete"), anonymous_only(), lambda w: {"confirm": "on"}),
     # Account pages act on the signed-in account only: anonymous visitors are sent to the login.
     PostCase(
@@ -1123,6 +1164,14 @@ ADMIN_POSTS = [
         "admin/certificates/handover/desk/<int:wave_id>/generate/",
         admin_url("certificates_handover_generate", pk("wave")),
         admin_page(H, "certificates.change_handover", ok=Redirect(desk_url)),  # all ready: nothing to do
+    ),
+    PostCase(
+        "admin/support/ticket/<int:object_id>/decide/",
+        admin_url("support_ticket_decide", pk("ticket")),
+        refused(
+            admin_page("support.change_ticket"), *[r for r in (*STAFF, "superuser") if has(r, "support.change_ticket")]
+        ),
+        lambda w: {"close": "1", "text": "Rien trouvé."},
     ),
     PostCase(
         "admin/certificates/handover/<int:object_id>/retry/",
@@ -1293,6 +1342,9 @@ POST_EXEMPT = {
             "space/certificates/<int:pk>/",
             "space/reports/",
             "donor/",
+            "space/support/",
+            "space/support/<int:pk>/photos/<int:photo_pk>/",
+            "space/support/<int:pk>/addendum/",
             "accounts/inactive/",
             "accounts/confirm-email/",
             "accounts/password/reset/done/",
@@ -1302,7 +1354,7 @@ POST_EXEMPT = {
             "admin/autocomplete/",
             "admin/jsi18n/",
             "admin/r/<path:content_type_id>/<path:object_id>/",
-            r"admin/^(?P<app_label>auth|account|accounts|core|campaigns|associations|inventory|donations|certificates|impact|api)/$",
+            r"admin/^(?P<app_label>auth|account|accounts|core|campaigns|associations|inventory|donations|certificates|support|impact|api)/$",
             "api/",
             "api/schema/",
             "api/docs/",

@@ -337,6 +337,9 @@ def test_every_field_naming_a_person_is_anonymised_or_kept_for_a_stated_reason()
         "associations.Message.attachment_name",
         "inventory.ChecklistItem.label",  # the name of a function to test (« Ports USB »)
         "inventory.FunctionalTestResult.label",  # the same words, kept with the test
+        # A photo's file name (made safe by associations.documents.display_name), kept with the fault report like
+        # its description.
+        "support.TicketPhoto.name",
     }
     found = {
         f"{model._meta.label}.{field.name}"

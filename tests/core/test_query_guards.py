@@ -85,6 +85,7 @@ MAXIMA: dict[str, int] = {
     "admin:impact_impactreport_changelist": 11,
     "admin:impact_campaignreporting_changelist": 7,
     "admin:core_outboxemail_changelist": 9,
+    "admin:support_ticket_changelist": 8,
     # Admin pages that list things.
     "admin:certificates_handover_desk_index": 5,
     "admin:certificates_handover_desk": 6,
@@ -100,6 +101,8 @@ MAXIMA: dict[str, int] = {
     "admin:impact_export (allocations.csv)": 11,
     "admin:impact_export (handovers.csv)": 11,
     "admin:impact_export (reports.csv)": 9,
+    # + the replacement's addendum, to sign
+    "admin:support_ticket_decide": 7,
     # Admin change pages that list rows (inlines, the lot's units).
     "admin:accounts_user_change": 11,  # with its exports-and-anonymisation history
     "admin:associations_association_change": 9,
@@ -114,16 +117,20 @@ MAXIMA: dict[str, int] = {
     "admin:impact_impactreport_change": 13,
     "admin:inventory_lot_change": 11,  # 11: the partner's choices
     "admin:inventory_computer_change": 11,  # + the unit's functional tests and their items (prefetched)
+    # + the replacement's addendum (its link and the next step): one query each
+    "admin:support_ticket_change": 10,
     # The admin home: the to-do list of each role (impact.todo), aggregates and the five oldest of each kind.
     # + the offers of computers waiting (the five oldest; their count when there are five or more): 2 at most.
-    "admin:index (superuser)": 17,
+    # + the open fault reports: their counts (one aggregate) and the five oldest (support.selectors.support_todo).
+    "admin:index (superuser)": 19,
     "admin:index (reviewer)": 9,
     # The portal.
     "home": 3,
     # The export also writes its line in the account history. + the join-request journal, one's requests to join
     # associations, one's addresses and the invitations sent to them (associations/privacy.py): one query each.
-    # One query per journal or actor table: + api.ApiTokenEvent, inventory.WipeEvidence, campaigns.DonorOfferEvent.
-    "my_data": 24,
+    # One query per journal or actor table: + api.ApiTokenEvent, inventory.WipeEvidence, campaigns.DonorOfferEvent,
+    # the after-sales history rows and the fault reports with one's messages (support/privacy.py).
+    "my_data": 26,
     # The « what's next » home: associations, applications, allocations, certificates, reports (total and open),
     # campaigns; + the pending requests to join (one query, associations/_join_requests.html).
     "associations:space": 10,
@@ -142,6 +149,10 @@ MAXIMA: dict[str, int] = {
     # Donors, pledges, lots with their counts, status dates, wipe dates, handed-over units per association,
     # the associations and their missions, people trained, handed-over units per form factor.
     "donors:space": 12,  # + the session and the user
+    "support:home": 4,
+    "support:create": 3,
+    # + the replacement's addendum
+    "support:ticket": 6,
 }
 
 # Pages that cache their figures: the maximum once the cache is filled.
@@ -182,6 +193,8 @@ NOT_LISTS: dict[str, str] = {
     "certificates:lookup": "a form; its lookup is one query by number or code, then a redirect",
     "certificates:download": "one PDF file",
     "donations:campaigns": "guarded with more campaigns in tests/portal/public/test_campaign_list.py",
+    "support:photo": "one photo of a fault report",
+    "support:addendum": "one PDF, the addendum of one replacement",
     # The admin (besides Django's own add, change, delete and history pages).
     "admin:associations_application_review": "a review form about one application",
     "admin:inventory_lot_labels": "a PDF of labels (one query through computers_for_labels)",
@@ -206,7 +219,7 @@ NOT_LISTS: dict[str, str] = {
 # Django's own admin views, guarded (change lists) or about one object.
 STANDARD_ADMIN_SUFFIXES = ("_changelist", "_add", "_change", "_delete", "_history")
 STANDARD_ADMIN_NAMES = {"auth_user_password_change"}
-PORTAL_NAMESPACES = {"associations", "donations", "certificates", "impact", "donors"}
+PORTAL_NAMESPACES = {"associations", "donations", "certificates", "impact", "donors", "support"}
 
 
 # The measurement ----------------------------------------------------------------------------------
@@ -1063,8 +1076,11 @@ def admin_home(n: int) -> dict[str, Page]:
         ComputerFactory(status="received")
         ComputerFactory(status="reconditioning", wipe_failed=True)
     name = association.legal_name
+    tickets = _tickets(min(n, 5), _member(), _staff(roles.INVENTORY_OPERATOR))  # the home lists the five oldest
     return {
-        "admin:index (superuser)": Page(reverse("admin:index"), _root(), (name, "Campagne témoin")),
+        "admin:index (superuser)": Page(
+            reverse("admin:index"), _root(), (name, "Campagne témoin", tickets[0].computer.asset_tag)
+        ),
         "admin:index (reviewer)": Page(reverse("admin:index"), _staff(roles.REVIEWER), (name,)),
     }
 
@@ -1114,6 +1130,75 @@ def donor_offers(n: int) -> dict[str, Page]:
         ),
         "admin:campaigns_donoroffer_change": Page(
             reverse("admin:campaigns_donoroffer_change", args=[offer.pk]), manager, (f"Opérateur {k:04d}-{n - 1:03d}",)
+        ),
+    }
+
+
+# Builders: after-sales (support) ------------------------------------------------------------------
+
+
+def _tickets(n: int, member, operator) -> list:
+    """``n`` fault reports, each on a unit of a new association of ``member`` handed over today (under warranty),
+    each with a photo, a question of the stock team and an answer."""
+    from support import services as support_services
+    from tests.factories.support import handed_over, photo_upload
+
+    tickets = []
+    given = handed_over(n + 10, handed_over_on=timezone.localdate())
+    _join(member, given.association)
+    for unit in given.computers[:n]:
+        k = _next()
+        ticket = support_services.ticket_report(
+            by=given.member, computer_id=unit.pk, description=f"Panne témoin {k:04d}", photos=[photo_upload()]
+        )
+        ticket = support_services.ticket_ask(ticket=ticket, by=operator, question=f"Question témoin {k:04d}")
+        support_services.ticket_answer(ticket=ticket, by=given.member, body=f"Réponse témoin {k:04d}")
+        tickets.append(ticket)
+    return tickets
+
+
+@builds("support:home", "support:create", "support:ticket")
+def support_space(n: int) -> dict[str, Page]:
+    """A member's after-sales pages: ``n`` more reports (the home), ``n`` more units to report (the form), and one
+    report with ``n`` more messages (its page)."""
+    from support import services as support_services
+
+    member = _member()
+    operator = _staff(roles.INVENTORY_OPERATOR)
+    tickets = _tickets(n, member, operator)
+    last = tickets[-1]
+    for i in range(n):
+        support_services.ticket_ask(ticket=last, by=operator, question=f"Relance témoin {i:03d}")
+        support_services.ticket_answer(ticket=last, by=member, body=f"Précision témoin {i:03d}")
+    spare = last.allocation.units.exclude(computer__support_tickets__isnull=False).select_related("computer").last()
+    return {
+        "support:home": Page(reverse("support:home"), member, (last.computer.asset_tag,)),
+        "support:create": Page(reverse("support:create"), member, (spare.computer.asset_tag,)),
+        "support:ticket": Page(last.get_absolute_url(), member, (f"Précision témoin {n - 1:03d}",)),
+    }
+
+
+@builds("admin:support_ticket_changelist", "admin:support_ticket_change", "admin:support_ticket_decide")
+def support_admin(n: int) -> dict[str, Page]:
+    """The stock team's list of ``n`` more reports; the last one with ``n`` more messages and history rows."""
+    from support import services as support_services
+
+    operator = _staff(roles.INVENTORY_OPERATOR)
+    tickets = _tickets(n, UserFactory(email=f"membre{_next():04d}@garde.example.org"), operator)
+    last = tickets[-1]
+    member = last.reported_by
+    for i in range(n):
+        support_services.ticket_ask(ticket=last, by=operator, question=f"Relance témoin {i:03d}")
+        support_services.ticket_answer(ticket=last, by=member, body=f"Précision témoin {i:03d}")
+    return {
+        "admin:support_ticket_changelist": Page(
+            reverse("admin:support_ticket_changelist"), operator, (last.computer.asset_tag,)
+        ),
+        "admin:support_ticket_change": Page(
+            _change("support_ticket", last.pk), operator, (f"Précision témoin {n - 1:03d}",)
+        ),
+        "admin:support_ticket_decide": Page(
+            reverse("admin:support_ticket_decide", args=[last.pk]), operator, (f"Précision témoin {n - 1:03d}",)
         ),
     }
 

@@ -141,6 +141,27 @@ def make_join_request(status):
     return JoinRequest.objects.create(association=AssociationFactory(), user=UserFactory(), status=status)
 
 
+def make_ticket(status):
+    from certificates.models import Handover
+    from support.models import Ticket
+
+    allocation = _allocation("handed_over")
+    handover = Handover.objects.create(
+        allocation=allocation, wave=allocation.wave, sequence=1, number=f"ATT-{allocation.pk}"
+    )
+    return Ticket.objects.create(
+        association=allocation.application.association,
+        allocation=allocation,
+        handover=handover,
+        computer=ComputerFactory(),
+        # What a replacement records (support.services.ticket_replace); harmless in any other status.
+        replacement=ComputerFactory(),
+        description="Écran noir.",
+        warranty_ends_on=timezone.localdate(),
+        status=status,
+    )
+
+
 TABLES = {
     "join_request": ("associations.JoinRequest", "TRANSITIONS", make_join_request),
     "application": ("associations.Application", "TRANSITIONS", make_application),
@@ -152,6 +173,7 @@ TABLES = {
     "handover": ("certificates.Handover", "TRANSITIONS", make_handover),
     "campaign": ("campaigns.Campaign", "TRANSITIONS", make_campaign),
     "api_token": ("api.ApiToken", "TRANSITIONS", make_api_token),
+    "ticket": ("support.Ticket", "TRANSITIONS", make_ticket),
 }
 # The timestamps a table's constraints require with a status, set by its service (``stamps=``) and here.
 STAMPS = {"api_token": ("revoked_at",)}

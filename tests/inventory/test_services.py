@@ -35,6 +35,7 @@ DONATIONS_MOVES = {
     "release": services.computers_release,
     "hand_over": services.computers_hand_over,
     "refuse_at_handover": services.computers_refuse_at_handover,
+    "return_faulty": services.computers_return_faulty,  # a faulty unit replaced under warranty (donations' swap)
 }
 
 
@@ -59,7 +60,7 @@ def test_the_table_of_transitions_is_the_documented_flow():
     assert services.TRANSITIONS[S.RECONDITIONING] == {S.READY, S.SCRAPPED}
     assert services.TRANSITIONS[S.READY] == {S.RESERVED, S.RECONDITIONING, S.SCRAPPED}
     assert services.TRANSITIONS[S.RESERVED] == {S.READY, S.HANDED_OVER, S.RECONDITIONING}
-    assert services.TRANSITIONS[S.HANDED_OVER] == set()
+    assert services.TRANSITIONS[S.HANDED_OVER] == {S.RECONDITIONING}  # replaced under warranty (support app)
     assert services.TRANSITIONS[S.SCRAPPED] == set()
     # Only the donations services reach or leave "reserved" and "handed over" (scrapping aside).
     for move, (_sources, to) in services.MOVES.items():

@@ -1,0 +1,23 @@
+"""Thin Celery tasks of the after-sales: render a certificate's addendum (WeasyPrint), safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, soft_time_limit=90, time_limit=120)
+def render_addendum(self, addendum_id: int) -> bool:
+    """Render the addendum's PDF once (an addendum already rendered is left as is); retried with back-off."""
+    from support.services import AddendumRenderError, addendum_render
+
+    try:
+        return addendum_render(addendum_id=addendum_id)
+    except AddendumRenderError as exc:
+        if self.request.retries >= self.max_retries:
+            logger.error("Addendum %s: render failed, left without PDF", addendum_id)
+            return False
+        raise self.retry(exc=exc, countdown=10 * 2**self.request.retries)
