@@ -45,6 +45,11 @@ ANONYMOUS_DOMAIN = UNDELIVERABLE_DOMAIN
 
 # Fields that name a person and are deliberately kept after anonymisation, with the reason.
 KEPT_AS_EVIDENCE = {
+    # A company's offer of computers (/donate/): its professional contact, kept with the offer as the record of
+    # the donation; not tied to a portal account (the account made on acceptance is deleted like any other).
+    "campaigns.DonorOffer.contact_name": "the company's contact for its offer of computers (record of the donation)",
+    "campaigns.DonorOffer.contact_email": "the company's contact for its offer of computers (record of the donation)",
+    "campaigns.DonorOffer.contact_phone": "the company's contact for its offer of computers (record of the donation)",
     "certificates.Handover.representative_name": "signed on the handover certificate (evidence of the donation)",
     "certificates.Handover.operator_name": "signed on the handover certificate (evidence of the donation)",
     "inventory.WipeRecord.actor_label": "proof of the data wipe; the database refuses any change",

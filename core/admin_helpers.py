@@ -122,6 +122,9 @@ MODEL_GENDERS: dict[str, str] = {
     "campaigns.campaign": FEMININE,
     "campaigns.campaigndonor": MASCULINE,  # engagement d'un donateur
     "campaigns.campaignevent": MASCULINE,
+    "campaigns.donormembership": FEMININE,  # personne du donateur
+    "campaigns.donoroffer": FEMININE,  # offre d'ordinateurs
+    "campaigns.donorofferevent": MASCULINE,
     "associations.application": FEMININE,
     "associations.association": FEMININE,
     "associations.mission": FEMININE,
@@ -134,6 +137,8 @@ MODEL_GENDERS: dict[str, str] = {
     "inventory.computerevent": MASCULINE,
     "inventory.lot": MASCULINE,
     "inventory.stockpartner": MASCULINE,  # partenaire de reconditionnement
+    "inventory.checklistitem": MASCULINE,  # point du test fonctionnel
+    "inventory.functionaltest": MASCULINE,
     "api.apitoken": MASCULINE,  # jeton d'API
     "api.apitokenevent": MASCULINE,
     "donations.wave": FEMININE,
@@ -148,6 +153,9 @@ MODEL_GENDERS: dict[str, str] = {
     "impact.impactreportevent": MASCULINE,
     "impact.impactreminder": MASCULINE,
     "impact.campaignreporting": MASCULINE,  # calendrier des bilans
+    "support.ticket": MASCULINE,  # signalement de panne
+    "support.ticketmessage": MASCULINE,
+    "support.ticketevent": MASCULINE,
 }
 
 _VOWELS = "aàâäeéèêëiîïoôöuùûüyœæh"  # « h » muet in our nouns (historique, hébergement)

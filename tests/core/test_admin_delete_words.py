@@ -162,14 +162,17 @@ def test_a_feminine_model_s_delete_page(admin_client):
 
 
 def test_add_change_and_bulk_delete_messages_through_the_admin(admin_client):
-    add = admin_client.post(reverse("admin:campaigns_donor_add"), {"name": "Orange", "siret": "", "contact_email": ""})
+    people = {"memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"}  # the donor space's people (inline)
+    add = admin_client.post(
+        reverse("admin:campaigns_donor_add"), {"name": "Orange", "siret": "", "contact_email": "", **people}
+    )
     assert add.status_code == 302, add.content.decode()[-2000:]
     donor = Donor.objects.get(name="Orange")
     message = texts(add)[-1]
     assert message.startswith("Le donateur « <a href=") and message.endswith("» a été ajouté.")
     change = admin_client.post(
         reverse("admin:campaigns_donor_change", args=[donor.pk]),
-        {"name": "Orange SA", "siret": "", "contact_email": "", "_continue": "1"},
+        {"name": "Orange SA", "siret": "", "contact_email": "", "_continue": "1", **people},
     )
     message = texts(change)[-1]
     assert message.endswith("» a été modifié. Vous pouvez le modifier de nouveau ci-dessous.")
@@ -184,6 +187,8 @@ def test_add_change_and_bulk_delete_messages_through_the_admin(admin_client):
     )
     assert texts(done)[-1] == "2 donateurs supprimés."
     admin_client.cookies["django_language"] = "en"
-    add = admin_client.post(reverse("admin:campaigns_donor_add"), {"name": "Free", "siret": "", "contact_email": ""})
+    add = admin_client.post(
+        reverse("admin:campaigns_donor_add"), {"name": "Free", "siret": "", "contact_email": "", **people}
+    )
     message = texts(add)[-1]
     assert message.startswith("The donor “<a href=") and message.endswith("” was added successfully.")

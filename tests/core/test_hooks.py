@@ -98,11 +98,13 @@ def test_the_apps_register_their_part_of_personal_data_in_the_order_of_installed
     from associations import privacy as associations_privacy
     from certificates import privacy as certificates_privacy
     from impact import privacy as impact_privacy
+    from support import privacy as support_privacy
 
     parts = privacy.personal_data_parts()
     assert [p.export for p in parts] == [
         associations_privacy.export,
         certificates_privacy.export,
+        support_privacy.export,
         impact_privacy.export,
     ]
     assert [p.anonymise for p in parts if p.anonymise] == [associations_privacy.anonymise, impact_privacy.anonymise]
@@ -136,6 +138,7 @@ def test_the_export_keeps_its_sections_in_order():
         "join_requests",
         "invitations_received",
         "handover_certificates",
+        "fault_reports",
         "impact_reports",
         "history",
     ]

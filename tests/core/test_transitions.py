@@ -116,6 +116,26 @@ def make_campaign(status):
     return CampaignFactory(status=status)
 
 
+def make_donor_offer(status):
+    from campaigns.models import DonorOffer
+    from tests.factories.campaigns import DonorFactory
+
+    return DonorOffer.objects.create(
+        campaign=CampaignFactory(status="open"),
+        company_name="Entreprise Généreuse",
+        siret="73282932000074",
+        units=40,
+        models_description="Dell OptiPlex 7070",
+        site_address="1 rue du Port, 13002 Marseille",
+        available_from=datetime.date(2026, 3, 1),
+        contact_name="Claire Dupont",
+        contact_email="claire@genereuse.example.com",
+        donor=DonorFactory(),  # what an acceptance sets (harmless while pending)
+        status=status,
+        decided_at=None if status == "pending" else timezone.now(),
+    )
+
+
 def make_api_token(status):
     from api.models import ApiToken
     from api.services import api_token_create
@@ -173,10 +193,11 @@ TABLES = {
     "handover": ("certificates.Handover", "TRANSITIONS", make_handover),
     "campaign": ("campaigns.Campaign", "TRANSITIONS", make_campaign),
     "api_token": ("api.ApiToken", "TRANSITIONS", make_api_token),
+    "donor_offer": ("campaigns.DonorOffer", "TRANSITIONS", make_donor_offer),
     "ticket": ("support.Ticket", "TRANSITIONS", make_ticket),
 }
 # The timestamps a table's constraints require with a status, set by its service (``stamps=``) and here.
-STAMPS = {"api_token": ("revoked_at",)}
+STAMPS = {"api_token": ("revoked_at",), "donor_offer": ("decided_at",)}
 
 
 def _table(name: str) -> Transitions:

@@ -6,7 +6,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from inventory.models import DEFAULT_CHECKLIST
 
-BEFORE = [("inventory", "0008_functional_test")]
+# campaigns back to 0004 too: a later one (the warranty) adds a column the historical models would not fill.
+BEFORE = [("inventory", "0008_functional_test"), ("campaigns", "0004_campaign_contact_email")]
 
 
 def _migrate(targets=None):
@@ -20,8 +21,11 @@ def _migrate(targets=None):
 @pytest.mark.django_db(transaction=True)
 def test_existing_campaigns_and_cleared_units_are_brought_under_the_rule():
     try:
-        executor = _migrate(BEFORE)
-        old = executor.loader.project_state(BEFORE).apps
+        _migrate(BEFORE)
+        # The models as the database is now: BEFORE and every migration still applied beside it (another branch
+        # of the graph, such as the wipe reports' 0008, keeps its columns).
+        loader = MigrationExecutor(connection).loader
+        old = loader.project_state(list(loader.applied_migrations)).apps
         Donor = old.get_model("campaigns", "Donor")
         Campaign = old.get_model("campaigns", "Campaign")
         Lot = old.get_model("inventory", "Lot")

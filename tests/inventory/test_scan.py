@@ -6,7 +6,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from inventory import services
-from inventory.models import Computer, ComputerEvent
+from inventory.models import DEFAULT_CHECKLIST, Computer, ComputerEvent
 from tests.factories.inventory import ComputerFactory, LotFactory
 from tests.roles import ROLES, make_user
 
@@ -27,6 +27,12 @@ def wiped_in_workshop(operator, **kwargs) -> Computer:
         kind="exemption",
         exemption="drive_kept",
         exemption_reason="Disque conservé par le donateur.",
+    )
+    # Ready also needs a passed functional test (décret n° 2022-190).
+    services.computers_record_functional_test(
+        computer_ids=[computer.pk],
+        by=operator,
+        results=[services.ItemResult(str(label), True) for label, _help in DEFAULT_CHECKLIST],
     )
     computer.refresh_from_db()
     return computer
@@ -66,10 +72,15 @@ def test_a_code_finds_the_unit(operator_client, code):
 def test_the_buttons_follow_the_status_and_the_permissions(operator_client, operator):
     received = ComputerFactory(status=S.RECEIVED)
     labels = [label for _action, label in scan(operator_client, received.asset_tag).context["unit_actions"]]
-    assert labels == ["Démarrer le reconditionnement", "Enregistrer un effacement", "Mettre au rebut"]
+    assert labels == [
+        "Démarrer le reconditionnement",
+        "Enregistrer un effacement",
+        "Enregistrer le test fonctionnel",
+        "Mettre au rebut",
+    ]
     wiped = wiped_in_workshop(operator)
     actions = [action for action, _label in scan(operator_client, wiped.asset_tag).context["unit_actions"]]
-    assert actions == ["mark_ready", "record_wipe", "scrap"]
+    assert actions == ["mark_ready", "record_wipe", "record_functional_test", "scrap"]
     html = scan(operator_client, wiped.asset_tag).content.decode()
     assert "Réimprimer l&#x27;étiquette" in html or "Réimprimer l'étiquette" in html
     # Someone who may only look (the handover desk) sees the unit and its label, no move.

@@ -357,6 +357,7 @@ def test_the_disk_serial_is_edited_on_the_units_page_and_searched_in_the_list(op
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
     data.update({"disk_serial": " wd-wcc4 n0kx ", "wipe_records-TOTAL_FORMS": "0", "wipe_records-INITIAL_FORMS": "0"})
     data.update({"events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0"})
+    data.update({"functional_tests-TOTAL_FORMS": "0", "functional_tests-INITIAL_FORMS": "0"})
     response = operator_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     computer.refresh_from_db()
