@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from accounts.services import user_add_totp
 from inventory import services
-from inventory.models import Computer
+from inventory.models import DEFAULT_CHECKLIST, Computer
 from tests.e2e.staff import PASSWORD, TOTP_SECRET, sign_in_to_the_admin
 from tests.e2e.test_phone_layout import overflow_problems
 from tests.factories.inventory import ComputerFactory, LotFactory, stock_operator
@@ -59,6 +59,12 @@ def units(operator):
         kind="exemption",
         exemption="drive_kept",
         exemption_reason="Disque conservé par le donateur.",
+    )
+    # Ready also needs a passed functional test (décret n° 2022-190).
+    services.computers_record_functional_test(
+        computer_ids=[wiped.pk],
+        by=operator,
+        results=[services.ItemResult(str(label), True) for label, _help in DEFAULT_CHECKLIST],
     )
     other = ComputerFactory(asset_tag="ORANGE-2026-01-0002", lot=lot, model="EliteDesk 800 G5 SFF", manufacturer="HP")
     return wiped, other
