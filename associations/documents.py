@@ -99,22 +99,25 @@ def validate_attachment(upload) -> str:
     if content.startswith(b"%PDF-"):
         _refuse_pdf(pdf_problem(content))
         return "pdf"
+    return photo_extension(content, refused=_("Joignez un PDF, ou une photo JPEG ou PNG."), code="bad_attachment")
+
+
+def photo_extension(content: bytes, *, refused: str, code: str) -> str:
+    """``jpg`` or ``png`` for a photo that opens and fits the limits (core.imagecheck); otherwise a French
+    ValidationError: too large, truncated, or ``refused`` (with ``code``) for anything that is not such a photo."""
     try:
         picture = checked_image(content, formats=("JPEG", "PNG"), max_side=MAX_PHOTO_SIDE, max_pixels=MAX_PHOTO_PIXELS)
-    except ImageRefused as refused:
-        if refused.reason == "too_large":
+    except ImageRefused as refusal:
+        if refusal.reason == "too_large":
             raise ValidationError(
                 _("Cette image est trop grande : envoyez une photo de %(side)s pixels de côté au plus.")
                 % {"side": f"{MAX_PHOTO_SIDE:,}".replace(",", "\u202f")},
                 code="image_too_large",
             ) from None
-        if refused.reason == "truncated":
+        if refusal.reason == "truncated":
             raise ValidationError(
                 _("Cette image est incomplète ou endommagée : enregistrez-la ou photographiez à nouveau."),
                 code="image_truncated",
             ) from None
-        raise ValidationError(
-            _("Joignez un PDF, ou une photo JPEG ou PNG."),
-            code="bad_attachment",
-        ) from None
+        raise ValidationError(refused, code=code) from None
     return "jpg" if picture.format == "JPEG" else "png"

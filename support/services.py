@@ -17,11 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from associations.documents import display_name
+from associations.documents import display_name, photo_extension
 from associations.selectors import association_recipients
 from core.emails import notify
 from core.errors import DomainError
-from core.imagecheck import MAX_PHOTO_PIXELS, MAX_PHOTO_SIDE, ImageRefused, checked_image
 from core.sizes import file_size
 from core.textlimits import limit_text
 from core.transitions import transition
@@ -70,22 +69,7 @@ def check_photo(upload) -> str:
     upload.seek(0)
     if not content:
         raise ValidationError(_("Le fichier est vide."), code="empty")
-    try:
-        picture = checked_image(content, formats=("JPEG", "PNG"), max_side=MAX_PHOTO_SIDE, max_pixels=MAX_PHOTO_PIXELS)
-    except ImageRefused as refused:
-        if refused.reason == "too_large":
-            raise ValidationError(
-                _("Cette image est trop grande : envoyez une photo de %(side)s pixels de côté au plus.")
-                % {"side": f"{MAX_PHOTO_SIDE:,}".replace(",", "\u202f")},
-                code="image_too_large",
-            ) from None
-        if refused.reason == "truncated":
-            raise ValidationError(
-                _("Cette image est incomplète ou endommagée : enregistrez-la ou photographiez à nouveau."),
-                code="image_truncated",
-            ) from None
-        raise ValidationError(_("Joignez une photo JPEG ou PNG."), code="bad_photo") from None
-    return "jpg" if picture.format == "JPEG" else "png"
+    return photo_extension(content, refused=_("Joignez une photo JPEG ou PNG."), code="bad_photo")
 
 
 def _lock(ticket: Ticket) -> Ticket:
