@@ -9,6 +9,10 @@ REVIEWER = "Instruction des candidatures"
 INVENTORY_OPERATOR = "Opérateurs de stock"
 CAMPAIGN_MANAGER = "Responsables de campagne"
 HANDOVER_OPERATOR = "Guichet de remise"
+NATIONAL_COORDINATOR = "Coordination nationale"
+
+# Holding it lifts the organiser scoping for reading only (campaigns.scoping): never for deciding.
+EVERY_ORGANISER = "campaigns.view_every_organiser"
 
 
 def _crud(app: str, model: str, *, add=True, change=True, delete=False) -> list[str]:
@@ -47,6 +51,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "associations.view_joinrequest",
         "associations.change_joinrequest",  # accept or refuse a person who asks to join an association
         "campaigns.view_campaign",
+        "campaigns.view_organiser",
         *IMPACT_REVIEW,
     ],
     INVENTORY_OPERATOR: [
@@ -63,6 +68,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # After-sales: the faulty units reported by associations (support app); asked, repaired or replaced.
         "support.view_ticket",
         "support.change_ticket",
+        "campaigns.view_organiser",
     ],
     CAMPAIGN_MANAGER: [
         *_crud("campaigns", "campaign"),
@@ -70,6 +76,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("campaigns", "donor"),
         *_crud("campaigns", "donormembership", add=False, change=False, delete=True),  # who sees the donor space
         *_crud("campaigns", "donoroffer", add=False),  # offers from /donate/: accept or decline
+        "campaigns.view_organiser",
         *_crud("donations", "wave"),
         *_crud("donations", "allocation"),
         *_crud("donations", "handoverslot", delete=True),
@@ -100,8 +107,23 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "certificates.record_handover",
         "associations.view_association",
         "inventory.view_computer",
+        "campaigns.view_organiser",
     ],
 }
+
+
+def _read_only(*roles: str) -> list[str]:
+    """Every view permission of ``roles``, and nothing else."""
+    seen = dict.fromkeys(code for role in roles for code in ROLE_PERMISSIONS[role] if ".view_" in code)
+    return list(seen)
+
+
+# The national coordinator follows every organiser's figures and lists, and decides nothing.
+ROLE_PERMISSIONS[NATIONAL_COORDINATOR] = [
+    *_read_only(REVIEWER, INVENTORY_OPERATOR, CAMPAIGN_MANAGER, HANDOVER_OPERATOR),
+    "campaigns.view_staffmembership",
+    EVERY_ORGANISER,
+]
 
 
 def sync_roles(apps=None) -> None:

@@ -193,7 +193,7 @@ def units_upsert(*, token: ApiToken, lot: Lot, units) -> UnitsOutcome:
                     encoding="JSON",
                 )
                 try:
-                    plan = stock.computers_import(table=table, by=token.actor)
+                    plan = stock.computers_import(table=table, by=token.actor, scoped=False)
                 except stock.ImportRejected as rejected:
                     field_of = {UNIT_COLUMNS[name].key: name for name in names}
                     for message in rejected.plan.file_errors:

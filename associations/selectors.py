@@ -57,8 +57,12 @@ def application_for_user(user, pk: int) -> QuerySet[Application]:
 def application_documents_visible_to(user) -> QuerySet[Application]:
     """Members see their association's documents; staff who may view applications see all."""
     if user.is_authenticated and user.is_staff and user.has_perm("associations.view_application"):
-        # Staff see documents once the application is submitted (with the association's consent).
-        return Application.objects.exclude(status=Application.Status.DRAFT) | Application.objects.for_user(user)
+        from campaigns.scoping import scope_to_user
+
+        # Staff see documents once the application is submitted (with the association's consent), of the
+        # campaigns of their organisers only.
+        submitted = scope_to_user(Application.objects.exclude(status=Application.Status.DRAFT), user)
+        return submitted | Application.objects.for_user(user)
     return Application.objects.for_user(user)
 
 
@@ -97,11 +101,15 @@ def campaign_grants(campaign) -> dict:
 
 
 def review_queue(*, user, limit: int = 5) -> dict:
-    """Applications waiting for a decision, oldest first, and the answers received (three queries)."""
-    pending = Application.objects.pending_review()
-    answered = Application.objects.answered()
+    """Applications waiting for a decision, oldest first, and the answers received (three queries); only those
+    of the campaigns of the organisers ``user`` works for."""
+    from campaigns.scoping import scope_to_user
+
+    mine_only = scope_to_user(Application.objects.all(), user)
+    pending = mine_only.pending_review()
+    answered = mine_only.answered()
     waiting = Q(status__in=Application.PENDING_REVIEW_STATUSES)
-    counts = Application.objects.aggregate(
+    counts = mine_only.aggregate(
         total=Count("pk", filter=waiting),
         mine=Count("pk", filter=waiting & Q(assigned_to=user)),
         answers=Count("pk", filter=Q(pk__in=answered.values("pk"))),

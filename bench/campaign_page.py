@@ -75,6 +75,7 @@ def _passed_functional_tests(computers) -> list:
 def build() -> str:
     from associations.models import Application, Association
     from campaigns.models import Campaign, CampaignDonor, Donor
+    from demo.organisers import organiser as demo_organiser
     from donations.models import Allocation, AllocationUnit, Wave
     from impact.models import ImpactReport
     from inventory.models import Computer, Lot, WipeRecord
@@ -82,6 +83,7 @@ def build() -> str:
     now = timezone.now()
     today = timezone.localdate()
     campaign = Campaign.objects.create(
+        organiser=demo_organiser("Marseille"),
         name="Programme national",
         slug="national",
         city="France",
@@ -95,7 +97,16 @@ def build() -> str:
         [CampaignDonor(campaign=campaign, donor=d, pledged_units=UNITS // DONORS) for d in donors]
     )
     lots = Lot.objects.bulk_create(
-        [Lot(donor=d, reference=f"LOT-{i:02d}", arrival_date=today, site="Atelier") for i, d in enumerate(donors)]
+        [
+            Lot(
+                organiser=demo_organiser("Marseille"),
+                donor=d,
+                reference=f"LOT-{i:02d}",
+                arrival_date=today,
+                site="Atelier",
+            )
+            for i, d in enumerate(donors)
+        ]
     )
     computers = Computer.objects.bulk_create(
         [

@@ -146,6 +146,7 @@ def build():
     from accounts.models import User
     from associations.models import Application, Association
     from campaigns.models import Campaign, CampaignDonor, Donor
+    from demo.organisers import organiser as demo_organiser
     from donations.models import Wave
     from inventory.models import Computer, Lot, WipeRecord
 
@@ -154,6 +155,7 @@ def build():
     donor = Donor.objects.create(name="Orange")
     today = timezone.localdate()
     campaign = Campaign.objects.create(
+        organiser=demo_organiser("Marseille"),
         name="1000 ordinateurs pour les associations marseillaises",
         slug="marseille-bench",
         city="Marseille",
@@ -164,7 +166,12 @@ def build():
     )
     CampaignDonor.objects.create(campaign=campaign, donor=donor, pledged_units=1000)
     lot = Lot.objects.create(
-        donor=donor, reference="ORANGE-BENCH", arrival_date=today, site="Atelier", expected_count=486
+        organiser=demo_organiser("Marseille"),
+        donor=donor,
+        reference="ORANGE-BENCH",
+        arrival_date=today,
+        site="Atelier",
+        expected_count=486,
     )
     computers = Computer.objects.bulk_create(
         [

@@ -171,7 +171,8 @@ def main() -> int:
 
     from accounts import roles
     from accounts.models import User
-    from campaigns.models import Donor
+    from campaigns.models import Donor, StaffMembership
+    from demo.organisers import organiser as demo_organiser
     from inventory.importing import plan_import, read_table
     from inventory.models import Computer, ComputerEvent, Lot
     from inventory.services import computers_import
@@ -185,6 +186,8 @@ def main() -> int:
 
     operator = User.objects.create_user("bench-stock@example.org", "bench-password-42", is_staff=True)
     operator.groups.add(Group.objects.get(name=roles.INVENTORY_OPERATOR))
+    # The stock team of the organiser the lots are received for: an import knows only its organisers' lots.
+    StaffMembership.objects.create(user=operator, organiser=demo_organiser("Marseille"), role="stock")
     donor = Donor.objects.create(name="Orange (bench)")
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
@@ -195,7 +198,11 @@ def main() -> int:
     for fmt_index, (name, maker) in enumerate([("csv", csv_bytes), ("xlsx", xlsx_bytes)]):
         # Through the admin, as an operator does it.
         lot = Lot.objects.create(
-            donor=donor, reference=f"BENCH-{name.upper()}", arrival_date=timezone.localdate(), site="Bench"
+            organiser=demo_organiser("Marseille"),
+            donor=donor,
+            reference=f"BENCH-{name.upper()}",
+            arrival_date=timezone.localdate(),
+            site="Bench",
         )
         rows = make_rows(args.rows, lot.reference, f"{name.upper()}A")
         data = maker(rows)
@@ -217,7 +224,11 @@ def main() -> int:
 
         # The same work without HTTP nor templates: the share of the import itself.
         lot2 = Lot.objects.create(
-            donor=donor, reference=f"BENCH-{name.upper()}-2", arrival_date=timezone.localdate(), site="Bench"
+            organiser=demo_organiser("Marseille"),
+            donor=donor,
+            reference=f"BENCH-{name.upper()}-2",
+            arrival_date=timezone.localdate(),
+            site="Bench",
         )
         data2 = maker(make_rows(args.rows, lot2.reference, f"{name.upper()}B"))
         with Timer() as reading:

@@ -95,6 +95,7 @@ def build(units: int, associations: int, capacity: int | None = None):
     from accounts.models import User
     from associations.models import Application, Association
     from campaigns.models import Campaign, CampaignDonor, Donor
+    from demo.organisers import organiser as demo_organiser
     from donations.models import Wave
     from inventory import services as inventory
     from inventory.models import Computer, Lot
@@ -109,6 +110,7 @@ def build(units: int, associations: int, capacity: int | None = None):
     donors = Donor.objects.bulk_create([Donor(name=f"Entreprise {i:02d}") for i in range(20)])
     today = timezone.localdate()
     campaign = Campaign.objects.create(
+        organiser=demo_organiser("Marseille"),
         name="Programme national",
         slug="programme-national",
         city="France",
@@ -122,7 +124,14 @@ def build(units: int, associations: int, capacity: int | None = None):
     )
     lots = Lot.objects.bulk_create(
         [
-            Lot(donor=d, reference=f"LOT-{i:02d}", arrival_date=today, site="Entrepôt", expected_count=units // 20)
+            Lot(
+                organiser=demo_organiser("Marseille"),
+                donor=d,
+                reference=f"LOT-{i:02d}",
+                arrival_date=today,
+                site="Entrepôt",
+                expected_count=units // 20,
+            )
             for i, d in enumerate(donors)
         ]
     )

@@ -312,14 +312,23 @@ def measure_import(table: Table, *, rows: int) -> None:
     from accounts.models import User
     from bench import import_units
     from bench.clients import logged_in
-    from campaigns.models import Donor
+    from campaigns.models import Donor, StaffMembership
+    from demo.organisers import organiser as demo_organiser
     from inventory.models import Computer, Lot
 
     call_command("flush", interactive=False, verbosity=0)
     operator = User.objects.create_user("bench-stock@example.org", "bench-password-42", is_staff=True)
     operator.groups.add(Group.objects.get(name=roles.INVENTORY_OPERATOR))
+    # The stock team of the organiser the lots are received for: an import knows only its organisers' lots.
+    StaffMembership.objects.create(user=operator, organiser=demo_organiser("Marseille"), role="stock")
     donor = Donor.objects.create(name="Donateur (import)")
-    lot = Lot.objects.create(donor=donor, reference="BENCH-CSV", arrival_date=timezone.localdate(), site="Bench")
+    lot = Lot.objects.create(
+        organiser=demo_organiser("Marseille"),
+        donor=donor,
+        reference="BENCH-CSV",
+        arrival_date=timezone.localdate(),
+        site="Bench",
+    )
     data = import_units.csv_bytes(import_units.make_rows(rows, lot.reference, "CSVA"))
     client = logged_in(operator)
     setup_test_environment()  # the test client then keeps each response's context (the confirm form)

@@ -11,7 +11,18 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy, ngettext
 
 from campaigns import selectors, services
-from campaigns.models import Campaign, CampaignDonor, CampaignEvent, Donor, DonorMembership, DonorOffer, DonorOfferEvent
+from campaigns.models import (
+    Campaign,
+    CampaignDonor,
+    CampaignEvent,
+    Donor,
+    DonorMembership,
+    DonorOffer,
+    DonorOfferEvent,
+    Organiser,
+    StaffMembership,
+)
+from campaigns.scoping import GLOBAL, OrganiserScopedAdmin, ScopedRelatedFieldListFilter
 from core.admin_helpers import ParentVisibleInline, annotation_column
 from core.admin_inlines import PreloadedAutocompleteInlineMixin
 from core.errors import DomainError
@@ -34,7 +45,8 @@ class DonorMembershipInline(admin.TabularInline):
 
 
 @admin.register(Donor)
-class DonorAdmin(admin.ModelAdmin):
+class DonorAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    organiser_path = GLOBAL  # not any organiser's
     inlines = [DonorMembershipInline]
     list_display = ("name", "siret", "contact_email", "public_name_shown", "pledged", "campaign_count")
     list_filter = ("public_name_shown",)
@@ -67,15 +79,17 @@ class CampaignEventInline(ParentVisibleInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
-    list_display = ("name", "city", "status", "pledged_units")
-    list_filter = ("status", "city")
+class CampaignAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    organiser_path = "organiser"
+    list_display = ("name", "organiser", "city", "status", "pledged_units")
+    list_filter = ("status", ("organiser", admin.RelatedOnlyFieldListFilter), "city")
+    list_select_related = ("organiser",)
     search_fields = ("name", "city", "slug")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [PledgeInline, CampaignEventInline]
     actions = ["open_campaigns", "close_campaigns"]
     fieldsets = (
-        (None, {"fields": ("name", "slug", "city", "status", "description", "eligibility")}),
+        (None, {"fields": ("organiser", "name", "slug", "city", "status", "description", "eligibility")}),
         (
             gettext_lazy("Ordinateurs"),
             {"fields": ("pledged_units", "min_per_association", "max_per_association")},
@@ -85,9 +99,13 @@ class CampaignAdmin(admin.ModelAdmin):
         (gettext_lazy("Après la remise"), {"fields": ("warranty_months",)}),
     )
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organiser")  # the page shows it (read-only)
+
     def get_readonly_fields(self, request, obj=None):
-        # The status changes only through the actions (a service with its transitions table).
-        return ("status",)
+        # The status changes only through the actions (a service with its transitions table); a campaign stays
+        # with the organiser that created it (its applications, waves and certificates are that team's).
+        return ("status", "organiser") if obj is not None else ("status",)
 
     def _set_status(self, request, queryset, to: str):
         done = 0
@@ -122,12 +140,13 @@ class DonorOfferEventInline(ParentVisibleInline):
 
 
 @admin.register(DonorOffer)
-class DonorOfferAdmin(admin.ModelAdmin):
+class DonorOfferAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
     """Offers from /donate/: read them, then accept or decline them with the actions (services with their
     transitions table: the pledge, the donor and the contact's account come with the acceptance)."""
 
+    organiser_path = "campaign__organiser"
     list_display = ("company_name", "units", "campaign", "available_from", "contact_email", "status", "created_at")
-    list_filter = ("status", "campaign")
+    list_filter = ("status", ("campaign", ScopedRelatedFieldListFilter))
     search_fields = ("company_name", "siret", "contact_email", "contact_name")
     list_select_related = ("campaign",)
     inlines = [DonorOfferEventInline]
@@ -197,3 +216,50 @@ class DonorOfferAdmin(admin.ModelAdmin):
             services.donor_offer_decline,
             lambda n: ngettext("%(n)s offre déclinée.", "%(n)s offres déclinées.", n) % {"n": n},
         )
+
+
+class StaffMembershipInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):
+    model = StaffMembership
+    extra = 0
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("user",)
+    verbose_name_plural = gettext_lazy("équipe (un rôle par ligne)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "organiser")
+
+
+@admin.register(Organiser)
+class OrganiserAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    """The organisers and their teams: created and staffed by superusers, read by their own teams."""
+
+    organiser_path = ""
+    list_display = ("name", "kind", "city", "campaign_count", "member_count")
+    list_filter = ("kind",)
+    search_fields = ("name", "city", "postal_codes")
+    ordering = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+    fields = ("name", "kind", "slug", "city", "postal_codes")
+    inlines = [StaffMembershipInline]
+
+    def get_queryset(self, request):
+        return selectors.organisers_with_counts(super().get_queryset(request))
+
+    campaign_count = annotation_column("campaign_n", gettext_lazy("campagnes"))
+    member_count = annotation_column("member_n", gettext_lazy("membres de l'équipe"))
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not StaffMembership:
+            return super().save_formset(request, form, formset, change)
+        # Through the services: a member is put in the role's group (and taken out of it when they leave).
+        memberships = formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            services.staff_membership_revoke(membership=membership, by=request.user)
+        for membership in memberships:
+            if membership.pk is not None:  # another person or role on this line: the old one ends
+                services.staff_membership_revoke(membership=StaffMembership.objects.get(pk=membership.pk))
+            services.staff_membership_grant(
+                user=membership.user, organiser=form.instance, role=membership.role, by=request.user
+            )
+        return None

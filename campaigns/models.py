@@ -5,7 +5,7 @@ touching the data (see migrations 0001 here and donations 0005/0006).
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -78,6 +78,92 @@ class DonorMembership(models.Model):
         return f"{self.user} → {self.donor}"
 
 
+class OrganiserKind(models.TextChoices):
+    CITY = "city", _("Ville")
+    METROPOLIS = "metropolis", _("Métropole")
+    NATIONAL = "national", _("Opérateur d'un programme national")
+
+
+postal_codes_validator = RegexValidator(
+    r"^\s*(\d{5}(\s+\d{5})*)?\s*$",
+    _("Donnez des codes postaux de 5 chiffres, séparés par des espaces."),
+)
+
+
+class Organiser(models.Model):
+    """Who runs campaigns (a city, a metropolis, a national programme's operator). Staff work per organiser."""
+
+    Kind = OrganiserKind
+
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.CITY)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=80, unique=True)
+    city = models.CharField(_("ville"), max_length=120, blank=True)
+    postal_codes = models.TextField(
+        _("codes postaux"),
+        blank=True,
+        validators=[postal_codes_validator],
+        help_text=_("Les codes postaux du territoire, séparés par des espaces."),
+    )
+
+    class Meta:
+        verbose_name = _("organisateur")
+        verbose_name_plural = _("organisateurs")
+        ordering = ["name"]
+        permissions = [
+            ("view_every_organiser", _("Voir les listes et les chiffres de tous les organisateurs (lecture seule)")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=OrganiserKind.values), name="organiser_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def postal_code_list(self) -> list[str]:
+        return self.postal_codes.split()
+
+
+class StaffRole(models.TextChoices):
+    """The staff roles held per organiser; the permissions stay those of the groups of ``accounts.roles``."""
+
+    REVIEWER = "reviewer", _("Instruction des candidatures")
+    STOCK = "stock", _("Opérateur de stock")
+    MANAGER = "manager", _("Responsable de campagne")
+    DESK = "desk", _("Guichet de remise")
+
+
+class StaffMembership(models.Model):
+    """A staff member works for an organiser, in a role: the organiser's objects are the only ones they see."""
+
+    Role = StaffRole
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_memberships",
+        verbose_name=_("membre de l'équipe"),
+    )
+    organiser = models.ForeignKey(
+        Organiser, on_delete=models.CASCADE, related_name="staff_memberships", verbose_name=_("organisateur")
+    )
+    role = models.CharField(_("rôle"), max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membre d'une équipe")
+        verbose_name_plural = _("membres des équipes")
+        ordering = ["organiser__name", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organiser", "role"], name="one_membership_per_role_and_organiser"),
+            models.CheckConstraint(condition=Q(role__in=StaffRole.values), name="staff_membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.organiser} ({self.get_role_display()})"
+
+
 def default_contact_email() -> str:
     """The address a new campaign's team is reached at, until the campaign's own is set (CAMPAIGN_CONTACT_EMAIL)."""
     return settings.CAMPAIGN_CONTACT_EMAIL
@@ -120,6 +206,13 @@ class Campaign(models.Model):
         refused=_("Impossible de passer une campagne « %(from)s » à « %(to)s »."),
     )
 
+    organiser = models.ForeignKey(
+        Organiser,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        verbose_name=_("organisateur"),
+        help_text=_("La ville, la métropole ou l'opérateur qui mène la campagne ; son équipe seule la gère."),
+    )
     name = models.CharField(_("nom"), max_length=200)
     slug = models.SlugField(_("identifiant d'URL"), max_length=80, unique=True)
     city = models.CharField(_("ville"), max_length=120)

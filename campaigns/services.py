@@ -1,4 +1,5 @@
-"""Campaigns: their status changes (the rest of a campaign is plain data edited in the admin)."""
+"""Campaigns: their status changes (the rest of a campaign is plain data edited in the admin); the organisers'
+teams."""
 
 from __future__ import annotations
 
@@ -11,9 +12,20 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from campaigns.models import Campaign, CampaignDonor, Donor, DonorMembership, DonorOffer, DonorOfferEvent
+from accounts import roles
+from campaigns.models import (
+    Campaign,
+    CampaignDonor,
+    Donor,
+    DonorMembership,
+    DonorOffer,
+    DonorOfferEvent,
+    Organiser,
+    StaffMembership,
+)
 from campaigns.validators import normalize_siret
 from core.emails import notify
+from core.errors import DomainError
 from core.transitions import transition
 
 logger = logging.getLogger(__name__)
@@ -134,3 +146,39 @@ def donor_offer_decline(*, offer: DonorOffer, by, reason: str = "") -> DonorOffe
         {"company": offer.company_name, "campaign": offer.campaign.name, "units": offer.units, "reason": reason},
     )
     return offer
+
+
+# The role of a membership -> the group that gives its permissions (accounts.roles stays their source).
+ROLE_GROUPS = {
+    StaffMembership.Role.REVIEWER: roles.REVIEWER,
+    StaffMembership.Role.STOCK: roles.INVENTORY_OPERATOR,
+    StaffMembership.Role.MANAGER: roles.CAMPAIGN_MANAGER,
+    StaffMembership.Role.DESK: roles.HANDOVER_OPERATOR,
+}
+
+
+@transaction.atomic
+def staff_membership_grant(*, user, organiser: Organiser, role: str, by=None) -> StaffMembership:
+    """Make ``user`` a member of ``organiser``'s team in ``role``: staff, in the role's group, seeing only the
+    organisers they work for. Granting twice changes nothing."""
+    from django.contrib.auth.models import Group
+
+    if role not in ROLE_GROUPS:
+        raise DomainError(_("Rôle inconnu : %(role)s.") % {"role": role})
+    membership, _created = StaffMembership.objects.get_or_create(user=user, organiser=organiser, role=role)
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
+    return membership
+
+
+@transaction.atomic
+def staff_membership_revoke(*, membership: StaffMembership, by=None) -> None:
+    """End a membership; the user leaves the role's group when no other organiser keeps them in that role."""
+    from django.contrib.auth.models import Group
+
+    user, role = membership.user, membership.role
+    membership.delete()
+    if not StaffMembership.objects.filter(user=user, role=role).exists():
+        user.groups.remove(Group.objects.get(name=ROLE_GROUPS[role]))

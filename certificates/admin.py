@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from campaigns.scoping import OrganiserScopedAdmin, scoped_for_request
 from certificates import selectors, services
 from certificates.forms import RecordHandoverForm
 from certificates.models import Handover, HandoverEvent
@@ -40,7 +41,8 @@ class HandoverEventInline(HistoryInline):
 
 
 @admin.register(Handover)
-class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
+class HandoverAdmin(OrganiserScopedAdmin, ReadOnlyPermissionsMixin, admin.ModelAdmin):
+    organiser_path = "wave__campaign__organiser"
     list_display = ("number", "association", "wave", "state_label", "signed", "pages", "updated_at")
     list_filter = ("state", ("wave", admin.RelatedOnlyFieldListFilter), ("signed_at", admin.EmptyFieldListFilter))
     list_select_related = ("allocation__application__association", "wave__campaign")
@@ -123,7 +125,7 @@ class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', obj.get_verify_url(), obj.verification_url)
 
     def changelist_view(self, request, extra_context=None):
-        extra = {"desk_waves": list(selectors.desk_waves()), **(extra_context or {})}
+        extra = {"desk_waves": list(selectors.desk_waves(user=request.user)), **(extra_context or {})}
         return super().changelist_view(request, extra_context=extra)
 
     @admin.action(description=gettext_lazy("Générer les attestations sélectionnées"), permissions=["generate"])
@@ -170,7 +172,7 @@ class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
         from donations.models import Wave
 
         self._check_view(request)
-        return get_object_or_404(Wave.objects.select_related("campaign"), pk=wave_id)
+        return get_object_or_404(scoped_for_request(Wave.objects.select_related("campaign"), request), pk=wave_id)
 
     def _context(self, request, **extra) -> dict:
         return {
@@ -184,7 +186,9 @@ class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
 
     def desk_index_view(self, request: HttpRequest) -> HttpResponse:
         self._check_view(request)
-        context = self._context(request, title=_("Guichet d'impression"), waves=list(selectors.desk_waves()))
+        context = self._context(
+            request, title=_("Guichet d'impression"), waves=list(selectors.desk_waves(user=request.user))
+        )
         return TemplateResponse(request, "admin/certificates/handover/desk_index.html", context)
 
     def desk_view(self, request: HttpRequest, wave_id: int) -> HttpResponse:
@@ -269,7 +273,9 @@ class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
     def pdf_view(self, request: HttpRequest, object_id: int) -> FileResponse:
         """« Print one »: the signed certificate when there is one, else the certificate to sign."""
         self._check_view(request)
-        handover = get_object_or_404(Handover, pk=object_id)
+        handover = get_object_or_404(
+            scoped_for_request(Handover.objects.all(), request, self.organiser_path), pk=object_id
+        )
         document = handover.pdf if request.GET.get("version") == "unsigned" else handover.document
         handle = open_or_404(document)
         suffix = "-signee" if document == handover.signed_pdf else ""
@@ -279,7 +285,9 @@ class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
 
     def retry_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         self._check_view(request)
-        handover = get_object_or_404(Handover, pk=object_id)
+        handover = get_object_or_404(
+            scoped_for_request(Handover.objects.all(), request, self.organiser_path), pk=object_id
+        )
         if request.method != "POST":
             return redirect("admin:certificates_handover_desk", wave_id=handover.wave_id)
         if not self.has_generate_permission(request):
@@ -302,7 +310,12 @@ class HandoverAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
         if not self.has_record_permission(request):
             raise PermissionDenied
         handover = get_object_or_404(
-            Handover.objects.select_related("allocation__application__association", "wave__campaign"), pk=object_id
+            scoped_for_request(
+                Handover.objects.select_related("allocation__application__association", "wave__campaign"),
+                request,
+                self.organiser_path,
+            ),
+            pk=object_id,
         )
         desk_url = reverse("admin:certificates_handover_desk", args=[handover.wave_id])
         if handover.is_signed:

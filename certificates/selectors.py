@@ -183,13 +183,16 @@ def _count_per_wave(queryset) -> Coalesce:
     return Coalesce(Subquery(counted[:1], output_field=IntegerField()), 0)
 
 
-def desk_waves() -> QuerySet:
-    """Waves with confirmed allocations, with the counts the desk index shows (one query)."""
+def desk_waves(*, user=None) -> QuerySet:
+    """Waves with confirmed allocations, with the counts the desk index shows (one query); with ``user``, only
+    the waves of the organisers they work for."""
+    from campaigns.scoping import scope_to_user
     from donations.models import Wave
 
     live = Handover.objects.live()
+    waves = Wave.objects.all() if user is None else scope_to_user(Wave.objects.all(), user)
     return (
-        Wave.objects.exclude(status=Wave.Status.PLANNING)  # confirmed, distributing or closed
+        waves.exclude(status=Wave.Status.PLANNING)  # confirmed, distributing or closed
         .select_related("campaign")
         .annotate(
             allocation_n=_count_per_wave(_allocation_model().objects.filter(status__in=CERTIFIED_ALLOCATION_STATUSES)),
@@ -428,7 +431,7 @@ def handover_for_lookup(typed: str) -> Handover | None:
     return _verification_queryset().filter(Q(number__in=numbers) | Q(code__in=candidates)).first()
 
 
-def desk_today(today: datetime.date | None = None) -> list[dict]:
+def desk_today(today: datetime.date | None = None, *, user=None) -> list[dict]:
     """The handover desk's day: per wave, the appointments of ``today`` (confirmed allocations, still to hand
     over or handed over today) and the certificates that failed to render (two queries)."""
     from donations.models import Wave
@@ -455,7 +458,11 @@ def desk_today(today: datetime.date | None = None) -> list[dict]:
     ids = set(per_wave) | set(failed)
     if not ids:
         return []
-    waves = Wave.objects.filter(pk__in=ids).select_related("campaign").order_by("campaign__name", "number")
+    from campaigns.scoping import scope_to_user
+
+    # The counts above may cover other organisers' waves: only the user's waves are shown (and counted).
+    scoped = Wave.objects.all() if user is None else scope_to_user(Wave.objects.all(), user)
+    waves = scoped.filter(pk__in=ids).select_related("campaign").order_by("campaign__name", "number")
     return [
         {
             "wave": wave,

@@ -120,6 +120,8 @@ MODEL_GENDERS: dict[str, str] = {
     "core.outboxemail": MASCULINE,
     "campaigns.donor": MASCULINE,
     "campaigns.campaign": FEMININE,
+    "campaigns.organiser": MASCULINE,  # organisateur
+    "campaigns.staffmembership": MASCULINE,  # membre d'une équipe
     "campaigns.campaigndonor": MASCULINE,  # engagement d'un donateur
     "campaigns.campaignevent": MASCULINE,
     "campaigns.donormembership": FEMININE,  # personne du donateur

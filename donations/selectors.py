@@ -131,7 +131,7 @@ def wave_plan_view(wave: Wave) -> WavePlanView:
         (c for c in candidates.values() if c.application_id not in in_wave and c.remaining >= floor),
         key=lambda c: c.order_key(final_lot=wave.is_final_lot),
     )
-    stock = Computer.objects.ready().count()
+    stock = Computer.objects.ready().filter(lot__organiser_id=wave.campaign.organiser_id).count()
     totals = {
         "live": sum(a.quantity for a in allocations),
         "proposed": sum(a.quantity for a in allocations if a.status == A.PROPOSED),
@@ -172,7 +172,9 @@ def plan_staleness(wave: Wave) -> dict:
         "approved": Application.objects.approved()
         .filter(campaign_id=wave.campaign_id, approved_at__gt=wave.planned_at)
         .count(),
-        "readied": Computer.objects.ready().filter(status_changed_at__gt=wave.planned_at).count(),
+        "readied": Computer.objects.ready()
+        .filter(lot__organiser_id=wave.campaign.organiser_id, status_changed_at__gt=wave.planned_at)
+        .count(),
     }
 
 
@@ -266,7 +268,7 @@ def allocation_for_member(user) -> QuerySet[Allocation]:
 # The campaign managers' to-do list on the admin home ------------------------------------------------------
 
 
-def waves_todo() -> list[Wave]:
+def waves_todo(*, user=None) -> list[Wave]:
     """Waves in preparation with what they wait for (one query): ``todo`` is ``"plan"`` (never computed),
     ``"stale"`` (an approval was given, corrected or reopened since the last computation) or ``"confirm"``
     (computed, up to date, with proposed allocations); waves with nothing to do are left out."""
@@ -281,8 +283,11 @@ def waves_todo() -> list[Wave]:
         | Q(to_status=Application.Status.APPROVED)
         | Q(from_status=Application.Status.APPROVED)
     )
+    from campaigns.scoping import scope_to_user
+
+    scoped = Wave.objects.all() if user is None else scope_to_user(Wave.objects.all(), user)
     waves = (
-        Wave.objects.filter(status=Wave.Status.PLANNING)
+        scoped.filter(status=Wave.Status.PLANNING)
         .select_related("campaign")
         .annotate(
             stale=Exists(changed_since),
@@ -312,12 +317,15 @@ class CapacityAlert:
     free: int  # places left in the campaign's waves in preparation
 
 
-def capacity_alerts() -> list[CapacityAlert]:
+def capacity_alerts(*, user=None) -> list[CapacityAlert]:
     """Campaigns whose approved applications, not served or planned in any wave yet, need more units than the
-    waves in preparation have left (two queries)."""
+    waves in preparation have left (two queries); with ``user``, of their organisers' campaigns."""
+    from campaigns.scoping import scope_to_user
+
     live = Q(allocations__status__in=Allocation.LIVE_STATUSES)
+    scoped = Application.objects.all() if user is None else scope_to_user(Application.objects.all(), user)
     applications = (
-        Application.objects.approved()
+        scoped.approved()
         .exclude(campaign__status=Campaign.Status.CLOSED)
         .annotate(
             given=Coalesce(Sum("allocations__quantity", filter=live), 0),

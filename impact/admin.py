@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter, scoped_for_request
 from core.admin_helpers import HistoryInline, ReadOnlyInlineMixin
 from core.errors import DomainError
 from impact import exports, selectors, services
@@ -44,7 +45,8 @@ class ReminderInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(ImpactReport)
-class ImpactReportAdmin(admin.ModelAdmin):
+class ImpactReportAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    organiser_path = "campaign__organiser"
     list_display = (
         "association",
         "campaign",
@@ -55,7 +57,7 @@ class ImpactReportAdmin(admin.ModelAdmin):
         "workshops_held",
         "machines_received",
     )
-    list_filter = ("status", OverdueFilter, "campaign", "association__postal_code")
+    list_filter = ("status", OverdueFilter, ("campaign", ScopedRelatedFieldListFilter), "association__postal_code")
     list_select_related = ("association", "campaign")
     search_fields = ("association__legal_name", "association__rna")
     date_hierarchy = "due_on"
@@ -143,7 +145,9 @@ class ImpactReportAdmin(admin.ModelAdmin):
     def _report(self, request, pk):
         if not self.has_review_permission(request):
             raise PermissionDenied
-        return get_object_or_404(ImpactReport.objects.select_related("association", "campaign"), pk=pk)
+        return get_object_or_404(
+            scoped_for_request(ImpactReport.objects.select_related("association", "campaign"), request), pk=pk
+        )
 
     def return_view(self, request, pk):
         report = self._report(request, pk)
@@ -225,7 +229,7 @@ class ImpactReportAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("Bilans en retard"),
-            "reports": list(selectors.overdue_reports()[:500]),
+            "reports": list(scoped_for_request(selectors.overdue_reports(), request)[:500]),
             "today": timezone.localdate(),
         }
         return TemplateResponse(request, "admin/impact/impactreport/overdue.html", context)
@@ -235,7 +239,9 @@ class ImpactReportAdmin(admin.ModelAdmin):
 
         if not self.has_view_permission(request):
             raise PermissionDenied
-        campaigns = list(Campaign.objects.order_by("-applications_open_on", "name"))
+        campaigns = list(
+            scoped_for_request(Campaign.objects.all(), request, "organiser").order_by("-applications_open_on", "name")
+        )
         if campaign_id is None:
             if not campaigns:
                 campaign = None
@@ -301,7 +307,8 @@ class ImpactReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(CampaignReporting)
-class CampaignReportingAdmin(admin.ModelAdmin):
+class CampaignReportingAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    organiser_path = "campaign__organiser"
     list_display = ("campaign", "period_months", "starts_on", "grace_days", "remind_days_before", "remind_days_after")
     list_select_related = ("campaign",)
 

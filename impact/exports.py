@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaigns.scoping import scope_to_user
 from core.spreadsheets import neutralize_row
 
 EXPORT_PERMISSION = "impact.export_data"
@@ -247,8 +248,8 @@ def filtered_queryset(request: HttpRequest, dataset: Dataset):
     """The dataset's rows as its admin list shows them for these GET parameters."""
     model = dataset.model
     model_admin = admin.site._registry.get(model)
-    if model_admin is None:
-        return dataset.prepare(model._default_manager.all())
+    if model_admin is None:  # no list to follow: still only the rows of the user's organisers
+        return dataset.prepare(scope_to_user(model._default_manager.all(), request.user))
     get = request.GET.copy()
     for name in ("format", "_export"):
         get.pop(name, None)

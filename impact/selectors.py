@@ -101,9 +101,12 @@ def compute_campaign_stats(campaign) -> dict:
     pledges.sort(key=public_pledge_order)
     donor_ids = [p.donor_id for p in pledges]
 
-    # Units received from the campaign's donors, per donor and status (one query).
+    # Units received from the campaign's donors for the campaign's organiser, per donor and status (one query):
+    # a donor that gives to several organisers' campaigns counts here only the lots received for this one.
     received_rows = (
-        Computer.objects.filter(lot__donor_id__in=donor_ids).values("lot__donor_id", "status").annotate(n=Count("pk"))
+        Computer.objects.filter(lot__donor_id__in=donor_ids, lot__organiser_id=campaign.organiser_id)
+        .values("lot__donor_id", "status")
+        .annotate(n=Count("pk"))
     )
     by_donor_status: dict[int, dict[str, int]] = {}
     for row in received_rows:
@@ -398,10 +401,13 @@ def campaign_dashboard(campaign, *, today: datetime.date | None = None) -> dict:
     }
 
 
-def reports_todo(today: datetime.date | None = None) -> dict:
-    """Reports sent and waiting to be read, and reports overdue (one query)."""
+def reports_todo(today: datetime.date | None = None, *, user=None) -> dict:
+    """Reports sent and waiting to be read, and reports overdue (one query); with ``user``, of their organisers."""
+    from campaigns.scoping import scope_to_user
+
     today = today or timezone.localdate()
-    return ImpactReport.objects.aggregate(
+    reports = ImpactReport.objects.all() if user is None else scope_to_user(ImpactReport.objects.all(), user)
+    return reports.aggregate(
         to_read=Count("pk", filter=Q(status=ImpactReport.Status.SUBMITTED)),
         overdue=Count("pk", filter=Q(status__in=ImpactReport.OPEN_STATUSES, due_on__lt=today)),
     )

@@ -112,10 +112,10 @@ def _review_section(user, today) -> Section:
     return Section("review", _("Instruction des candidatures"), items)
 
 
-def _reports_section(today) -> Section:
+def _reports_section(user, today) -> Section:
     from impact.selectors import reports_todo
 
-    counts = reports_todo(today)
+    counts = reports_todo(today, user=user)
     changelist = reverse("admin:impact_impactreport_changelist")
     return Section(
         "reports",
@@ -132,12 +132,12 @@ def _reports_section(today) -> Section:
     )
 
 
-def _stock_section(today) -> Section:
+def _stock_section(user, today) -> Section:
     from inventory.selectors import stock_todo
     from support.selectors import support_todo
 
-    counts = stock_todo()
-    support = support_todo(ROWS)
+    counts = stock_todo(user=user)
+    support = support_todo(ROWS, user=user)
     tickets = reverse("admin:support_ticket_changelist")
     changelist = reverse("admin:inventory_computer_changelist")
     return Section(
@@ -189,10 +189,10 @@ def _stock_section(today) -> Section:
     )
 
 
-def _waves_section() -> Section:
+def _waves_section(user) -> Section:
     from donations.selectors import capacity_alerts, waves_todo
 
-    waves = waves_todo()
+    waves = waves_todo(user=user)
     labels = {
         "plan": _("proposition pas encore calculée"),
         "stale": _("proposition à recalculer : des acceptations ont changé depuis"),
@@ -209,7 +209,7 @@ def _waves_section() -> Section:
 
     to_plan, to_confirm = rows(("plan", "stale")), rows(("confirm",))
     wave_list = reverse("admin:donations_wave_changelist")
-    alerts = capacity_alerts()
+    alerts = capacity_alerts(user=user)
     return Section(
         "waves",
         _("Vagues de distribution"),
@@ -249,10 +249,10 @@ def _waves_section() -> Section:
     )
 
 
-def _desk_section(today) -> Section:
+def _desk_section(user, today) -> Section:
     from certificates.selectors import desk_today
 
-    waves = desk_today(today)
+    waves = desk_today(today, user=user)
 
     def name(row) -> str:
         return f"{row['wave'].campaign.name} – {row['wave']}"
@@ -298,11 +298,12 @@ def _desk_section(today) -> Section:
     )
 
 
-def _offers_section(today) -> Section:
-    """Offers of computers from /donate/ waiting for a decision, the oldest first."""
+def _offers_section(user, today) -> Section:
+    """Offers of computers from /donate/ to the user's organisers' campaigns waiting for a decision, oldest first."""
     from campaigns.models import DonorOffer
+    from campaigns.scoping import scope_to_user
 
-    pending = DonorOffer.objects.filter(status=DonorOffer.Status.PENDING)
+    pending = scope_to_user(DonorOffer.objects.filter(status=DonorOffer.Status.PENDING), user, "campaign__organiser")
     oldest = list(pending.select_related("campaign").order_by("created_at", "pk")[:ROWS])
     count = len(oldest) if len(oldest) < ROWS else pending.count()
     changelist = reverse("admin:campaigns_donoroffer_changelist")
@@ -337,15 +338,15 @@ def staff_todo(user) -> list[Section]:
     if user.has_perm("associations.review_application"):
         sections.append(_review_section(user, today))
     if user.has_perm("donations.plan_wave"):
-        sections.append(_waves_section())
+        sections.append(_waves_section(user))
     if user.has_perm("campaigns.change_donoroffer"):
-        sections.append(_offers_section(today))
+        sections.append(_offers_section(user, today))
     if user.has_perm("inventory.change_computer"):
-        sections.append(_stock_section(today))
+        sections.append(_stock_section(user, today))
     if user.has_perm("certificates.record_handover"):
-        sections.append(_desk_section(today))
+        sections.append(_desk_section(user, today))
     if user.has_perm("impact.review_impactreport"):
-        sections.append(_reports_section(today))
+        sections.append(_reports_section(user, today))
     return sections
 
 

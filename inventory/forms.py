@@ -28,7 +28,7 @@ def _check_text_fields(form: forms.Form) -> None:
 class LotForm(forms.ModelForm):
     class Meta:
         model = Lot
-        fields = ["donor", "reference", "arrival_date", "site", "expected_count", "partner", "notes"]
+        fields = ["organiser", "donor", "reference", "arrival_date", "site", "expected_count", "partner", "notes"]
 
     def clean_reference(self):
         reference = normalize_reference(self.cleaned_data["reference"])
@@ -258,11 +258,14 @@ class WipeForm(forms.Form):
         }
 
 
-def import_lots():
-    """The lots an import may fill, the latest arrivals first."""
+def import_lots(user=None):
+    """The lots an import may fill, the latest arrivals first; with ``user``, only the lots of the organisers they
+    work for (an import writes: the national coordinator, who only reads, is not given every lot)."""
+    from campaigns.scoping import scope_to_user
     from inventory.models import Lot
 
-    return Lot.objects.select_related(None).order_by("-arrival_date", "reference")
+    lots = Lot.objects.select_related(None).order_by("-arrival_date", "reference")
+    return lots if user is None else scope_to_user(lots, user, "organiser", acting=True)
 
 
 class FunctionalTestForm(forms.Form):

@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaigns.scoping import scope_to_user
 from core.spreadsheets import unneutralize
 from inventory.models import Computer, Lot
 from inventory.validators import normalize_manufacturer, normalize_reference, normalize_serial
@@ -590,12 +591,16 @@ def _map_headers(table: Table, plan: ImportPlan, *, lot_chosen: bool = False) ->
     return mapping
 
 
-def plan_import(table: Table, *, lock: bool = False, lot: Lot | None = None, partial: bool = False) -> ImportPlan:
+def plan_import(
+    table: Table, *, lock: bool = False, lot: Lot | None = None, partial: bool = False, user=None
+) -> ImportPlan:
     """Check every row; say what each one would do. Nothing is written.
 
     ``lot``: the lot chosen on the import form, for every row; a ``lot`` column may still be there, and each of
     its cells must then name that lot (or be empty). ``partial``: the valid rows are numbered and planned even when
     others are refused (``plan.rows`` holds only the valid rows; ``plan.errors`` says why each other row is refused).
+    With ``user``, only the lots of the organisers they work for are known: another organiser's lot is
+    « lot inconnu », as a lot that does not exist.
 
     Queries: one for the lots named in the file, one (per 5000 serials) for the units they match,
     one (per 5000 tags) for the asset tags they use, one per lot for its numbering.
@@ -641,7 +646,8 @@ def plan_import(table: Table, *, lock: bool = False, lot: Lot | None = None, par
     # 2. What the database already holds, in a few queries.
     good = [(line, values, cells) for line, values, cells, _ok in parsed]
     references = sorted({values["lot"] for _l, values, _c in good if values.get("lot")})
-    lots = {lot.reference: lot for lot in Lot.objects.filter(reference__in=references)}
+    known_lots = Lot.objects.all() if user is None else scope_to_user(Lot.objects.all(), user, "organiser", acting=True)
+    lots = {lot.reference: lot for lot in known_lots.filter(reference__in=references)}
     serials = sorted({values["serial_number"] for _l, values, _c in good if values.get("serial_number")})
     existing: dict[tuple[str, str], Computer] = {}
     base = Computer.objects.select_related("lot")

@@ -68,6 +68,13 @@ class Lot(models.Model):
     donor = models.ForeignKey(
         "campaigns.Donor", on_delete=models.PROTECT, related_name="lots", verbose_name=_("donateur")
     )
+    organiser = models.ForeignKey(
+        "campaigns.Organiser",
+        on_delete=models.PROTECT,
+        related_name="lots",
+        verbose_name=_("organisateur"),
+        help_text=_("L'organisateur dont l'équipe de stock reçoit et prépare ce lot."),
+    )
     reference = models.CharField(
         _("référence"),
         max_length=40,

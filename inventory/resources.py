@@ -219,7 +219,7 @@ class ComputerResource(resources.ModelResource):
         file_name = kwargs.get("file_name") or ""
         table = getattr(dataset, "inventory_table", None) or _table_from_dataset(dataset)
         if dry_run:
-            plan = plan_import(table, lot=self.lot, partial=self.partial)
+            plan = plan_import(table, lot=self.lot, partial=self.partial, user=user)
             return build_result(plan, dry_run=True, partial=self.partial, table=table)
         try:
             plan = computers_import(table=table, by=user, file_name=file_name, lot=self.lot, partial=self.partial)

@@ -100,11 +100,14 @@ def computers_for_labels(queryset: QuerySet[Computer]) -> QuerySet[Computer]:
     return queryset.select_related(None).select_related("lot").order_by("asset_tag")
 
 
-def stock_todo() -> dict:
-    """The stock operators' to-do list: units waiting for a wipe, for their functional test, to check (one query)."""
+def stock_todo(*, user=None) -> dict:
+    """The stock operators' to-do list: units waiting for a wipe, for their functional test, to check (one
+    query); with ``user``, of the lots of their organisers."""
+    from campaigns.scoping import scope_to_user
     from inventory.models import AWAITING_CHECK, AWAITING_TEST, AWAITING_WIPE
 
-    return Computer.objects.aggregate(
+    units = Computer.objects.all() if user is None else scope_to_user(Computer.objects.all(), user, "lot__organiser")
+    return units.aggregate(
         wipe=Count("pk", filter=AWAITING_WIPE),
         test=Count("pk", filter=AWAITING_TEST),
         check=Count("pk", filter=AWAITING_CHECK),
@@ -121,14 +124,18 @@ def code_candidates(code: str) -> str:
     return "".join(ch for ch in text if ch.isprintable() and not ch.isspace()).upper()
 
 
-def computers_by_code(code: str, limit: int = 10) -> list[Computer]:
+def computers_by_code(code: str, limit: int = 10, *, user=None) -> list[Computer]:
     """The units whose asset tag or serial number is exactly ``code`` (one query). A serial number is unique
-    per manufacturer only: two makers' units may answer the same code."""
+    per manufacturer only: two makers' units may answer the same code. With ``user``, only the units of the
+    lots of their organisers: another organiser's unit is not found."""
+    from campaigns.scoping import scope_to_user
+
     needle = code_candidates(code)
     if not needle or len(needle) > MAX_CODE_LENGTH:
         return []
+    units = Computer.objects.all() if user is None else scope_to_user(Computer.objects.all(), user, "lot__organiser")
     return list(
-        Computer.objects.select_related("lot", "wipe_record")
+        units.select_related("lot", "wipe_record")
         .filter(Q(asset_tag=needle) | Q(serial_number=needle))
         .order_by("asset_tag")[:limit]
     )

@@ -92,6 +92,8 @@ EDITABLE_FIELDS = (
     "notes",
 )
 LOT_FIELDS = ("donor", "reference", "arrival_date", "site", "expected_count", "partner", "notes")
+# A lot is received for one organiser, once: it never moves to another organiser's stock.
+LOT_CREATE_FIELDS = ("organiser", *LOT_FIELDS)
 
 SPARE_PART_ON_READY = gettext_lazy(
     "Un ordinateur prêt ou réservé ne peut pas attendre une pièce : remettez-le d'abord en reconditionnement."
@@ -760,7 +762,7 @@ def _lot_reference(value: str) -> str:
 
 @transaction.atomic
 def lot_create(*, by, **fields) -> Lot:
-    unknown = set(fields) - set(LOT_FIELDS)
+    unknown = set(fields) - set(LOT_CREATE_FIELDS)
     if unknown:
         raise DomainError(_("Champs inconnus : %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     fields["reference"] = _lot_reference(fields.get("reference", ""))
@@ -805,7 +807,9 @@ class ImportRejected(DomainError):
         self.plan = plan
 
 
-def computers_import(*, table, by, file_name: str = "", lot: Lot | None = None, partial: bool = False):
+def computers_import(
+    *, table, by, file_name: str = "", lot: Lot | None = None, partial: bool = False, scoped: bool = True
+):
     """Create or update the units of a checked table, all or nothing. Returns the plan that was written.
 
     Rows are matched to existing units by (manufacturer, serial number): importing the same file
@@ -819,7 +823,9 @@ def computers_import(*, table, by, file_name: str = "", lot: Lot | None = None, 
 
     try:
         with transaction.atomic():
-            plan = plan_import(table, lock=True, lot=lot, partial=partial)
+            # ``scoped``: only the lots of the organisers ``by`` works for (the API's service accounts work for
+            # none: the API checks the token's lots itself and passes ``scoped=False``).
+            plan = plan_import(table, lock=True, lot=lot, partial=partial, user=by if scoped else None)
             if plan.file_errors or (plan.errors and not partial):
                 raise ImportRejected(plan)
             now = timezone.now()
@@ -931,7 +937,7 @@ def wipe_reports_import(*, files: list[tuple[str, bytes]], by, partial: bool = F
     storage = WipeEvidence._meta.get_field("file").storage
     try:
         with transaction.atomic():
-            plan = check_reports(files, lock=True)
+            plan = check_reports(files, lock=True, user=by)
             if plan.rejected and not partial:
                 return plan
             for check in plan.files:

@@ -621,7 +621,7 @@ def _unit_names(computers: list[Computer]) -> str:
     return ", ".join(sorted(c.asset_tag for c in computers))
 
 
-def check_reports(files: list[tuple[str, bytes]], *, lock: bool = False) -> WipeImportPlan:
+def check_reports(files: list[tuple[str, bytes]], *, lock: bool = False, user=None) -> WipeImportPlan:
     """Read every file and match each drive to its unit; writes nothing. A constant number of queries
     whatever the number of files (the units, then the drives already recorded). ``lock``: inside the
     import's transaction, the matched units are locked (ordered by key) until it ends.
@@ -653,6 +653,11 @@ def check_reports(files: list[tuple[str, bytes]], *, lock: bool = False) -> Wipe
     by_unit: dict[str, list[Computer]] = defaultdict(list)
     if serials:
         units = Computer.objects.filter(Q(disk_serial__in=serials) | Q(serial_number__in=serials)).order_by("pk")
+        if user is not None:
+            # Only the units of the lots of the user's organisers: another organiser's drive matches no unit.
+            from campaigns.scoping import scope_to_user
+
+            units = scope_to_user(units, user, "lot__organiser", acting=True)
         if lock:
             units = units.select_for_update()
         for computer in units.only("pk", "asset_tag", "serial_number", "disk_serial", "status", "manufacturer"):

@@ -16,6 +16,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaigns.scoping import (
+    OrganiserScopedAdmin,
+    ScopedRelatedFieldListFilter,
+    scoped_for_request,
+    user_may_act_on,
+)
 from core.admin_helpers import JournalInline, ParentVisibleInline, admin_link
 from core.errors import DomainError
 from support import services
@@ -64,9 +70,10 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    organiser_path = "allocation__wave__campaign__organiser"
     list_display = ("created_at", "unit", "association", "status", "warranty_ends_on")
-    list_filter = ("status", OpenFilter, "allocation__wave__campaign")
+    list_filter = ("status", OpenFilter, ("allocation__wave__campaign", ScopedRelatedFieldListFilter))
     search_fields = ("computer__asset_tag", "computer__serial_number", "association__legal_name")
     ordering = ("created_at", "pk")  # the oldest first
     list_select_related = ("computer", "association")
@@ -159,9 +166,13 @@ class TicketAdmin(admin.ModelAdmin):
     def decide_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         if not self.has_change_permission(request):
             raise PermissionDenied
+        # Another organiser's ticket is unknown here (404); the coordinator, who only reads, acts on none.
+        tickets = scoped_for_request(Ticket.objects.all(), request, self.organiser_path)
         ticket = get_object_or_404(
-            Ticket.objects.select_related("computer", "association", "allocation__wave__campaign"), pk=object_id
+            tickets.select_related("computer", "association", "allocation__wave__campaign"), pk=object_id
         )
+        if not user_may_act_on(request.user, ticket, self.organiser_path):
+            raise PermissionDenied
         allowed = {
             name: label for name, (label, to) in DECISIONS.items() if Ticket.TRANSITIONS.allows(ticket.status, to)
         }
@@ -239,7 +250,9 @@ class TicketAdmin(admin.ModelAdmin):
             services.ticket_close(ticket=ticket, by=by, reason=text)
         elif decision == "replace":
             tag = (data.get("replacement") or "").strip()
-            replacement = Computer.objects.filter(asset_tag__iexact=tag).first() if tag else None
+            # Only a unit of the lots of the ticket's organiser (the service checks it again).
+            units = Computer.objects.filter(lot__organiser_id=ticket.allocation.wave.campaign.organiser_id)
+            replacement = units.filter(asset_tag__iexact=tag).first() if tag else None
             if replacement is None:
                 raise ValidationError(
                     {"replacement": _("Indiquez le numéro d'inventaire d'un ordinateur prêt du stock.")}

@@ -8,9 +8,13 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from campaigns.scoping import scope_to_user
 from donations.models import AllocationStatus, AllocationUnit
 from inventory.models import Computer
 from support.models import STAFF_TODO_STATUSES, Ticket, TicketMessage
+
+# From a ticket to the organiser whose campaign handed the unit over.
+TICKET_ORGANISER = "allocation__wave__campaign__organiser"
 
 
 @dataclass
@@ -106,12 +110,15 @@ def ticket_for_user(user, pk) -> QuerySet[Ticket]:
     )
 
 
-def support_todo(rows: int = 5) -> dict:
+def support_todo(rows: int = 5, *, user=None) -> dict:
     """The stock team's after-sales work: how many tickets wait for it (and for the associations' answers), and the
-    oldest ones (2 queries)."""
+    oldest ones (2 queries). With ``user``: the tickets of the organisers they work for."""
     waiting = Q(status__in=STAFF_TODO_STATUSES)
-    counts = Ticket.objects.aggregate(
+    tickets = Ticket.objects.all()
+    if user is not None:
+        tickets = scope_to_user(tickets, user, TICKET_ORGANISER)
+    counts = tickets.aggregate(
         count=Count("pk", filter=waiting), questions=Count("pk", filter=Q(status=Ticket.Status.QUESTION))
     )
-    oldest = Ticket.objects.filter(waiting).select_related("computer", "association").order_by("created_at", "pk")
+    oldest = tickets.filter(waiting).select_related("computer", "association").order_by("created_at", "pk")
     return {**counts, "oldest": list(oldest[:rows])}

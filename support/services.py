@@ -287,7 +287,10 @@ def ticket_replace(*, ticket: Ticket, by, replacement_id, note: str = "") -> Tic
         raise ValidationError({"note": _("Ce texte n'est pas valide.")})
     ticket = _lock(ticket)
     TRANSITIONS.check(ticket, S.REPLACED)
-    replacement = Computer.objects.filter(pk=replacement_id).first()
+    # The replacement comes from the stock of the organiser whose campaign handed the unit over: another
+    # organiser's unit is unknown here, as one that does not exist.
+    organiser_id = ticket.allocation.wave.campaign.organiser_id
+    replacement = Computer.objects.filter(pk=replacement_id, lot__organiser_id=organiser_id).first()
     if replacement is None:
         raise ValidationError({"replacement": _("Choisissez un ordinateur prêt.")})
     history = _("Remplacement sous garantie (signalement du %(day)s) : %(faulty)s remplacé par %(new)s") % {

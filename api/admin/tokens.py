@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from api import services
 from api.models import ApiToken, ApiTokenEvent
+from campaigns.scoping import GLOBAL, OrganiserScopedAdmin
 from core.errors import DomainError
 
 
@@ -43,7 +44,11 @@ class ApiTokenEventInline(admin.TabularInline):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    # A token belongs to a donor or to a refurbisher (stock partner), and both are nobody's: a donor gives and a
+    # refurbisher works for several organisers. What a token reads or writes through the API is for the API's
+    # own rules; listing the tokens is the same for every organiser's team (their permissions still apply).
+    organiser_path = GLOBAL
     list_display = ("name", "prefix", "kind", "scope_display", "status", "created_at", "last_used_at", "revoked_at")
     list_filter = ("kind", "status")
     search_fields = ("name", "prefix", "donor__name", "partner__name")

@@ -26,6 +26,7 @@ from associations.admin.review import ReviewStepsMixin
 from associations.models import Application
 from associations.selectors import application_counts_by_status, reviewers
 from campaigns.models import Campaign
+from campaigns.scoping import OrganiserScopedAdmin
 from core.admin_helpers import cached_per_request
 
 ASSOCIATION_FIELDS = (
@@ -52,7 +53,8 @@ DECISION_FIELDS = ("status", "granted_quantity", "decision_reason", "decided_at"
 
 
 @admin.register(Application)
-class ApplicationAdmin(ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmin):
+class ApplicationAdmin(OrganiserScopedAdmin, ReviewStepsMixin, BulkReviewActionsMixin, admin.ModelAdmin):
+    organiser_path = "campaign__organiser"
     change_list_template = "admin/associations/application/change_list.html"
     change_form_template = "admin/associations/application/change_form.html"
     view_on_site = False  # the association space shows an application to its members only

@@ -12,11 +12,13 @@ from associations.admin.filters import AssociationMissionFilter, AssociationPost
 from associations.admin.forms import AssociationAdminForm
 from associations.admin.inlines import AssociationApplicationInline, MembershipInline
 from associations.models import Association, Mission
+from campaigns.scoping import GLOBAL, OrganiserScopedAdmin
 from core.admin_helpers import ReadOnlyPermissionsMixin
 
 
 @admin.register(Association)
-class AssociationAdmin(admin.ModelAdmin):
+class AssociationAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    organiser_path = GLOBAL  # not any organiser's
     change_form_template = "admin/associations/association/change_form.html"
     form = AssociationAdminForm
     view_on_site = False  # the association space shows an association to its members only
@@ -92,7 +94,8 @@ class AssociationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mission)
-class MissionAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
+class MissionAdmin(OrganiserScopedAdmin, ReadOnlyPermissionsMixin, admin.ModelAdmin):
+    organiser_path = GLOBAL  # not any organiser's
     list_display = ("label", "code", "position")
     ordering = ("position",)
 

@@ -5,10 +5,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from associations.models import Application, Association, Mission
+from campaigns.scoping import ScopedRelatedFieldListFilter
 from core.admin_helpers import cached_per_request
 
 
-class CampaignFilter(admin.RelatedFieldListFilter):
+class CampaignFilter(ScopedRelatedFieldListFilter):
     def field_choices(self, field, request, model_admin):
         return cached_per_request(
             request, "campaigns", lambda: super(CampaignFilter, self).field_choices(field, request, model_admin)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from associations.models import Application, ApplicationEvent, Membership, Message
+from campaigns.scoping import OrganiserScopedInline
 from core.admin_helpers import ReadOnlyInlineMixin as BaseReadOnlyInlineMixin
 from core.admin_inlines import PreloadedAutocompleteInlineMixin
 
@@ -94,8 +95,11 @@ class MembershipInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):
         return date_format(timezone.localdate(obj.created_at)) if obj.created_at else "–"
 
 
-class AssociationApplicationInline(ReadOnlyInlineMixin, admin.TabularInline):
+class AssociationApplicationInline(OrganiserScopedInline, ReadOnlyInlineMixin, admin.TabularInline):
+    """The association is national: each organiser's team sees only the applications to its own campaigns."""
+
     model = Application
+    organiser_path = "campaign__organiser"
     fields = ("open_link", "status", "requested_quantity", "granted_quantity", "submitted_at", "decided_at")
     readonly_fields = fields
     view_on_site = False

@@ -11,11 +11,13 @@ from django.utils.translation import gettext_lazy
 
 from associations import services
 from associations.models import JoinRequest
+from campaigns.scoping import GLOBAL, OrganiserScopedAdmin
 from core.errors import DomainError
 
 
 @admin.register(JoinRequest)
-class JoinRequestAdmin(admin.ModelAdmin):
+class JoinRequestAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    organiser_path = GLOBAL  # not any organiser's
     list_display = ("user", "association", "status", "created_at", "decided_at")
     list_filter = ("status",)
     search_fields = ("user__email", "association__legal_name", "association__rna", "association__siret")

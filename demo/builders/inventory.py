@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from campaigns.models import Donor
 from core.models import actor_label
+from demo.organisers import organiser
 from inventory.models import Computer, ComputerEvent, FunctionalTest, FunctionalTestResult, Lot, WipeRecord
 from inventory.selectors import checklists_for
 
@@ -71,6 +72,7 @@ def seed(context: dict) -> None:
         name="Orange", defaults={"contact_email": "dons@orange-demo.test", "public_name_shown": True}
     )
     lot = Lot.objects.create(
+        organiser=organiser("Marseille"),  # received for Marseille's campaign
         donor=donor,
         reference=LOT_REFERENCE,
         arrival_date=(now - datetime.timedelta(days=75)).date(),

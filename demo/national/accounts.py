@@ -51,8 +51,20 @@ class AccountsBuilder:
 
         for user in created[: len(staff)]:
             user_add_totp(user=user, secret=DEMO_TOTP_SECRET)
+        from campaigns.models import StaffMembership
+        from demo.organisers import organiser
+
+        # The national dataset's team works for the three organisers (the load tests read every city).
+        organisers = [organiser(city) for city, _slug, _dept in CITIES]
+        membership_role = {"REVIEWER": "reviewer", "INVENTORY_OPERATOR": "stock", "CAMPAIGN_MANAGER": "manager"}
+        membership_role["HANDOVER_OPERATOR"] = "desk"
+        memberships = []
         for (_email, _first, _last, role), user in zip(STAFF, created, strict=False):
             if role:
                 user.groups.add(Group.objects.get(name=getattr(roles, role)))
+                if role in membership_role:
+                    kind = membership_role[role]
+                    memberships += [StaffMembership(user=user, organiser=o, role=kind) for o in organisers]
+        StaffMembership.objects.bulk_create(memberships)
         self.members = created[len(staff) :]
         self.say(f"comptes : {len(staff)} membres de l'équipe, {len(members)} membres d'associations")

@@ -12,12 +12,16 @@ class CampaignsBuilder:
 
     def campaigns(self) -> None:
         from campaigns.models import Campaign, CampaignEvent
+        from demo.organisers import organiser
         from impact.models import CampaignReporting
 
         today = self.today
+        # One organiser per city (the city's or the metropolis's team runs its campaign and receives its lots).
+        self.organisers = [organiser(city) for city, _slug, _dept in CITIES]
         self.campaign_list = Campaign.objects.bulk_create(
             [
                 Campaign(
+                    organiser=self.organisers[index],
                     name=f"Des ordinateurs pour les associations de {city}",
                     slug=slug,
                     city=city,
@@ -31,7 +35,7 @@ class CampaignsBuilder:
                     applications_close_on=today + datetime.timedelta(days=90),
                     status=Campaign.Status.OPEN,
                 )
-                for city, slug, _dept in CITIES
+                for index, (city, slug, _dept) in enumerate(CITIES)
             ]
         )
         CampaignEvent.objects.bulk_create(
@@ -69,6 +73,7 @@ class CampaignsBuilder:
         self.lots = Lot.objects.bulk_create(
             [
                 Lot(
+                    organiser=self.organisers[i % len(CITIES)],
                     donor=d,
                     reference=f"{LOT_PREFIX}{i + 1:02d}-2026",
                     arrival_date=today - datetime.timedelta(days=320 - 10 * i),

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter, scoped_for_request
 from core.admin_helpers import JournalInline, ParentVisibleInline, admin_link, annotation_column
 from core.errors import DomainError
 from donations import selectors, services
@@ -56,10 +57,16 @@ DATE_FIELDS = ("confirmed_at", "handed_over_at", "cancelled_at")
 
 
 @admin.register(Allocation)
-class AllocationAdmin(admin.ModelAdmin):
+class AllocationAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    organiser_path = "wave__campaign__organiser"
     form = AllocationAdminForm
     list_display = ("association", "wave", "quantity", "status", "appointment", "appointment_status", "units_count")
-    list_filter = ("status", "appointment_status", "wave__campaign", "wave")
+    list_filter = (
+        "status",
+        "appointment_status",
+        ("wave__campaign", ScopedRelatedFieldListFilter),
+        ("wave", ScopedRelatedFieldListFilter),
+    )
     list_select_related = ("wave__campaign", "application__association")
     search_fields = ("application__association__legal_name", "application__association__rna")
     inlines = [AllocationUnitInline, AllocationEventInline]
@@ -189,7 +196,12 @@ class AllocationAdmin(admin.ModelAdmin):
 
     def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         allocation = get_object_or_404(
-            Allocation.objects.select_related("wave__campaign", "application__association"), pk=object_id
+            scoped_for_request(
+                Allocation.objects.select_related("wave__campaign", "application__association"),
+                request,
+                self.organiser_path,
+            ),
+            pk=object_id,
         )
         if not request.user.has_perm("donations.change_allocation"):
             raise PermissionDenied

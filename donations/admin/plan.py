@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from campaigns.scoping import scoped_for_request
 from core.errors import DomainError
 from core.forms import errors_to_form
 from donations import selectors, services
@@ -53,7 +54,7 @@ class WavePlanMixin:
         return urls + super().get_urls()
 
     def _get_wave(self, request, object_id) -> Wave:
-        wave = get_object_or_404(Wave.objects.select_related("campaign"), pk=object_id)
+        wave = get_object_or_404(scoped_for_request(Wave.objects.select_related("campaign"), request), pk=object_id)
         if not self.has_view_permission(request, wave):
             raise PermissionDenied
         return wave
@@ -125,7 +126,9 @@ class WavePlanMixin:
         post.add_form = AddLineForm(request.POST, candidates=selectors.wave_plan_view(wave).addable)
         if not post.add_form.is_valid():
             return None
-        application = get_object_or_404(Application, pk=post.add_form.cleaned_data["application"])
+        application = get_object_or_404(
+            scoped_for_request(Application.objects.all(), request), pk=post.add_form.cleaned_data["application"]
+        )
         allocation = services.wave_add_application(
             wave=wave, application=application, quantity=post.add_form.cleaned_data["quantity"], by=request.user
         )

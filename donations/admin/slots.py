@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy
 
+from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter
 from core.errors import DomainError
 from donations import services
 from donations.models import Allocation, HandoverSlot
@@ -51,10 +52,11 @@ class DayFilter(admin.SimpleListFilter):
 
 
 @admin.register(HandoverSlot)
-class HandoverSlotAdmin(admin.ModelAdmin):
+class HandoverSlotAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    organiser_path = "wave__campaign__organiser"
     list_display = ("time", "wave_label", "places", "associations")
     list_display_links = ("time",)
-    list_filter = (DayFilter, "wave__campaign", "wave")
+    list_filter = (DayFilter, ("wave__campaign", ScopedRelatedFieldListFilter), ("wave", ScopedRelatedFieldListFilter))
     list_select_related = ("wave__campaign",)
     date_hierarchy = "date"
     ordering = ("date", "start", "pk")

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter
 from core.admin_helpers import JournalInline, ParentVisibleInline, annotation_column
 from core.errors import DomainError
 from donations import services
@@ -83,7 +84,8 @@ class WaveEventInline(JournalInline):
 
 
 @admin.register(Wave)
-class WaveAdmin(WavePlanMixin, admin.ModelAdmin):
+class WaveAdmin(OrganiserScopedAdmin, WavePlanMixin, admin.ModelAdmin):
+    organiser_path = "campaign__organiser"
     form = WaveAdminForm
     list_display = (
         "label",
@@ -95,7 +97,7 @@ class WaveAdmin(WavePlanMixin, admin.ModelAdmin):
         "handover_starts_on",
         "plan_link",
     )
-    list_filter = ("status", "is_final_lot", "campaign")
+    list_filter = ("status", "is_final_lot", ("campaign", ScopedRelatedFieldListFilter))
     list_select_related = ("campaign",)
     search_fields = ("name", "campaign__name")
     readonly_fields = ("status", "planned_at", "confirmed_at", "closed_at", "plan_link", "schedule_link")

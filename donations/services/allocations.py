@@ -38,7 +38,7 @@ from donations.models import (
 )
 from donations.planner import Unit, UnitPool, explain_quantity
 from donations.planner import quantity_floor as planner_quantity_floor
-from donations.services._common import french
+from donations.services._common import french, organiser_of_wave, ready_units_of
 from donations.services.slots import book_wave_slots, lock_free_slot
 
 S = Allocation.Status
@@ -141,10 +141,11 @@ def _grant_problems(allocations: Sequence[Allocation]) -> dict[int, str]:
     return problems
 
 
-def _ready_units() -> list[Unit]:
+def _ready_units(organiser_id: int | None = None) -> list[Unit]:
     from inventory.models import Computer
 
-    rows = Computer.objects.ready().values_list("pk", "lot_id", "manufacturer", "model", "status_changed_at")
+    ready = ready_units_of(organiser_id, Computer.objects.ready())
+    rows = ready.values_list("pk", "lot_id", "manufacturer", "model", "status_changed_at")
     return [Unit(*row) for row in rows.iterator(chunk_size=5000)]
 
 
@@ -165,7 +166,8 @@ def _lock_ready(ids: Sequence[int]) -> set[int]:
 
 def _pick_units(allocations: Sequence[Allocation]) -> tuple[dict[int, list[int]], dict[int, str]]:
     """Choose and lock units for each allocation; an allocation gets all its units or none."""
-    units = _ready_units()
+    # A wave draws only from the stock of its campaign's organiser (one wave per call: the first one's).
+    units = _ready_units(organiser_of_wave(allocations[0].wave))
     pool = UnitPool(units)
     chosen: dict[int, list[int]] = {}
     short: dict[int, str] = {}

@@ -20,7 +20,7 @@ from core.transitions import transition, transition_many
 from donations import selectors
 from donations.models import Allocation, Wave, WaveEvent
 from donations.planner import Plan, describe, explain_quantity, plan_wave
-from donations.services._common import french, ready_stock_count
+from donations.services._common import french, organiser_of_wave, ready_stock_count
 from donations.services.allocations import (
     ConfirmResult,
     _grant_problems,
@@ -56,10 +56,10 @@ def _require_planning(wave: Wave) -> None:
         )
 
 
-def _check_capacity(capacity: int | None, stock: int | None = None) -> None:
+def _check_capacity(capacity: int | None, stock: int | None = None, *, organiser_id: int | None = None) -> None:
     if capacity is None:
         return
-    stock = ready_stock_count() if stock is None else stock
+    stock = ready_stock_count(organiser_id=organiser_id) if stock is None else stock
     if capacity > stock:
         raise ValidationError(
             {
@@ -79,7 +79,7 @@ def wave_check(*, wave: Wave) -> None:
     """The checks of ``wave_save`` without writing: for forms that show errors next to the fields."""
     if wave.pk is not None and Wave.objects.filter(pk=wave.pk).exclude(status=W.PLANNING).exists():
         raise DomainError(_("Seule une vague en préparation peut être modifiée."))
-    _check_capacity(wave.capacity)
+    _check_capacity(wave.capacity, organiser_id=organiser_of_wave(wave) if wave.campaign_id else None)
 
 
 @transaction.atomic
@@ -93,7 +93,7 @@ def wave_save(*, wave: Wave, by, changed: Iterable[str] = ()) -> Wave:
         wave.status = current.status  # the status only changes through core.transitions
     else:
         wave.status = W.PLANNING
-    _check_capacity(wave.capacity)
+    _check_capacity(wave.capacity, organiser_id=organiser_of_wave(wave) if wave.campaign_id else None)
     wave.full_clean()
     wave.save()
     if creating:
@@ -115,7 +115,7 @@ def wave_plan(*, wave: Wave, by) -> Plan:
     """Compute the proposal of a wave being planned; it replaces the previous proposal."""
     wave = _lock(wave)
     _require_planning(wave)
-    stock = ready_stock_count()
+    stock = ready_stock_count(organiser_id=organiser_of_wave(wave))
     try:
         _check_capacity(wave.capacity, stock)
     except ValidationError as exc:
@@ -331,7 +331,7 @@ def wave_confirm(*, wave: Wave, by, notify: bool = True) -> ConfirmResult:
             _("Le total proposé (%(total)s) dépasse la capacité de la vague (%(capacity)s).")
             % {"total": total, "capacity": wave.capacity}
         )
-    stock = ready_stock_count()
+    stock = ready_stock_count(organiser_id=organiser_of_wave(wave))
     if total > stock:
         raise DomainError(
             _("Stock prêt insuffisant : %(total)s ordinateurs proposés, %(stock)s prêts. Rien n'a été confirmé.")

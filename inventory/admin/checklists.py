@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
+from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter
 from core.admin_helpers import ReadOnlyPermissionsMixin
 from inventory.models import ChecklistItem, FunctionalTest
 from inventory.validators import validate_no_control_characters
@@ -30,14 +31,16 @@ class ChecklistItemForm(forms.ModelForm):
 
 
 @admin.register(ChecklistItem)
-class ChecklistItemAdmin(admin.ModelAdmin):
+class ChecklistItemAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
     """Points may be renamed, reordered or set aside (unticked); tests already recorded keep their own words."""
+
+    organiser_path = "campaign__organiser"
 
     form = ChecklistItemForm
     list_display = ("label", "campaign", "position", "active", "help_text")
     list_display_links = ("label",)
     list_editable = ("position", "active")
-    list_filter = ("campaign", "active")
+    list_filter = (("campaign", ScopedRelatedFieldListFilter), "active")
     list_select_related = ("campaign",)
     search_fields = ("label", "campaign__name")
     ordering = ("campaign", "position", "pk")
@@ -45,7 +48,8 @@ class ChecklistItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(FunctionalTest)
-class FunctionalTestAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
+class FunctionalTestAdmin(OrganiserScopedAdmin, ReadOnlyPermissionsMixin, admin.ModelAdmin):
+    organiser_path = "computer__lot__organiser"
     list_display = ("computer", "passed", "legacy", "checklist", "performed_at", "actor_label")
     list_filter = ("passed", "legacy", "performed_at")
     search_fields = ("computer__serial_number", "computer__asset_tag")

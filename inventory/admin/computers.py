@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportMixin
 
+from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter
 from inventory import selectors, services
 from inventory.admin.actions import ComputerActionsMixin
 from inventory.admin.display import STATUS_COLOURS, S, status_badge
@@ -36,6 +37,7 @@ END_OF_LIFE_FIELDS = (
 
 @admin.register(Computer)
 class ComputerAdmin(
+    OrganiserScopedAdmin,
     ComputerScanMixin,
     WipeReportImportMixin,
     ComputerActionsMixin,
@@ -43,6 +45,7 @@ class ComputerAdmin(
     ImportExportMixin,
     admin.ModelAdmin,
 ):
+    organiser_path = "lot__organiser"
     form = ComputerForm
     view_on_site = False
     resource_classes = [ComputerResource]
@@ -72,7 +75,7 @@ class ComputerAdmin(
     list_filter = (
         TodoFilter,
         "status",
-        "lot",
+        ("lot", ScopedRelatedFieldListFilter),
         "grade",
         "ram_gb",
         "storage_gb",

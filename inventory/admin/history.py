@@ -2,12 +2,14 @@
 
 from django.contrib import admin
 
+from campaigns.scoping import OrganiserScopedAdmin
 from core.admin_helpers import ReadOnlyPermissionsMixin
 from inventory.models import ComputerEvent, WipeRecord
 
 
 @admin.register(WipeRecord)
-class WipeRecordAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
+class WipeRecordAdmin(OrganiserScopedAdmin, ReadOnlyPermissionsMixin, admin.ModelAdmin):
+    organiser_path = "computer__lot__organiser"
     list_display = (
         "computer",
         "kind",
@@ -27,7 +29,8 @@ class WipeRecordAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
 
 
 @admin.register(ComputerEvent)
-class ComputerEventAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
+class ComputerEventAdmin(OrganiserScopedAdmin, ReadOnlyPermissionsMixin, admin.ModelAdmin):
+    organiser_path = "computer__lot__organiser"
     list_display = ("created_at", "computer", "kind", "from_status", "to_status", "actor_label", "note")
     list_filter = ("kind", "to_status", "created_at")
     search_fields = ("computer__serial_number", "computer__asset_tag", "actor_label")

@@ -54,6 +54,16 @@ class ComputerImportMixin:
             ],
         }
 
+    def create_import_form(self, request):
+        form = super().create_import_form(request)
+        _scope_lot_choices(form, request)
+        return form
+
+    def create_confirm_form(self, request, import_form=None):
+        form = super().create_confirm_form(request, import_form)
+        _scope_lot_choices(form, request)
+        return form
+
     def get_confirm_form_class(self, request):
         from inventory.forms import ComputerConfirmImportForm
 
@@ -200,3 +210,11 @@ class _EmptyPost:
 
     def __getattr__(self, name):
         return getattr(self._request, name)
+
+
+def _scope_lot_choices(form, request) -> None:
+    """Only the lots of the user's organisers may be chosen: another organiser's lot is « invalid choice »."""
+    from inventory.forms import import_lots
+
+    if "lot" in getattr(form, "fields", {}):
+        form.fields["lot"].queryset = import_lots(request.user)

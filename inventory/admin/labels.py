@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from campaigns.scoping import scoped_for_request
 from inventory import selectors
 from inventory.labels import MAX_LABELS, labels_pdf
 from inventory.models import Computer, Lot
@@ -47,7 +48,7 @@ class LotLabelsMixin:
     def labels_view(self, request, pk):
         if not (request.user.has_perm("inventory.view_lot") and request.user.has_perm("inventory.view_computer")):
             raise PermissionDenied
-        lot = get_object_or_404(Lot, pk=pk)
+        lot = get_object_or_404(scoped_for_request(Lot.objects.all(), request, "organiser"), pk=pk)
         response = labels_response(
             request, lot.computers.all(), f"etiquettes-{slugify(lot.reference)}.pdf", lot.reference
         )

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy
 
+from campaigns.scoping import OrganiserScopedAdmin
 from inventory import selectors, services
 from inventory.admin.display import SHORT_STATUS_LABELS, STATUS_COLOURS, S, status_badge
 from inventory.admin.labels import LotLabelsMixin
@@ -15,28 +16,34 @@ from inventory.models import Lot
 
 
 @admin.register(Lot)
-class LotAdmin(LotLabelsMixin, admin.ModelAdmin):
+class LotAdmin(OrganiserScopedAdmin, LotLabelsMixin, admin.ModelAdmin):
+    organiser_path = "organiser"
     form = LotForm
     view_on_site = False
     list_display = (
         "reference",
+        "organiser",
         "donor",
         "arrival_date",
         "received_display",
         "status_breakdown",
         "site_display",
     )
-    list_filter = ("donor", "partner", "arrival_date")
+    list_filter = (("organiser", admin.RelatedOnlyFieldListFilter), "donor", "partner", "arrival_date")
     search_fields = ("reference", "site", "donor__name")
     date_hierarchy = "arrival_date"
     autocomplete_fields = ()
     change_form_template = "admin/inventory/lot/change_form.html"
     change_list_template = "admin/inventory/lot/change_list.html"
     actions = ["print_labels"]
-    fields = ("donor", "reference", "arrival_date", "site", "expected_count", "partner", "notes")
+    fields = ("organiser", "donor", "reference", "arrival_date", "site", "expected_count", "partner", "notes")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("donor", "partner").with_counts()
+        return super().get_queryset(request).select_related("donor", "organiser", "partner").with_counts()
+
+    def get_readonly_fields(self, request, obj=None):
+        # A lot stays with the organiser that received it: its units are that stock team's.
+        return (*super().get_readonly_fields(request, obj), "organiser") if obj is not None else ()
 
     def has_delete_permission(self, request, obj=None):
         # A lot that holds units is protected by the database; an empty one may go (superuser only).
@@ -64,7 +71,8 @@ class LotAdmin(LotLabelsMixin, admin.ModelAdmin):
         return format_html_join("", '<span class="inv-count-line"><span style="color:{}">●</span> {} {}</span>', rows)
 
     def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in services.LOT_FIELDS if name in form.cleaned_data}
+        names = services.LOT_FIELDS if change else services.LOT_CREATE_FIELDS
+        data = {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
         if change:
             services.lot_update(lot=obj, by=request.user, **data)
         else:

@@ -6,12 +6,16 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy
 
+from campaigns.scoping import GLOBAL, OrganiserScopedAdmin
 from inventory import services
 from inventory.models import StockPartner
 
 
 @admin.register(StockPartner)
-class StockPartnerAdmin(admin.ModelAdmin):
+class StockPartnerAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    # A refurbisher may recondition lots for several organisers: it is nobody's, like the donors (its lots are
+    # scoped, each by its own organiser).
+    organiser_path = GLOBAL
     list_display = ("name", "siret", "contact_email", "lot_count")
     search_fields = ("name", "siret")
     fields = ("name", "siret", "contact_email")

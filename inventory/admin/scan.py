@@ -38,7 +38,8 @@ class ComputerScanMixin:
         scan_url = reverse("admin:inventory_computer_scan")
         computer, matches, unknown = None, [], ""
         if code.strip():
-            matches = selectors.computers_by_code(code)
+            # Only the units of the lots of the user's organisers: another organiser's unit is « unknown ».
+            matches = selectors.computers_by_code(code, user=request.user)
             if len(matches) == 1:
                 computer = matches[0]
             elif not matches:

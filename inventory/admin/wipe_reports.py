@@ -55,7 +55,11 @@ class WipeReportImportMixin:
         """The original report, downloaded as it was imported (never shown inline: it is the tool's text)."""
         if not request.user.has_perm("inventory.view_wiperecord"):
             raise PermissionDenied
-        evidence = get_object_or_404(WipeEvidence, pk=pk)
+        # A report of another organiser's units is unknown here (404), as one that does not exist.
+        from campaigns.scoping import scoped_for_request
+
+        reports = scoped_for_request(WipeEvidence.objects.all(), request, "records__computer__lot__organiser")
+        evidence = get_object_or_404(reports, pk=pk)
         try:
             handle = evidence.file.open("rb")
         except OSError:
@@ -91,7 +95,7 @@ class WipeReportImportMixin:
             return self._wipe_reports_page(request, form=form)
         uploads = form.cleaned_data["reports"]
         try:
-            plan = check_reports([(upload.name, _read(upload)) for upload in uploads])
+            plan = check_reports([(upload.name, _read(upload)) for upload in uploads], user=request.user)
         except ReportError as error:
             form.add_error("reports", error.message)
             return self._wipe_reports_page(request, form=form)

@@ -30,7 +30,8 @@ RENAMED_COLUMNS: dict[str, dict[str, str]] = {
 
 # Tables whose rows may legitimately grow on migrate (post_migrate adds the new apps' types and permissions, and
 # the role groups receive the permissions of the models added since BASE: slots, join requests...).
-MAY_GROW = {"django_migrations", "django_content_type", "auth_permission", "auth_group_permissions"}
+# auth_group: the national coordinator's group (added with the organisers).
+MAY_GROW = {"django_migrations", "django_content_type", "auth_permission", "auth_group_permissions", "auth_group"}
 
 SNAPSHOT = """
 import json

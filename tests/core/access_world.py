@@ -55,7 +55,10 @@ class World:
     ticket: object  # A's report of a faulty unit of its signed handover (support), with one photo
     replaced_ticket: object  # another of A's reports, replaced: its certificate's addendum is rendered
     spare_unit: object  # another unit of that handover, not reported (the report form's target)
+    organiser: object  # the organiser of every campaign and lot of the world (Marseille), whose team the staff are
+    lyon_users: dict  # staff role -> the same role's account in the team of another organiser (Lyon)
     sessions: dict = field(default_factory=dict)  # role -> session key (set by the test module)
+    lyon_sessions: dict = field(default_factory=dict)  # staff role -> session key of ``lyon_users``
     wipe_evidence: object = None  # an imported wipe report (nwipe log) of ``computer``'s drive
     stock_partner: object = None  # the refurbisher of A's lot
     api_token: object = None  # an API token of the donor (api app)
@@ -85,7 +88,7 @@ def build_world() -> World:
     from tests.certificates.conftest import record_handover
     from tests.factories.accounts import UserFactory, staff_with_role
     from tests.factories.associations import ApplicationFactory, AssociationFactory, member_of
-    from tests.factories.campaigns import CampaignFactory
+    from tests.factories.campaigns import CampaignFactory, OrganiserFactory, lyon
     from tests.factories.certificates import confirmed_wave
     from tests.factories.impact import impact_reports_for
     from tests.factories.inventory import ready_computers
@@ -98,6 +101,11 @@ def build_world() -> World:
         "member_b": member_of(association_b, email="membre@asso-b.example.org"),
         **{key: staff_with_role(role, email=f"{key}@ville.example.org") for key, role in STAFF_ROLES.items()},
         "superuser": UserFactory(email="root@ville.example.org", is_staff=True, is_superuser=True),
+    }
+    # The same roles in another organiser's team: they see none of the world's campaigns, stock or certificates.
+    lyon_users = {
+        key: staff_with_role(role, organiser=lyon(), email=f"{key}@lyon.example.org")
+        for key, role in STAFF_ROLES.items()
     }
     desk, manager = users["handover"], users["manager"]
 
@@ -191,6 +199,8 @@ def build_world() -> World:
     from core.models import OutboxEmail
 
     return World(
+        organiser=OrganiserFactory(),
+        lyon_users=lyon_users,
         users=users,
         association_a=association_a,
         association_b=association_b,

@@ -23,6 +23,7 @@ session of the role under test as its only cookie.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
@@ -423,6 +424,8 @@ MODEL_RULES = [
     ModelRule("inventory.checklistitem", lambda w: w.checklist_item),
     ModelRule("inventory.functionaltest", lambda w: w.functional_test, add=NEVER, change=NEVER, delete=NEVER),
     ModelRule("campaigns.donor", lambda w: w.donor),
+    # Organisers and their teams are set up by superusers; each team reads its own organiser.
+    ModelRule("campaigns.organiser", lambda w: w.organiser),
     ModelRule("campaigns.campaign", lambda w: w.wave.campaign),
     # Offers come from /donate/ and stay with their history: accepted or declined by the actions only.
     ModelRule("campaigns.donoroffer", lambda w: w.donor_offer, add=NEVER, delete=NEVER),
@@ -744,6 +747,10 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
                 _CLIENT.cookies = SimpleCookie()
                 _CLIENT.force_login(user)
                 built.sessions[role] = _CLIENT.cookies[settings.SESSION_COOKIE_NAME].value
+            for role, user in built.lyon_users.items():
+                _CLIENT.cookies = SimpleCookie()
+                _CLIENT.force_login(user)
+                built.lyon_sessions[role] = _CLIENT.cookies[settings.SESSION_COOKIE_NAME].value
             built.reset_key = password_reset_key(built.users["member_a"])
             yield built
         finally:
@@ -1518,3 +1525,119 @@ def test_the_rules_of_the_product_hold_in_the_table():
     for case in POSTS:
         assert case.expect.get("member_b") != 403, case.id
         assert "member_b" not in case.allowed or case.route in own_actions, f"{case.id}: B acts on A's object"
+
+
+# Across organisers: the same roles in another organiser's team (Lyon) ------------------------------------
+
+
+def cross_organiser_expect(row: Row, role: str, world: World) -> tuple[Expect, ...]:
+    """What Lyon's ``role`` may get on a row whose objects are Marseille's: what Marseille's ``role`` gets, except
+    on a URL naming an object of an organiser (an application, a lot, a wave...): 404 where Marseille's team gets
+    the page, 404 or 403 where it is refused anyway. Shared objects (associations, donors, missions, accounts)
+    and lists answer as for Marseille (the meta-test below checks that lists show none of Marseille's rows)."""
+    from django.urls import resolve
+
+    from campaigns.scoping import scope_path_of
+
+    own = row.get[role]
+    match = resolve(urlsplit(row.url(world)).path)
+    ids = [v for k, v in match.kwargs.items() if k in ("object_id", "pk", "wave_id", "campaign_id")]
+    parts = row.route.split("/")
+    model = None
+    if row.route.startswith("admin/") and len(parts) > 3:
+        with contextlib.suppress(LookupError):
+            model = apps.get_model(parts[1], parts[2])
+    scoped = model is not None and scope_path_of(model) is not None
+    if not ids or not scoped or isinstance(own, Redirect) and row.route.endswith("<path:object_id>/"):
+        return (own,)
+    return (404,) if own == 200 or isinstance(own, Redirect) else (403, 404)
+
+
+CROSS_ROWS = [row for row in ADMIN_ROWS if row.route not in ("admin/login/", "admin/logout/")]
+
+
+@pytest.mark.parametrize("role", STAFF)
+@pytest.mark.parametrize("row", CROSS_ROWS, ids=[row.id for row in CROSS_ROWS])
+def test_get_across_organisers(world, row, role):
+    url = row.url(world)
+    _CLIENT.cookies = SimpleCookie()
+    _CLIENT.cookies[settings.SESSION_COOKIE_NAME] = world.lyon_sessions[role]
+    response = _CLIENT.get(url)
+    expected = cross_organiser_expect(row, role, world)
+    if len(expected) == 1:
+        check(response, expected[0], world, url, row.content_type)
+    else:
+        assert response.status_code in expected, f"{url}: expected one of {expected}, got {response.status_code}"
+
+
+def test_cross_organiser_rows_cover_the_objects_of_every_scoped_admin():
+    """The rule above is not vacuous: the change page of every scoped model answers 404 to the other team."""
+    from campaigns.scoping import scope_path_of
+
+    scoped = {rule.label for rule in MODEL_RULES if scope_path_of(apps.get_model(rule.label)) is not None}
+    assert {"associations.application", "inventory.lot", "donations.wave", "certificates.handover"} <= scoped
+
+
+# The meta-test: every admin list is scoped to the organisers of the person who reads it --------------------
+
+# Models whose rows belong to no organiser, by design: accounts and their addresses, the role groups, the
+# outbox (superusers only), the national associations' shared details and who joins them, the missions (a
+# reference list), the donor companies (they give to several organisers).
+GLOBAL_BY_DESIGN = {
+    "auth.group",
+    "account.emailaddress",
+    "accounts.user",
+    "core.outboxemail",
+    "associations.association",
+    "associations.mission",
+    "associations.joinrequest",
+    "campaigns.donor",
+    "inventory.stockpartner",  # a refurbisher may work for several organisers
+    "api.apitoken",  # a donor's or a refurbisher's token: both are nobody's
+}
+
+
+def test_every_admin_list_is_scoped_to_the_organisers_of_its_reader(world):
+    """Marseille's objects are in every list of Marseille's superuser, and in none of Lyon's team: a ModelAdmin
+    added without ``OrganiserScopedAdmin`` (or with a wrong path) fails here, unless listed as global above."""
+    from django.contrib import admin
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import NATIONAL_COORDINATOR
+    from accounts.roles import ROLE_PERMISSIONS as ROLES_TABLE
+    from tests.factories.accounts import StaffFactory
+    from tests.factories.campaigns import lyon
+
+    lyon_team = StaffFactory(email="toute-l-equipe@lyon.example.org", role=None)
+    for group_name in ROLES_TABLE:
+        if group_name != NATIONAL_COORDINATOR:
+            lyon_team.groups.add(Group.objects.get(name=group_name))
+    from campaigns.models import StaffMembership
+
+    for role in StaffMembership.Role.values:
+        StaffMembership.objects.create(user=lyon_team, organiser=lyon(), role=role)
+    unscoped, empty = [], []
+    for model, model_admin in admin.site._registry.items():
+        label = model._meta.label_lower
+        path = getattr(model_admin, "organiser_path", None)
+        if label in GLOBAL_BY_DESIGN:
+            assert path is None, f"{label} is global by design but its admin is scoped ({path!r})"
+            continue
+        if path is None:
+            unscoped.append(label)
+            continue
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        lyons = set(model._default_manager.filter(**{path or "pk": lyon().pk}).values_list("pk", flat=True))
+        seen = {}
+        for who, user in (("root", world.users["superuser"]), ("lyon", lyon_team)):
+            _CLIENT.cookies = SimpleCookie()
+            _CLIENT.force_login(user)
+            # ``status__exact=all`` opens the lists that show a default filter (applications) on every row.
+            response = _CLIENT.get(url + ("?status__exact=all" if label == "associations.application" else ""))
+            assert response.status_code == 200, f"{label}: {response.status_code}"
+            seen[who] = set(response.context_data["cl"].queryset.values_list("pk", flat=True))
+        if not seen["root"] - lyons:
+            empty.append(label)
+        assert seen["lyon"] <= lyons, f"{label}: Lyon's team sees {len(seen['lyon'] - lyons)} rows of Marseille"
+    assert not unscoped, f"admin lists not scoped to an organiser (add OrganiserScopedAdmin): {unscoped}"
+    assert not empty, f"the world has no row of {empty}: the check above proves nothing for them"

@@ -323,6 +323,7 @@ def test_every_field_naming_a_person_is_anonymised_or_kept_for_a_stated_reason()
         "contenttypes.ContentType.app_label",
         "associations.Association.legal_name",
         "campaigns.Donor.name",
+        "campaigns.Organiser.name",  # a city or a public body running campaigns
         "campaigns.DonorOffer.company_name",  # a company's name
         "campaigns.Donor.contact_email",  # the donor company's address, not a portal user's
         "inventory.StockPartner.name",  # a refurbishing company

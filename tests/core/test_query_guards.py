@@ -66,7 +66,7 @@ MAXIMA: dict[str, int] = {
     "admin:associations_association_changelist": 10,
     "admin:associations_mission_changelist": 7,
     "admin:associations_joinrequest_changelist": 5,
-    "admin:inventory_lot_changelist": 11,  # 11: the lots' partner filter (one query for its choices)
+    "admin:inventory_lot_changelist": 12,  # the lots' partner filter and the organisers of its filter
     "admin:inventory_computer_changelist": 15,  # + the scrapped units per cause (one grouped query)
     "admin:inventory_wiperecord_changelist": 8,
     "admin:inventory_computerevent_changelist": 8,
@@ -76,8 +76,9 @@ MAXIMA: dict[str, int] = {
     "admin:inventory_stockpartner_changelist": 7,
     "admin:api_apitoken_changelist": 7,
     "admin:api_apitoken_change": 6,
-    "admin:campaigns_campaign_changelist": 8,
+    "admin:campaigns_campaign_changelist": 9,  # + the organisers of its filter
     "admin:campaigns_donoroffer_changelist": 8,
+    "admin:campaigns_organiser_changelist": 6,
     "admin:donations_wave_changelist": 8,
     "admin:donations_allocation_changelist": 9,
     "admin:donations_handoverslot_changelist": 13,
@@ -111,6 +112,7 @@ MAXIMA: dict[str, int] = {
     "admin:campaigns_campaign_change": 10,
     "admin:campaigns_donoroffer_change": 7,
     "admin:campaigns_donor_change": 9,  # with the people who see the donor space (one query)
+    "admin:campaigns_organiser_change": 8,
     "admin:donations_wave_change": 8,
     "admin:donations_allocation_change": 8,
     "admin:certificates_handover_change": 8,
@@ -898,6 +900,28 @@ def association_history(n: int) -> dict[str, Page]:
             reviewer,
             (f"Message témoin {k:04d}-{n - 1:03d}", _actor(k, n - 1)),
         ),
+    }
+
+
+@builds("admin:campaigns_organiser_changelist", "admin:campaigns_organiser_change")
+def organisers(n: int) -> dict[str, Page]:
+    """``n`` organisers with a campaign each; the last one with ``n`` members in its team."""
+    from campaigns.models import StaffMembership
+    from tests.factories.campaigns import OrganiserFactory
+
+    for _i in range(n):
+        k = _next()
+        organiser = OrganiserFactory(name=f"Organisateur témoin {k:04d}")
+        CampaignFactory(organiser=organiser, name=f"Campagne témoin {k:04d}", slug=f"campagne-temoin-{k:04d}")
+    for _i in range(n):
+        member = UserFactory(email=f"equipe{_next():04d}@garde.example.org", is_staff=True)
+        StaffMembership.objects.create(user=member, organiser=organiser, role="reviewer")
+    root = _root()  # once: each call sets its password again, which ends the sessions opened before
+    return {
+        "admin:campaigns_organiser_changelist": Page(
+            reverse("admin:campaigns_organiser_changelist"), root, (organiser.name,)
+        ),
+        "admin:campaigns_organiser_change": Page(_change("campaigns_organiser", organiser.pk), root, (member.email,)),
     }
 
 

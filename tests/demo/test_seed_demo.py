@@ -65,18 +65,67 @@ def test_seed_demo_data_is_realistic(settings):
 
     settings.DEBUG = True
     call_command("seed_demo")
-    associations = list(Association.objects.all())
+    associations = list(Association.objects.filter(city="Marseille"))
     assert len(associations) >= 40
-    for association in associations:
+    for association in Association.objects.all():
         validate_rna(association.rna)
         validate_postal_code(association.postal_code)
-        assert "13001" <= association.postal_code <= "13016"
+        assert "13001" <= association.postal_code <= "13016" or "69001" <= association.postal_code <= "69009"
         assert not association.siret or siret.is_valid(association.siret)
-    approved = Application.objects.filter(status="approved").order_by("priority", "approved_at", "created_at")
+    marseille = Application.objects.filter(campaign__slug="marseille-2026")
+    approved = marseille.filter(status="approved").order_by("priority", "approved_at", "created_at")
     assert approved.count() > len(associations) / 2
     assert sum(a.granted_quantity for a in approved[:27]) == 486
-    statuses = set(Application.objects.values_list("status", flat=True))
+    statuses = set(marseille.values_list("status", flat=True))
     assert {"approved", "submitted", "info_requested", "waitlisted", "rejected", "draft"} <= statuses
+
+
+def test_seed_demo_adds_lyon_its_team_and_a_national_coordinator(settings):
+    """The second organiser: its campaign, associations, stock and a confirmed wave drawn from its own lot; its
+    team sees only Lyon, Marseille's team only Marseille, the coordinator reads both and may act on neither."""
+    from associations.models import Application
+    from campaigns.models import Campaign, Organiser, StaffMembership
+    from campaigns.scoping import scope_to_user
+    from donations.models import AllocationUnit, Wave
+    from inventory.models import Computer
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    marseille = Organiser.objects.get(name="Ville de Marseille")
+    lyon = Organiser.objects.get(name="Métropole de Lyon")
+    assert Campaign.objects.get(slug="marseille-2026").organiser == marseille
+    assert Campaign.objects.get(slug="lyon-2026").organiser == lyon
+    wave = Wave.objects.get(campaign__slug="lyon-2026", number=1)
+    assert wave.status == Wave.Status.CONFIRMED
+    lots = set(AllocationUnit.objects.filter(allocation__wave=wave).values_list("computer__lot__organiser", flat=True))
+    assert lots == {lyon.pk}, "Lyon's wave reserved units of another organiser's stock"
+    team = {
+        "reviewer": roles.REVIEWER,
+        "stock": roles.INVENTORY_OPERATOR,
+        "manager": roles.CAMPAIGN_MANAGER,
+        "desk": roles.HANDOVER_OPERATOR,
+    }
+    for key, group in team.items():
+        for email, organiser in ((f"{key}@demo.test", marseille), (f"{key}-lyon@demo.test", lyon)):
+            user = User.objects.get(email=email)
+            assert user.is_staff and user.check_password("demo-dons-2026")
+            assert user.groups.filter(name=group).exists()
+            assert set(StaffMembership.objects.filter(user=user).values_list("organiser", flat=True)) == {organiser.pk}
+            seen = scope_to_user(Application.objects.all(), user)
+            assert seen.exists() and set(seen.values_list("campaign__organiser", flat=True)) == {organiser.pk}
+            units = scope_to_user(Computer.objects.all(), user, "lot__organiser")
+            assert set(units.values_list("lot__organiser", flat=True)) == {organiser.pk}
+    # One Marseille association applied to Lyon too: each team sees only the application made to its campaign.
+    national = Association.objects.filter(applications__campaign__slug="lyon-2026", city="Marseille").get()
+    for email, slug in (("reviewer@demo.test", "marseille-2026"), ("reviewer-lyon@demo.test", "lyon-2026")):
+        mine = scope_to_user(national.applications.all(), User.objects.get(email=email))
+        assert list(mine.values_list("campaign__slug", flat=True)) == [slug]
+    coordinator = User.objects.get(email="coordinator@demo.test")
+    assert coordinator.check_password("demo-dons-2026")
+    assert coordinator.groups.filter(name=roles.NATIONAL_COORDINATOR).exists()
+    assert scope_to_user(Application.objects.all(), coordinator).count() == Application.objects.count()
+    assert not scope_to_user(Application.objects.all(), coordinator, acting=True).exists()
+    assert not [p for p in coordinator.get_all_permissions() if not p.split(".")[1].startswith("view_")]
 
 
 def test_eager_mode_needs_no_broker_and_logs_no_kombu_warning():

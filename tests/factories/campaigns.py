@@ -4,8 +4,9 @@ import datetime
 
 import factory
 from django.utils import timezone
+from django.utils.text import slugify
 
-from campaigns.models import Campaign, CampaignDonor, Donor
+from campaigns.models import Campaign, CampaignDonor, Donor, Organiser
 
 
 class DonorFactory(factory.django.DjangoModelFactory):
@@ -18,14 +19,32 @@ class DonorFactory(factory.django.DjangoModelFactory):
     public_name_shown = True
 
 
+class OrganiserFactory(factory.django.DjangoModelFactory):
+    """By default the Marseille of every test written before organisers existed (one row, shared)."""
+
+    class Meta:
+        model = Organiser
+        django_get_or_create = ("slug",)
+
+    name = "Ville de Marseille"
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    kind = Organiser.Kind.CITY
+    city = "Marseille"
+
+
+def lyon() -> Organiser:
+    return OrganiserFactory(name="Métropole de Lyon", kind=Organiser.Kind.METROPOLIS, city="Lyon")
+
+
 class CampaignFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Campaign
         skip_postgeneration_save = True
 
+    organiser = factory.SubFactory(OrganiserFactory)
     name = factory.Sequence(lambda n: f"Campagne {n}")
     slug = factory.Sequence(lambda n: f"campagne-{n}")
-    city = "Marseille"
+    city = factory.LazyAttribute(lambda o: o.organiser.city or "Marseille")
     pledged_units = 1000
     min_per_association = 10
     max_per_association = 30

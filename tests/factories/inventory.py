@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import User
 from tests.factories.accounts import StaffFactory, staff_with_role
-from tests.factories.campaigns import DonorFactory
+from tests.factories.campaigns import DonorFactory, OrganiserFactory
 
 
 def stock_operator(**kwargs) -> User:
@@ -19,6 +19,7 @@ class LotFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "inventory.Lot"
 
+    organiser = factory.SubFactory(OrganiserFactory)
     donor = factory.SubFactory(DonorFactory, name="Orange")
     reference = factory.Sequence(lambda n: f"LOT-2026-{n:03d}")
     arrival_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=20))
@@ -106,6 +107,7 @@ def ready_units(count: int, *, lot=None, manufacturer: str = "Dell", model: str 
     operator = StaffFactory(email="operateur-stock@example.org", role=roles.INVENTORY_OPERATOR)
     if lot is None:
         lot = Lot.objects.create(
+            organiser=OrganiserFactory(),
             donor=DonorFactory(name="Orange"),
             reference=f"LOT-{Lot.objects.count() + 1:04d}",
             arrival_date=timezone.localdate(),

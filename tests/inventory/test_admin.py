@@ -8,6 +8,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
+from tests.factories.campaigns import OrganiserFactory
 from tests.factories.inventory import ComputerFactory, LotFactory, ready_computers
 from tests.roles import ROLES, make_user
 
@@ -576,6 +577,7 @@ def test_adding_a_lot_in_the_admin(operator_client):
     donor = Donor.objects.create(name="SFR")
     url = reverse("admin:inventory_lot_add")
     data = {
+        "organiser": OrganiserFactory().pk,  # the operator's own organiser (preselected on the form)
         "donor": donor.pk,
         "reference": " sfr-2026-01 ",
         "arrival_date": "15/01/2026",

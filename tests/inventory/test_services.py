@@ -12,6 +12,7 @@ from inventory import services
 from inventory.models import Computer, ComputerEvent, WipeRecord
 from inventory.selectors import checklists_for
 from tests.factories.accounts import reviewer
+from tests.factories.campaigns import OrganiserFactory
 from tests.factories.inventory import (
     ComputerFactory,
     LotFactory,
@@ -358,11 +359,23 @@ def test_lot_reference_is_normalised_and_short_enough(operator):
 
     donor = Donor.objects.create(name="Orange")
     lot = services.lot_create(
-        by=operator, donor=donor, reference=" orange-2026-02 ", arrival_date=timezone.localdate(), site="Marseille"
+        by=operator,
+        organiser=OrganiserFactory(),
+        donor=donor,
+        reference=" orange-2026-02 ",
+        arrival_date=timezone.localdate(),
+        site="Marseille",
     )
     assert lot.reference == "ORANGE-2026-02"
     with pytest.raises(DomainError):
-        services.lot_create(by=operator, donor=donor, reference="X" * 30, arrival_date=timezone.localdate(), site="M")
+        services.lot_create(
+            by=operator,
+            organiser=OrganiserFactory(),
+            donor=donor,
+            reference="X" * 30,
+            arrival_date=timezone.localdate(),
+            site="M",
+        )
 
 
 def test_lot_changes_record_who_made_them(operator, caplog):
@@ -371,7 +384,12 @@ def test_lot_changes_record_who_made_them(operator, caplog):
     donor = Donor.objects.create(name="Orange")
     with caplog.at_level("INFO", logger="inventory.services"):
         lot = services.lot_create(
-            by=operator, donor=donor, reference="L-1", arrival_date=timezone.localdate(), site="Marseille"
+            by=operator,
+            organiser=OrganiserFactory(),
+            donor=donor,
+            reference="L-1",
+            arrival_date=timezone.localdate(),
+            site="Marseille",
         )
         services.lot_update(lot=lot, by=operator, site="Vitrolles")
     created, updated = [r for r in caplog.records if r.name == "inventory.services"]

@@ -1,4 +1,5 @@
-"""Load the Marseille demo campaign: idempotent, refused with DEBUG off unless --force."""
+"""Load the Marseille demo campaign, and Lyon's (a second organiser): idempotent, refused with DEBUG off unless
+--force."""
 
 import datetime
 
@@ -12,13 +13,15 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import User
 from accounts.services import user_add_totp
-from campaigns.models import Campaign, CampaignDonor, Donor
-from campaigns.services import donor_member_add
+from campaigns.models import Campaign, CampaignDonor, Donor, StaffMembership
+from campaigns.services import donor_member_add, staff_membership_grant
 from demo.builders import associations as associations_demo
 from demo.builders import certificates as certificates_demo
 from demo.builders import donations as donations_demo
 from demo.builders import impact as impact_demo
 from demo.builders import inventory as inventory_demo
+from demo.builders import lyon as lyon_demo
+from demo.organisers import organiser
 
 DEMO_PASSWORD = "demo-dons-2026"
 # The staff accounts sign in with a second factor: their authenticator app holds this secret (README).
@@ -26,19 +29,33 @@ DEMO_PASSWORD = "demo-dons-2026"
 DEMO_TOTP_SECRET = "DEMODONSPCMARSEILLEDEMOTOTPSECRT"
 
 DEMO_USERS = [
-    # email, first name, last name, role (None: no staff role), superuser
-    ("admin@demo.test", "Alice", "Admin", None, True),
-    ("reviewer@demo.test", "Romain", "Instructeur", roles.REVIEWER, False),
-    ("stock@demo.test", "Samia", "Stock", roles.INVENTORY_OPERATOR, False),
-    ("manager@demo.test", "Marc", "Campagne", roles.CAMPAIGN_MANAGER, False),
-    ("desk@demo.test", "Denise", "Guichet", roles.HANDOVER_OPERATOR, False),
-    ("association@demo.test", "Aïcha", "Association", None, False),
+    # email, first name, last name, role (None: no staff role), superuser, organiser whose team they are in
+    ("admin@demo.test", "Alice", "Admin", None, True, None),
+    ("reviewer@demo.test", "Romain", "Instructeur", roles.REVIEWER, False, "Marseille"),
+    ("stock@demo.test", "Samia", "Stock", roles.INVENTORY_OPERATOR, False, "Marseille"),
+    ("manager@demo.test", "Marc", "Campagne", roles.CAMPAIGN_MANAGER, False, "Marseille"),
+    ("desk@demo.test", "Denise", "Guichet", roles.HANDOVER_OPERATOR, False, "Marseille"),
+    ("association@demo.test", "Aïcha", "Association", None, False, None),
+    # The second organiser's team: it sees only Lyon's campaign, applications, stock, waves and certificates.
+    ("reviewer-lyon@demo.test", "Louise", "Instructrice", roles.REVIEWER, False, "Lyon"),
+    ("stock-lyon@demo.test", "Sami", "Stock", roles.INVENTORY_OPERATOR, False, "Lyon"),
+    ("manager-lyon@demo.test", "Manon", "Campagne", roles.CAMPAIGN_MANAGER, False, "Lyon"),
+    ("desk-lyon@demo.test", "David", "Guichet", roles.HANDOVER_OPERATOR, False, "Lyon"),
+    # The national coordinator reads every organiser's lists and figures, and decides nothing.
+    ("coordinator@demo.test", "Claire", "Coordination", roles.NATIONAL_COORDINATOR, False, None),
     # A person of the donor company Orange: the donor space (/donor/), no staff role.
-    ("donor@demo.test", "Dorian", "Donateur", None, False),
+    ("donor@demo.test", "Dorian", "Donateur", None, False, None),
 ]
+# The role groups -> the role of a membership of an organiser's team (campaigns.StaffMembership.Role).
+MEMBERSHIP_ROLES = {
+    roles.REVIEWER: StaffMembership.Role.REVIEWER,
+    roles.INVENTORY_OPERATOR: StaffMembership.Role.STOCK,
+    roles.CAMPAIGN_MANAGER: StaffMembership.Role.MANAGER,
+    roles.HANDOVER_OPERATOR: StaffMembership.Role.DESK,
+}
 
 # Each app's demo data after the applications: a module with seed(context) -> None, called in this order.
-DEMO_BUILDERS = [inventory_demo, donations_demo, certificates_demo, impact_demo]
+DEMO_BUILDERS = [inventory_demo, donations_demo, certificates_demo, impact_demo, lyon_demo]
 
 
 class Command(BaseCommand):
@@ -74,7 +91,7 @@ class Command(BaseCommand):
 
     def seed_users(self) -> dict[str, User]:
         users = {}
-        for email, first, last, role, superuser in DEMO_USERS:
+        for email, first, last, role, superuser, city in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 email=email,
                 defaults={
@@ -87,7 +104,9 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
-            if role:
+            if role and city:
+                staff_membership_grant(user=user, organiser=organiser(city), role=MEMBERSHIP_ROLES[role])
+            elif role:
                 user.groups.add(Group.objects.get(name=role))
             EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             if user.is_staff or user.is_superuser:
@@ -108,6 +127,7 @@ class Command(BaseCommand):
         campaign, created = Campaign.objects.get_or_create(
             slug="marseille-2026",
             defaults={
+                "organiser": organiser("Marseille"),
                 "name": "1000 ordinateurs pour les associations marseillaises",
                 "city": "Marseille",
                 "description": (
