@@ -181,13 +181,24 @@ def build_world() -> World:
         .first()
         .computer
     )
-    from inventory.models import WipeEvidence
+    from inventory.models import WipeEvidence, WipeRecord
 
     wipe_evidence = WipeEvidence(
         original_name="nwipe-sda.log", format="nwipe", extension="log", size=5, sha256="0" * 64, actor_label="Stock"
     )
     wipe_evidence.file.save("nwipe-sda.log", ContentFile(b"nwipe"), save=False)
     wipe_evidence.save()
+    # The report is the evidence of the unit's wipe: staff see it through the unit's lot (scoped per organiser).
+    WipeRecord.objects.create(
+        computer=computer,
+        method=WipeRecord.Method.NIST_CLEAR,
+        tool="nwipe",
+        result=WipeRecord.Result.PASSED,
+        disk_serial="WD-MATRICE-1",
+        report_reference="NWIPE-MATRICE-1",
+        evidence=wipe_evidence,
+        actor_label="Stock",
+    )
     from api.services import api_token_create
     from inventory.models import Lot
     from tests.factories.inventory import StockPartnerFactory
