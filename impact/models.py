@@ -532,3 +532,6 @@ class DonorDocumentEvent(Journal):
     class Meta(Journal.Meta):
         verbose_name = _("événement de document du donateur")
         verbose_name_plural = _("historique des documents des donateurs")
+
+    def __str__(self) -> str:
+        return f"{self.change_label} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"
