@@ -71,6 +71,7 @@ def build_lot(units: int):
                 recycler="Ecosystem" if n % 10 == 0 else "",
                 recycler_reference=f"BSD-{n:05d}" if n % 10 == 0 else "",
                 storage_outcome="destroyed" if n % 10 == 0 else "",
+                storage_certificate=f"CD-{n:05d}" if n % 10 == 0 else "",
             )
             for n in range(units)
         ],
@@ -85,6 +86,7 @@ def build_lot(units: int):
                 tool_version="7.9",
                 performed_on=datetime.date(2026, 3, 9),
                 result="passed",
+                report_reference=f"BDE-{c.asset_tag}",
             )
             for c in computers
             if c.status != "scrapped"

@@ -21,7 +21,8 @@ def send_report_reminders() -> dict:
 DOCUMENT_MAX_RETRIES = 3
 
 
-@shared_task(bind=True, acks_late=True, max_retries=DOCUMENT_MAX_RETRIES, soft_time_limit=240, time_limit=300)
+# Its hard limit stays under CERTIFICATES_RENDERING_STUCK_SECONDS (300 s): the sweep never re-sends a live render.
+@shared_task(bind=True, acks_late=True, max_retries=DOCUMENT_MAX_RETRIES, soft_time_limit=240, time_limit=270)
 def render_donor_document(self, document_id: int) -> str | None:
     """Render a donor's document. Safe to run twice (a ready document keeps its one file); retried with back-off."""
     from impact import donor_documents

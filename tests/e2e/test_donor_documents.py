@@ -43,7 +43,7 @@ def test_a_donor_asks_for_its_traceability_report_and_downloads_it(page, live_se
     page.reload()
     download = page.get_by_role("link", name="Télécharger (PDF")
     expect(download).to_be_visible()
-    response = page.request.get(download.get_attribute("href"))
+    response = page.request.get(live_server.url + download.get_attribute("href"))
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")
     assert DonorDocument.objects.get().requested_by == world.person
