@@ -133,8 +133,9 @@ MAXIMA: dict[str, int] = {
     # The export also writes its line in the account history. + the join-request journal, one's requests to join
     # associations, one's addresses and the invitations sent to them (associations/privacy.py): one query each.
     # One query per journal or actor table: + api.ApiTokenEvent, inventory.WipeEvidence, campaigns.DonorOfferEvent,
-    # the after-sales history rows and the fault reports with one's messages (support/privacy.py).
-    "my_data": 26,
+    # the after-sales history rows and the fault reports with one's messages (support/privacy.py), the donor
+    # documents' history rows (impact.DonorDocumentEvent).
+    "my_data": 27,
     # The « what's next » home: associations, applications, allocations, certificates, reports (total and open),
     # campaigns; + the pending requests to join (one query, associations/_join_requests.html).
     "associations:space": 10,
