@@ -69,6 +69,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "support.view_ticket",
         "support.change_ticket",
         "campaigns.view_organiser",
+        # The donor's traceability report of a lot, asked for from the lot's page (impact app).
+        "impact.view_donordocument",
+        "impact.add_donordocument",
+        "impact.view_donordocumentevent",
     ],
     CAMPAIGN_MANAGER: [
         *_crud("campaigns", "campaign"),
@@ -96,6 +100,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "certificates.view_handoverevent",  # and the history of each certificate
         *IMPACT_REVIEW,
         *_crud("impact", "campaignreporting"),
+        "impact.view_donordocument",  # the donors' traceability reports and reuse attestations
+        "impact.view_donordocumentevent",
     ],
     HANDOVER_OPERATOR: [
         "campaigns.view_campaign",

@@ -17,7 +17,8 @@ REDIS_URL), emails stay in memory.
    and 95th percentile of ``--runs`` requests, and their SQL queries. Each median is divided by the
    median of a minimal view (``/bench/minimal/``: middleware only) measured in the same run, so
    that figures compare across machines and loads.
-3. One certificate of 30 units rendered in-process (data, template and QR code, WeasyPrint).
+3. One certificate of 30 units rendered in-process (data, template and QR code, WeasyPrint); then, in the
+   scratch database below, the donor's traceability report of a 1,000-unit lot (``bench/traceability.py``).
 4. Planner (``wave_plan``) and assignment (``wave_confirm``) at 1,000, 10,000 and 100,000 ready
    units, then the import of 10,000 rows through the admin (preview, confirmation), in a second,
    scratch database (emptied at each case): ``<name>_scratch`` next to BENCH_DATABASE_URL, or
@@ -282,6 +283,28 @@ def measure_certificate(table: Table, *, runs: int) -> None:
     )
 
 
+# The donor's traceability report of a 1,000-unit lot (scratch database) ------------------------------
+
+
+def measure_traceability(table: Table, *, runs: int) -> None:
+    from bench.traceability import build_lot, render_report
+
+    result = render_report(build_lot(1000), runs)
+    totals = [sum(t) for t in result["times"]]
+    best = min(result["times"], key=sum)
+    table.once(
+        "Rapport de traçabilité PDF d'un lot (données, gabarit, WeasyPrint)",
+        f"{n(result['units'])} ordinateurs, {result['pages']} pages",
+        statistics.median(totals),
+        result["queries"],
+    )
+    print(
+        f"  traçabilité : médiane {statistics.median(totals):.2f} s (meilleure : données {best[0] * 1000:.0f} ms, "
+        f"gabarit {best[1] * 1000:.0f} ms, WeasyPrint {best[2]:.2f} s)",
+        flush=True,
+    )
+
+
 # Planner, assignment, import (scratch database) -----------------------------------------------
 
 
@@ -403,6 +426,7 @@ def main() -> int:
 
     use_database(scratch_db)
     call_command("migrate", interactive=False, verbosity=0)
+    measure_traceability(table, runs=args.pdf_runs)
     measure_planner(table, quick=args.quick)
     measure_import(table, rows=args.rows)
     database = database_label()

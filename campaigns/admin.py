@@ -49,7 +49,7 @@ class DonorAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
     organiser_path = GLOBAL  # not any organiser's
     inlines = [DonorMembershipInline]
     list_display = ("name", "siret", "contact_email", "public_name_shown", "pledged", "campaign_count")
-    list_filter = ("public_name_shown",)
+    list_filter = ("public_name_shown", "is_public_body")
     search_fields = ("name", "siret", "contact_email")
     ordering = ("name",)  # the autocomplete paginates: an unordered list could skip or repeat donors
 

@@ -41,6 +41,18 @@ class Donor(models.Model):
         ),
     )
 
+    # A public body (State, local authority, public establishment) giving its own equipment: its reuse
+    # (« réemploi ») counts towards its yearly obligations (loi AGEC, décret n° 2021-254), so the donor space
+    # offers it a yearly reuse attestation.
+    is_public_body = models.BooleanField(
+        _("organisme public"),
+        default=False,
+        help_text=_(
+            "État, collectivité ou établissement public : l'espace donateur lui propose une attestation annuelle "
+            "de réemploi (loi AGEC, décret n° 2021-254)."
+        ),
+    )
+
     objects = DonorQuerySet.as_manager()
 
     class Meta:

@@ -155,6 +155,8 @@ MODEL_GENDERS: dict[str, str] = {
     "impact.impactreportevent": MASCULINE,
     "impact.impactreminder": MASCULINE,
     "impact.campaignreporting": MASCULINE,  # calendrier des bilans
+    "impact.donordocument": MASCULINE,  # document du donateur
+    "impact.donordocumentevent": MASCULINE,
     "support.ticket": MASCULINE,  # signalement de panne
     "support.ticketmessage": MASCULINE,
     "support.ticketevent": MASCULINE,

@@ -1,20 +1,30 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter, scoped_for_request
-from core.admin_helpers import HistoryInline, ReadOnlyInlineMixin
+from core.admin_helpers import HistoryInline, JournalInline, ReadOnlyInlineMixin
 from core.errors import DomainError
-from impact import exports, selectors, services
+from core.files import open_or_404
+from impact import donor_documents, exports, selectors, services
 from impact.forms import ReopenDecisionForm, ReturnForm
 from impact.labels import with_labels
-from impact.models import CampaignReporting, ImpactReminder, ImpactReport, ImpactReportEvent
+from impact.models import (
+    CampaignReporting,
+    DonorDocument,
+    DonorDocumentEvent,
+    ImpactReminder,
+    ImpactReport,
+    ImpactReportEvent,
+)
+from inventory.models import Lot
 
 REVIEW_PERMISSION = "impact.review_impactreport"
 
@@ -314,3 +324,99 @@ class CampaignReportingAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Donor documents (traceability reports, reuse attestations) -------------------------------------------------------
+
+
+class DonorDocumentEventInline(JournalInline):
+    model = DonorDocumentEvent
+    parent_permission = "impact.view_donordocument"
+    fields = ("created_at", "actor_label", "change_label", "note")
+    readonly_fields = fields
+
+
+@admin.register(DonorDocument)
+class DonorDocumentAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    """Read-only: documents are asked for in the donor space or from a lot's page, and rendered by the worker."""
+
+    organiser_path = "organiser"
+    list_display = ("created_at", "kind", "donor", "subject", "status", "page_count", "download")
+    list_filter = ("kind", "status")
+    list_select_related = ("donor", "lot", "campaign")
+    search_fields = ("donor__name", "lot__reference", "campaign__name")
+    fields = (
+        "kind",
+        "donor",
+        "lot",
+        "campaign",
+        "year",
+        "organiser",
+        "status",
+        "download",
+        "page_count",
+        "sha256",
+        "created_at",
+        "rendered_at",
+        "attempts",
+        "error",
+    )
+    readonly_fields = fields
+    inlines = [DonorDocumentEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("objet"))
+    def subject(self, document):
+        return document.subject_label
+
+    @admin.display(description=gettext_lazy("PDF"))
+    def download(self, document):
+        if not document.is_ready:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:impact_donordocument_pdf", args=[document.pk]), _("Ouvrir")
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:object_id>/pdf/", view(self.pdf_view), name="impact_donordocument_pdf"),
+            path("lot/<int:lot_id>/traceability/", view(self.lot_request_view), name="impact_donordocument_lot"),
+            *super().get_urls(),
+        ]
+
+    def pdf_view(self, request, object_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        document = get_object_or_404(self.get_queryset(request), pk=object_id, status=DonorDocument.Status.READY)
+        response = FileResponse(
+            open_or_404(document.file), content_type="application/pdf", filename=f"{document.kind}-{document.pk}.pdf"
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def lot_request_view(self, request, lot_id: int):
+        """POST from a lot's page: the stock team of the lot's organiser asks for its traceability report."""
+        if request.method != "POST":
+            return redirect("admin:inventory_lot_change", lot_id)
+        if not request.user.has_perm("impact.add_donordocument"):
+            raise PermissionDenied
+        lots = scoped_for_request(Lot.objects.select_related("donor"), request, "organiser")  # acting: own organisers
+        lot = get_object_or_404(lots, pk=lot_id)
+        try:
+            donor_documents.traceability_report_request(donor=lot.donor, lot=lot, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request, _("Rapport de traçabilité demandé : il apparaîtra sous le lot dès qu'il est prêt.")
+            )
+        return redirect("admin:inventory_lot_change", lot.pk)

@@ -15,3 +15,8 @@ class ImpactConfig(AppConfig):
         )
 
         register_personal_data(self.label, export=privacy.export, anonymise=privacy.anonymise)
+
+        from impact import panels
+        from inventory.hooks import lot_page_panels
+
+        lot_page_panels.subscribe(panels.lot_documents)

@@ -6,6 +6,7 @@ participants. No personal data about participants is collected: only counts. Eve
 goes through ``impact.services`` and leaves an append-only ``ImpactReportEvent``.
 """
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -381,3 +382,156 @@ class ImpactReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.report_id}"
+
+
+def donor_document_path(instance: "DonorDocument", filename: str) -> str:
+    return f"donors/{instance.donor_id}/{filename}"
+
+
+class DonorDocumentStatus(models.TextChoices):
+    PENDING = "pending", _("En préparation")
+    RENDERING = "rendering", _("En cours de génération")
+    READY = "ready", _("Prêt")
+    FAILED = "failed", _("Échec de la génération")
+
+
+class DonorDocumentKind(models.TextChoices):
+    TRACEABILITY = "traceability", _("Rapport de traçabilité")
+    REUSE_ATTESTATION = "reuse_attestation", _("Attestation de réemploi")
+
+
+class DonorDocumentQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The documents of the donors ``user`` acts for in the donor space."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(donor__memberships__user=user)
+
+    def stuck(self, *, pending_before, rendering_before):
+        """Requests whose task was lost (broker down at commit) or whose worker died while rendering."""
+        return self.filter(
+            Q(status=DonorDocumentStatus.PENDING, queued_at__lt=pending_before)
+            | Q(status=DonorDocumentStatus.RENDERING, render_started_at__lt=rendering_before)
+        )
+
+
+class DonorDocument(models.Model):
+    """A PDF a donor's person (or the lot's stock team) asked for: a lot's or a campaign's traceability report, or
+    a public body's yearly reuse attestation. Rendered by the worker (``impact.tasks.render_donor_document``); one
+    file per request."""
+
+    Status = DonorDocumentStatus
+    Kind = DonorDocumentKind
+
+    TRANSITIONS = Transitions(
+        {
+            Status.PENDING: {Status.RENDERING},
+            # back to pending when its worker died (the sweep sends it again)
+            Status.RENDERING: {Status.READY, Status.FAILED, Status.PENDING},
+            Status.FAILED: {Status.RENDERING},  # the task's retry
+            Status.READY: set(),
+        },
+        journal="impact.DonorDocumentEvent",
+        subject="document",
+        kind=None,
+        refused=_("Impossible de passer un document « %(from)s » à « %(to)s »."),
+    )
+
+    donor = models.ForeignKey(
+        "campaigns.Donor", on_delete=models.PROTECT, related_name="documents", verbose_name=_("donateur")
+    )
+    kind = models.CharField(_("document"), max_length=20, choices=Kind.choices)
+    lot = models.ForeignKey(
+        "inventory.Lot",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="donor_documents",
+        verbose_name=_("lot"),
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="donor_documents",
+        verbose_name=_("campagne"),
+    )
+    year = models.PositiveSmallIntegerField(_("année"), null=True, blank=True)
+    # Whose staff see it in the admin: the lot's or the campaign's organiser (none for a yearly attestation).
+    organiser = models.ForeignKey(
+        "campaigns.Organiser",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="donor_documents",
+        verbose_name=_("organisateur"),
+    )
+    status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(_("fichier (PDF)"), upload_to=donor_document_path, max_length=255, blank=True)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
+    page_count = models.PositiveIntegerField(_("pages"), default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("demandé par"),
+    )
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now, db_index=True)
+    queued_at = models.DateTimeField(_("envoyé au générateur le"), default=timezone.now)
+    render_started_at = models.DateTimeField(_("génération commencée le"), null=True, blank=True)
+    rendered_at = models.DateTimeField(_("généré le"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    error = models.TextField(_("erreur"), blank=True)
+
+    objects = DonorDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("document du donateur")
+        verbose_name_plural = _("documents des donateurs")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=DonorDocumentStatus.values), name="donordocument_status"),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=DonorDocumentKind.TRACEABILITY, year__isnull=True)
+                    & (Q(lot__isnull=False, campaign__isnull=True) | Q(lot__isnull=True, campaign__isnull=False))
+                )
+                | Q(kind=DonorDocumentKind.REUSE_ATTESTATION, year__isnull=False, lot__isnull=True),
+                name="donordocument_scope_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=DonorDocumentStatus.READY) | ~Q(file=""), name="donordocument_ready_has_file"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.subject_label}"
+
+    @property
+    def subject_label(self) -> str:
+        if self.lot_id:
+            return _("lot %(ref)s") % {"ref": self.lot.reference}
+        if self.campaign_id:
+            return _("campagne %(name)s") % {"name": self.campaign.name}
+        return _("année %(year)s") % {"year": self.year}
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == DonorDocumentStatus.READY
+
+
+class DonorDocumentEvent(Journal):
+    """Append-only history of a donor document: requested, rendered, failed, sent again."""
+
+    document = models.ForeignKey(DonorDocument, on_delete=models.PROTECT, related_name="events")
+    from_status, to_status = Journal.status_fields(DonorDocument.Status, max_length=16)
+
+    class Meta(Journal.Meta):
+        verbose_name = _("événement de document du donateur")
+        verbose_name_plural = _("historique des documents des donateurs")
+
+    def __str__(self) -> str:
+        return f"{self.change_label} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"

@@ -15,3 +15,30 @@ from impact import services
 def send_report_reminders() -> dict:
     """Schedule the reports owed and send the reminders due; safe to run twice (each reminder is recorded)."""
     return services.impact_reminders_send()
+
+
+# Donor documents (traceability reports, reuse attestations): retries of a failed render after about 5, 10, 20 s.
+DOCUMENT_MAX_RETRIES = 3
+
+
+# Its hard limit stays under CERTIFICATES_RENDERING_STUCK_SECONDS (300 s): the sweep never re-sends a live render.
+@shared_task(bind=True, acks_late=True, max_retries=DOCUMENT_MAX_RETRIES, soft_time_limit=240, time_limit=270)
+def render_donor_document(self, document_id: int) -> str | None:
+    """Render a donor's document. Safe to run twice (a ready document keeps its one file); retried with back-off."""
+    from impact import donor_documents
+
+    try:
+        document = donor_documents.donor_document_render(document_id=document_id)
+    except donor_documents.RenderError as exc:
+        if self.request.retries >= self.max_retries:
+            return "failed"
+        raise self.retry(exc=exc, countdown=5 * 2**self.request.retries)
+    return document.status if document else None
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def sweep_donor_documents() -> int:
+    """Periodic (Celery beat, with the certificates' sweep): send again the renders lost with the broker."""
+    from impact import donor_documents
+
+    return donor_documents.donor_documents_requeue_stuck()

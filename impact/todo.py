@@ -184,7 +184,12 @@ def _stock_section(user, today) -> Section:
                 _("Scanner une étiquette"),
                 reverse("admin:inventory_computer_scan"),
                 _("caméra ou douchette : l'ordinateur et ses actions"),
-            )
+            ),
+            Row(
+                _("Taux de pannes"),
+                reverse("admin:support_ticket_fault_rates"),
+                _("par lot et par modèle, après la remise"),
+            ),
         ],
     )
 

@@ -222,3 +222,48 @@ def donor_space(user) -> DonorSpace:
         carbon=carbon,
         totals=totals,
     )
+
+
+# The donor's documents (/donor/documents/) -----------------------------------------------------------------------
+
+
+@dataclass
+class DonorDocuments:
+    donors: list[Donor]
+    documents: list
+    lots: list[Lot]
+    pledges: list[CampaignDonor]
+    public_bodies: list[Donor]  # the user's donors that may ask for a reuse attestation
+    years: list[int]
+
+    @property
+    def is_donor(self) -> bool:
+        return bool(self.donors)
+
+
+def donor_documents_page(user) -> DonorDocuments:
+    """The documents asked for the user's donors and what may be asked (their lots, their pledges, the years of a
+    public body's reuse attestation), in five queries whatever the number of lots, pledges or documents."""
+    from impact.models import DonorDocument
+
+    donors = list(Donor.objects.for_user(user).order_by("name"))
+    if not donors:
+        return DonorDocuments([], [], [], [], [], [])
+    donor_ids = [d.pk for d in donors]
+    documents = list(
+        DonorDocument.objects.filter(donor_id__in=donor_ids)
+        .select_related("donor", "lot", "campaign")
+        .order_by("-created_at", "-pk")[:100]
+    )
+    lots = list(
+        Lot.objects.filter(donor_id__in=donor_ids).select_related("donor").order_by("-arrival_date", "reference")
+    )
+    pledges = list(
+        CampaignDonor.objects.filter(donor_id__in=donor_ids)
+        .select_related("campaign", "donor")
+        .order_by("-campaign__applications_open_on", "campaign__name", "donor__name")
+    )
+    public_bodies = [d for d in donors if d.is_public_body]
+    this_year = timezone.localdate().year
+    years = list(range(this_year, this_year - 6, -1)) if public_bodies else []
+    return DonorDocuments(donors, documents, lots, pledges, public_bodies, years)

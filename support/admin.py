@@ -24,7 +24,7 @@ from campaigns.scoping import (
 )
 from core.admin_helpers import JournalInline, ParentVisibleInline, admin_link
 from core.errors import DomainError
-from support import services
+from support import selectors, services
 from support.forms import AddendumSignedForm, DecisionForm
 from support.models import Addendum, Ticket, TicketEvent, TicketMessage
 
@@ -160,8 +160,22 @@ class TicketAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("<int:object_id>/decide/", view(self.decide_view), name="support_ticket_decide"),
+            path("fault-rates/", view(self.fault_rates_view), name="support_ticket_fault_rates"),
             *super().get_urls(),
         ]
+
+    def fault_rates_view(self, request: HttpRequest) -> HttpResponse:
+        """The stock team's fault rates per lot and per model (issue 17), for the organisers the user works for."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "app_label": self.model._meta.app_label,
+            "title": _("Taux de pannes signalées, par lot et par modèle"),
+            "faults": selectors.fault_rates_for_user(request.user),
+        }
+        return TemplateResponse(request, "admin/support/fault_rates.html", context)
 
     def decide_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         if not self.has_change_permission(request):

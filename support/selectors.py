@@ -122,3 +122,77 @@ def support_todo(rows: int = 5, *, user=None) -> dict:
     )
     oldest = tickets.filter(waiting).select_related("computer", "association").order_by("created_at", "pk")
     return {**counts, "oldest": list(oldest[:rows])}
+
+
+# Fault rates (issue 17) ---------------------------------------------------------------------------
+
+# A ticket closed without follow-up (« close sans suite ») was not a fault.
+FAULT_STATUSES = tuple(s for s in Ticket.Status.values if s != Ticket.Status.CLOSED)
+
+
+@dataclass
+class FaultRate:
+    """Units handed over, units reported faulty by an association (a ticket not closed without follow-up), rate."""
+
+    key: tuple
+    label: str
+    handed_over: int
+    faulty: int
+
+    @property
+    def rate(self) -> float | None:
+        """Faulty / handed over (0 to 1), None when nothing was handed over."""
+        return self.faulty / self.handed_over if self.handed_over else None
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.rate is None else round(100 * self.rate, 1)
+
+
+@dataclass
+class FaultRates:
+    per_lot: list[FaultRate]
+    per_model: list[FaultRate]
+    total: FaultRate
+
+
+def with_fault_flags(computers: QuerySet[Computer]) -> QuerySet[Computer]:
+    """``computers`` with ``was_handed_over`` (ever part of a handed-over allocation, even if swapped since) and
+    ``was_reported_faulty`` (a fault ticket), as subqueries: no query per unit."""
+    handed = AllocationUnit.objects.filter(computer=OuterRef("pk"), allocation__status=AllocationStatus.HANDED_OVER)
+    faulty = Ticket.objects.filter(computer=OuterRef("pk"), status__in=FAULT_STATUSES)
+    return computers.annotate(was_handed_over=Exists(handed), was_reported_faulty=Exists(faulty))
+
+
+def _rates(computers: QuerySet[Computer], group: tuple[str, ...]) -> list[dict]:
+    return list(
+        with_fault_flags(computers)
+        .values(*group)
+        .annotate(
+            handed_over=Count("pk", filter=Q(was_handed_over=True)),
+            faulty=Count("pk", filter=Q(was_handed_over=True, was_reported_faulty=True)),
+        )
+        .filter(handed_over__gt=0)
+        .order_by(*group)
+    )
+
+
+def fault_rates(computers: QuerySet[Computer]) -> FaultRates:
+    """Per lot and per model (manufacturer and model), the units handed over, reported faulty, and the rate, in two
+    queries whatever the number of units. The caller scopes ``computers`` (a lot, a donor, an organiser's stock)."""
+    per_lot = [
+        FaultRate((r["lot_id"],), r["lot__reference"], r["handed_over"], r["faulty"])
+        for r in _rates(computers, ("lot_id", "lot__reference"))
+    ]
+    per_model = [
+        FaultRate((r["manufacturer"], r["model"]), f"{r['manufacturer']} {r['model']}", r["handed_over"], r["faulty"])
+        for r in _rates(computers, ("manufacturer", "model"))
+    ]
+    per_model.sort(key=lambda r: (-(r.rate or 0), r.label))
+    total = FaultRate((), "", sum(r.handed_over for r in per_lot), sum(r.faulty for r in per_lot))
+    return FaultRates(per_lot, per_model, total)
+
+
+def fault_rates_for_user(user) -> FaultRates:
+    """The stock team's fault rates: the lots of the organisers ``user`` works for."""
+    return fault_rates(scope_to_user(Computer.objects.all(), user, "lot__organiser"))

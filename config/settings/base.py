@@ -254,6 +254,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certificates.tasks.sweep_handovers",
         "schedule": env.float("CERTIFICATES_SWEEP_SECONDS", default=120.0),
     },
+    # Donor documents (traceability reports, reuse attestations) whose render was lost: same schedule.
+    "donor-documents-sweep": {
+        "task": "impact.tasks.sweep_donor_documents",
+        "schedule": env.float("CERTIFICATES_SWEEP_SECONDS", default=120.0),
+    },
     # Emails of the outbox whose task was lost (Redis down, worker killed) or whose send failed (core/outbox.py).
     "outbox-sweep": {
         "task": "core.tasks.sweep_outbox",

@@ -12,6 +12,7 @@ from inventory import selectors, services
 from inventory.admin.display import SHORT_STATUS_LABELS, STATUS_COLOURS, S, status_badge
 from inventory.admin.labels import LotLabelsMixin
 from inventory.forms import LotForm
+from inventory.hooks import lot_page_panels
 from inventory.models import Lot
 
 
@@ -92,6 +93,8 @@ class LotAdmin(OrganiserScopedAdmin, LotLabelsMixin, admin.ModelAdmin):
                     "units_page": page,
                     "units_rows": [(c, status_badge(c.status)) for c in page.object_list],
                     "can_view_computers": request.user.has_perm("inventory.view_computer"),
+                    # Panels of the apps above (fault rates, the donor's documents): they subscribe to the hook.
+                    "lot_panels": [panel for panel in lot_page_panels.fire(lot=lot, request=request) if panel],
                 }
             )
         return super().change_view(request, object_id, form_url, extra_context)

@@ -2,19 +2,25 @@
 the CO2e its computers avoided."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.module_loading import import_string
-from django.views.decorators.http import require_http_methods, require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
 from campaigns import services
-from campaigns.models import Campaign
+from campaigns.models import Campaign, CampaignDonor, Donor
+from core.files import open_or_404
 from core.forms import errors_to_form
+from impact import donor_documents
 from impact.carbon import FACTORS
-from portal.donors import donor_space
+from impact.models import DonorDocument
+from inventory.models import Lot
+from portal.donors import donor_documents_page, donor_space
 from portal.forms import DonorOfferForm
 
 
@@ -51,3 +57,68 @@ def donate(request: HttpRequest) -> HttpResponse:
     has_campaigns = form.fields["campaign"].queryset.exists()
     status = 400 if form.errors else 200
     return render(request, "donors/donate.html", {"form": form, "has_campaigns": has_campaigns}, status=status)
+
+
+# The donor's documents: traceability reports and reuse attestations ---------------------------------------------
+
+
+@require_safe
+@login_required
+def documents(request: HttpRequest) -> HttpResponse:
+    """The documents asked for the user's donors, and the forms to ask for one."""
+    page = donor_documents_page(request.user)
+    if not page.is_donor:
+        raise Http404
+    return render(request, "donors/documents.html", {"page": page, "form_errors": None})
+
+
+@login_required
+@require_POST
+def document_request(request: HttpRequest) -> HttpResponse:
+    """Ask for a document of one of the user's donors: 404 for a lot, a campaign or a donor that is not theirs."""
+    donors = Donor.objects.for_user(request.user)
+    kind = request.POST.get("kind", "")
+    try:
+        if kind == DonorDocument.Kind.TRACEABILITY:
+            if request.POST.get("lot"):
+                lot = get_object_or_404(
+                    Lot.objects.filter(donor__in=donors).select_related("donor"), pk=_pk(request, "lot")
+                )
+                donor_documents.traceability_report_request(donor=lot.donor, lot=lot, by=request.user)
+            else:
+                pledge = get_object_or_404(
+                    CampaignDonor.objects.filter(donor__in=donors).select_related("donor", "campaign"),
+                    pk=_pk(request, "pledge"),
+                )
+                donor_documents.traceability_report_request(
+                    donor=pledge.donor, campaign=pledge.campaign, by=request.user
+                )
+        elif kind == DonorDocument.Kind.REUSE_ATTESTATION:
+            donor = get_object_or_404(donors.filter(is_public_body=True), pk=_pk(request, "donor"))
+            donor_documents.reuse_attestation_request(donor=donor, year=request.POST.get("year", ""), by=request.user)
+        else:
+            raise Http404
+    except ValidationError as exc:
+        page = donor_documents_page(request.user)
+        return render(request, "donors/documents.html", {"page": page, "form_errors": exc.messages}, status=400)
+    messages.success(request, _("Document demandé : il sera prêt dans quelques instants. Rechargez la page."))
+    return redirect("donors:documents")
+
+
+def _pk(request: HttpRequest, name: str) -> int:
+    try:
+        return int(request.POST.get(name, ""))
+    except ValueError:
+        raise Http404 from None
+
+
+@require_safe
+@login_required
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A ready document of one of the user's donors; 404 for anyone else's, or one not ready yet."""
+    document = get_object_or_404(DonorDocument.objects.for_user(request.user), pk=pk, status=DonorDocument.Status.READY)
+    handle = open_or_404(document.file)
+    name = f"{document.kind}-{document.pk}.pdf".replace("_", "-")
+    response = FileResponse(handle, content_type="application/pdf", as_attachment=False, filename=name)
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -62,6 +62,7 @@ class World:
     wipe_evidence: object = None  # an imported wipe report (nwipe log) of ``computer``'s drive
     stock_partner: object = None  # the refurbisher of A's lot
     api_token: object = None  # an API token of the donor (api app)
+    donor_document: object = None  # the traceability report of ``lot`` for its donor, rendered (impact app)
 
 
 def _reassign(wave, association) -> None:
@@ -208,6 +209,11 @@ def build_world() -> World:
     api_token, _secret = api_token_create(by=users["superuser"], name="ERP", donor=Donor.objects.get(name="Orange"))
     email_address = EmailAddress.objects.get(user=users["member_a"])
     from core.models import OutboxEmail
+    from impact.donor_documents import donor_document_render, traceability_report_request
+
+    lot = Lot.objects.select_related("donor").get(pk=computer.lot_id)
+    donor_document = traceability_report_request(donor=lot.donor, lot=lot, by=users["inventory"])
+    donor_document = donor_document_render(document_id=donor_document.pk)
 
     return World(
         organiser=OrganiserFactory(),
@@ -249,6 +255,7 @@ def build_world() -> World:
         ),
         stock_partner=stock_partner,
         api_token=api_token,
+        donor_document=donor_document,
         donor_offer=donor_offer_create(
             campaign=campaign,
             company_name="Entreprise Généreuse",

@@ -296,6 +296,10 @@ PORTAL_ROWS = [
     # donor roles); for anyone else, how a company joins.
     Row("donor/", r("donors:space"), signed_in(200)),
     Row("donate/", r("donors:donate"), everyone(200)),  # the public offer form
+    # The donor's documents: its people only (tests/access/test_donor_documents.py); 404 for every other account.
+    Row("donor/documents/", r("donors:documents"), signed_in(404)),
+    Row("donor/documents/request/", r("donors:document_request"), signed_in(405)),  # POST only
+    Row("donor/documents/<int:pk>/pdf/", r("donors:document_download", pk("donor_document")), signed_in(404)),
     Row("space/reports/<int:pk>/", r("impact:report", pk("report")), of_a()),
     Row("space/reports/<int:pk>/reopen/", r("impact:report_reopen", pk("report")), signed_in(405)),  # POST only
 ]
@@ -439,6 +443,8 @@ MODEL_RULES = [
     # Tickets come from the association space and stay in the units' history.
     ModelRule("support.ticket", lambda w: w.ticket, add=NEVER, delete=NEVER),
     ModelRule("impact.campaignreporting", lambda w: w.reporting, delete=NEVER),
+    # Donor documents are asked for from the donor space or a lot's page, rendered by the worker: read-only here.
+    ModelRule("impact.donordocument", lambda w: w.donor_document, add=NEVER, change=NEVER, delete=NEVER),
     # The outbox of emails: read-only, and only for superusers (no role holds core.view_outboxemail).
     ModelRule("core.outboxemail", lambda w: w.outbox_email, add=NEVER, change=NEVER, delete=NEVER),
 ]
@@ -653,6 +659,22 @@ ADMIN_ROWS = [
         "admin/support/ticket/<int:object_id>/decide/",
         admin_url("support_ticket_decide", pk("ticket")),
         admin_page("support.change_ticket"),
+    ),
+    Row(
+        "admin/support/ticket/fault-rates/",
+        admin_url("support_ticket_fault_rates"),
+        admin_page("support.view_ticket"),
+    ),
+    Row(
+        "admin/impact/donordocument/<int:object_id>/pdf/",
+        admin_url("impact_donordocument_pdf", pk("donor_document")),
+        admin_page("impact.view_donordocument"),
+        content_type=PDF,
+    ),
+    Row(  # a GET goes back to the lot's page (which checks)
+        "admin/impact/donordocument/lot/<int:lot_id>/traceability/",
+        admin_url("impact_donordocument_lot", pk("lot")),
+        admin_staff(Redirect(lambda w: reverse("admin:inventory_lot_change", args=[w.lot.pk]))),
     ),
     Row(
         "admin/certificates/handover/<int:object_id>/record/",
@@ -922,6 +944,13 @@ PORTAL_POSTS = [
     # The public offer form: an incomplete offer is refused for everyone (field errors), nothing is saved;
     # a complete one is tested in tests/portal/test_donate.py.
     PostCase("donate/", r("donors:donate"), everyone(400), lambda w: {"campaign": w.campaign.pk, "units": "12,5"}),
+    # Another donor's lot (every role here acts for no donor): 404, nothing asked.
+    PostCase(
+        "donor/documents/request/",
+        r("donors:document_request"),
+        signed_in(404),
+        lambda w: {"kind": "traceability", "lot": w.lot.pk},
+    ),
     PostCase(
         "space/associations/new/",
         r("associations:association_create"),
@@ -1181,6 +1210,14 @@ ADMIN_POSTS = [
         lambda w: {"close": "1", "text": "Rien trouvé."},
     ),
     PostCase(
+        "admin/impact/donordocument/lot/<int:lot_id>/traceability/",
+        admin_url("impact_donordocument_lot", pk("lot")),
+        refused(
+            admin_page("impact.add_donordocument"),
+            *[r for r in (*STAFF, "superuser") if has(r, "impact.add_donordocument")],
+        ),
+    ),
+    PostCase(
         "admin/certificates/handover/<int:object_id>/retry/",
         admin_url("certificates_handover_retry", pk("handover")),
         admin_page(H, "certificates.change_handover", ok=Redirect(desk_url)),  # not failed: refused with a message
@@ -1349,6 +1386,10 @@ POST_EXEMPT = {
             "space/certificates/<int:pk>/",
             "space/reports/",
             "donor/",
+            "donor/documents/",
+            "donor/documents/<int:pk>/pdf/",
+            "admin/support/ticket/fault-rates/",
+            "admin/impact/donordocument/<int:object_id>/pdf/",
             "space/support/",
             "space/support/<int:pk>/photos/<int:photo_pk>/",
             "space/support/<int:pk>/addendum/",

@@ -117,7 +117,9 @@ MAXIMA: dict[str, int] = {
     "admin:donations_allocation_change": 8,
     "admin:certificates_handover_change": 8,
     "admin:impact_impactreport_change": 13,
-    "admin:inventory_lot_change": 11,  # 11: the partner's choices
+    # 11: the partner's choices; + the panels of the apps above (inventory.hooks.lot_page_panels): the fault rates
+    # per lot and per model (two grouped queries) and the lot's traceability reports (one).
+    "admin:inventory_lot_change": 14,
     "admin:inventory_computer_change": 11,  # + the unit's functional tests and their items (prefetched)
     # + the replacement's addendum (its link and the next step): one query each
     "admin:support_ticket_change": 10,
@@ -131,8 +133,9 @@ MAXIMA: dict[str, int] = {
     # The export also writes its line in the account history. + the join-request journal, one's requests to join
     # associations, one's addresses and the invitations sent to them (associations/privacy.py): one query each.
     # One query per journal or actor table: + api.ApiTokenEvent, inventory.WipeEvidence, campaigns.DonorOfferEvent,
-    # the after-sales history rows and the fault reports with one's messages (support/privacy.py).
-    "my_data": 26,
+    # the after-sales history rows and the fault reports with one's messages (support/privacy.py), the donor
+    # documents' history rows (impact.DonorDocumentEvent).
+    "my_data": 27,
     # The « what's next » home: associations, applications, allocations, certificates, reports (total and open),
     # campaigns; + the pending requests to join (one query, associations/_join_requests.html).
     "associations:space": 10,
@@ -151,6 +154,12 @@ MAXIMA: dict[str, int] = {
     # Donors, pledges, lots with their counts, status dates, wipe dates, handed-over units per association,
     # the associations and their missions, people trained, handed-over units per form factor.
     "donors:space": 12,  # + the session and the user
+    # The donor's documents: donors, documents (with lot and campaign), lots, pledges; + the session and the user.
+    "donors:documents": 6,
+    # The stock team's fault rates: per lot and per model, one grouped query each.
+    "admin:support_ticket_fault_rates": 6,
+    "admin:impact_donordocument_changelist": 7,
+    "admin:impact_donordocument_change": 9,  # + its history rows (the inline) and its donor, lot and campaign
     "support:home": 4,
     "support:create": 3,
     # + the replacement's addendum
@@ -197,6 +206,8 @@ NOT_LISTS: dict[str, str] = {
     "donations:campaigns": "guarded with more campaigns in tests/portal/public/test_campaign_list.py",
     "support:photo": "one photo of a fault report",
     "support:addendum": "one PDF, the addendum of one replacement",
+    "donors:document_request": "a POST that asks for one document",
+    "donors:document_download": "one PDF file",
     # The admin (besides Django's own add, change, delete and history pages).
     "admin:associations_application_review": "a review form about one application",
     "admin:inventory_lot_labels": "a PDF of labels (one query through computers_for_labels)",
@@ -216,6 +227,8 @@ NOT_LISTS: dict[str, str] = {
     "admin:impact_impactreport_return": "a form about one report",
     "admin:impact_impactreport_accept": "a POST about one report",
     "admin:impact_impactreport_reopen": "a form about one report (the association's request to correct it)",
+    "admin:impact_donordocument_pdf": "one PDF file",
+    "admin:impact_donordocument_lot": "a POST that asks for one lot's traceability report",
 }
 
 # Django's own admin views, guarded (change lists) or about one object.
@@ -1253,6 +1266,69 @@ def donor_space(n: int) -> dict[str, Page]:
             report=report, by=member_of(association, email=f"bilan{k:04d}@garde.example.org"), submit=True, **GOOD
         )
     return {"donors:space": Page(reverse("donors:space"), person, (lot.reference, f"Association équipée {k:04d}"))}
+
+
+@builds("donors:documents")
+def donor_documents_page(n: int) -> dict[str, Page]:
+    """A public body's ``n`` more lots, pledges and documents (ready, with their lot or campaign)."""
+    from campaigns.models import CampaignDonor, Donor
+    from impact.models import DonorDocument
+    from tests.factories.donors import donor_member
+
+    donor, _created = Donor.objects.get_or_create(name="Ville donatrice", defaults={"is_public_body": True})
+    person = donor.memberships.first()
+    person = person.user if person else donor_member(donor, email="donatrice@garde.example.org")
+    for _i in range(n):
+        k = _next()
+        lot = LotFactory(donor=donor, reference=f"LOT-DOC-{k:04d}")
+        campaign = CampaignFactory(name=f"Campagne documentée {k:04d}")
+        CampaignDonor.objects.create(campaign=campaign, donor=donor, pledged_units=10)
+        for scope in ({"lot": lot}, {"campaign": campaign}):
+            DonorDocument.objects.create(
+                donor=donor, kind="traceability", status="ready", file=f"donors/x-{k}.pdf", page_count=k, **scope
+            )
+    return {"donors:documents": Page(reverse("donors:documents"), person, (lot.reference, campaign.name))}
+
+
+@builds("admin:support_ticket_fault_rates")
+def fault_rates_admin(n: int) -> dict[str, Page]:
+    """``n`` more units reported faulty, each in a lot and of a model of its own."""
+    from inventory.models import Computer
+
+    operator = _staff(roles.INVENTORY_OPERATOR)
+    for ticket in _tickets(n, _member(), operator):
+        k = _next()
+        lot = LotFactory(reference=f"LOT-PANNE-{k:04d}")
+        Computer.objects.filter(pk=ticket.computer_id).update(lot=lot, model=f"Modèle témoin {k:04d}")
+    url = reverse("admin:support_ticket_fault_rates")
+    return {"admin:support_ticket_fault_rates": Page(url, operator, (lot.reference, f"Modèle témoin {k:04d}"))}
+
+
+@builds("admin:impact_donordocument_changelist", "admin:impact_donordocument_change")
+def donor_documents_admin(n: int) -> dict[str, Page]:
+    """``n`` more lots' traceability reports; the last one with ``n`` rows of history."""
+    from impact.models import DonorDocument, DonorDocumentEvent
+
+    documents = []
+    for _i in range(n):
+        k = _next()
+        lot = LotFactory(reference=f"LOT-RAPPORT-{k:04d}")
+        documents.append(
+            DonorDocument.objects.create(donor=lot.donor, kind="traceability", lot=lot, organiser=lot.organiser)
+        )
+    last = documents[-1]
+    DonorDocumentEvent.objects.bulk_create(
+        DonorDocumentEvent(document=last, actor_label=_actor(k, i), to_status="pending") for i in range(n)
+    )
+    operator = _staff(roles.INVENTORY_OPERATOR)
+    return {
+        "admin:impact_donordocument_changelist": Page(
+            reverse("admin:impact_donordocument_changelist"), operator, (lot.reference,)
+        ),
+        "admin:impact_donordocument_change": Page(
+            _change("impact_donordocument", last.pk), operator, (_actor(k, n - 1),)
+        ),
+    }
 
 
 # The guards ---------------------------------------------------------------------------------------

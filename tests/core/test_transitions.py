@@ -182,6 +182,17 @@ def make_ticket(status):
     )
 
 
+def make_donor_document(status):
+    from impact.models import DonorDocument
+    from tests.factories.inventory import LotFactory
+
+    lot = LotFactory()
+    # A file as the render sets it with « ready » (the constraint requires it); harmless in any other status.
+    return DonorDocument.objects.create(
+        donor=lot.donor, kind="traceability", lot=lot, status=status, file="donors/rapport.pdf"
+    )
+
+
 TABLES = {
     "join_request": ("associations.JoinRequest", "TRANSITIONS", make_join_request),
     "application": ("associations.Application", "TRANSITIONS", make_application),
@@ -195,6 +206,7 @@ TABLES = {
     "api_token": ("api.ApiToken", "TRANSITIONS", make_api_token),
     "donor_offer": ("campaigns.DonorOffer", "TRANSITIONS", make_donor_offer),
     "ticket": ("support.Ticket", "TRANSITIONS", make_ticket),
+    "donor_document": ("impact.DonorDocument", "TRANSITIONS", make_donor_document),
 }
 # The timestamps a table's constraints require with a status, set by its service (``stamps=``) and here.
 STAMPS = {"api_token": ("revoked_at",), "donor_offer": ("decided_at",)}

@@ -3,7 +3,8 @@
 Run by scripts/stack-e2e.sh on a freshly seeded demo (``seed_demo --force``). Through the UI only: the
 association signs up and applies, a reviewer approves, the campaign manager confirms wave 2, the
 worker renders its certificates, the desk hands one over with on-screen signatures and the public
-page verifies it; and beat keeps sending the periodic sweep, which the worker runs.
+page verifies it; a donor's person downloads the traceability report of a lot, rendered by the worker;
+and beat keeps sending the periodic sweeps, which the worker runs.
 Each test stands alone; the reviewer's test reuses the application of the first when it ran.
 """
 
@@ -241,6 +242,31 @@ def test_wave_confirmed_rendered_by_the_worker_handed_over_and_verified(open_pag
     expect(public.locator("code.checksum").first).to_have_text(hashlib.sha256(signed).hexdigest())
 
 
+# c') A donor asks for the traceability report of one of its lots; the worker renders it ---------------------
+
+
+def test_donor_downloads_its_traceability_report_rendered_by_the_worker(open_page):
+    donor = open_page()
+    log_in(donor, "donor@demo.test")
+    donor.goto("/donor/")
+    donor.get_by_role("link", name="Vos documents : rapports de traçabilité").click()
+    ask = donor.get_by_role("button", name=re.compile("Demander le rapport du lot ")).first
+    reference = ask.inner_text().rsplit(" ", 1)[-1]
+    ask.click()
+    expect(donor.get_by_text("Document demandé")).to_be_visible()
+    # The worker renders it: the page shows the download link once it is ready (reloaded as a person would).
+    link = donor.get_by_role("link", name=re.compile(r"Télécharger \(PDF"))
+
+    def ready():
+        donor.reload()
+        return link.count() > 0
+
+    wait_until(ready, timeout=RENDER_TIMEOUT_MS / 1000, interval=2, what="the worker to render the report")
+    text = pdf_text(fetch_pdf(donor, link.first.get_attribute("href")))
+    assert "Rapport de traçabilité" in text and reference in text
+    assert "NIST SP 800-88" in text and "estimation" in text
+
+
 # d) Beat is alive: it sends the periodic sweep, and the worker runs it ------------------------------------
 
 
@@ -251,6 +277,9 @@ def test_beat_sends_the_sweep_and_the_worker_runs_it(log_dir):
     # CERTIFICATES_SWEEP_SECONDS=5 in the script: two sends within 30 s prove beat keeps its schedule.
     wait_until(lambda: len(sent.findall(beat_log.read_text())) >= 2, timeout=30, what="beat to send the sweep twice")
     wait_until(lambda: ran.search(worker_log.read_text()), timeout=30, what="the worker to run the sweep")
+    # The donor documents' sweep is on the same schedule.
+    documents = re.compile(r"Task impact\.tasks\.sweep_donor_documents\[[\w-]+\] succeeded")
+    wait_until(lambda: documents.search(worker_log.read_text()), timeout=30, what="the donor documents' sweep")
 
 
 # e) What the production stack answers to a scanner ------------------------------------------------------
