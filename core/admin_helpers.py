@@ -155,6 +155,10 @@ MODEL_GENDERS: dict[str, str] = {
     "impact.impactreportevent": MASCULINE,
     "impact.impactreminder": MASCULINE,
     "impact.campaignreporting": MASCULINE,  # calendrier des bilans
+    "impact.receipt": MASCULINE,  # reçu fiscal
+    "impact.receiptevent": MASCULINE,
+    "impact.receipteligibility": FEMININE,  # éligibilité aux reçus fiscaux
+    "impact.lotvaluation": FEMININE,  # valeur déclarée d'un lot
     "support.ticket": MASCULINE,  # signalement de panne
     "support.ticketmessage": MASCULINE,
     "support.ticketevent": MASCULINE,

@@ -3,10 +3,13 @@
 from django.urls import path
 
 from portal.views import donors as views
+from portal.views import receipts
 
 app_name = "donors"
 
 urlpatterns = [
     path("donate/", views.donate, name="donate"),
     path("donor/", views.space, name="space"),
+    path("donor/lots/<int:pk>/value/", receipts.lot_value, name="lot_value"),
+    path("donor/receipts/<int:pk>/pdf/", receipts.donor_receipt_pdf, name="receipt_pdf"),
 ]
