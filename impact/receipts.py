@@ -161,7 +161,6 @@ def receipt_content(draft: ReceiptDraft, *, eligibility: ReceiptEligibility) -> 
             "object": association.description,
             "basis": eligibility.basis,
             "basis_label": str(ReceiptBasis(eligibility.basis).label),
-            "declared_by": eligibility.declared_by_name,
             "declared_at": eligibility.declared_at.isoformat(),
         },
         "donor": {"name": donor.name, "siret": donor.siret, "siren": donor.siret[:9], "address": ""},
@@ -174,7 +173,6 @@ def receipt_content(draft: ReceiptDraft, *, eligibility: ReceiptEligibility) -> 
                     "count": len(line.units),
                     "unit_value": _money(line.unit_value),
                     "subtotal": _money(line.subtotal),
-                    "declared_by": line.declared_by_name,
                     "declared_at": line.declared_at.isoformat() if line.declared_at else None,
                 }
                 for line in draft.lines
