@@ -205,8 +205,13 @@ def build_world() -> World:
     from impact import receipts as receipt_services
 
     receipt_eligibility = receipt_services.receipt_eligibility_declare(association=association_a, by=users["member_a"])
+    from impact.receipt_selectors import received_units
+
     signed_lot = signed_units[1].lot
     lot_valuation = receipt_services.lot_valuation_declare(lot=signed_lot, unit_value="90", by=None)
+    for lot in Lot.objects.filter(pk__in=received_units([association_a.pk]).values("computer__lot_id")):
+        if lot.pk != signed_lot.pk:  # the replacement unit's lot
+            receipt_services.lot_valuation_declare(lot=lot, unit_value="90", by=None)
     receipt = receipt_services.receipt_issue(
         association=association_a, donor=signed_lot.donor, year=signed_handover.handed_over_on.year, by=None
     )
