@@ -99,7 +99,7 @@ def clean_unit_value(value) -> Decimal:
     if value is None or isinstance(value, bool):
         raise invalid
     try:
-        amount = Decimal(str(value).strip().replace(",", "."))
+        amount = Decimal("".join(str(value).split()).replace(",", "."))  # « 1 234,50 » as typed in French
     except (InvalidOperation, ValueError):
         raise invalid from None
     if not amount.is_finite():
