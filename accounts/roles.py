@@ -65,6 +65,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.view_checklistitem",
         "campaigns.view_donor",
         "inventory.view_stockpartner",
+        # The value per unit a donor declared for a lot (in-kind gift receipts), recorded on its behalf.
+        *_crud("impact", "lotvaluation"),
         # After-sales: the faulty units reported by associations (support app); asked, repaired or replaced.
         "support.view_ticket",
         "support.change_ticket",
@@ -102,6 +104,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("impact", "campaignreporting"),
         "impact.view_donordocument",  # the donors' traceability reports and reuse attestations
         "impact.view_donordocumentevent",
+        # In-kind gift receipts issued by the associations, their yearly totals, the donors' declared values.
+        "impact.view_receipt",
+        "impact.view_receiptevent",
+        "impact.view_receipteligibility",
+        "impact.view_lotvaluation",
     ],
     HANDOVER_OPERATOR: [
         "campaigns.view_campaign",

@@ -157,6 +157,10 @@ MODEL_GENDERS: dict[str, str] = {
     "impact.campaignreporting": MASCULINE,  # calendrier des bilans
     "impact.donordocument": MASCULINE,  # document du donateur
     "impact.donordocumentevent": MASCULINE,
+    "impact.receipt": MASCULINE,  # reçu fiscal
+    "impact.receiptevent": MASCULINE,
+    "impact.receipteligibility": FEMININE,  # éligibilité aux reçus fiscaux
+    "impact.lotvaluation": FEMININE,  # valeur déclarée d'un lot
     "support.ticket": MASCULINE,  # signalement de panne
     "support.ticketmessage": MASCULINE,
     "support.ticketevent": MASCULINE,

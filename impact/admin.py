@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
@@ -9,11 +10,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter, scoped_for_request
+from campaigns.scoping import GLOBAL, OrganiserScopedAdmin, ScopedRelatedFieldListFilter, scoped_for_request
 from core.admin_helpers import HistoryInline, JournalInline, ReadOnlyInlineMixin
 from core.errors import DomainError
 from core.files import open_or_404
-from impact import donor_documents, exports, selectors, services
+from core.forms import DecimalNumberField
+from impact import donor_documents, exports, receipts, selectors, services
 from impact.forms import ReopenDecisionForm, ReturnForm
 from impact.labels import with_labels
 from impact.models import (
@@ -23,6 +25,10 @@ from impact.models import (
     ImpactReminder,
     ImpactReport,
     ImpactReportEvent,
+    LotValuation,
+    Receipt,
+    ReceiptEligibility,
+    ReceiptEvent,
 )
 from inventory.models import Lot
 
@@ -420,3 +426,142 @@ class DonorDocumentAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
                 request, _("Rapport de traçabilité demandé : il apparaîtra sous le lot dès qu'il est prêt.")
             )
         return redirect("admin:inventory_lot_change", lot.pk)
+
+
+# In-kind gift receipts ----------------------------------------------------------------------------------------
+
+
+class ReceiptEventInline(HistoryInline):
+    model = ReceiptEvent
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    """Issued by the associations in their space: staff read them, their yearly totals and their PDFs."""
+
+    organiser_path = "computers__lot__organiser"
+    list_display = ("number_display", "association", "donor", "year", "status", "unit_count", "total_value", "state")
+    list_filter = ("status", "year", "state")
+    search_fields = ("number", "association__legal_name", "donor__name")
+    list_select_related = ("association", "donor")
+    change_list_template = "admin/impact/receipt/change_list.html"
+    inlines = [ReceiptEventInline]
+    fields = (
+        "association",
+        "donor",
+        "year",
+        "status",
+        "number",
+        "unit_count",
+        "total_value",
+        "issued_by_name",
+        "issued_at",
+        "cancelled_at",
+        "state",
+        "error",
+        "pdf_link",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # issued by the associations, from their space
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("numéro"), ordering="sequence")
+    def number_display(self, receipt):
+        return receipt.number or "—"
+
+    @admin.display(description=gettext_lazy("reçu (PDF)"))
+    def pdf_link(self, receipt):
+        if not receipt.pdf:
+            return "—"
+        url = reverse("admin:impact_receipt_pdf", args=[receipt.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Télécharger"))
+
+    def get_urls(self):
+        pdf = self.admin_site.admin_view(self.pdf_view)
+        return [path("<int:pk>/pdf/", pdf, name="impact_receipt_pdf"), *super().get_urls()]
+
+    def pdf_view(self, request, pk: int):
+        """The receipt's PDF, for staff who may view it (scoped: another organiser's receipt is a 404)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        receipt = get_object_or_404(self.get_queryset(request).exclude(pdf=""), pk=pk)
+        response = FileResponse(open_or_404(receipt.pdf), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="recu-fiscal-{receipt.number}.pdf"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        from impact.receipt_selectors import yearly_totals
+
+        totals = yearly_totals(self.get_queryset(request))
+        return super().changelist_view(request, {**(extra_context or {}), "yearly_totals": totals})
+
+
+@admin.register(ReceiptEligibility)
+class ReceiptEligibilityAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    """Declared by each association in its space (associations are national): read-only here."""
+
+    organiser_path = GLOBAL
+    list_display = ("association", "basis", "declared_by_name", "declared_at", "withdrawn_at")
+    list_select_related = ("association",)
+    search_fields = ("association__legal_name",)
+    fields = ("association", "basis", "declared_by_name", "declared_at", "withdrawn_by_name", "withdrawn_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LotValuationForm(forms.ModelForm):
+    unit_value = DecimalNumberField(
+        label=gettext_lazy("valeur déclarée par ordinateur (€)"),
+        error_messages={"invalid": gettext_lazy("Indiquez une valeur en euros, par exemple 120 ou 12,50.")},
+    )
+
+    class Meta:
+        model = LotValuation
+        fields = ("lot", "unit_value")
+
+    def clean_unit_value(self):
+        # The service's own check (negative, absurd, more than two decimals), shown next to the field.
+        try:
+            return receipts.clean_unit_value(self.cleaned_data["unit_value"])
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["unit_value"]) from None
+
+
+@admin.register(LotValuation)
+class LotValuationAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+    """The value per unit a donor declared for its lot, recorded by the stock team on the donor's behalf."""
+
+    organiser_path = "lot__organiser"
+    form = LotValuationForm
+    list_display = ("lot", "donor", "unit_value", "declared_by_name", "declared_at")
+    list_select_related = ("lot__donor",)
+    search_fields = ("lot__reference", "lot__donor__name")
+    autocomplete_fields = ("lot",)
+    readonly_fields = ("declared_by_name", "declared_at")
+
+    @admin.display(description=gettext_lazy("donateur"), ordering="lot__donor__name")
+    def donor(self, valuation):
+        return valuation.lot.donor
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "lot") if obj is not None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        saved = receipts.lot_valuation_declare(lot=obj.lot, unit_value=form.cleaned_data["unit_value"], by=request.user)
+        obj.pk, obj.declared_at, obj.declared_by_name = saved.pk, saved.declared_at, saved.declared_by_name

@@ -11,6 +11,7 @@ from impact.models import (
     REOPEN_REASON_MAX,
     SITUATION_FIELDS,
     ImpactReport,
+    ReceiptBasis,
 )
 
 _COUNT_ERRORS = {
@@ -180,3 +181,51 @@ class ReopenDecisionForm(TextLimitsMixin, forms.Form):
         if data.get("decision") == self.REFUSE and not message and "message" not in self.errors:
             self.add_error("message", _("Dites à l'association pourquoi la correction est refusée."))
         return data
+
+
+class ReceiptEligibilityForm(forms.Form):
+    """The association's declaration that it may issue in-kind gift receipts (its own responsibility)."""
+
+    eligible = forms.BooleanField(
+        label=_(
+            "Notre association est un organisme d'intérêt général qui peut recevoir des dons ouvrant droit à "
+            "réduction d'impôt (articles 200 et 238 bis du Code général des impôts)."
+        ),
+        help_text=_(
+            "En clair : votre association a un but non lucratif, une gestion désintéressée, ne fonctionne pas au "
+            "profit d'un cercle restreint de personnes et mène une activité philanthropique, éducative, sociale, "
+            "humanitaire… Elle seule est responsable de cette déclaration ; en cas de doute, interrogez les "
+            "services fiscaux (procédure de rescrit)."
+        ),
+        error_messages={"required": _("Cochez la case pour déclarer que votre association est éligible.")},
+    )
+    basis = forms.ChoiceField(
+        label=_("Fondement"),
+        choices=ReceiptBasis.choices,
+        initial=ReceiptBasis.GENERAL_INTEREST,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+class LotValuationForm(forms.Form):
+    unit_value = DecimalNumberField(
+        label=_("Valeur d'un ordinateur de ce lot (en euros)"),
+        widget=DecimalInput(attrs={"class": "form-control", "aria-describedby": "value-help"}),
+        help_text=_(
+            "La valeur que vous retenez pour un ordinateur de ce lot, par exemple 120 ou 85,50. Le portail "
+            "n'invente aucune valeur : c'est votre déclaration, reprise telle quelle sur les reçus fiscaux."
+        ),
+        error_messages={
+            "invalid": _("Indiquez une valeur en euros, par exemple 120 ou 12,50."),
+            "required": _("Indiquez la valeur d'un ordinateur."),
+        },
+    )
+
+
+class ReceiptCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif de l'annulation"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Indiquez pourquoi ce reçu est annulé.")},
+    )

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Journal
+from core.models import Journal, actor_fields
 from core.textlimits import length_check, max_length_validator
 from core.transitions import Transitions
 from core.words import period_words
@@ -535,3 +535,244 @@ class DonorDocumentEvent(Journal):
 
     def __str__(self) -> str:
         return f"{self.change_label} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"
+
+
+# In-kind gift receipts (Cerfa n° 16216) ---------------------------------------------------------------------------
+
+# The value a donor may declare for one unit: a used desktop is worth far less; above this, a typing mistake.
+UNIT_VALUE_MAX = 100_000
+
+
+class ReceiptBasis(models.TextChoices):
+    """The legal basis under which an association issues receipts (its own responsibility)."""
+
+    GENERAL_INTEREST = "general_interest", _("Organisme d'intérêt général (articles 200 et 238 bis du CGI)")
+
+
+class ReceiptEligibility(models.Model):
+    """An association's declaration that it may issue in-kind gift receipts: who declared it, when, and its
+    withdrawal. Receipts exist only for an association whose declaration stands."""
+
+    association = models.OneToOneField(
+        "associations.Association",
+        on_delete=models.CASCADE,
+        related_name="receipt_eligibility",
+        verbose_name=_("association"),
+    )
+    basis = models.CharField(
+        _("fondement"), max_length=32, choices=ReceiptBasis.choices, default=ReceiptBasis.GENERAL_INTEREST
+    )
+    declared_by, declared_by_name = actor_fields(_("déclarée par"), _("nom du déclarant"))
+    declared_at = models.DateTimeField(_("déclarée le"), default=timezone.now)
+    withdrawn_by, withdrawn_by_name = actor_fields(_("retirée par"), _("nom de la personne qui l'a retirée"))
+    withdrawn_at = models.DateTimeField(_("retirée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("éligibilité aux reçus fiscaux")
+        verbose_name_plural = _("éligibilités aux reçus fiscaux")
+        ordering = ["-declared_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(basis__in=ReceiptBasis.values), name="receipt_eligibility_basis_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.association)
+
+    @property
+    def is_eligible(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class LotValuation(models.Model):
+    """The value of one unit of a lot, as the donor declared it (the portal never invents one)."""
+
+    lot = models.OneToOneField(
+        "inventory.Lot", on_delete=models.CASCADE, related_name="valuation", verbose_name=_("lot")
+    )
+    unit_value = models.DecimalField(
+        _("valeur déclarée par ordinateur (€)"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(UNIT_VALUE_MAX)],
+    )
+    declared_by, declared_by_name = actor_fields(_("déclarée par"), _("nom du déclarant"))
+    declared_at = models.DateTimeField(_("déclarée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("valeur déclarée d'un lot")
+        verbose_name_plural = _("valeurs déclarées des lots")
+        ordering = ["lot"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit_value__gte=0) & Q(unit_value__lte=UNIT_VALUE_MAX), name="lot_valuation_bounds"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot} : {self.unit_value} €"
+
+
+class ReceiptStatus(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    ISSUED = "issued", _("Émis")
+    CANCELLED = "cancelled", _("Annulé")
+
+
+class ReceiptState(models.TextChoices):
+    """The generation of an issued receipt's PDF."""
+
+    PENDING = "pending", _("En attente de génération")
+    RENDERING = "rendering", _("En cours de génération")
+    READY = "ready", _("Prêt")
+    FAILED = "failed", _("Échec de la génération")
+
+
+def receipt_upload_to(instance: "Receipt", filename: str) -> str:
+    return f"receipts/{instance.association_id}/{filename}"
+
+
+class ReceiptQuerySet(models.QuerySet):
+    def live(self):
+        return self.exclude(status=ReceiptStatus.CANCELLED)
+
+    def issued(self):
+        return self.filter(status=ReceiptStatus.ISSUED)
+
+    def stuck(self, *, pending_before, rendering_before):
+        """Issued receipts whose PDF was queued or started long ago and never finished."""
+        return self.issued().filter(
+            Q(state=ReceiptState.PENDING, queued_at__lt=pending_before)
+            | Q(state=ReceiptState.PENDING, queued_at__isnull=True)
+            | Q(state=ReceiptState.RENDERING, render_started_at__lt=rendering_before)
+        )
+
+
+class Receipt(models.Model):
+    """An in-kind gift receipt (after Cerfa n° 16216): one per association, donor and calendar year of handover.
+
+    A draft's content is read live from the handovers; issuing numbers it (per association and year) and
+    freezes its content in ``content``, from which its PDF is rendered by a Celery task.
+    """
+
+    Status = ReceiptStatus
+    State = ReceiptState
+
+    TRANSITIONS = Transitions(
+        {
+            Status.DRAFT: {Status.ISSUED, Status.CANCELLED},
+            Status.ISSUED: {Status.CANCELLED},
+            Status.CANCELLED: set(),
+        },
+        journal="impact.ReceiptEvent",
+        subject="receipt",
+        refused=_("Impossible de passer un reçu « %(from)s » à « %(to)s »."),
+        already=_("Ce reçu est déjà « %(status)s »."),
+        save_fields=("updated_at",),
+    )
+    RENDER_TRANSITIONS = Transitions(
+        {
+            State.PENDING: {State.RENDERING},
+            State.RENDERING: {State.READY, State.FAILED, State.PENDING},
+            State.READY: set(),
+            State.FAILED: {State.PENDING, State.RENDERING},
+        },
+        journal="impact.ReceiptEvent",
+        subject="receipt",
+        field="state",
+        kind="state",
+        refused=_("Impossible de passer la génération d'un reçu « %(from)s » à « %(to)s »."),
+        save_fields=("updated_at",),
+    )
+
+    association = models.ForeignKey(
+        "associations.Association", on_delete=models.PROTECT, related_name="receipts", verbose_name=_("association")
+    )
+    donor = models.ForeignKey(
+        "campaigns.Donor", on_delete=models.PROTECT, related_name="receipts", verbose_name=_("donateur")
+    )
+    year = models.PositiveSmallIntegerField(_("année des remises"))
+    status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    sequence = models.PositiveIntegerField(_("numéro d'ordre dans l'année"), null=True, blank=True)
+    number = models.CharField(_("numéro du reçu"), max_length=40, blank=True)
+    # The units it covers (frozen at issue), for the staff's scoping by the lots' organisers.
+    computers = models.ManyToManyField(
+        "inventory.Computer", blank=True, related_name="receipts", verbose_name=_("ordinateurs")
+    )
+    content = models.JSONField(_("contenu figé à l'émission"), default=dict, blank=True)
+    unit_count = models.PositiveIntegerField(_("ordinateurs"), default=0)
+    total_value = models.DecimalField(_("valeur totale (€)"), max_digits=12, decimal_places=2, default=0)
+    issued_by, issued_by_name = actor_fields(_("émis par"), _("nom de la personne qui l'a émis"))
+    issued_at = models.DateTimeField(_("émis le"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+
+    state = models.CharField(_("génération"), max_length=16, choices=State.choices, default=State.PENDING)
+    error = models.TextField(_("erreur de génération"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    queued_at = models.DateTimeField(_("mis en file le"), null=True, blank=True)
+    render_started_at = models.DateTimeField(_("génération commencée le"), null=True, blank=True)
+    rendered_at = models.DateTimeField(_("généré le"), null=True, blank=True)
+    pdf = models.FileField(_("reçu (PDF)"), upload_to=receipt_upload_to, max_length=255, blank=True)
+    pdf_sha256 = models.CharField(_("empreinte SHA-256 du reçu"), max_length=64, blank=True)
+
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    objects = ReceiptQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reçu fiscal de don en nature")
+        verbose_name_plural = _("reçus fiscaux de dons en nature")
+        ordering = ["-year", "association", "sequence", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["association", "donor", "year"],
+                condition=~Q(status=ReceiptStatus.CANCELLED),
+                name="one_live_receipt_per_association_donor_year",
+                violation_error_message=_("Un reçu existe déjà pour ce donateur et cette année."),
+            ),
+            models.UniqueConstraint(
+                fields=["association", "year", "sequence"],
+                name="one_receipt_sequence_per_association_year",
+                violation_error_message=_("Ce numéro de reçu est déjà pris pour cette association et cette année."),
+            ),
+            models.CheckConstraint(condition=Q(status__in=ReceiptStatus.values), name="receipt_status_valid"),
+            models.CheckConstraint(condition=Q(state__in=ReceiptState.values), name="receipt_state_valid"),
+            models.CheckConstraint(
+                condition=Q(status=ReceiptStatus.DRAFT) | (Q(sequence__isnull=False) & Q(issued_at__isnull=False)),
+                name="receipt_issued_is_numbered",
+                violation_error_message=_("Un reçu émis a son numéro et sa date d'émission."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=ReceiptState.READY) | ~Q(pdf=""),
+                name="receipt_ready_has_pdf",
+                violation_error_message=_("Un reçu prêt a son PDF."),
+            ),
+            models.CheckConstraint(condition=Q(year__gte=2000) & Q(year__lte=2999), name="receipt_year_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"{self.association} – {self.donor} – {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("impact:receipt", args=[self.association_id, self.donor_id, self.year])
+
+
+class ReceiptEvent(Journal):
+    """Append-only history of a receipt: creation, issue, cancellation, PDF generation."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Création")
+        STATUS = "status", _("Changement de statut")
+        STATE = "state", _("Génération")
+
+    receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+
+    class Meta(Journal.Meta):
+        verbose_name = _("événement de reçu fiscal")
+        verbose_name_plural = _("historique des reçus fiscaux")
+
+    def status_label(self, value: str) -> str:
+        # Two kinds of status in the same columns: the receipt's, and its PDF's generation.
+        labels = {**dict(ReceiptState.choices), **dict(ReceiptStatus.choices)}
+        return str(labels.get(value, value))

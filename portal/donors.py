@@ -56,7 +56,7 @@ def lots_for_donors(donors: QuerySet[Donor]) -> QuerySet[Lot]:
         Lot.objects.filter(donor__in=donors)
         .with_counts()
         .annotate(n_wiped=Count("computers", filter=Q(computers__wipe_record__isnull=False)))
-        .select_related("donor")
+        .select_related("donor", "valuation")
         .order_by("-arrival_date", "reference")
     )
 

@@ -264,6 +264,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "core.tasks.sweep_outbox",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=60.0),
     },
+    # In-kind gift receipts issued whose PDF render was lost (broker down at commit, worker killed).
+    "receipts-sweep": {"task": "impact.tasks.sweep_receipts", "schedule": 300.0},
     # Impact reports owed by equipped associations, and reminders before / after they are due (idempotent).
     "impact-report-reminders": {"task": "impact.tasks.send_report_reminders", "schedule": 3600.0},
     # Handover appointments: a reminder two days before, once per appointment (recorded, idempotent).

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from portal.views import donors as views
+from portal.views import receipts
 
 app_name = "donors"
 
@@ -12,4 +13,6 @@ urlpatterns = [
     path("donor/documents/", views.documents, name="documents"),
     path("donor/documents/request/", views.document_request, name="document_request"),
     path("donor/documents/<int:pk>/pdf/", views.document_download, name="document_download"),
+    path("donor/lots/<int:pk>/value/", receipts.lot_value, name="lot_value"),
+    path("donor/receipts/<int:pk>/pdf/", receipts.donor_receipt_pdf, name="receipt_pdf"),
 ]

@@ -19,6 +19,7 @@ from core.forms import errors_to_form
 from impact import donor_documents
 from impact.carbon import FACTORS
 from impact.models import DonorDocument
+from impact.receipt_selectors import receipts_for_donor_user
 from inventory.models import Lot
 from portal.donors import donor_documents_page, donor_space
 from portal.forms import DonorOfferForm
@@ -29,7 +30,9 @@ from portal.forms import DonorOfferForm
 def space(request: HttpRequest) -> HttpResponse:
     """The space's home; a person who acts for no donor is told how a company joins (the offer form)."""
     home = donor_space(request.user)
-    return render(request, "donors/space.html", {"home": home, "factors": FACTORS.values()})
+    receipts = list(receipts_for_donor_user(request.user)) if home.is_donor else []
+    context = {"home": home, "factors": FACTORS.values(), "receipts": receipts}
+    return render(request, "donors/space.html", context)
 
 
 def _offer_rate(group, request) -> str:

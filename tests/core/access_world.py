@@ -63,6 +63,9 @@ class World:
     stock_partner: object = None  # the refurbisher of A's lot
     api_token: object = None  # an API token of the donor (api app)
     donor_document: object = None  # the traceability report of ``lot`` for its donor, rendered (impact app)
+    receipt: object = None  # A's in-kind gift receipt for the donor of its signed handover, issued and rendered
+    receipt_eligibility: object = None  # A's declaration that it may issue receipts
+    lot_valuation: object = None  # the value per unit the donor declared for the lot of that handover
 
 
 def _reassign(wave, association) -> None:
@@ -215,6 +218,23 @@ def build_world() -> World:
     donor_document = traceability_report_request(donor=lot.donor, lot=lot, by=users["inventory"])
     donor_document = donor_document_render(document_id=donor_document.pk)
 
+    # 4. A's in-kind gift receipt for the units of its signed handover (eligible, the lot valued), rendered.
+    from impact import receipts as receipt_services
+
+    receipt_eligibility = receipt_services.receipt_eligibility_declare(association=association_a, by=users["member_a"])
+    from impact.receipt_selectors import received_units
+
+    signed_lot = signed_units[1].lot
+    lot_valuation = receipt_services.lot_valuation_declare(lot=signed_lot, unit_value="90", by=None)
+    for lot in Lot.objects.filter(pk__in=received_units([association_a.pk]).values("computer__lot_id")):
+        if lot.pk != signed_lot.pk:  # the replacement unit's lot
+            receipt_services.lot_valuation_declare(lot=lot, unit_value="90", by=None)
+    receipt = receipt_services.receipt_issue(
+        association=association_a, donor=signed_lot.donor, year=signed_handover.handed_over_on.year, by=None
+    )
+    receipt = receipt_services.receipt_render(receipt_id=receipt.pk)
+    assert receipt.pdf, "the receipt was not rendered"
+
     return World(
         organiser=OrganiserFactory(),
         lyon_users=lyon_users,
@@ -256,6 +276,9 @@ def build_world() -> World:
         stock_partner=stock_partner,
         api_token=api_token,
         donor_document=donor_document,
+        receipt=receipt,
+        receipt_eligibility=receipt_eligibility,
+        lot_valuation=lot_valuation,
         donor_offer=donor_offer_create(
             campaign=campaign,
             company_name="Entreprise Généreuse",

@@ -302,6 +302,23 @@ PORTAL_ROWS = [
     Row("donor/documents/<int:pk>/pdf/", r("donors:document_download", pk("donor_document")), signed_in(404)),
     Row("space/reports/<int:pk>/", r("impact:report", pk("report")), of_a()),
     Row("space/reports/<int:pk>/reopen/", r("impact:report_reopen", pk("report")), signed_in(405)),  # POST only
+    # In-kind gift receipts: every account has the page (its own associations'); A's declaration and receipts are
+    # its members' only; staff read them in the admin.
+    Row("space/receipts/", r("impact:receipts"), signed_in(200)),
+    Row(
+        "space/receipts/<int:association_pk>/eligibility/",
+        r("impact:receipt_eligibility", pk("association_a")),
+        of_a(),
+    ),
+    Row(
+        "space/receipts/<int:association_pk>/<int:donor_pk>/<int:year>/",
+        r("impact:receipt", pk("association_a"), lambda w: w.receipt.donor_id, lambda w: w.receipt.year),
+        of_a(),
+    ),
+    Row("space/receipts/<int:pk>/pdf/", r("impact:receipt_pdf", pk("receipt")), of_a(), content_type=PDF),
+    # The donor's pages: its own lots and receipts (tests/access/test_donor_space.py has the donor roles).
+    Row("donor/lots/<int:pk>/value/", r("donors:lot_value", pk("lot")), signed_in(404)),
+    Row("donor/receipts/<int:pk>/pdf/", r("donors:receipt_pdf", pk("receipt")), signed_in(404)),
 ]
 
 ACCOUNT_ROWS = [
@@ -445,6 +462,10 @@ MODEL_RULES = [
     ModelRule("impact.campaignreporting", lambda w: w.reporting, delete=NEVER),
     # Donor documents are asked for from the donor space or a lot's page, rendered by the worker: read-only here.
     ModelRule("impact.donordocument", lambda w: w.donor_document, add=NEVER, change=NEVER, delete=NEVER),
+    # Receipts and eligibility are the associations' (issued and declared in their space): read-only here.
+    ModelRule("impact.receipt", lambda w: w.receipt, add=NEVER, change=NEVER, delete=NEVER),
+    ModelRule("impact.receipteligibility", lambda w: w.receipt_eligibility, add=NEVER, change=NEVER, delete=NEVER),
+    ModelRule("impact.lotvaluation", lambda w: w.lot_valuation),
     # The outbox of emails: read-only, and only for superusers (no role holds core.view_outboxemail).
     ModelRule("core.outboxemail", lambda w: w.outbox_email, add=NEVER, change=NEVER, delete=NEVER),
 ]
@@ -699,6 +720,12 @@ ADMIN_ROWS = [
         "admin/impact/impactreport/<int:pk>/reopen/",
         admin_url("impact_impactreport_reopen", pk("report")),
         admin_page("impact.review_impactreport"),
+    ),
+    Row(
+        "admin/impact/receipt/<int:pk>/pdf/",
+        admin_url("impact_receipt_pdf", pk("receipt")),
+        admin_page("impact.view_receipt"),
+        content_type=PDF,
     ),
     Row(
         "admin/impact/impactreport/overdue/",
@@ -1022,6 +1049,25 @@ PORTAL_POSTS = [
         of_a(Redirect(lambda w: w.report.get_absolute_url())),
         lambda w: REPORT_DATA,
         allowed=("member_a",),
+    ),
+    PostCase(
+        "space/receipts/<int:association_pk>/eligibility/",
+        r("impact:receipt_eligibility", pk("association_a")),
+        # A already declared itself eligible: declaring again changes nothing.
+        of_a(Redirect(reverse("impact:receipts"))),
+        lambda w: {"eligible": "on", "basis": "general_interest"},
+    ),
+    PostCase(
+        "space/receipts/<int:association_pk>/<int:donor_pk>/<int:year>/",
+        r("impact:receipt", pk("association_a"), lambda w: w.receipt.donor_id, lambda w: w.receipt.year),
+        # A's receipt is issued: issuing it again gives it back, unchanged (tests/impact/test_receipts.py issues).
+        of_a(Redirect(lambda w: w.receipt.get_absolute_url())),
+    ),
+    PostCase(
+        "donor/lots/<int:pk>/value/",
+        r("donors:lot_value", pk("lot")),
+        signed_in(404),
+        lambda w: {"unit_value": "1"},
     ),
     PostCase(
         "space/reports/<int:pk>/reopen/",
@@ -1426,6 +1472,10 @@ POST_EXEMPT = {
             "admin/certificates/handover/desk/<int:wave_id>/progress/",
             "admin/certificates/handover/desk/<int:wave_id>/print/",
             "admin/certificates/handover/<int:object_id>/pdf/",
+            "admin/impact/receipt/<int:pk>/pdf/",
+            "space/receipts/",
+            "space/receipts/<int:pk>/pdf/",
+            "donor/receipts/<int:pk>/pdf/",
             "admin/impact/impactreport/overdue/",
             "admin/impact/impactreport/dashboard/",
             "admin/impact/impactreport/dashboard/<int:campaign_id>/",
@@ -1635,6 +1685,7 @@ GLOBAL_BY_DESIGN = {
     "campaigns.donor",
     "inventory.stockpartner",  # a refurbisher may work for several organisers
     "api.apitoken",  # a donor's or a refurbisher's token: both are nobody's
+    "impact.receipteligibility",  # a national association's declaration
 }
 
 

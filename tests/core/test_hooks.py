@@ -140,6 +140,9 @@ def test_the_export_keeps_its_sections_in_order():
         "handover_certificates",
         "fault_reports",
         "impact_reports",
+        "receipt_eligibility_declared",
+        "lot_values_declared",
+        "receipts_issued",
         "history",
     ]
 

@@ -314,6 +314,11 @@ def test_every_field_naming_a_person_is_anonymised_or_kept_for_a_stated_reason()
         "impact.ImpactReminder.recipients",
         "core.HeldUpload.name",  # deleted after HELD_UPLOAD_HOURS (core.uploads), and with the account
         "associations.Invitation.email",  # an unused invitation is deleted, a used one loses the address
+        # Who declared, withdrew or issued (impact.privacy): replaced by the pseudonym.
+        "impact.ReceiptEligibility.declared_by_name",
+        "impact.ReceiptEligibility.withdrawn_by_name",
+        "impact.LotValuation.declared_by_name",
+        "impact.Receipt.issued_by_name",
         *(f"{model._meta.label}.actor_label" for model in journal_models()),
     }
     not_personal = {

@@ -84,6 +84,10 @@ MAXIMA: dict[str, int] = {
     "admin:donations_handoverslot_changelist": 13,
     "admin:certificates_handover_changelist": 9,
     "admin:impact_impactreport_changelist": 11,
+    "admin:impact_receipt_changelist": 9,
+    "admin:impact_receipt_change": 9,  # with its history
+    "admin:impact_receipteligibility_changelist": 7,
+    "admin:impact_lotvaluation_changelist": 7,
     "admin:impact_campaignreporting_changelist": 7,
     "admin:core_outboxemail_changelist": 9,
     "admin:support_ticket_changelist": 8,
@@ -135,7 +139,8 @@ MAXIMA: dict[str, int] = {
     # One query per journal or actor table: + api.ApiTokenEvent, inventory.WipeEvidence, campaigns.DonorOfferEvent,
     # the after-sales history rows and the fault reports with one's messages (support/privacy.py), the donor
     # documents' history rows (impact.DonorDocumentEvent).
-    "my_data": 27,
+    # + the receipts' rows of one's declarations and issues (impact/privacy.py) and their journal.
+    "my_data": 31,
     # The « what's next » home: associations, applications, allocations, certificates, reports (total and open),
     # campaigns; + the pending requests to join (one query, associations/_join_requests.html).
     "associations:space": 10,
@@ -153,13 +158,15 @@ MAXIMA: dict[str, int] = {
     "impact:stats_csv": 9,
     # Donors, pledges, lots with their counts, status dates, wipe dates, handed-over units per association,
     # the associations and their missions, people trained, handed-over units per form factor.
-    "donors:space": 12,  # + the session and the user
     # The donor's documents: donors, documents (with lot and campaign), lots, pledges; + the session and the user.
     "donors:documents": 6,
     # The stock team's fault rates: per lot and per model, one grouped query each.
     "admin:support_ticket_fault_rates": 6,
     "admin:impact_donordocument_changelist": 7,
     "admin:impact_donordocument_change": 9,  # + its history rows (the inline) and its donor, lot and campaign
+    "donors:space": 13,  # + the session and the user; + the issued in-kind gift receipts
+    # Memberships, eligibilities, received units (one query), associations, donors, receipts (twice), totals.
+    "impact:receipts": 11,
     "support:home": 4,
     "support:create": 3,
     # + the replacement's addendum
@@ -198,6 +205,12 @@ NOT_LISTS: dict[str, str] = {
     "donations:appointment_accept": "a POST about one allocation",
     "donations:appointment_change": "a form about one allocation",
     "impact:report_reopen": "a POST about one report",
+    "impact:receipt": "one receipt; its units are read in one query (guarded in tests/impact/test_receipts.py)",
+    "impact:receipt_eligibility": "a form about one association",
+    "impact:receipt_pdf": "one PDF file",
+    "donors:receipt_pdf": "one PDF file",
+    "donors:lot_value": "a form about one lot",
+    "admin:impact_receipt_pdf": "one PDF file",
     "donors:donate": "the public offer form (its campaign choice: one query)",
     "donations:appointment_ics": "one .ics file about one allocation",
     "certificates:verify": "the public page of one certificate",
@@ -1327,6 +1340,53 @@ def donor_documents_admin(n: int) -> dict[str, Page]:
         ),
         "admin:impact_donordocument_change": Page(
             _change("impact_donordocument", last.pk), operator, (_actor(k, n - 1),)
+        ),
+    }
+
+
+@builds(
+    "impact:receipts",
+    "admin:impact_receipt_changelist",
+    "admin:impact_receipt_change",
+    "admin:impact_receipteligibility_changelist",
+    "admin:impact_lotvaluation_changelist",
+)
+def receipts(n: int) -> dict[str, Page]:
+    """A member of ``n`` eligible associations, each given one unit through a signed handover; half of their
+    receipts issued, the others to check; the lot's value declared."""
+    from certificates.models import Handover
+    from impact import receipts as receipt_services
+    from tests.certificates.conftest import record_handover
+
+    member, desk = _member(), _staff(roles.HANDOVER_OPERATOR)
+    wave = confirmed_wave(n, 1, campaign=CampaignFactory(min_per_association=1))
+    handovers = list(Handover.objects.filter(wave=wave).select_related("allocation__application__association"))
+    for i, handover in enumerate(sorted(handovers, key=lambda h: h.pk)):
+        association = handover.allocation.application.association
+        _join(member, association)
+        record_handover(handover, desk, notify=False)
+        receipt_services.receipt_eligibility_declare(association=association, by=member)
+        lot = handover.allocation.units.get().computer.lot
+        receipt_services.lot_valuation_declare(lot=lot, unit_value="100", by=None)
+        if i % 2 == 0:
+            receipt = receipt_services.receipt_issue(
+                association=association, donor=lot.donor, year=timezone.localdate().year, by=member
+            )
+    name = association.legal_name
+    manager, stock = _staff(roles.CAMPAIGN_MANAGER), _staff(roles.INVENTORY_OPERATOR)
+    return {
+        "impact:receipts": Page(reverse("impact:receipts"), member, (name, receipt.number)),
+        "admin:impact_receipt_changelist": Page(
+            reverse("admin:impact_receipt_changelist"), manager, (receipt.number, receipt.association.legal_name)
+        ),
+        "admin:impact_receipt_change": Page(
+            reverse("admin:impact_receipt_change", args=[receipt.pk]), manager, (receipt.number,)
+        ),
+        "admin:impact_receipteligibility_changelist": Page(
+            reverse("admin:impact_receipteligibility_changelist"), manager, (name,)
+        ),
+        "admin:impact_lotvaluation_changelist": Page(
+            reverse("admin:impact_lotvaluation_changelist"), stock, (lot.reference,)
         ),
     }
 

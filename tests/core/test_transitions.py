@@ -193,6 +193,29 @@ def make_donor_document(status):
     )
 
 
+def make_receipt(status, *, field="status"):
+    from impact.models import Receipt
+    from tests.factories.associations import AssociationFactory
+    from tests.factories.campaigns import DonorFactory
+
+    # Numbered, dated and with a file: what issuing and rendering set (impact.receipts), harmless otherwise.
+    values = {"status": "issued", "state": "pending", field: status}
+    return Receipt.objects.create(
+        association=AssociationFactory(),
+        donor=DonorFactory(name=f"Donateur {Receipt.objects.count()}"),
+        year=2027,
+        sequence=1,
+        number="2027-0001",
+        issued_at=timezone.now(),
+        pdf="receipts/recu.pdf",
+        **values,
+    )
+
+
+def make_receipt_render(state):
+    return make_receipt(state, field="state")
+
+
 TABLES = {
     "join_request": ("associations.JoinRequest", "TRANSITIONS", make_join_request),
     "application": ("associations.Application", "TRANSITIONS", make_application),
@@ -207,6 +230,8 @@ TABLES = {
     "donor_offer": ("campaigns.DonorOffer", "TRANSITIONS", make_donor_offer),
     "ticket": ("support.Ticket", "TRANSITIONS", make_ticket),
     "donor_document": ("impact.DonorDocument", "TRANSITIONS", make_donor_document),
+    "receipt": ("impact.Receipt", "TRANSITIONS", make_receipt),
+    "receipt_render": ("impact.Receipt", "RENDER_TRANSITIONS", make_receipt_render),
 }
 # The timestamps a table's constraints require with a status, set by its service (``stamps=``) and here.
 STAMPS = {"api_token": ("revoked_at",), "donor_offer": ("decided_at",)}

@@ -21,6 +21,7 @@ from demo.builders import donations as donations_demo
 from demo.builders import impact as impact_demo
 from demo.builders import inventory as inventory_demo
 from demo.builders import lyon as lyon_demo
+from demo.builders import receipts as receipts_demo
 from demo.organisers import organiser
 
 DEMO_PASSWORD = "demo-dons-2026"
@@ -55,7 +56,7 @@ MEMBERSHIP_ROLES = {
 }
 
 # Each app's demo data after the applications: a module with seed(context) -> None, called in this order.
-DEMO_BUILDERS = [inventory_demo, donations_demo, certificates_demo, impact_demo, lyon_demo]
+DEMO_BUILDERS = [inventory_demo, donations_demo, certificates_demo, impact_demo, lyon_demo, receipts_demo]
 
 
 class Command(BaseCommand):
