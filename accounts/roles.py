@@ -65,6 +65,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.view_checklistitem",
         "campaigns.view_donor",
         "inventory.view_stockpartner",
+        # Collections: the slots donors propose for a lot; confirm one, ask for others, record the collection.
+        "inventory.view_collection",
+        "inventory.change_collection",
         # After-sales: the faulty units reported by associations (support app); asked, repaired or replaced.
         "support.view_ticket",
         "support.change_ticket",
@@ -86,6 +89,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "associations.view_mission",
         "inventory.view_lot",
         "inventory.view_computer",
+        "inventory.view_collection",
         *_crud("inventory", "stockpartner"),
         *_crud("api", "apitoken", change=False),  # issue and revoke API tokens (api app)
         "api.revoke_apitoken",

@@ -62,6 +62,8 @@ class World:
     wipe_evidence: object = None  # an imported wipe report (nwipe log) of ``computer``'s drive
     stock_partner: object = None  # the refurbisher of A's lot
     api_token: object = None  # an API token of the donor (api app)
+    collection: object = None  # the donor's proposal of slots to collect A's lot (two slots)
+    pledge: object = None  # the donor's pledge to ``campaign``
 
 
 def _reassign(wave, association) -> None:
@@ -189,8 +191,9 @@ def build_world() -> World:
     wipe_evidence.file.save("nwipe-sda.log", ContentFile(b"nwipe"), save=False)
     wipe_evidence.save()
     from api.services import api_token_create
+    from campaigns.models import CampaignDonor
     from inventory.models import Lot
-    from tests.factories.inventory import StockPartnerFactory
+    from tests.factories.inventory import CollectionFactory, StockPartnerFactory
 
     stock_partner = StockPartnerFactory(name="Atelier du monde")
     Lot.objects.filter(pk=computer.lot_id).update(partner=stock_partner)
@@ -252,6 +255,10 @@ def build_world() -> World:
         ticket=ticket,
         replaced_ticket=replaced_ticket,
         spare_unit=signed_units[1],
+        collection=CollectionFactory(lot=computer.lot),
+        pledge=CampaignDonor.objects.get_or_create(
+            campaign=campaign, donor=Donor.objects.get(name="Orange"), defaults={"pledged_units": 100}
+        )[0],
     )
 
 

@@ -296,6 +296,13 @@ PORTAL_ROWS = [
     # donor roles); for anyone else, how a company joins.
     Row("donor/", r("donors:space"), signed_in(200)),
     Row("donate/", r("donors:donate"), everyone(200)),  # the public offer form
+    # Collections: the donor's own pledges and lots only (tests/access/test_donor_space.py: donor A, donor B).
+    Row(
+        "donor/pledges/<int:pledge_id>/collection/",
+        r("donors:collection_for_pledge", pk("pledge")),
+        signed_in(404),
+    ),
+    Row("donor/lots/<int:lot_id>/collection/", r("donors:collection_for_lot", pk("lot")), signed_in(404)),
     Row("space/reports/<int:pk>/", r("impact:report", pk("report")), of_a()),
     Row("space/reports/<int:pk>/reopen/", r("impact:report_reopen", pk("report")), signed_in(405)),  # POST only
 ]
@@ -416,6 +423,8 @@ MODEL_RULES = [
     ModelRule("inventory.lot", lambda w: w.lot, delete=SUPERUSER),
     ModelRule("inventory.computer", lambda w: w.computer, delete=NEVER),  # scrapped, never deleted
     ModelRule("inventory.stockpartner", lambda w: w.stock_partner, delete=NEVER),  # its lots and tokens keep it
+    # Collections come from the donor space and stay with their history: decided on their decision page only.
+    ModelRule("inventory.collection", lambda w: w.collection, add=NEVER, delete=NEVER),
     # API tokens: issued by the add form (the secret shown once), revoked by an action, never edited nor deleted.
     ModelRule("api.apitoken", lambda w: w.api_token, change=NEVER, delete=NEVER),
     ModelRule("inventory.wiperecord", lambda w: w.wipe_record, add=NEVER, change=NEVER, delete=NEVER),
@@ -653,6 +662,11 @@ ADMIN_ROWS = [
         "admin/support/ticket/<int:object_id>/decide/",
         admin_url("support_ticket_decide", pk("ticket")),
         admin_page("support.change_ticket"),
+    ),
+    Row(
+        "admin/inventory/collection/<int:object_id>/decide/",
+        admin_url("inventory_collection_decide", pk("collection")),
+        admin_page("inventory.view_collection"),
     ),
     Row(
         "admin/certificates/handover/<int:object_id>/record/",
@@ -922,6 +936,14 @@ PORTAL_POSTS = [
     # The public offer form: an incomplete offer is refused for everyone (field errors), nothing is saved;
     # a complete one is tested in tests/portal/test_donate.py.
     PostCase("donate/", r("donors:donate"), everyone(400), lambda w: {"campaign": w.campaign.pk, "units": "12,5"}),
+    # Nobody of the matrix acts for a donor: the pledge and the lot are not theirs (404), nothing is written.
+    *[
+        PostCase(route, url, signed_in(404), lambda w: {"contact_name": "X", "slots-TOTAL_FORMS": "1"})
+        for route, url in (
+            ("donor/pledges/<int:pledge_id>/collection/", r("donors:collection_for_pledge", pk("pledge"))),
+            ("donor/lots/<int:lot_id>/collection/", r("donors:collection_for_lot", pk("lot"))),
+        )
+    ],
     PostCase(
         "space/associations/new/",
         r("associations:association_create"),
@@ -1171,6 +1193,15 @@ ADMIN_POSTS = [
         "admin/certificates/handover/desk/<int:wave_id>/generate/",
         admin_url("certificates_handover_generate", pk("wave")),
         admin_page(H, "certificates.change_handover", ok=Redirect(desk_url)),  # all ready: nothing to do
+    ),
+    PostCase(
+        "admin/inventory/collection/<int:object_id>/decide/",
+        admin_url("inventory_collection_decide", pk("collection")),
+        refused(
+            admin_page("inventory.change_collection"),
+            *[r for r in (*STAFF, "superuser") if has(r, "inventory.change_collection")],
+        ),
+        lambda w: {"action": "cancel", "message": "Plus de collecte."},
     ),
     PostCase(
         "admin/support/ticket/<int:object_id>/decide/",

@@ -182,6 +182,13 @@ def make_ticket(status):
     )
 
 
+def make_collection(status):
+    from tests.factories.inventory import CollectionFactory
+
+    # The confirmed slot is what a confirmation sets (harmless while proposed, declined or cancelled).
+    return CollectionFactory(status=status, confirmed=True)
+
+
 TABLES = {
     "join_request": ("associations.JoinRequest", "TRANSITIONS", make_join_request),
     "application": ("associations.Application", "TRANSITIONS", make_application),
@@ -195,6 +202,7 @@ TABLES = {
     "api_token": ("api.ApiToken", "TRANSITIONS", make_api_token),
     "donor_offer": ("campaigns.DonorOffer", "TRANSITIONS", make_donor_offer),
     "ticket": ("support.Ticket", "TRANSITIONS", make_ticket),
+    "collection": ("inventory.Collection", "TRANSITIONS", make_collection),
 }
 # The timestamps a table's constraints require with a status, set by its service (``stamps=``) and here.
 STAMPS = {"api_token": ("revoked_at",), "donor_offer": ("decided_at",)}
