@@ -166,6 +166,11 @@ class BaseCollectionSlotFormSet(forms.BaseFormSet):
     """Up to five slots; empty rows are skipped; the service's rules (past, order, overlaps) shown beside each
     field."""
 
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_many_forms": gettext_lazy("Proposez au plus %(num)d créneaux."),
+    }
+
     def clean(self):
         from inventory.collection_services import slot_errors
 
@@ -197,8 +202,4 @@ def collection_slot_formset(data=None):
         absolute_max=COLLECTION_MAX_SLOTS,
         validate_max=True,
     )
-    FormSet.error_messages = {
-        **FormSet.error_messages,
-        "too_many_forms": gettext_lazy("Proposez au plus %(num)d créneaux."),
-    }
     return FormSet(data, prefix="slots")
