@@ -50,6 +50,12 @@ KEPT_AS_EVIDENCE = {
     "campaigns.DonorOffer.contact_name": "the company's contact for its offer of computers (record of the donation)",
     "campaigns.DonorOffer.contact_email": "the company's contact for its offer of computers (record of the donation)",
     "campaigns.DonorOffer.contact_phone": "the company's contact for its offer of computers (record of the donation)",
+    # A donor's proposal to collect a lot: the person to ask for on site, a professional contact kept with the
+    # collection as the record of the lot's way (as the offer's); the portal account who proposed it is a foreign
+    # key set to null when the account is deleted.
+    "inventory.Collection.contact_name": "the donor's contact on site for a collection (record of the donation)",
+    "inventory.Collection.contact_email": "the donor's contact on site for a collection (record of the donation)",
+    "inventory.Collection.contact_phone": "the donor's contact on site for a collection (record of the donation)",
     "certificates.Handover.representative_name": "signed on the handover certificate (evidence of the donation)",
     "certificates.Handover.operator_name": "signed on the handover certificate (evidence of the donation)",
     "inventory.WipeRecord.actor_label": "proof of the data wipe; the database refuses any change",

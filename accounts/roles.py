@@ -67,6 +67,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.view_stockpartner",
         # The value per unit a donor declared for a lot (in-kind gift receipts), recorded on its behalf.
         *_crud("impact", "lotvaluation"),
+        # Collections: the slots donors propose for a lot; confirm one, ask for others, record the collection.
+        "inventory.view_collection",
+        "inventory.change_collection",
         # After-sales: the faulty units reported by associations (support app); asked, repaired or replaced.
         "support.view_ticket",
         "support.change_ticket",
@@ -92,6 +95,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "associations.view_mission",
         "inventory.view_lot",
         "inventory.view_computer",
+        "inventory.view_collection",
         *_crud("inventory", "stockpartner"),
         *_crud("api", "apitoken", change=False),  # issue and revoke API tokens (api app)
         "api.revoke_apitoken",

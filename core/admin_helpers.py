@@ -127,6 +127,9 @@ MODEL_GENDERS: dict[str, str] = {
     "campaigns.donormembership": FEMININE,  # personne du donateur
     "campaigns.donoroffer": FEMININE,  # offre d'ordinateurs
     "campaigns.donorofferevent": MASCULINE,
+    "inventory.collection": FEMININE,  # collecte
+    "inventory.collectionslot": MASCULINE,  # créneau de collecte
+    "inventory.collectionevent": MASCULINE,
     "associations.application": FEMININE,
     "associations.association": FEMININE,
     "associations.mission": FEMININE,

@@ -4,6 +4,7 @@ Every write goes through ``inventory.services``; the database refuses what the r
 (a computer is never ready, reserved or handed over without a clearing wipe record).
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import reverse
@@ -618,3 +619,138 @@ class ComputerEvent(Journal):
     class Meta(Journal.Meta):
         verbose_name = _("événement")
         verbose_name_plural = _("historique des ordinateurs")
+
+
+# Collections: the donor proposes slots for the stock team to come and take a lot -----------------------------
+
+COLLECTION_MAX_SLOTS = 5
+
+
+class CollectionStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Créneaux proposés")
+    CONFIRMED = "confirmed", _("Créneau confirmé")
+    COLLECTED = "collected", _("Collecté")
+    DECLINED = "declined", _("Autres créneaux demandés")
+    CANCELLED = "cancelled", _("Annulée")
+
+
+OPEN_COLLECTION_STATUSES = (CollectionStatus.PROPOSED, CollectionStatus.CONFIRMED)
+
+
+class Collection(models.Model):
+    """A donor's proposal to have a lot collected at its site: 1 to 5 slots, of which the lot's stock team
+    confirms one (the others are declined with it), or asks for other slots with a message."""
+
+    Status = CollectionStatus
+    TRANSITIONS = Transitions(
+        {
+            Status.PROPOSED: {Status.CONFIRMED, Status.DECLINED, Status.CANCELLED},
+            Status.CONFIRMED: {Status.COLLECTED, Status.CANCELLED},
+            Status.COLLECTED: set(),
+            Status.DECLINED: set(),
+            Status.CANCELLED: set(),
+        },
+        journal="inventory.CollectionEvent",
+        subject="collection",
+        kind=None,
+        refused=_("Impossible de passer une collecte « %(from)s » à « %(to)s »."),
+        already=_("Cette collecte est déjà « %(status)s »."),
+    )
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="collections", verbose_name=_("lot"))
+    status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    models_description = models.TextField(_("modèles"), max_length=2000, blank=True)
+    contact_name = models.CharField(_("personne à contacter sur place"), max_length=150)
+    contact_phone = models.CharField(_("téléphone sur place"), max_length=20)
+    contact_email = models.EmailField(_("e-mail de contact"), blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposée par"),
+    )
+    confirmed_slot = models.ForeignKey(
+        "CollectionSlot",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("créneau confirmé"),
+    )
+    staff_message = models.TextField(_("message de l'équipe de stock"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("proposée le"), default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    collected_at = models.DateTimeField(_("collectée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("collecte")
+        verbose_name_plural = _("collectes")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=CollectionStatus.values), name="collection_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status__in=(CollectionStatus.CONFIRMED, CollectionStatus.COLLECTED))
+                | Q(confirmed_slot__isnull=False),
+                name="collection_confirmed_has_slot",
+            ),
+            # One live proposal per lot: two staff members cannot confirm two of them.
+            models.UniqueConstraint(
+                fields=["lot"],
+                condition=Q(status__in=OPEN_COLLECTION_STATUSES),
+                name="one_open_collection_per_lot",
+                violation_error_message=_("Ce lot a déjà une collecte en cours."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Collecte du lot %(lot)s") % {"lot": self.lot}
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:inventory_collection_change", args=[self.pk])
+
+
+class CollectionSlot(models.Model):
+    """One slot the donor proposes: a day, a time range, where, and how to get in."""
+
+    collection = models.ForeignKey(
+        Collection, on_delete=models.CASCADE, related_name="slots", verbose_name=_("collecte")
+    )
+    date = models.DateField(_("jour"))
+    starts_at = models.TimeField(_("de"))
+    ends_at = models.TimeField(_("à"))
+    address = models.CharField(_("adresse d'enlèvement"), max_length=300)
+    access_notes = models.CharField(
+        _("accès"), max_length=500, blank=True, help_text=_("Quai, étage, code d'accès, badge à demander…")
+    )
+
+    class Meta:
+        verbose_name = _("créneau de collecte")
+        verbose_name_plural = _("créneaux de collecte")
+        ordering = ["date", "starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="collectionslot_ends_after_start",
+                violation_error_message=_("L'heure de fin doit suivre l'heure de début."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+
+class CollectionEvent(Journal):
+    """Append-only history of a collection: proposed, confirmed, collected, declined or cancelled, by whom."""
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="events")
+    from_status, to_status = Journal.status_fields(Collection.Status, max_length=16)
+
+    class Meta(Journal.Meta):
+        verbose_name = _("événement d'une collecte")
+        verbose_name_plural = _("historique des collectes")
+
+    def __str__(self) -> str:
+        when = timezone.localtime(self.created_at)
+        return f"{self.change_label} ({when:%d/%m/%Y %H:%M})"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext
 
 from campaigns.models import CampaignDonor
-from inventory.models import DEFAULT_CHECKLIST, ChecklistItem, Computer, Lot
+from inventory.models import DEFAULT_CHECKLIST, ChecklistItem, Collection, Computer, Lot
 
 S = Computer.Status
 # Spec rows shown in the stock summary before the rest is summed up.
@@ -190,3 +190,39 @@ def checklists_for(computer_ids: Iterable[int]) -> dict[int, Checklist]:
     }
     fallback = default_checklist()
     return {pk: checklists.get(campaign_of_donor.get(donor), fallback) for pk, donor in donor_of.items()}
+
+
+# Collections ---------------------------------------------------------------------------------------------------
+
+
+def difference_words(expected: int, received: int) -> str:
+    """What was received against what was announced, in plain words (« 3 de moins que prévu »); empty when
+    nothing was announced."""
+    from django.utils.translation import ngettext
+
+    if not expected:
+        return ""
+    gap = received - expected
+    if gap == 0:
+        return gettext("comme prévu")
+    if gap < 0:
+        return ngettext("%(n)s de moins que prévu", "%(n)s de moins que prévu", -gap) % {"n": -gap}
+    return ngettext("%(n)s de plus que prévu", "%(n)s de plus que prévu", gap) % {"n": gap}
+
+
+def latest_collection(lot) -> Collection | None:
+    """The lot's latest collection with its slots (two queries), for the lot's page."""
+    return (
+        Collection.objects.filter(lot=lot)
+        .select_related("confirmed_slot")
+        .prefetch_related("slots")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def latest_collection_status(lot_ref: str = "pk"):
+    """A subquery annotation: the status of the lot's latest collection (None: none)."""
+    return Subquery(
+        Collection.objects.filter(lot_id=OuterRef(lot_ref)).order_by("-created_at", "-pk").values("status")[:1]
+    )

@@ -11,7 +11,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +21,8 @@ from campaigns.models import CampaignDonor, Donor
 from donations.models import Allocation, AllocationUnit
 from impact.carbon import CarbonEstimate, co2e_avoided
 from impact.models import ImpactReport
-from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
+from inventory.models import Collection, Computer, ComputerEvent, Lot, WipeRecord
+from inventory.selectors import difference_words
 
 C = Computer.Status
 
@@ -51,12 +52,26 @@ STAGES = (
 
 
 def lots_for_donors(donors: QuerySet[Donor]) -> QuerySet[Lot]:
-    """The donors' lots with their counts per status and of units whose data were wiped (one query)."""
+    """The donors' lots with their counts per status and of units whose data were wiped, the day of their
+    collection (one query), and their collections, latest first, with the confirmed slot (one more)."""
+    confirmed = Collection.objects.filter(lot_id=OuterRef("pk"), status=Collection.Status.COLLECTED).order_by(
+        "-created_at", "-pk"
+    )
     return (
         Lot.objects.filter(donor__in=donors)
         .with_counts()
-        .annotate(n_wiped=Count("computers", filter=Q(computers__wipe_record__isnull=False)))
+        .annotate(
+            n_wiped=Count("computers", filter=Q(computers__wipe_record__isnull=False)),
+            collected_on=Subquery(confirmed.values("confirmed_slot__date")[:1]),
+        )
         .select_related("donor", "valuation")
+        .prefetch_related(
+            Prefetch(
+                "collections",
+                queryset=Collection.objects.select_related("confirmed_slot").order_by("-created_at", "-pk"),
+                to_attr="collection_list",
+            )
+        )
         .order_by("-arrival_date", "reference")
     )
 
@@ -116,6 +131,17 @@ def lot_stages(lots: list[Lot]) -> dict[int, list[Stage]]:
         lot.stages = stages[lot.pk]
         lot.difference = lot.received_count - lot.expected_count if lot.expected_count else None
         lot.difference_abs = abs(lot.difference or 0)
+        lot.difference_words = difference_words(lot.expected_count, lot.received_count)
+        collections = getattr(lot, "collection_list", [])
+        lot.collection = collections[0] if collections else None
+        # Announced against received, once the lot was collected or units reached the workshop.
+        lot.show_difference = lot.difference is not None and bool(
+            lot.received_count or (lot.collection and lot.collection.status == Collection.Status.COLLECTED)
+        )
+        # Slots may be proposed while the lot has none live and has not reached the workshop.
+        lot.may_propose = not lot.received_count and (
+            lot.collection is None or lot.collection.status in (Collection.Status.DECLINED, Collection.Status.CANCELLED)
+        )
     return stages
 
 

@@ -78,3 +78,128 @@ class DonorOfferForm(TextLimitsMixin, forms.ModelForm):
         siret = normalize_siret(self.cleaned_data["siret"])
         validate_siret(siret)
         return siret
+
+
+class CollectionForm(TextLimitsMixin, forms.Form):
+    """A donor's proposal to have a lot collected (/donor/.../collection/); with ``new_lot``, it announces the lot
+    (how many computers, which models). The slots are a formset of ``CollectionSlotForm``."""
+
+    expected_count = forms.IntegerField(
+        label=gettext_lazy("Nombre d'ordinateurs à collecter"),
+        min_value=1,
+        max_value=100_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
+        error_messages={"invalid": gettext_lazy("Indiquez un nombre entier d'ordinateurs, par exemple 120.")},
+    )
+    models_description = forms.CharField(
+        label=gettext_lazy("Modèles"),
+        required=False,
+        max_length=2000,
+        help_text=gettext_lazy("Marques, modèles, écrans ou claviers fournis : ce que vous savez."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    site_address = forms.CharField(
+        label=gettext_lazy("Adresse du site d'enlèvement"),
+        max_length=300,
+        help_text=gettext_lazy("Reprise dans chaque créneau dont l'adresse est laissée vide."),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    contact_name = forms.CharField(
+        label=gettext_lazy("Personne à contacter sur place"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    contact_phone = forms.CharField(
+        label=gettext_lazy("Téléphone sur place"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    contact_email = forms.EmailField(
+        label=gettext_lazy("E-mail de contact"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def __init__(self, *args, new_lot: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not new_lot:
+            self.fields["expected_count"].required = False
+            self.fields["expected_count"].help_text = gettext_lazy("Laissez vide pour garder le nombre déjà annoncé.")
+
+    def clean(self):
+        from inventory.collection_services import text_errors
+
+        cleaned = super().clean()
+        for name in ("models_description", "site_address", "contact_name", "contact_phone"):
+            problem = text_errors(cleaned.get(name) or "")
+            if problem:
+                self.add_error(name, problem)
+        return cleaned
+
+
+class CollectionSlotForm(TextLimitsMixin, forms.Form):
+    date = forms.DateField(
+        label=gettext_lazy("Jour"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": gettext_lazy("Indiquez une date, par exemple 14/03/2027.")},
+    )
+    starts_at = forms.TimeField(
+        label=gettext_lazy("De"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": gettext_lazy("Indiquez une heure, par exemple 09:30.")},
+    )
+    ends_at = forms.TimeField(
+        label=gettext_lazy("À"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": gettext_lazy("Indiquez une heure, par exemple 12:00.")},
+    )
+    address = forms.CharField(label=gettext_lazy("Adresse, si elle diffère du site"), required=False, max_length=300)
+    access_notes = forms.CharField(
+        label=gettext_lazy("Accès"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy("Quai, étage, code d'accès, badge à demander…"),
+    )
+
+
+class BaseCollectionSlotFormSet(forms.BaseFormSet):
+    """Up to five slots; empty rows are skipped; the service's rules (past, order, overlaps) shown beside each
+    field."""
+
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_many_forms": gettext_lazy("Proposez au plus %(num)d créneaux."),
+    }
+
+    def clean(self):
+        from inventory.collection_services import slot_errors
+
+        if any(form.errors for form in self.forms):
+            return
+        filled = [form for form in self.forms if form.has_changed()]
+        slots = [{**form.cleaned_data, "address": form.cleaned_data.get("address") or "-"} for form in filled]
+        for index, field, message in slot_errors(slots):
+            if index is None:
+                raise ValidationError(message)
+            filled[index].add_error(field, message)
+
+    def slots(self, default_address: str) -> list[dict]:
+        return [
+            {**form.cleaned_data, "address": form.cleaned_data.get("address") or default_address}
+            for form in self.forms
+            if form.has_changed()
+        ]
+
+
+def collection_slot_formset(data=None):
+    from inventory.models import COLLECTION_MAX_SLOTS
+
+    FormSet = forms.formset_factory(
+        CollectionSlotForm,
+        formset=BaseCollectionSlotFormSet,
+        extra=COLLECTION_MAX_SLOTS,
+        max_num=COLLECTION_MAX_SLOTS,
+        absolute_max=COLLECTION_MAX_SLOTS,
+        validate_max=True,
+    )
+    return FormSet(data, prefix="slots")

@@ -7,6 +7,7 @@ Importing this package registers the model admins (``lots``, ``computers``, ``hi
 """
 
 from inventory.admin.checklists import ChecklistItemAdmin, FunctionalTestAdmin
+from inventory.admin.collections import CollectionAdmin
 from inventory.admin.computers import ComputerAdmin
 from inventory.admin.history import ComputerEventAdmin, WipeRecordAdmin
 from inventory.admin.lots import LotAdmin
@@ -14,6 +15,7 @@ from inventory.admin.partners import StockPartnerAdmin
 
 __all__ = [
     "ChecklistItemAdmin",
+    "CollectionAdmin",
     "ComputerAdmin",
     "ComputerEventAdmin",
     "FunctionalTestAdmin",

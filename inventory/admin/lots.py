@@ -13,7 +13,7 @@ from inventory.admin.display import SHORT_STATUS_LABELS, STATUS_COLOURS, S, stat
 from inventory.admin.labels import LotLabelsMixin
 from inventory.forms import LotForm
 from inventory.hooks import lot_page_panels
-from inventory.models import Lot
+from inventory.models import Collection, Lot
 
 
 @admin.register(Lot)
@@ -27,6 +27,8 @@ class LotAdmin(OrganiserScopedAdmin, LotLabelsMixin, admin.ModelAdmin):
         "donor",
         "arrival_date",
         "received_display",
+        "difference_display",
+        "collection_display",
         "status_breakdown",
         "site_display",
     )
@@ -40,7 +42,13 @@ class LotAdmin(OrganiserScopedAdmin, LotLabelsMixin, admin.ModelAdmin):
     fields = ("organiser", "donor", "reference", "arrival_date", "site", "expected_count", "partner", "notes")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("donor", "organiser", "partner").with_counts()
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("donor", "organiser", "partner")
+            .with_counts()
+            .annotate(collection_status=selectors.latest_collection_status())
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # A lot stays with the organiser that received it: its units are that stock team's.
@@ -55,6 +63,16 @@ class LotAdmin(OrganiserScopedAdmin, LotLabelsMixin, admin.ModelAdmin):
         if lot.expected_count:
             return format_html('{} <span class="inv-muted">/ {}</span>', lot.received_count, lot.expected_count)
         return lot.received_count
+
+    @admin.display(description=gettext_lazy("écart"))
+    def difference_display(self, lot):
+        return selectors.difference_words(lot.expected_count, lot.received_count) or "—"
+
+    @admin.display(description=gettext_lazy("collecte"), ordering="collection_status")
+    def collection_display(self, lot):
+        if not lot.collection_status:
+            return "—"
+        return Collection.Status(lot.collection_status).label
 
     @admin.display(description=gettext_lazy("site"), ordering="site")
     def site_display(self, lot):
@@ -87,8 +105,15 @@ class LotAdmin(OrganiserScopedAdmin, LotLabelsMixin, admin.ModelAdmin):
         if lot is not None:
             units = selectors.lot_units(lot)
             page = Paginator(units, 50).get_page(request.GET.get("unites"))
+            collection = selectors.latest_collection(lot)
+            received = lot.computers.count()
             extra_context.update(
                 {
+                    "lot_collection": collection,
+                    "lot_received": received,
+                    "lot_difference": selectors.difference_words(lot.expected_count, received),
+                    "may_decide_collection": collection is not None
+                    and request.user.has_perm("inventory.change_collection"),
                     "lot_status_counts": selectors.status_counts(lot.computers.all()),
                     "units_page": page,
                     "units_rows": [(c, status_badge(c.status)) for c in page.object_list],

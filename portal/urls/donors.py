@@ -15,4 +15,6 @@ urlpatterns = [
     path("donor/documents/<int:pk>/pdf/", views.document_download, name="document_download"),
     path("donor/lots/<int:pk>/value/", receipts.lot_value, name="lot_value"),
     path("donor/receipts/<int:pk>/pdf/", receipts.donor_receipt_pdf, name="receipt_pdf"),
+    path("donor/pledges/<int:pledge_id>/collection/", views.collection_for_pledge, name="collection_for_pledge"),
+    path("donor/lots/<int:lot_id>/collection/", views.collection_for_lot, name="collection_for_lot"),
 ]

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -20,9 +21,10 @@ from impact import donor_documents
 from impact.carbon import FACTORS
 from impact.models import DonorDocument
 from impact.receipt_selectors import receipts_for_donor_user
+from inventory import collection_services
 from inventory.models import Lot
 from portal.donors import donor_documents_page, donor_space
-from portal.forms import DonorOfferForm
+from portal.forms import CollectionForm, DonorOfferForm, collection_slot_formset
 
 
 @require_safe
@@ -125,3 +127,58 @@ def document_download(request: HttpRequest, pk: int) -> FileResponse:
     response = FileResponse(handle, content_type="application/pdf", as_attachment=False, filename=name)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def collection_for_pledge(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    """A donor announces a new lot for one of its pledges and proposes slots to collect it."""
+    pledge = get_object_or_404(
+        CampaignDonor.objects.select_related("campaign", "campaign__organiser", "donor"),
+        pk=pledge_id,
+        donor__in=Donor.objects.for_user(request.user),
+    )
+    return _propose(request, pledge=pledge, lot=None)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def collection_for_lot(request: HttpRequest, lot_id: int) -> HttpResponse:
+    """A donor proposes slots to collect one of its lots (none live for it yet)."""
+    lot = get_object_or_404(
+        Lot.objects.select_related("donor", "organiser"), pk=lot_id, donor__in=Donor.objects.for_user(request.user)
+    )
+    return _propose(request, pledge=None, lot=lot)
+
+
+def _propose(request: HttpRequest, *, pledge, lot) -> HttpResponse:
+    new_lot = lot is None
+    initial = {}
+    if lot is not None:
+        initial["expected_count"] = lot.expected_count or None
+    form = CollectionForm(request.POST or None, new_lot=new_lot, initial=initial)
+    slots = collection_slot_formset(request.POST or None)
+    if request.method == "POST" and form.is_valid() & slots.is_valid():
+        data = form.cleaned_data
+        try:
+            collection_services.collection_propose(
+                by=request.user,
+                lot=lot,
+                pledge=pledge,
+                expected_count=data["expected_count"],
+                models_description=data["models_description"],
+                contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"],
+                contact_email=data["contact_email"],
+                slots=slots.slots(data["site_address"]),
+            )
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(
+                request, _("Vos créneaux sont envoyés à l'équipe de stock : elle vous répondra par e-mail.")
+            )
+            return redirect(reverse("donors:space") + "#lots")
+    context = {"form": form, "slots": slots, "pledge": pledge, "lot": lot, "new_lot": new_lot}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "donors/collection_form.html", context, status=status)

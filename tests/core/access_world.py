@@ -66,6 +66,8 @@ class World:
     receipt: object = None  # A's in-kind gift receipt for the donor of its signed handover, issued and rendered
     receipt_eligibility: object = None  # A's declaration that it may issue receipts
     lot_valuation: object = None  # the value per unit the donor declared for the lot of that handover
+    collection: object = None  # the donor's proposal of slots to collect A's lot (two slots)
+    pledge: object = None  # the donor's pledge to ``campaign``
 
 
 def _reassign(wave, association) -> None:
@@ -204,8 +206,9 @@ def build_world() -> World:
         actor_label="Stock",
     )
     from api.services import api_token_create
+    from campaigns.models import CampaignDonor
     from inventory.models import Lot
-    from tests.factories.inventory import StockPartnerFactory
+    from tests.factories.inventory import CollectionFactory, StockPartnerFactory
 
     stock_partner = StockPartnerFactory(name="Atelier du monde")
     Lot.objects.filter(pk=computer.lot_id).update(partner=stock_partner)
@@ -293,6 +296,10 @@ def build_world() -> World:
         ticket=ticket,
         replaced_ticket=replaced_ticket,
         spare_unit=signed_units[1],
+        collection=CollectionFactory(lot=computer.lot),
+        pledge=CampaignDonor.objects.get_or_create(
+            campaign=campaign, donor=Donor.objects.get(name="Orange"), defaults={"pledged_units": 100}
+        )[0],
     )
 
 

@@ -300,6 +300,13 @@ PORTAL_ROWS = [
     Row("donor/documents/", r("donors:documents"), signed_in(404)),
     Row("donor/documents/request/", r("donors:document_request"), signed_in(405)),  # POST only
     Row("donor/documents/<int:pk>/pdf/", r("donors:document_download", pk("donor_document")), signed_in(404)),
+    # Collections: the donor's own pledges and lots only (tests/access/test_donor_space.py: donor A, donor B).
+    Row(
+        "donor/pledges/<int:pledge_id>/collection/",
+        r("donors:collection_for_pledge", pk("pledge")),
+        signed_in(404),
+    ),
+    Row("donor/lots/<int:lot_id>/collection/", r("donors:collection_for_lot", pk("lot")), signed_in(404)),
     Row("space/reports/<int:pk>/", r("impact:report", pk("report")), of_a()),
     Row("space/reports/<int:pk>/reopen/", r("impact:report_reopen", pk("report")), signed_in(405)),  # POST only
     # In-kind gift receipts: every account has the page (its own associations'); A's declaration and receipts are
@@ -437,6 +444,8 @@ MODEL_RULES = [
     ModelRule("inventory.lot", lambda w: w.lot, delete=SUPERUSER),
     ModelRule("inventory.computer", lambda w: w.computer, delete=NEVER),  # scrapped, never deleted
     ModelRule("inventory.stockpartner", lambda w: w.stock_partner, delete=NEVER),  # its lots and tokens keep it
+    # Collections come from the donor space and stay with their history: decided on their decision page only.
+    ModelRule("inventory.collection", lambda w: w.collection, add=NEVER, delete=NEVER),
     # API tokens: issued by the add form (the secret shown once), revoked by an action, never edited nor deleted.
     ModelRule("api.apitoken", lambda w: w.api_token, change=NEVER, delete=NEVER),
     ModelRule("inventory.wiperecord", lambda w: w.wipe_record, add=NEVER, change=NEVER, delete=NEVER),
@@ -696,6 +705,11 @@ ADMIN_ROWS = [
         "admin/impact/donordocument/lot/<int:lot_id>/traceability/",
         admin_url("impact_donordocument_lot", pk("lot")),
         admin_staff(Redirect(lambda w: reverse("admin:inventory_lot_change", args=[w.lot.pk]))),
+    ),
+    Row(
+        "admin/inventory/collection/<int:object_id>/decide/",
+        admin_url("inventory_collection_decide", pk("collection")),
+        admin_page("inventory.view_collection"),
     ),
     Row(
         "admin/certificates/handover/<int:object_id>/record/",
@@ -978,6 +992,14 @@ PORTAL_POSTS = [
         signed_in(404),
         lambda w: {"kind": "traceability", "lot": w.lot.pk},
     ),
+    # Nobody of the matrix acts for a donor: the pledge and the lot are not theirs (404), nothing is written.
+    *[
+        PostCase(route, url, signed_in(404), lambda w: {"contact_name": "X", "slots-TOTAL_FORMS": "1"})
+        for route, url in (
+            ("donor/pledges/<int:pledge_id>/collection/", r("donors:collection_for_pledge", pk("pledge"))),
+            ("donor/lots/<int:lot_id>/collection/", r("donors:collection_for_lot", pk("lot"))),
+        )
+    ],
     PostCase(
         "space/associations/new/",
         r("associations:association_create"),
@@ -1246,6 +1268,15 @@ ADMIN_POSTS = [
         "admin/certificates/handover/desk/<int:wave_id>/generate/",
         admin_url("certificates_handover_generate", pk("wave")),
         admin_page(H, "certificates.change_handover", ok=Redirect(desk_url)),  # all ready: nothing to do
+    ),
+    PostCase(
+        "admin/inventory/collection/<int:object_id>/decide/",
+        admin_url("inventory_collection_decide", pk("collection")),
+        refused(
+            admin_page("inventory.change_collection"),
+            *[r for r in (*STAFF, "superuser") if has(r, "inventory.change_collection")],
+        ),
+        lambda w: {"action": "cancel", "message": "Plus de collecte."},
     ),
     PostCase(
         "admin/support/ticket/<int:object_id>/decide/",

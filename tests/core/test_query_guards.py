@@ -91,6 +91,7 @@ MAXIMA: dict[str, int] = {
     "admin:impact_campaignreporting_changelist": 7,
     "admin:core_outboxemail_changelist": 9,
     "admin:support_ticket_changelist": 8,
+    "admin:inventory_collection_changelist": 9,  # + the slots of the listed collections (one prefetch)
     # Admin pages that list things.
     "admin:certificates_handover_desk_index": 5,
     "admin:certificates_handover_desk": 6,
@@ -108,6 +109,7 @@ MAXIMA: dict[str, int] = {
     "admin:impact_export (reports.csv)": 9,
     # + the replacement's addendum, to sign
     "admin:support_ticket_decide": 7,
+    "admin:inventory_collection_decide": 7,  # the collection and its slots
     # Admin change pages that list rows (inlines, the lot's units).
     "admin:accounts_user_change": 11,  # with its exports-and-anonymisation history
     "admin:associations_association_change": 9,
@@ -123,10 +125,12 @@ MAXIMA: dict[str, int] = {
     "admin:impact_impactreport_change": 13,
     # 11: the partner's choices; + the panels of the apps above (inventory.hooks.lot_page_panels): the fault rates
     # per lot and per model (two grouped queries) and the lot's traceability reports (one).
-    "admin:inventory_lot_change": 14,
+    # + the latest collection and the units received (one query each)
+    "admin:inventory_lot_change": 16,
     "admin:inventory_computer_change": 11,  # + the unit's functional tests and their items (prefetched)
     # + the replacement's addendum (its link and the next step): one query each
     "admin:support_ticket_change": 10,
+    "admin:inventory_collection_change": 9,  # its slots and its history (inlines)
     # The admin home: the to-do list of each role (impact.todo), aggregates and the five oldest of each kind.
     # + the offers of computers waiting (the five oldest; their count when there are five or more): 2 at most.
     # + the open fault reports: their counts (one aggregate) and the five oldest (support.selectors.support_todo).
@@ -140,7 +144,8 @@ MAXIMA: dict[str, int] = {
     # the after-sales history rows and the fault reports with one's messages (support/privacy.py), the donor
     # documents' history rows (impact.DonorDocumentEvent).
     # + the receipts' rows of one's declarations and issues (impact/privacy.py) and their journal.
-    "my_data": 31,
+    # + inventory.CollectionEvent (the collections one proposed or decided).
+    "my_data": 32,
     # The « what's next » home: associations, applications, allocations, certificates, reports (total and open),
     # campaigns; + the pending requests to join (one query, associations/_join_requests.html).
     "associations:space": 10,
@@ -164,7 +169,9 @@ MAXIMA: dict[str, int] = {
     "admin:support_ticket_fault_rates": 6,
     "admin:impact_donordocument_changelist": 7,
     "admin:impact_donordocument_change": 9,  # + its history rows (the inline) and its donor, lot and campaign
-    "donors:space": 13,  # + the session and the user; + the issued in-kind gift receipts
+    # + the session and the user; + the issued in-kind gift receipts; + the lots' collections with their confirmed
+    # slot (one prefetch).
+    "donors:space": 14,
     # Memberships, eligibilities, received units (one query), associations, donors, receipts (twice), totals.
     "impact:receipts": 11,
     "support:home": 4,
@@ -212,6 +219,8 @@ NOT_LISTS: dict[str, str] = {
     "donors:lot_value": "a form about one lot",
     "admin:impact_receipt_pdf": "one PDF file",
     "donors:donate": "the public offer form (its campaign choice: one query)",
+    "donors:collection_for_pledge": "a form about one pledge (a new lot and its slots)",
+    "donors:collection_for_lot": "a form about one lot (its slots)",
     "donations:appointment_ics": "one .ics file about one allocation",
     "certificates:verify": "the public page of one certificate",
     "certificates:lookup": "a form; its lookup is one query by number or code, then a redirect",
@@ -1184,6 +1193,34 @@ def donor_offers(n: int) -> dict[str, Page]:
     }
 
 
+@builds(
+    "admin:inventory_collection_changelist", "admin:inventory_collection_change", "admin:inventory_collection_decide"
+)
+def collections(n: int) -> dict[str, Page]:
+    """``n`` more proposals to collect lots, each with two slots; the last one with ``n`` more history rows."""
+    from inventory.models import CollectionEvent
+    from tests.factories.inventory import CollectionFactory
+
+    for _i in range(n):
+        k = _next()
+        collection = CollectionFactory(lot=LotFactory(reference=f"LOT-COLLECTE-{k:04d}"))
+    CollectionEvent.objects.bulk_create(
+        CollectionEvent(collection=collection, to_status="proposed", actor_label=f"Donateur {k:04d}-{i:03d}")
+        for i in range(n)
+    )
+    operator = _staff(roles.INVENTORY_OPERATOR)
+    last = f"Donateur {k:04d}-{n - 1:03d}"
+    return {
+        "admin:inventory_collection_changelist": Page(
+            reverse("admin:inventory_collection_changelist"), operator, (collection.lot.reference,)
+        ),
+        "admin:inventory_collection_change": Page(_change("inventory_collection", collection.pk), operator, (last,)),
+        "admin:inventory_collection_decide": Page(
+            reverse("admin:inventory_collection_decide", args=[collection.pk]), operator, (collection.lot.reference,)
+        ),
+    }
+
+
 # Builders: after-sales (support) ------------------------------------------------------------------
 
 
@@ -1259,7 +1296,7 @@ def donor_space(n: int) -> dict[str, Page]:
     from campaigns.models import Donor
     from impact.services import impact_report_save
     from tests.factories.donors import donor_member
-    from tests.factories.inventory import ComputerFactory
+    from tests.factories.inventory import CollectionFactory, ComputerFactory
 
     donor = DonorFactory(name="Orange")
     person = Donor.objects.get(pk=donor.pk).memberships.first()
@@ -1267,6 +1304,7 @@ def donor_space(n: int) -> dict[str, Page]:
     for _i in range(n):
         k = _next()
         lot = LotFactory(donor=donor, reference=f"LOT-GARDE-{k:04d}", expected_count=5)
+        CollectionFactory(lot=lot, status="collected")
         for status in ("received", "reconditioning", "ready", "scrapped"):
             ComputerFactory(lot=lot, status=status)
         campaign = CampaignFactory(name=f"Campagne témoin {k:04d}")

@@ -216,6 +216,13 @@ def make_receipt_render(state):
     return make_receipt(state, field="state")
 
 
+def make_collection(status):
+    from tests.factories.inventory import CollectionFactory
+
+    # The confirmed slot is what a confirmation sets (harmless while proposed, declined or cancelled).
+    return CollectionFactory(status=status, confirmed=True)
+
+
 TABLES = {
     "join_request": ("associations.JoinRequest", "TRANSITIONS", make_join_request),
     "application": ("associations.Application", "TRANSITIONS", make_application),
@@ -232,6 +239,7 @@ TABLES = {
     "donor_document": ("impact.DonorDocument", "TRANSITIONS", make_donor_document),
     "receipt": ("impact.Receipt", "TRANSITIONS", make_receipt),
     "receipt_render": ("impact.Receipt", "RENDER_TRANSITIONS", make_receipt_render),
+    "collection": ("inventory.Collection", "TRANSITIONS", make_collection),
 }
 # The timestamps a table's constraints require with a status, set by its service (``stamps=``) and here.
 STAMPS = {"api_token": ("revoked_at",), "donor_offer": ("decided_at",)}

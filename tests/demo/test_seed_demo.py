@@ -170,3 +170,14 @@ def test_seed_demo_refuses_to_run_with_debug_off():
     result = run_manage("seed_demo", DEBUG="0", SECRET_KEY="x" * 50, DATABASE_URL="sqlite:////tmp/never-used.sqlite3")
     assert result.returncode != 0
     assert "DEBUG" in result.stderr
+
+
+def test_seed_demo_has_a_lot_with_collection_slots_for_the_stock_team(settings):
+    from inventory.models import Collection
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    collection = Collection.objects.select_related("lot__donor", "lot__organiser", "proposed_by").get()
+    assert collection.status == Collection.Status.PROPOSED and collection.slots.count() == 3
+    assert (collection.lot.donor.name, collection.lot.organiser.city) == ("Orange", "Marseille")
+    assert collection.proposed_by.email == "donor@demo.test" and collection.lot.expected_count == 120

@@ -201,3 +201,46 @@ class StockPartnerFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"Atelier solidaire {n}")
+
+
+# A fixed day in the future of any test run's clock is impossible; slots are built relative to today.
+def slot_day(days: int = 7) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
+class CollectionFactory(factory.django.DjangoModelFactory):
+    """A donor's proposal with two slots (``slots=n`` for another number); ``confirmed=True`` sets its
+    confirmed slot (the first), as the statuses confirmed and collected require."""
+
+    class Meta:
+        model = "inventory.Collection"
+        skip_postgeneration_save = True
+
+    lot = factory.SubFactory(LotFactory)
+    contact_name = "Claire Dupont"
+    contact_phone = "04 91 00 00 00"
+    contact_email = "claire@donateur.example.com"
+    models_description = "Dell OptiPlex 7070"
+
+    @classmethod
+    def _create(cls, model_class, *args, slots: int = 2, confirmed: bool = False, **kwargs):
+        from inventory.models import Collection, CollectionSlot
+
+        status = kwargs.pop("status", Collection.Status.PROPOSED)
+        collection = model_class.objects.create(*args, **kwargs)
+        created = CollectionSlot.objects.bulk_create(
+            CollectionSlot(
+                collection=collection,
+                date=slot_day(7 + i),
+                starts_at=datetime.time(9, 0),
+                ends_at=datetime.time(12, 0),
+                address="1 rue du Port, 13002 Marseille",
+                access_notes="Quai B",
+            )
+            for i in range(slots)
+        )
+        if status != Collection.Status.PROPOSED or confirmed:
+            collection.confirmed_slot = created[0]
+            collection.status = status
+            collection.save(update_fields=["confirmed_slot", "status"])
+        return collection

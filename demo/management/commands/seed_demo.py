@@ -17,6 +17,7 @@ from campaigns.models import Campaign, CampaignDonor, Donor, StaffMembership
 from campaigns.services import donor_member_add, staff_membership_grant
 from demo.builders import associations as associations_demo
 from demo.builders import certificates as certificates_demo
+from demo.builders import collections as collections_demo
 from demo.builders import donations as donations_demo
 from demo.builders import impact as impact_demo
 from demo.builders import inventory as inventory_demo
@@ -56,7 +57,15 @@ MEMBERSHIP_ROLES = {
 }
 
 # Each app's demo data after the applications: a module with seed(context) -> None, called in this order.
-DEMO_BUILDERS = [inventory_demo, donations_demo, certificates_demo, impact_demo, lyon_demo, receipts_demo]
+DEMO_BUILDERS = [
+    inventory_demo,
+    donations_demo,
+    certificates_demo,
+    impact_demo,
+    lyon_demo,
+    receipts_demo,
+    collections_demo,
+]
 
 
 class Command(BaseCommand):
