@@ -106,7 +106,8 @@ def test_no_planner_text_on_the_association_pages(member_client, space, language
         member_client.get(space.application.get_absolute_url()).content.decode(),
     ]
     for html in pages:
-        text = _text(html).lower()
+        # "Reçus fiscaux" (the in-kind gift receipts) is a page of the space, not a planner's word.
+        text = _text(html).lower().replace("reçus fiscaux", "").replace("gift receipts", "")
         for word in PLANNER_WORDS:
             assert word not in text, word
 
