@@ -14,7 +14,7 @@ from campaigns import services
 from campaigns.models import Campaign
 from core.forms import errors_to_form
 from impact.carbon import FACTORS
-from portal.donors import donor_space
+from portal.donors import DONOR_SPACE_SESSION_KEY, donor_space
 from portal.forms import DonorOfferForm
 
 
@@ -23,6 +23,9 @@ from portal.forms import DonorOfferForm
 def space(request: HttpRequest) -> HttpResponse:
     """The space's home; a person who acts for no donor is told how a company joins (the offer form)."""
     home = donor_space(request.user)
+    # A person added to a donor since their login: the header's link appears from now on (and goes if removed).
+    if request.session.get(DONOR_SPACE_SESSION_KEY) != bool(home.donors):
+        request.session[DONOR_SPACE_SESSION_KEY] = bool(home.donors)  # (a session written only when it changes)
     return render(request, "donors/space.html", {"home": home, "factors": FACTORS.values()})
 
 
