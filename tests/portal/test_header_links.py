@@ -37,6 +37,10 @@ def test_a_donors_person_sees_the_donor_space_link_after_login(client):
     client.force_login(person)  # a login: the session remembers the donor space
     html = client.get(reverse("home")).content.decode()
     assert ("/donor/", "Espace donateur") in _links(html, "header")
+    # In place of the association space's (the header fits from 1200 px); the offer form stays in the footer.
+    assert "/space/" not in dict(_links(html, "header")) and ("/donate/", "Donner des ordinateurs") in _links(
+        html, "footer"
+    )
     page = client.get(reverse("donors:space")).content.decode()
     assert 'href="/donor/" aria-current="page">Espace donateur' in page
 
