@@ -125,16 +125,9 @@ def reset() -> None:
     FunctionalTest.objects.filter(computer__in=computers).delete()
     computers.delete()
     lots.delete()
-    # The API tokens issued to the dataset's donors and refurbishers (the benchmarks issue some), then them.
-    from api.models import ApiToken, ApiTokenEvent
-
+    # The dataset's refurbishers (the benchmarks remove the API tokens they issue to them and to the donors).
     donors = Donor.objects.filter(name__in=DONOR_NAMES, lots__isnull=True, pledges__isnull=True)
     partners = StockPartner.objects.filter(name__in=PARTNER_NAMES, lots__isnull=True)
-    tokens = ApiToken.objects.filter(Q(donor__in=donors) | Q(partner__in=partners))
-    actors = list(tokens.exclude(actor=None).values_list("actor_id", flat=True))
-    ApiTokenEvent.objects.filter(token__in=tokens).delete()
-    tokens.delete()
-    User.objects.filter(pk__in=actors).delete()
     partners.delete()
     donors.delete()
     User.objects.filter(email__endswith=f"@{DOMAIN}").delete()
