@@ -288,6 +288,8 @@ def organiser_pages(login, units: int) -> list[tuple]:
     person = DonorMembership.objects.select_related("user", "donor").get(user__email=national.donor_email(1))
     donor = person.donor
     lots = Lot.objects.filter(donor=donor)
+    lot_count = lots.count()
+    lots_label = f"{lot_count} lot" if lot_count == 1 else f"{lot_count} lots"
     donor_units = Computer.objects.filter(lot__donor=donor).count()
     by = User.objects.get(email=f"admin@{national.DOMAIN}")
     remove_bench_tokens()  # those of a run that was stopped
@@ -306,7 +308,7 @@ def organiser_pages(login, units: int) -> list[tuple]:
     return [
         (
             "Espace donateur (`/donor/`)",
-            f"{lots.count()} lots, {n(donor_units)} ordinateurs du donateur",
+            f"{lots_label}, {n(donor_units)} ordinateurs du donateur",
             login(person.user.email),
             "/donor/",
             {},
@@ -327,7 +329,7 @@ def organiser_pages(login, units: int) -> list[tuple]:
         ),
         (
             "API, lots d'un donateur (`/api/donor/lots/`)",
-            f"{lots.count()} lots, {n(donor_units)} ordinateurs",
+            f"{lots_label}, {n(donor_units)} ordinateurs",
             anonymous,
             "/api/donor/lots/",
             {"headers": donor_headers},
