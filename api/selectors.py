@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from api.models import ApiToken
 from campaigns.models import Campaign, CampaignDonor
@@ -30,9 +30,20 @@ def donor_lots(token: ApiToken) -> QuerySet[Lot]:
     return _lots().filter(donor_id=token.donor_id)
 
 
+def partner_assigned_lots(token: ApiToken) -> QuerySet[Lot]:
+    """The lots that name the token's partner, whatever their organiser, each with ``works_for_organiser``:
+    whether the partner works for the lot's organiser (``partner_lots`` keeps only those)."""
+    from inventory.models import StockPartner
+
+    links = StockPartner.organisers.through.objects.filter(
+        stockpartner_id=token.partner_id, organiser_id=OuterRef("organiser_id")
+    )
+    return _lots().filter(partner_id=token.partner_id).annotate(works_for_organiser=Exists(links))
+
+
 def partner_lots(token: ApiToken) -> QuerySet[Lot]:
-    """The lots the token's partner reconditions only: any other lot is not found (404)."""
-    return _lots().filter(partner_id=token.partner_id)
+    """The lots the token's partner reconditions for the organisers it works for: any other lot is refused."""
+    return partner_assigned_lots(token).filter(works_for_organiser=True)
 
 
 def lot_units(lot: Lot) -> QuerySet[Computer]:

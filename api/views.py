@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import exceptions, generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -108,6 +108,24 @@ class DonorLotDetail(generics.RetrieveAPIView):
 # Stock partner ----------------------------------------------------------------------------------
 
 
+def partner_lot(request, pk: int):
+    """The lot ``pk`` if the token's partner may use it. A lot that names the partner but belongs to an organiser
+    it does not work for: 403, with the reason (nothing is written); any other lot: 404 (its existence is not
+    revealed)."""
+    lot = selectors.partner_assigned_lots(request.auth).select_related("organiser").filter(pk=pk).first()
+    if lot is None:
+        raise exceptions.NotFound(_("Lot introuvable parmi les lots confiés à votre atelier."))
+    if not lot.works_for_organiser:
+        raise exceptions.PermissionDenied(
+            _(
+                "Ce lot appartient à un organisateur (%(organiser)s) pour lequel votre atelier ne travaille pas : "
+                "rien n'a été enregistré."
+            )
+            % {"organiser": lot.organiser.name}
+        )
+    return lot
+
+
 @extend_schema(tags=[PARTNER], summary=_("Les lots que je reconditionne"))
 class PartnerLotList(generics.ListAPIView):
     """Les lots confiés au partenaire du jeton, avec le nombre de leurs unités dans chaque statut."""
@@ -126,8 +144,8 @@ class PartnerLotDetail(generics.RetrieveAPIView):
     permission_classes = [StockPartnerToken]
     serializer_class = serializers.LotSerializer
 
-    def get_queryset(self):
-        return selectors.partner_lots(self.request.auth)
+    def get_object(self):
+        return partner_lot(self.request, self.kwargs["pk"])
 
 
 class PartnerLotUnits(generics.ListAPIView):
@@ -135,7 +153,7 @@ class PartnerLotUnits(generics.ListAPIView):
     serializer_class = serializers.UnitSerializer
 
     def get_lot(self):
-        return get_object_or_404(selectors.partner_lots(self.request.auth), pk=self.kwargs["pk"])
+        return partner_lot(self.request, self.kwargs["pk"])
 
     def get_queryset(self):
         return selectors.lot_units(self.get_lot())
@@ -176,7 +194,7 @@ class PartnerLotWipes(APIView):
         numéro de série : mêmes contrôles et même historique que dans l'administration. Un effacement réussi ou
         une exemption autorise la remise ; un échec la retire. Tout ou rien ; un résultat identique au dernier
         enregistré pour l'unité n'est pas enregistré de nouveau."""
-        lot = get_object_or_404(selectors.partner_lots(request.auth), pk=pk)
+        lot = partner_lot(request, pk)
         serializer = serializers.WipesInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         outcome = stock.wipes_record(token=request.auth, lot=lot, wipes=serializer.validated_data["wipes"])

@@ -10,13 +10,16 @@ Settings are production's on plain HTTP (``bench.settings``): DEBUG off, the sam
 templates and database options; the cache is the local-memory one and Celery runs eagerly (no
 REDIS_URL), emails stay in memory.
 
-1. The national dataset (``demo.national``, what ``manage.py seed_national`` builds: 3 campaigns,
+1. The national dataset (``demo.national``, what ``manage.py seed_national`` builds: 3 organisers and their campaigns,
    10,500 units, 330 associations, 9 waves, handovers, impact reports) in BENCH_DATABASE_URL, built
    unless ``--reuse`` finds it there. The database is created if missing.
 2. Pages through Django's test client (full middleware, view, template): warm-up, then the median
    and 95th percentile of ``--runs`` requests, and their SQL queries. Each median is divided by the
    median of a minimal view (``/bench/minimal/``: middleware only) measured in the same run, so
    that figures compare across machines and loads.
+   Then the national programme's pages: a donor's space, the API's lists with a donor's and a
+   refurbisher's token (issued for the run), and the admin lists of Lyon's stock operator and
+   Marseille's reviewer (each scoped to its organiser). ``--pages-only`` stops there.
 3. One certificate of 30 units rendered in-process (data, template and QR code, WeasyPrint); then, in the
    scratch database below, the donor's traceability report of a 1,000-unit lot (``bench/traceability.py``).
 4. Planner (``wave_plan``) and assignment (``wave_confirm``) at 1,000, 10,000 and 100,000 ready
@@ -151,7 +154,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def measure_page(client, url: str, *, runs: int, warmup: int, cold: bool = False, vary_ip: bool = False):
+def measure_page(client, url: str, *, runs: int, warmup: int, cold: bool = False, vary_ip: bool = False, headers=None):
     """(median ms, p95 ms, queries) of ``runs`` GETs after ``warmup`` ones; every answer must be 200."""
     from django.core.cache import cache
     from django.db import connection
@@ -160,6 +163,7 @@ def measure_page(client, url: str, *, runs: int, warmup: int, cold: bool = False
     times, queries = [], []
     for index in range(warmup + runs):
         extra = {"REMOTE_ADDR": f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}"} if vary_ip else {}
+        extra.update(headers or {})
         if cold:
             cache.clear()
         with CaptureQueriesContext(connection) as captured:
@@ -243,10 +247,123 @@ def measure_pages(table: Table, *, runs: int, warmup: int) -> None:
         size = f"{n(model.objects.count())} {label}, {admin.site._registry[model].list_per_page} par page"
         pages.append((f"Admin, liste des {label} (superutilisateur)", size, superuser, url, {}))
         pages.append((f"Admin, liste des {label} ({role_label})", size, login(f"{role}@{national.DOMAIN}"), url, {}))
-    for name, size, client, url, options in pages:
-        median, p95, queries = measure_page(client, url, runs=runs, warmup=warmup, **options)
-        table.page(name, size, median, p95, queries)
-        print(f"  {name}: {median:.1f} ms, {queries} requêtes", flush=True)
+    pages += organiser_pages(login, units)
+    try:
+        for name, size, client, url, options in pages:
+            median, p95, queries = measure_page(client, url, runs=runs, warmup=warmup, **options)
+            table.page(name, size, median, p95, queries)
+            print(f"  {name}: {median:.1f} ms, {queries} requêtes", flush=True)
+    finally:
+        remove_bench_tokens()
+
+
+BENCH_TOKEN_NAMES = ("Banc d'essai (donateur)", "Banc d'essai (atelier)")
+
+
+def remove_bench_tokens() -> None:
+    """The tokens issued for the run, their history and service accounts: ``seed_national --reset`` can then
+    remove the dataset's donors and refurbishers (a token protects them)."""
+    from accounts.models import User
+    from api.models import ApiToken, ApiTokenEvent
+
+    tokens = ApiToken.objects.filter(name__in=BENCH_TOKEN_NAMES)
+    actors = list(tokens.exclude(actor=None).values_list("actor_id", flat=True))
+    ApiTokenEvent.objects.filter(token__in=tokens).delete()
+    tokens.delete()
+    User.objects.filter(pk__in=actors).delete()
+
+
+def organiser_pages(login, units: int) -> list[tuple]:
+    """The national programme's pages: a donor's space, the API's lists (public, a donor's token, a refurbisher's
+    token) and the admin lists of one organiser's team (scoped to its organiser)."""
+    from django.test import Client
+
+    from accounts.models import User
+    from api.services import api_token_create
+    from associations.models import Application
+    from campaigns.models import Campaign, DonorMembership
+    from demo import national
+    from inventory.models import Computer, Lot, StockPartner
+
+    anonymous = Client()
+    person = DonorMembership.objects.select_related("user", "donor").get(user__email=national.donor_email(1))
+    donor = person.donor
+    lots = Lot.objects.filter(donor=donor)
+    lot_count = lots.count()
+    lots_label = f"{lot_count} lot" if lot_count == 1 else f"{lot_count} lots"
+    donor_units = Computer.objects.filter(lot__donor=donor).count()
+    by = User.objects.get(email=f"admin@{national.DOMAIN}")
+    remove_bench_tokens()  # those of a run that was stopped
+    _token, donor_secret = api_token_create(by=by, name=BENCH_TOKEN_NAMES[0], donor=donor)
+    partner = StockPartner.objects.get(name=national.PARTNER_NAMES[1])  # Lyon's refurbisher
+    _token, partner_secret = api_token_create(by=by, name=BENCH_TOKEN_NAMES[1], partner=partner)
+    donor_headers = {"HTTP_AUTHORIZATION": f"Bearer {donor_secret}"}
+    partner_headers = {"HTTP_AUTHORIZATION": f"Bearer {partner_secret}"}
+    partner_lot = Lot.objects.filter(partner=partner).order_by("-expected_count", "pk").first()
+    partner_lot_units = Computer.objects.filter(lot=partner_lot).count()
+    lyon = Campaign.objects.get(slug=national.SLUGS[1]).organiser  # CITIES: Marseille, Lyon, Lille
+    lyon_units = Computer.objects.filter(lot__organiser=lyon).count()
+    marseille = national.SLUGS[0]
+    marseille_applications = Application.objects.filter(campaign__slug=marseille).count()
+    every_application = Application.objects.filter(campaign__slug__in=national.SLUGS).count()
+    return [
+        (
+            "Espace donateur (`/donor/`)",
+            f"{lots_label}, {n(donor_units)} ordinateurs du donateur",
+            login(person.user.email),
+            "/donor/",
+            {},
+        ),
+        (
+            "API, campagnes publiques (`/api/campaigns/`)",
+            "3 campagnes",
+            anonymous,
+            "/api/campaigns/",
+            {"vary_ip": True},
+        ),
+        (
+            "API, engagements d'un donateur (`/api/donor/pledges/`)",
+            "jeton du donateur",
+            anonymous,
+            "/api/donor/pledges/",
+            {"headers": donor_headers},
+        ),
+        (
+            "API, lots d'un donateur (`/api/donor/lots/`)",
+            f"{lots_label}, {n(donor_units)} ordinateurs",
+            anonymous,
+            "/api/donor/lots/",
+            {"headers": donor_headers},
+        ),
+        (
+            "API, lots d'un atelier (`/api/partner/lots/`)",
+            f"{Lot.objects.filter(partner=partner).count()} lots (Lyon)",
+            anonymous,
+            "/api/partner/lots/",
+            {"headers": partner_headers},
+        ),
+        (
+            "API, unités d'un lot (`/api/partner/lots/<id>/units/?page_size=200`)",
+            f"{n(partner_lot_units)} ordinateurs, 200 par page",
+            anonymous,
+            f"/api/partner/lots/{partner_lot.pk}/units/?page_size=200",
+            {"headers": partner_headers},
+        ),
+        (
+            "Admin, liste des ordinateurs (opérateur de stock de Lyon)",
+            f"{n(lyon_units)} ordinateurs de Lyon sur {n(units)}, 100 par page",
+            login(national.team_email("stock", "Lyon")),
+            "/admin/inventory/computer/",
+            {},
+        ),
+        (
+            "Admin, liste des candidatures (instruction de Marseille)",
+            f"{marseille_applications} candidatures de Marseille sur {every_application}, 50 par page",
+            login(national.team_email("reviewer", "Marseille")),
+            "/admin/associations/application/",
+            {},
+        ),
+    ]
 
 
 # One certificate ------------------------------------------------------------------------------
@@ -396,6 +513,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per page first (default 5)")
     parser.add_argument("--pdf-runs", type=int, default=5, help="renders of the certificate (default 5)")
     parser.add_argument("--rows", type=int, default=IMPORT_ROWS, help="rows of the import (default 10,000)")
+    parser.add_argument(
+        "--pages-only", action="store_true", help="only the pages (no certificate, planner, assignment or import)"
+    )
     args = parser.parse_args()
     main_db, scratch_db, tmp = configure(args)
 
@@ -422,13 +542,13 @@ def main() -> int:
 
     table = Table()
     measure_pages(table, runs=args.runs, warmup=args.warmup)
-    measure_certificate(table, runs=args.pdf_runs)
-
-    use_database(scratch_db)
-    call_command("migrate", interactive=False, verbosity=0)
-    measure_traceability(table, runs=args.pdf_runs)
-    measure_planner(table, quick=args.quick)
-    measure_import(table, rows=args.rows)
+    if not args.pages_only:
+        measure_certificate(table, runs=args.pdf_runs)
+        use_database(scratch_db)
+        call_command("migrate", interactive=False, verbosity=0)
+        measure_traceability(table, runs=args.pdf_runs)
+        measure_planner(table, quick=args.quick)
+        measure_import(table, rows=args.rows)
     database = database_label()
     connection.close()
 

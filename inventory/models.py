@@ -43,6 +43,18 @@ class StockPartner(models.Model):
     )
     siret = models.CharField(_("SIRET"), max_length=14, blank=True)
     contact_email = models.EmailField(_("e-mail de contact"), blank=True)
+    # The organisers it works for: its API token writes only into their lots (a lot of another organiser that
+    # still names it is refused), whoever set the lot's partner.
+    organisers = models.ManyToManyField(
+        "campaigns.Organiser",
+        blank=True,
+        related_name="stock_partners",
+        verbose_name=_("organisateurs"),
+        help_text=_(
+            "Les organisateurs pour lesquels cet atelier reconditionne : avec son jeton d'API, il ne peut saisir "
+            "des unités que dans les lots de ces organisateurs."
+        ),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     class Meta:

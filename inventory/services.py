@@ -1013,3 +1013,21 @@ def stock_partner_save(*, by, partner: StockPartner | None = None, **fields) -> 
     partner.save()
     logger.info("stock partner saved", extra={"partner_id": partner.pk, "by_id": getattr(by, "pk", None)})
     return partner
+
+
+@transaction.atomic
+def stock_partner_set_organisers(*, by, partner: StockPartner, organisers, within) -> StockPartner:
+    """The organisers ``partner`` works for, among ``within`` (the ones ``by`` may act for): the others it works
+    for are kept, so that a Lyon team never takes a refurbisher away from Marseille by saving its page."""
+    partner = StockPartner.objects.select_for_update().get(pk=partner.pk)
+    allowed = set(within.values_list("pk", flat=True))
+    chosen = {organiser.pk for organiser in organisers}
+    if chosen - allowed:
+        raise DomainError(_("Vous ne pouvez choisir que vos organisateurs."), field="organisers")
+    kept = set(partner.organisers.exclude(pk__in=allowed).values_list("pk", flat=True))
+    partner.organisers.set(kept | chosen)
+    logger.info(
+        "stock partner organisers set",
+        extra={"partner_id": partner.pk, "by_id": getattr(by, "pk", None), "organisers": sorted(kept | chosen)},
+    )
+    return partner

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from demo.national.data import CITIES, DOMAIN, DONOR_NAMES, LOT_PREFIX, SLUGS
+from demo.national.data import CITIES, DOMAIN, DONOR_NAMES, LOT_PREFIX, PARTNER_NAMES, SLUGS
 
 
 class CampaignsBuilder:
@@ -54,8 +54,8 @@ class CampaignsBuilder:
         self.say(f"campagnes : {', '.join(SLUGS)}")
 
     def lots_and_pledges(self) -> None:
-        from campaigns.models import Campaign, CampaignDonor, Donor
-        from inventory.models import Lot
+        from campaigns.models import Campaign, CampaignDonor, Donor, DonorMembership
+        from inventory.models import Lot, StockPartner
 
         today = self.today
         self.donors = Donor.objects.bulk_create(
@@ -63,6 +63,18 @@ class CampaignsBuilder:
                 # One company in four did not agree to be named: the public pages say « Une entreprise ».
                 Donor(name=name, contact_email=f"dons-{i + 1:02d}@donateur.{DOMAIN}", public_name_shown=i % 4 != 3)
                 for i, name in enumerate(DONOR_NAMES)
+            ]
+        )
+        # One person of each company sees its donor space (/donor/).
+        DonorMembership.objects.bulk_create(
+            [DonorMembership(user=u, donor=d) for u, d in zip(self.donor_people, self.donors, strict=True)]
+        )
+        # One refurbisher per city, working for its organiser: it reconditions that city's lots.
+        self.partners = StockPartner.objects.bulk_create([StockPartner(name=name) for name in PARTNER_NAMES])
+        StockPartner.organisers.through.objects.bulk_create(
+            [
+                StockPartner.organisers.through(stockpartner=partner, organiser=organiser)
+                for partner, organiser in zip(self.partners, self.organisers, strict=True)
             ]
         )
         # Units per lot: the donors give unequal lots (the first ones more).
@@ -79,6 +91,7 @@ class CampaignsBuilder:
                     arrival_date=today - datetime.timedelta(days=320 - 10 * i),
                     site=f"Atelier de reconditionnement de {CITIES[i % len(CITIES)][0]}",
                     expected_count=self.lot_sizes[i],
+                    partner=self.partners[i % len(CITIES)],
                 )
                 for i, d in enumerate(self.donors)
             ]
@@ -101,4 +114,7 @@ class CampaignsBuilder:
         for c, campaign in enumerate(self.campaign_list):
             campaign.pledged_units = max(1, sum(n for (cc, _d), n in pledges.items() if cc == c))
         Campaign.objects.bulk_update(self.campaign_list, ["pledged_units"])
-        self.say(f"donateurs : {len(self.donors)}, {len(self.lots)} lots, {self.total_units} ordinateurs promis")
+        self.say(
+            f"donateurs : {len(self.donors)} (une personne chacun), {len(self.lots)} lots, {self.total_units} "
+            f"ordinateurs promis, {len(self.partners)} ateliers"
+        )

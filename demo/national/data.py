@@ -61,6 +61,17 @@ STAFF = [
     ("manager@national.test", "Marc", "Campagne", "CAMPAIGN_MANAGER"),
     ("desk@national.test", "Denise", "Guichet", "HANDOVER_OPERATOR"),
 ]
+# Each organiser's own team: ``<role>-<city>@national.test``, one per role, working for that organiser only
+# (the national team above works for the three, for the load test). role, first name, last name, group.
+TEAM = [
+    ("reviewer", "Rose", "Instruction", "REVIEWER"),
+    ("stock", "Sacha", "Atelier", "INVENTORY_OPERATOR"),
+    ("manager", "Maël", "Campagne", "CAMPAIGN_MANAGER"),
+    ("desk", "Diane", "Remise", "HANDOVER_OPERATOR"),
+]
+COORDINATOR = ("coordinator@national.test", "Claire", "Coordination")
+# One refurbisher per city, working for that city's organiser (its lots name it).
+PARTNER_NAMES = [f"Atelier solidaire de {city} (jeu national)" for city, _slug, _dept in CITIES]
 FIRST_NAMES = ["Camille", "Nadia", "Karim", "Sophie", "Yann", "Fatou", "Julien", "Inès", "Thomas", "Léa"]
 LAST_NAMES = ["Martin", "Benali", "Durand", "Nguyen", "Lefebvre", "Diallo", "Moreau", "Garcia", "Roux", "Petit"]
 NAME_WORDS = [
@@ -75,6 +86,21 @@ NAME_WORDS = [
     "Entraide Seniors",
     "Jeunes et Connectés",
 ]
+
+
+def city_key(city: str) -> str:
+    """The city in an e-mail address: ``lyon``."""
+    return city.lower()
+
+
+def team_email(role: str, city: str) -> str:
+    """The member of ``city``'s team in ``role`` (``reviewer``, ``stock``, ``manager``, ``desk``)."""
+    return f"{role}-{city_key(city)}@{DOMAIN}"
+
+
+def donor_email(number: int) -> str:
+    """The person of donor ``number`` (1-based, in the order of DONOR_NAMES) who sees its donor space."""
+    return f"donateur-{number:02d}@{DOMAIN}"
 
 
 def member_email(number: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F, Q
 
-from demo.national.data import DOMAIN, DONOR_NAMES, LOT_PREFIX, SLUGS
+from demo.national.data import DOMAIN, DONOR_NAMES, LOT_PREFIX, PARTNER_NAMES, SLUGS
 
 
 def exists() -> bool:
@@ -18,7 +18,7 @@ def counts() -> dict[str, int]:
     """What the national dataset holds (the command's summary and the test's assertions)."""
     from accounts.models import User
     from associations.models import Application, Association, Membership
-    from campaigns.models import CampaignDonor
+    from campaigns.models import Campaign, CampaignDonor, DonorMembership, StaffMembership
     from certificates.models import Handover
     from donations.models import Allocation, AllocationUnit, Wave
     from impact.models import ImpactReport
@@ -26,9 +26,13 @@ def counts() -> dict[str, int]:
 
     campaigns = {"campaign__slug__in": SLUGS}
     computers = Computer.objects.filter(lot__reference__startswith=LOT_PREFIX)
+    ours = {"user__email__endswith": f"@{DOMAIN}"}
     return {
+        "organisateurs": Campaign.objects.filter(slug__in=SLUGS).values("organiser").distinct().count(),
         "campagnes": len(SLUGS) if exists() else 0,
+        "équipes (rôles par organisateur)": StaffMembership.objects.filter(**ours).count(),
         "donateurs": CampaignDonor.objects.filter(**campaigns).values("donor").distinct().count(),
+        "personnes des donateurs": DonorMembership.objects.filter(**ours).count(),
         "ordinateurs": computers.count(),
         "ordinateurs prêts": computers.filter(status="ready").count(),
         "ordinateurs réservés": computers.filter(status="reserved").count(),
@@ -73,7 +77,15 @@ def reset() -> None:
     from certificates.models import Handover, HandoverEvent
     from donations.models import Allocation, AllocationEvent, AllocationUnit, Wave
     from impact.models import ImpactReport, ImpactReportEvent
-    from inventory.models import Computer, ComputerEvent, FunctionalTest, FunctionalTestResult, Lot, WipeRecord
+    from inventory.models import (
+        Computer,
+        ComputerEvent,
+        FunctionalTest,
+        FunctionalTestResult,
+        Lot,
+        StockPartner,
+        WipeRecord,
+    )
 
     campaigns = Campaign.objects.filter(slug__in=SLUGS)
     associations = Association.objects.filter(contact_email__endswith=f"@{DOMAIN}")
@@ -113,5 +125,9 @@ def reset() -> None:
     FunctionalTest.objects.filter(computer__in=computers).delete()
     computers.delete()
     lots.delete()
-    Donor.objects.filter(name__in=DONOR_NAMES, lots__isnull=True, pledges__isnull=True).delete()
+    # The dataset's refurbishers (the benchmarks remove the API tokens they issue to them and to the donors).
+    donors = Donor.objects.filter(name__in=DONOR_NAMES, lots__isnull=True, pledges__isnull=True)
+    partners = StockPartner.objects.filter(name__in=PARTNER_NAMES, lots__isnull=True)
+    partners.delete()
+    donors.delete()
     User.objects.filter(email__endswith=f"@{DOMAIN}").delete()

@@ -18,7 +18,8 @@ class StockPartnerAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
     organiser_path = GLOBAL
     list_display = ("name", "siret", "contact_email", "lot_count")
     search_fields = ("name", "siret")
-    fields = ("name", "siret", "contact_email")
+    fields = ("name", "siret", "contact_email", "organisers")
+    filter_horizontal = ("organisers",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(lot_count=Count("lots"))
@@ -35,3 +36,15 @@ class StockPartnerAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         saved = services.stock_partner_save(by=request.user, partner=obj if change else None, **data)
         obj.pk = saved.pk
         obj.created_at = saved.created_at
+
+    def save_related(self, request, form, formsets, change):
+        # Not form.save_m2m(): the choices are only the user's organisers, and the others must be kept.
+        if "organisers" in form.cleaned_data:
+            services.stock_partner_set_organisers(
+                by=request.user,
+                partner=form.instance,
+                organisers=form.cleaned_data["organisers"],
+                within=form.fields["organisers"].queryset,
+            )
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)

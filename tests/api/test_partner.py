@@ -234,3 +234,58 @@ def test_out_of_range_ids_and_other_media_types_are_not_500(client, issued):
     url = reverse("api:partner_lot_units", args=[lot.pk])
     response = client.post(url, "units=1", content_type="application/x-www-form-urlencoded", **issued.headers)
     assert response.status_code == 415 and response.json()["detail"]
+
+
+# Per organiser: a partner writes only into the lots of the organisers it works for -----------------------------
+
+
+@pytest.fixture
+def lyon_lot(issued):
+    """A Lyon lot that names the partner, which works for Marseille only."""
+    from tests.factories.campaigns import OrganiserFactory, lyon
+
+    issued.token.partner.organisers.set([OrganiserFactory()])
+    return LotFactory(reference="LYON-2026-01", organiser=lyon(), partner=issued.token.partner, **NOT_ITS_ORGANISER)
+
+
+NOT_ITS_ORGANISER = {"partner_works_for_organiser": False}
+
+
+def test_a_lot_of_an_organiser_the_partner_does_not_work_for_is_refused_in_french(client, issued, lot, lyon_lot):
+    ComputerFactory(lot=lyon_lot, manufacturer="Dell", serial_number="AB123", status="received")
+    for path, body in (("units", {"units": UNITS}), ("wipes", {"wipes": [WIPE]})):
+        response = post(client, issued, lyon_lot, path, body)
+        assert response.status_code == 403, response.content
+        assert response.json() == {
+            "detail": "Ce lot appartient à un organisateur (Métropole de Lyon) pour lequel votre atelier ne travaille "
+            "pas : rien n'a été enregistré."
+        }
+    for name in ("api:partner_lot", "api:partner_lot_units"):
+        assert client.get(reverse(name, args=[lyon_lot.pk]), **issued.headers).status_code == 403
+    # Nothing changed: no unit created, no wipe, no history.
+    assert list(Computer.objects.filter(lot=lyon_lot).values_list("serial_number", flat=True)) == ["AB123"]
+    assert not WipeRecord.objects.exists() and not ComputerEvent.objects.filter(computer__lot=lyon_lot).exists()
+    # Its list shows only the lots of its organisers; its Marseille lot still takes units.
+    listed = client.get(reverse("api:partner_lots"), **issued.headers).json()["results"]
+    assert [r["reference"] for r in listed] == ["ORANGE-2026-01"]
+    assert post(client, issued, lot, "units", {"units": UNITS[1:]}).status_code == 200
+
+
+def test_the_refusal_is_in_english_for_an_english_client(client, issued, lyon_lot, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = post(client, issued, lyon_lot, "units", {"units": UNITS})
+    assert response.status_code == 403
+    assert "Métropole de Lyon" in response.json()["detail"] and "nothing was saved" in response.json()["detail"]
+
+
+def test_once_the_partner_works_for_the_organiser_it_may_write(client, issued, lyon_lot):
+    issued.token.partner.organisers.add(lyon_lot.organiser)
+    assert post(client, issued, lyon_lot, "units", {"units": UNITS}).status_code == 200
+    assert Computer.objects.filter(lot=lyon_lot).count() == 2
+
+
+def test_another_partners_lot_stays_not_found_with_a_french_message(client, issued):
+    theirs = LotFactory(partner=StockPartnerFactory(name="Autre atelier"))
+    response = post(client, issued, theirs, "units", {"units": UNITS})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Lot introuvable parmi les lots confiés à votre atelier."}

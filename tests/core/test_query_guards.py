@@ -178,6 +178,12 @@ MAXIMA: dict[str, int] = {
     "support:create": 3,
     # + the replacement's addendum
     "support:ticket": 6,
+    # The API's lists: the page and its count (+ the token and its last use, read once per request).
+    "api:campaigns": 2,
+    "api:donor_pledges": 3,
+    "api:donor_lots": 3,
+    "api:partner_lots": 3,
+    "api:partner_lot_units": 4,  # + the lot
 }
 
 # Pages that cache their figures: the maximum once the cache is filled.
@@ -230,6 +236,15 @@ NOT_LISTS: dict[str, str] = {
     "support:addendum": "one PDF, the addendum of one replacement",
     "donors:document_request": "a POST that asks for one document",
     "donors:document_download": "one PDF file",
+    # The API (its lists are guarded above).
+    "api:root": "the links to the lists, built without the database",
+    "api:schema": "the OpenAPI schema, built from the code",
+    "api:docs": "the documentation page, which loads the schema",
+    "api:campaign": "one campaign and its figures (impact:stats_json's, guarded there)",
+    "api:campaign_figures": "one campaign's figures (impact:stats_json's, guarded there)",
+    "api:donor_lot": "one lot of the donor",
+    "api:partner_lot": "one lot of the partner",
+    "api:partner_lot_wipes": "a POST of wipe results about one lot",
     # The admin (besides Django's own add, change, delete and history pages).
     "admin:associations_application_review": "a review form about one application",
     "admin:inventory_lot_labels": "a PDF of labels (one query through computers_for_labels)",
@@ -256,7 +271,7 @@ NOT_LISTS: dict[str, str] = {
 # Django's own admin views, guarded (change lists) or about one object.
 STANDARD_ADMIN_SUFFIXES = ("_changelist", "_add", "_change", "_delete", "_history")
 STANDARD_ADMIN_NAMES = {"auth_user_password_change"}
-PORTAL_NAMESPACES = {"associations", "donations", "certificates", "impact", "donors", "support"}
+PORTAL_NAMESPACES = {"associations", "donations", "certificates", "impact", "donors", "support", "api"}
 
 
 # The measurement ----------------------------------------------------------------------------------
@@ -268,6 +283,7 @@ class Page:
     user: object | None  # None: anonymous
     expect: tuple[str, ...]  # texts of the last row built: the rows are really on the page
     cached: bool = False  # the page keeps its figures in the cache
+    headers: tuple[tuple[str, str], ...] = ()  # extra request headers (an API token)
 
 
 @dataclass(frozen=True)
@@ -301,13 +317,14 @@ def _measure(client, key: str, page: Page, *, warm: bool = False) -> list[str]:
     else:
         client.force_login(page.user)
     cache.clear()
-    first = client.get(page.url)
+    headers = dict(page.headers)
+    first = client.get(page.url, **headers)
     assert first.status_code == 200, (key, first.status_code)
     _body(first)
     if not warm:
         cache.clear()
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(page.url)
+        response = client.get(page.url, **headers)
         body = _body(response)  # a streamed export reads the database while it is consumed
     assert response.status_code == 200, (key, response.status_code)
     missing = [text for text in page.expect if text not in body and escape(text) not in body]
@@ -1425,6 +1442,45 @@ def receipts(n: int) -> dict[str, Page]:
         ),
         "admin:impact_lotvaluation_changelist": Page(
             reverse("admin:impact_lotvaluation_changelist"), stock, (lot.reference,)
+        ),
+    }
+
+
+# Builders: the API's lists -------------------------------------------------------------------------
+
+
+@builds("api:campaigns", "api:donor_pledges", "api:donor_lots", "api:partner_lots", "api:partner_lot_units")
+def api_lists(n: int) -> dict[str, Page]:
+    """``n`` public campaigns, each pledged by the token's donor; ``n`` lots of the donor, reconditioned by the
+    token's partner (a unit of each status in each); ``n`` more units in the partner's first lot."""
+    from campaigns.models import CampaignDonor
+    from inventory.models import StockPartner
+    from tests.factories.api import donor_token, partner_token
+    from tests.factories.inventory import ComputerFactory, StockPartnerFactory
+
+    donor = DonorFactory(name="Donateur de l'API témoin")
+    partner = StockPartnerFactory(name="Atelier témoin")
+    # New tokens at each call (a secret is shown once): the same donor's and partner's.
+    issued = {"donor": donor_token(donor), "partner": partner_token(partner)}
+    first = StockPartner.objects.get(pk=partner.pk).lots.order_by("pk").first()
+    for _i in range(n):
+        k = _next()
+        campaign = CampaignFactory(name=f"Campagne témoin {k:04d}")
+        CampaignDonor.objects.create(campaign=campaign, donor=donor, pledged_units=10 + k)
+        lot = LotFactory(donor=donor, partner=partner, reference=f"LOT-API-{k:04d}", expected_count=5)
+        for status in ("received", "ready", "scrapped"):
+            ComputerFactory(lot=lot, status=status)
+        first = first or lot
+        unit = ComputerFactory(lot=first, asset_tag=f"API-GARDE-{k:04d}", status="reconditioning")
+    donor_headers = tuple(issued["donor"].headers.items())
+    partner_headers = tuple(issued["partner"].headers.items())
+    return {
+        "api:campaigns": Page(reverse("api:campaigns"), None, (campaign.name,)),
+        "api:donor_pledges": Page(reverse("api:donor_pledges"), None, (campaign.name,), headers=donor_headers),
+        "api:donor_lots": Page(reverse("api:donor_lots"), None, (lot.reference,), headers=donor_headers),
+        "api:partner_lots": Page(reverse("api:partner_lots"), None, (lot.reference,), headers=partner_headers),
+        "api:partner_lot_units": Page(
+            reverse("api:partner_lot_units", args=[first.pk]), None, (unit.asset_tag,), headers=partner_headers
         ),
     }
 

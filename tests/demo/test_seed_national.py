@@ -247,3 +247,55 @@ def test_every_state_exists_whatever_the_day(day, settings):
     assert set(mix["applications"]) == set(Application.Status.values)
     assert set(mix["units"]) == set(Computer.Status.values)
     assert {"draft", "submitted", "accepted", "returned"} <= set(mix["reports"])
+
+
+def test_three_organisers_each_with_its_team_and_twenty_donors_with_accounts(seeded, client):
+    from campaigns.models import DonorMembership, Organiser, StaffMembership
+    from campaigns.scoping import scope_to_user
+    from inventory.models import StockPartner
+
+    campaigns = Campaign.objects.filter(slug__in=national.SLUGS).select_related("organiser")
+    organisers = {c.city: c.organiser for c in campaigns}
+    assert len(set(organisers.values())) == 3
+    assert {o.name for o in organisers.values()} == {
+        "Ville de Marseille",
+        "Métropole de Lyon",
+        "Métropole européenne de Lille",
+    }
+    # Each lot is received by the organiser of one city, reconditioned by that city's refurbisher, which works
+    # for that organiser only.
+    for lot in Lot.objects.filter(reference__startswith=national.LOT_PREFIX).select_related("partner"):
+        assert list(lot.partner.organisers.all()) == [lot.organiser]
+    assert StockPartner.objects.filter(name__in=national.PARTNER_NAMES).count() == 3
+
+    # Each organiser's team works for it alone, in the role of its group; the national team for the three.
+    for city, organiser in organisers.items():
+        for kind, _first, _last, group in national.TEAM:
+            user = User.objects.get(email=national.team_email(kind, city))
+            assert user.has_role(getattr(roles, group)) and not user.is_superuser
+            assert list(StaffMembership.objects.filter(user=user).values_list("organiser", "role")) == [
+                (organiser.pk, kind)
+            ]
+    reviewer = User.objects.get(email=national.team_email("reviewer", "Lyon"))
+    seen = scope_to_user(Application.objects.all(), reviewer)
+    assert seen.exists() and set(seen.values_list("campaign__city", flat=True)) == {"Lyon"}
+    national_reviewer = User.objects.get(email="reviewer@national.test")
+    assert StaffMembership.objects.filter(user=national_reviewer).count() == 3
+    coordinator = User.objects.get(email=national.COORDINATOR[0])
+    assert coordinator.has_role(roles.NATIONAL_COORDINATOR) and not StaffMembership.objects.filter(user=coordinator)
+    assert scope_to_user(Organiser.objects.all(), coordinator, "").count() >= 3
+
+    # 20 donors, each with a person who sees its own lots in the donor space.
+    people = DonorMembership.objects.filter(user__email__endswith=f"@{national.DOMAIN}").select_related("donor")
+    assert people.count() == 20 and people.values("donor").distinct().count() == 20
+    first = people.get(user__email=national.donor_email(1))
+    response = client.post("/accounts/login/", {"login": first.user.email, "password": national.PASSWORD})
+    assert response.status_code == 302
+    page = client.get("/donor/").content.decode()
+    mine = Lot.objects.filter(donor=first.donor).values_list("reference", flat=True)
+    assert mine and all(reference in page for reference in mine)
+    others = Lot.objects.filter(reference__startswith=national.LOT_PREFIX).exclude(donor=first.donor)
+    assert not any(reference in page for reference in others.values_list("reference", flat=True))
+    counts = national.counts()
+    assert (counts["organisateurs"], counts["personnes des donateurs"]) == (3, 20)
+    assert counts["équipes (rôles par organisateur)"] == 3 * 4 + 4 * 3

@@ -18,6 +18,7 @@ def stock_operator(**kwargs) -> User:
 class LotFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "inventory.Lot"
+        skip_postgeneration_save = True
 
     organiser = factory.SubFactory(OrganiserFactory)
     donor = factory.SubFactory(DonorFactory, name="Orange")
@@ -25,6 +26,12 @@ class LotFactory(factory.django.DjangoModelFactory):
     arrival_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=20))
     site = "Atelier de reconditionnement, Marseille 14e"
     expected_count = 100
+
+    @factory.post_generation
+    def partner_works_for_organiser(obj, create, extracted, **kwargs):
+        """A lot given a partner: the partner works for the lot's organiser (``=False``: it does not)."""
+        if create and obj.partner_id and extracted is not False:
+            obj.partner.organisers.add(obj.organiser_id)
 
 
 class ComputerFactory(factory.django.DjangoModelFactory):

@@ -8,7 +8,8 @@ from demo import national
 
 class Command(BaseCommand):
     help = (
-        "Charge un jeu de données à l'échelle nationale : 3 campagnes, 20 donateurs, 10 500 ordinateurs, "
+        "Charge un jeu de données à l'échelle nationale : 3 organisateurs et leurs équipes, 3 campagnes, 20 donateurs "
+        "et leurs comptes, 10 500 ordinateurs, "
         "330 associations, 3 vagues par campagne, remises et bilans d'impact."
     )
 
@@ -56,7 +57,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  {name:<{width}} {value:>7}")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Comptes : admin@{national.DOMAIN}, reviewer@, stock@, manager@, desk@ et "
+                f"Comptes : admin@{national.DOMAIN} ; l'équipe nationale reviewer@, stock@, manager@, desk@ (les trois "
+                f"organisateurs) ; l'équipe de chaque organisateur {national.team_email('reviewer', 'Lyon')}, "
+                f"stock-lyon@, manager-lyon@, desk-lyon@ (de même -marseille, -lille) ; {national.COORDINATOR[0]} ; "
+                f"{national.donor_email(1)} … {national.donor_email(len(national.DONOR_NAMES))} (espace donateur) ; "
                 f"{national.member_email(1)} … {national.member_email(summary.counts['associations'])} ; "
                 f"mot de passe : {national.PASSWORD}"
             )
