@@ -122,3 +122,22 @@ def support_todo(rows: int = 5, *, user=None) -> dict:
     )
     oldest = tickets.filter(waiting).select_related("computer", "association").order_by("created_at", "pk")
     return {**counts, "oldest": list(oldest[:rows])}
+
+
+ADDENDUM_ORGANISER = "handover__wave__campaign__organiser"
+
+
+def desk_addenda(user, *, recent: int = 10) -> dict:
+    """The desk's addenda of the organisers ``user`` works for: those to sign (the oldest first) and the last
+    ones signed (2 queries, whatever their number)."""
+    from support.models import Addendum
+
+    addenda = scope_to_user(
+        Addendum.objects.select_related("handover", "ticket__association", "ticket__computer", "ticket__replacement"),
+        user,
+        ADDENDUM_ORGANISER,
+    )
+    return {
+        "to_sign": list(addenda.filter(signed_at__isnull=True).order_by("created_at", "pk")),
+        "signed": list(addenda.filter(signed_at__isnull=False).order_by("-signed_at", "-pk")[:recent]),
+    }
