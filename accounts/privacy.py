@@ -62,6 +62,7 @@ KEPT_AS_EVIDENCE = {
     "inventory.FunctionalTest.actor_label": "proof of the functional test (décret n° 2022-190); the database refuses "
     "any change",
     "support.Addendum.signed_by_name": "signed on a certificate's addendum (evidence of the donation)",
+    "support.Addendum.operator_name": "signed on a certificate's addendum at the desk (evidence of the donation)",
 }
 
 

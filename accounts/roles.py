@@ -122,6 +122,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("certificates", "handover"),
         "certificates.view_handoverevent",
         "certificates.record_handover",
+        # After-sales: the addendum of a replacement is signed at the desk, on the pads (support app).
+        "support.sign_addendum",
         "associations.view_association",
         "inventory.view_computer",
         "campaigns.view_organiser",

@@ -6,7 +6,7 @@ on POST) asks a question, asks for the unit back, records its repair and return,
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -19,13 +19,14 @@ from django.utils.translation import gettext_lazy
 from campaigns.scoping import (
     OrganiserScopedAdmin,
     ScopedRelatedFieldListFilter,
+    scope_to_user,
     scoped_for_request,
     user_may_act_on,
 )
 from core.admin_helpers import JournalInline, ParentVisibleInline, admin_link
 from core.errors import DomainError
 from support import selectors, services
-from support.forms import AddendumSignedForm, DecisionForm
+from support.forms import AddendumPadForm, AddendumSignedForm, DecisionForm
 from support.models import Addendum, Ticket, TicketEvent, TicketMessage
 
 S = Ticket.Status
@@ -161,6 +162,9 @@ class TicketAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         return [
             path("<int:object_id>/decide/", view(self.decide_view), name="support_ticket_decide"),
             path("fault-rates/", view(self.fault_rates_view), name="support_ticket_fault_rates"),
+            # The desk: the addenda to sign, and signing one on the pads (or recording its paper scan).
+            path("addenda/", view(self.desk_addenda_view), name="support_ticket_addenda"),
+            path("<int:object_id>/sign/", view(self.sign_view), name="support_ticket_sign"),
             *super().get_urls(),
         ]
 
@@ -272,3 +276,79 @@ class TicketAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
                     {"replacement": _("Indiquez le numéro d'inventaire d'un ordinateur prêt du stock.")}
                 )
             services.ticket_replace(ticket=ticket, by=by, replacement_id=replacement.pk, note=text)
+
+    # The desk: addenda signed on the pads, as the handover certificates ---------------------------------------
+
+    def _desk_context(self, request, **extra) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "app_label": self.model._meta.app_label,
+            # The desk works on a tablet, as the print desk: no app menu.
+            "is_nav_sidebar_enabled": False,
+            **extra,
+        }
+
+    def _check_sign(self, request) -> None:
+        if not request.user.has_perm("support.sign_addendum"):
+            raise PermissionDenied
+
+    def desk_addenda_view(self, request: HttpRequest) -> HttpResponse:
+        self._check_sign(request)
+        context = self._desk_context(
+            request, title=_("Avenants à signer au guichet"), **selectors.desk_addenda(request.user)
+        )
+        return TemplateResponse(request, "admin/support/ticket/addenda.html", context)
+
+    def sign_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """The addendum of ticket ``object_id`` signed at the desk: both pads, or the paper scan."""
+        self._check_sign(request)
+        # Another organiser's addendum is unknown here (404), as one that does not exist.
+        addenda = scope_to_user(
+            Addendum.objects.select_related(
+                "handover", "ticket__association", "ticket__computer", "ticket__replacement"
+            ),
+            request.user,
+            selectors.ADDENDUM_ORGANISER,
+            acting=True,
+        )
+        addendum = get_object_or_404(addenda, ticket_id=object_id)
+        list_url = reverse("admin:support_ticket_addenda")
+        if addendum.signed_at is not None:
+            self.message_user(request, _("L'avenant %(number)s est déjà signé.") % {"number": addendum.number})
+            return redirect(list_url)
+        ticket = addendum.ticket
+        form = AddendumPadForm(
+            request.POST or None, request.FILES or None, initial={"signed_by_name": ticket.association.contact_name}
+        )
+        status = 200
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                try:
+                    how, arguments = form.service_arguments()
+                    if how == "pad":
+                        services.addendum_sign_on_pad(addendum=addendum, by=request.user, **arguments)
+                    else:
+                        services.addendum_record_signed(addendum=addendum, by=request.user, **arguments)
+                except ValidationError as exc:
+                    for field, errors in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                except DomainError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    self.message_user(
+                        request,
+                        _("Avenant %(number)s signé : l'avenant signé est en préparation.")
+                        % {"number": addendum.number},
+                        messages.SUCCESS,
+                    )
+                    return redirect(list_url)
+        context = self._desk_context(
+            request,
+            title=_("Faire signer l'avenant %(number)s") % {"number": addendum.number},
+            addendum=addendum,
+            ticket=ticket,
+            form=form,
+        )
+        return TemplateResponse(request, "admin/support/ticket/sign.html", context, status=status)

@@ -117,3 +117,59 @@ class AddendumSignedForm(forms.Form):
         help_text=_("Un PDF, ou une photo JPEG ou PNG de la page signée."),
         widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
     )
+
+
+class AddendumPadForm(forms.Form):
+    """The addendum signed at the desk: on the pads (both signatures), or on paper with its scan."""
+
+    SCREEN, PAPER = "screen", "paper"
+
+    signed_by_name = forms.CharField(
+        label=_("Nom du représentant de l'association"),
+        max_length=150,
+        error_messages={"required": _("Indiquez qui a signé pour l'association.")},
+        help_text=_("La personne présente au guichet, qui signe pour l'association."),
+    )
+    mode = forms.ChoiceField(
+        label=_("Signature"),
+        choices=[
+            (SCREEN, _("Signé à l'écran (tablette, stylet ou doigt)")),
+            (PAPER, _("Signé sur papier : je joins le scan")),
+        ],
+        initial=SCREEN,
+        widget=forms.RadioSelect,
+    )
+    association_signature = forms.CharField(required=False, widget=forms.HiddenInput)
+    operator_signature = forms.CharField(required=False, widget=forms.HiddenInput)
+    signed_scan = forms.FileField(
+        label=_("Scan de l'avenant signé"),
+        required=False,
+        help_text=_("Un PDF, ou une photo JPEG ou PNG de la page signée."),
+        widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+
+    def clean_signed_by_name(self):
+        value = self.cleaned_data["signed_by_name"]
+        if "\x00" in value:
+            raise forms.ValidationError(_("Ce nom n'est pas valide."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mode") == self.PAPER and not data.get("signed_scan") and "signed_scan" not in self.errors:
+            self.add_error("signed_scan", _("Joignez le scan de l'avenant signé."))
+        return data
+
+    def service_arguments(self) -> tuple[str, dict]:
+        """Which service records it (``pad`` or ``scan``) and its arguments; decoding a pad's image may raise a
+        ValidationError naming its field."""
+        from certificates.services.signatures import decode_data_url
+
+        data = self.cleaned_data
+        if data["mode"] == self.PAPER:
+            return "scan", {"signed_by_name": data["signed_by_name"], "scan": data["signed_scan"].read()}
+        arguments = {"signed_by_name": data["signed_by_name"]}
+        for field in ("association_signature", "operator_signature"):
+            value = data.get(field)
+            arguments[field] = decode_data_url(value, field=field) if value else None
+        return "pad", arguments

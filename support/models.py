@@ -238,9 +238,10 @@ def addendum_upload_to(instance: "Addendum", filename: str) -> str:
 class Addendum(models.Model):
     """A new signed page of a handover certificate listing a swap (a replacement under warranty).
 
-    Rendered to PDF by a Celery task (support.tasks.render_addendum, WeasyPrint as the certificates), printed,
-    signed by the association and the stock team, and recorded by uploading the signed scan. Its file states
-    are plain facts (rendered or not, signed or not), not a workflow: the ticket carries the status.
+    Rendered to PDF by a Celery task (support.tasks.render_addendum, WeasyPrint as the certificates), then signed
+    either at the desk on the signature pads, as a handover certificate (both signatures; the signed PDF is
+    rendered by ``support.tasks.render_signed_addendum``), or on paper and recorded by uploading its scan. Its file
+    states are plain facts (rendered or not, signed or not), not a workflow: the ticket carries the status.
     """
 
     ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="addendum")
@@ -255,6 +256,25 @@ class Addendum(models.Model):
     rendered_at = models.DateTimeField(_("généré le"), null=True, blank=True)
     signed_scan = models.FileField(_("avenant signé (scan)"), upload_to=addendum_upload_to, max_length=255, blank=True)
     signed_by_name = models.CharField(_("signé pour l'association par"), max_length=150, blank=True)
+    # Signed at the desk on the pads: both signatures (PNG), who held the desk, and the signed PDF.
+    association_signature = models.FileField(
+        _("signature de l'association"), upload_to=addendum_upload_to, max_length=255, blank=True
+    )
+    operator_signature = models.FileField(
+        _("signature de l'agent"), upload_to=addendum_upload_to, max_length=255, blank=True
+    )
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent du guichet"),
+    )
+    operator_name = models.CharField(_("nom de l'agent"), max_length=150, blank=True)
+    signed_pdf = models.FileField(_("avenant signé (PDF)"), upload_to=addendum_upload_to, max_length=255, blank=True)
+    signed_pdf_sha256 = models.CharField(_("empreinte SHA-256 de l'avenant signé"), max_length=64, blank=True)
+    signed_rendered_at = models.DateTimeField(_("avenant signé généré le"), null=True, blank=True)
     signed_at = models.DateTimeField(_("signé le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
 
@@ -262,12 +282,23 @@ class Addendum(models.Model):
         verbose_name = _("avenant à l'attestation")
         verbose_name_plural = _("avenants aux attestations")
         ordering = ["handover", "sequence"]
+        permissions = [("sign_addendum", _("Peut faire signer un avenant au guichet"))]
         constraints = [
             models.UniqueConstraint(fields=["handover", "sequence"], name="one_addendum_sequence_per_handover"),
             models.CheckConstraint(
-                condition=Q(signed_at__isnull=True) | (~Q(signed_scan="") & ~Q(signed_by_name="")),
-                name="addendum_signed_has_scan_and_name",
-                violation_error_message=_("Un avenant signé a son scan et le nom du signataire."),
+                condition=Q(signed_at__isnull=True)
+                | (
+                    ~Q(signed_by_name="")
+                    & (~Q(signed_scan="") | (~Q(association_signature="") & ~Q(operator_signature="")))
+                ),
+                name="addendum_signed_has_scan_or_signatures_and_name",
+                violation_error_message=_(
+                    "Un avenant signé a le nom du signataire, et son scan ou les deux signatures."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_rendered_at__isnull=True) | ~Q(signed_pdf=""),
+                name="addendum_signed_rendered_has_pdf",
             ),
             models.CheckConstraint(
                 condition=Q(rendered_at__isnull=True) | ~Q(pdf=""), name="addendum_rendered_has_pdf"
@@ -278,5 +309,16 @@ class Addendum(models.Model):
         return self.number
 
     @property
+    def signed_on_pad(self) -> bool:
+        return bool(self.association_signature)
+
+    @property
+    def signed_document(self):
+        """The signed addendum: the PDF rendered with the pads' signatures, or the paper scan (empty while the
+        signed PDF is being rendered)."""
+        return self.signed_pdf or self.signed_scan
+
+    @property
     def document(self):
-        return self.signed_scan or self.pdf
+        """The signed addendum once there is one, else the page to sign."""
+        return self.signed_document or self.pdf

@@ -196,3 +196,22 @@ def fault_rates(computers: QuerySet[Computer]) -> FaultRates:
 def fault_rates_for_user(user) -> FaultRates:
     """The stock team's fault rates: the lots of the organisers ``user`` works for."""
     return fault_rates(scope_to_user(Computer.objects.all(), user, "lot__organiser"))
+
+
+ADDENDUM_ORGANISER = "handover__wave__campaign__organiser"
+
+
+def desk_addenda(user, *, recent: int = 10) -> dict:
+    """The desk's addenda of the organisers ``user`` works for: those to sign (the oldest first) and the last
+    ones signed (2 queries, whatever their number)."""
+    from support.models import Addendum
+
+    addenda = scope_to_user(
+        Addendum.objects.select_related("handover", "ticket__association", "ticket__computer", "ticket__replacement"),
+        user,
+        ADDENDUM_ORGANISER,
+    )
+    return {
+        "to_sign": list(addenda.filter(signed_at__isnull=True).order_by("created_at", "pk")),
+        "signed": list(addenda.filter(signed_at__isnull=False).order_by("-signed_at", "-pk")[:recent]),
+    }

@@ -339,7 +339,7 @@ def addendum_create(*, ticket: Ticket, by) -> Addendum:
     return addendum
 
 
-def render_addendum_html(addendum: Addendum) -> str:
+def render_addendum_html(addendum: Addendum, *, signed: bool = False) -> str:
     from django.template.loader import render_to_string
     from django.utils import translation
 
@@ -356,20 +356,25 @@ def render_addendum_html(addendum: Addendum) -> str:
         "replacement": replacement,
         "wipe": str(wipe) if wipe else "",
         "generated_at": timezone.now(),
+        "signed": signed,
+        "association_signature": _png_data_uri(addendum.association_signature) if signed else "",
+        "operator_signature": _png_data_uri(addendum.operator_signature) if signed else "",
     }
     with translation.override(settings.LANGUAGE_CODE):
         return render_to_string("support/addendum.html", context)
 
 
-def addendum_render(*, addendum_id: int) -> bool:
-    """Render the addendum's PDF if it has none yet. Returns True when it has one. Safe to run twice."""
-    import hashlib
+def _png_data_uri(field) -> str:
+    import base64
 
-    from django.core.files.base import ContentFile
+    if not field:
+        return ""
+    with field.storage.open(field.name, "rb") as handle:
+        return "data:image/png;base64," + base64.b64encode(handle.read()).decode("ascii")
 
-    from certificates.pdf import allowed_file_roots, html_to_pdf
 
-    addendum = (
+def _addendum_for_render(addendum_id: int) -> Addendum | None:
+    return (
         Addendum.objects.select_related(
             "handover",
             "ticket__association",
@@ -380,6 +385,17 @@ def addendum_render(*, addendum_id: int) -> bool:
         .filter(pk=addendum_id)
         .first()
     )
+
+
+def addendum_render(*, addendum_id: int) -> bool:
+    """Render the addendum's PDF if it has none yet. Returns True when it has one. Safe to run twice."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from certificates.pdf import allowed_file_roots, html_to_pdf
+
+    addendum = _addendum_for_render(addendum_id)
     if addendum is None:
         return False
     if addendum.pdf:
@@ -410,11 +426,9 @@ def addendum_record_signed(*, addendum: Addendum, by, signed_by_name: str, scan:
     from certificates.services.signatures import clean_scan
 
     errors = {}
-    name = " ".join((signed_by_name or "").split())
-    if not name:
-        errors["signed_by_name"] = _("Indiquez qui a signé pour l'association.")
-    elif "\x00" in name or len(name) > 150:
-        errors["signed_by_name"] = _("Ce nom n'est pas valide.")
+    name, problem = _check_signer_name(signed_by_name)
+    if problem:
+        errors["signed_by_name"] = problem
     content, extension = b"", ""
     if not scan:
         errors["signed_scan"] = _("Joignez le scan de l'avenant signé.")
@@ -439,3 +453,123 @@ def addendum_record_signed(*, addendum: Addendum, by, signed_by_name: str, scan:
         note=_("Avenant %(number)s signé par %(name)s") % {"number": locked.number, "name": name},
     )
     return locked
+
+
+def _check_signer_name(value: str) -> tuple[str, str]:
+    """(the name, an error or "")."""
+    name = " ".join((value or "").split())
+    if not name:
+        return "", _("Indiquez qui a signé pour l'association.")
+    if "\x00" in name or len(name) > 150:
+        return "", _("Ce nom n'est pas valide.")
+    return name, ""
+
+
+@transaction.atomic
+def addendum_sign_on_pad(
+    *,
+    addendum: Addendum,
+    by,
+    signed_by_name: str,
+    association_signature: bytes | None,
+    operator_signature: bytes | None,
+) -> Addendum:
+    """The desk records the addendum signed on the pads, as a handover certificate: the association's
+    representative and the desk's agent each sign (the certificates' checks of a signature), and the signed PDF
+    is rendered by a Celery task after commit. All or nothing; an addendum signed already is refused."""
+    from django.core.files.base import ContentFile
+
+    from certificates.services.signatures import clean_signature
+    from core.models import actor_label
+    from support.tasks import render_signed_addendum
+
+    errors: dict[str, str] = {}
+    name, problem = _check_signer_name(signed_by_name)
+    if problem:
+        errors["signed_by_name"] = problem
+    cleaned: dict[str, bytes] = {}
+    for field, png, missing in (
+        ("association_signature", association_signature, _("Faites signer le représentant de l'association.")),
+        ("operator_signature", operator_signature, _("Signez en tant qu'agent du guichet.")),
+    ):
+        if not png:
+            errors[field] = missing
+            continue
+        try:
+            cleaned[field] = clean_signature(png, field=field)
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    locked = Addendum.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=addendum.pk)
+    if locked.signed_at is not None:
+        raise DomainError(_("Cet avenant est déjà signé."))
+    if not locked.pdf:
+        raise DomainError(_("L'avenant est en cours de génération : rechargez la page dans un instant."))
+    storage = Addendum._meta.get_field("association_signature").storage
+    saved: list[str] = []
+    try:
+        for field, content in cleaned.items():
+            kind = "association" if field == "association_signature" else "agent"
+            getattr(locked, field).save(f"{locked.number}-{kind}.png", ContentFile(content), save=False)
+            saved.append(getattr(locked, field).name)
+        locked.signed_by_name = name
+        locked.operator = by
+        locked.operator_name = actor_label(by)
+        locked.signed_at = timezone.now()
+        locked.save(
+            update_fields=[
+                "association_signature",
+                "operator_signature",
+                "signed_by_name",
+                "operator",
+                "operator_name",
+                "signed_at",
+            ]
+        )
+        TicketEvent.record(
+            ticket=locked.ticket,
+            by=by,
+            kind=TicketEvent.Kind.ADDENDUM,
+            note=_("Avenant %(number)s signé au guichet par %(name)s et %(agent)s")
+            % {"number": locked.number, "name": name, "agent": locked.operator_name},
+        )
+    except Exception:
+        for path in saved:
+            storage.delete(path)
+        raise
+    transaction.on_commit(lambda: render_signed_addendum.delay(locked.pk), robust=True)
+    return locked
+
+
+def addendum_render_signed(*, addendum_id: int) -> bool:
+    """Render the addendum signed on the pads (the page with both signatures) if it has none yet. Returns True
+    when it has one. Safe to run twice."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from certificates.pdf import allowed_file_roots, html_to_pdf
+
+    addendum = _addendum_for_render(addendum_id)
+    if addendum is None or not addendum.signed_on_pad:
+        return False
+    if addendum.signed_pdf:
+        return True
+    try:
+        pdf = html_to_pdf(
+            render_addendum_html(addendum, signed=True), settings.SITE_URL, allowed_roots=allowed_file_roots()
+        )
+    except Exception as exc:
+        Addendum.objects.filter(pk=addendum.pk).update(render_error=str(exc)[:2000])
+        raise AddendumRenderError(str(exc)) from exc
+    with transaction.atomic():
+        locked = Addendum.objects.select_for_update().get(pk=addendum.pk)
+        if locked.signed_pdf:
+            return True
+        locked.signed_pdf.save(f"{locked.number}-signe.pdf", ContentFile(pdf), save=False)
+        locked.signed_pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+        locked.signed_rendered_at = timezone.now()
+        locked.render_error = ""
+        locked.save(update_fields=["signed_pdf", "signed_pdf_sha256", "signed_rendered_at", "render_error"])
+    return True

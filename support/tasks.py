@@ -21,3 +21,17 @@ def render_addendum(self, addendum_id: int) -> bool:
             logger.error("Addendum %s: render failed, left without PDF", addendum_id)
             return False
         raise self.retry(exc=exc, countdown=10 * 2**self.request.retries)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, soft_time_limit=90, time_limit=120)
+def render_signed_addendum(self, addendum_id: int) -> bool:
+    """Render the addendum signed at the desk once (with both signatures); retried with back-off."""
+    from support.services import AddendumRenderError, addendum_render_signed
+
+    try:
+        return addendum_render_signed(addendum_id=addendum_id)
+    except AddendumRenderError as exc:
+        if self.request.retries >= self.max_retries:
+            logger.error("Addendum %s: signed render failed, left without signed PDF", addendum_id)
+            return False
+        raise self.retry(exc=exc, countdown=10 * 2**self.request.retries)

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from associations.models import Application, Association, Mission
+from associations.models import Application, Mission
 from campaigns.scoping import ScopedRelatedFieldListFilter
 from core.admin_helpers import cached_per_request
 
@@ -46,9 +46,17 @@ class PostalCodeFilter(_ExactLookupFilter):
     lookup = "association__postal_code"
 
     def lookups(self, request, model_admin):
+        # The codes of the rows the list may show (scoped to the reader's organisers): a Lyon reviewer is not offered
+        # Marseille's postal codes. One query, the list's queryset as a subquery.
         def compute():
-            codes = Association.objects.order_by("postal_code").values_list("postal_code", flat=True).distinct()
-            return [(code, code) for code in codes]
+            shown = model_admin.get_queryset(request).order_by().values("pk")
+            codes = (
+                model_admin.model._default_manager.filter(pk__in=shown)
+                .order_by(self.lookup)
+                .values_list(self.lookup, flat=True)
+                .distinct()
+            )
+            return [(code, code) for code in codes if code]
 
         return cached_per_request(request, "postal_codes", compute)
 

@@ -9,12 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from campaigns.scoping import scope_to_user
 from core.errors import DomainError
 from core.files import open_or_404
 from core.forms import errors_to_form
 from support import selectors, services
 from support.forms import AnswerForm, ReportForm
-from support.models import Addendum, TicketPhoto
+from support.models import Addendum, Ticket, TicketPhoto
 
 
 def _units(request: HttpRequest) -> dict:
@@ -108,7 +109,8 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
     """A ticket's photo: the association's members, and staff who may see tickets; 404 for anyone else."""
     if request.user.is_staff and request.user.has_perm("support.view_ticket"):
-        photo = get_object_or_404(TicketPhoto, pk=photo_pk, ticket_id=pk)
+        tickets = scope_to_user(Ticket.objects.all(), request.user, selectors.TICKET_ORGANISER)
+        photo = get_object_or_404(TicketPhoto, pk=photo_pk, ticket__in=tickets.filter(pk=pk))
     else:
         photo = get_object_or_404(
             TicketPhoto, pk=photo_pk, ticket__in=selectors.tickets_for_user(request.user).filter(pk=pk)
@@ -122,17 +124,21 @@ def ticket_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
 
 @login_required
 def ticket_addendum(request: HttpRequest, pk: int) -> FileResponse:
-    """The certificate's addendum of a replacement (signed scan once signed, else the page to sign): the
-    association's members, and staff who may see tickets; 404 for anyone else or while it is not rendered."""
+    """The certificate's addendum of a replacement (the signed one once signed, else the page to sign): the
+    association's members, and staff who may see tickets or have addenda signed at the desk, of their organisers;
+    404 for anyone else or while it is not rendered."""
     addenda = Addendum.objects.select_related("ticket")
-    if not (request.user.is_staff and request.user.has_perm("support.view_ticket")):
-        addenda = addenda.filter(ticket__in=selectors.tickets_for_user(request.user))
+    user = request.user
+    if user.is_staff and (user.has_perm("support.view_ticket") or user.has_perm("support.sign_addendum")):
+        addenda = scope_to_user(addenda, user, selectors.ADDENDUM_ORGANISER)
+    else:
+        addenda = addenda.filter(ticket__in=selectors.tickets_for_user(user))
     addendum = get_object_or_404(addenda, ticket_id=pk)
     document = addendum.document
     handle = open_or_404(document)
     extension = document.name.rsplit(".", 1)[-1].lower()
     content_type = {"jpg": "image/jpeg", "png": "image/png"}.get(extension, "application/pdf")
-    suffix = "-signe" if addendum.signed_scan else ""
+    suffix = "-signe" if addendum.signed_document else ""
     response = FileResponse(
         handle,
         content_type=content_type,

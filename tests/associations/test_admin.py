@@ -550,3 +550,16 @@ def test_bulk_actions_follow_the_list_filters_with_select_across(reviewer_client
     assert set(Application.objects.filter(status=S.APPROVED).values_list("pk", flat=True)) == {a.pk for a in waiting}
     submitted.refresh_from_db()
     assert submitted.status == S.SUBMITTED
+
+
+def test_the_postal_code_filter_offers_only_the_codes_of_the_readers_organisers(client):
+    from tests.factories.campaigns import lyon
+
+    ApplicationFactory(association=AssociationFactory(postal_code="13015"))  # Marseille's
+    ApplicationFactory(association=AssociationFactory(postal_code="69008"), campaign=CampaignFactory(organiser=lyon()))
+    client.force_login(reviewer(organiser=lyon()))
+    page = client.get(reverse("admin:associations_application_changelist")).content.decode()
+    assert "code_postal=69008" in page and "code_postal=13015" not in page
+    client.force_login(reviewer())
+    page = client.get(reverse("admin:associations_application_changelist")).content.decode()
+    assert "code_postal=13015" in page and "code_postal=69008" not in page

@@ -287,7 +287,14 @@ PORTAL_ROWS = [
     Row(
         "space/support/<int:pk>/addendum/",
         r("support:addendum", pk("replaced_ticket")),
-        of_a(**{role: 200 for role in (*STAFF, "superuser") if has(role, "support.view_ticket")}),
+        # The stock team, and the desk that has it signed.
+        of_a(
+            **{
+                role: 200
+                for role in (*STAFF, "superuser")
+                if has(role, "support.view_ticket") or has(role, "support.sign_addendum")
+            }
+        ),
         content_type="application/pdf",
     ),
     # Impact reports
@@ -716,6 +723,13 @@ ADMIN_ROWS = [
         admin_url("certificates_handover_record", pk("handover")),
         admin_page(H, "certificates.record_handover"),
     ),
+    # The desk has the addendum of a replacement signed on the pads (the replaced ticket's, not signed yet).
+    Row("admin/support/ticket/addenda/", admin_url("support_ticket_addenda"), admin_page("support.sign_addendum")),
+    Row(
+        "admin/support/ticket/<int:object_id>/sign/",
+        admin_url("support_ticket_sign", pk("replaced_ticket")),
+        admin_page("support.sign_addendum"),
+    ),
     # Impact reports
     Row(
         "admin/impact/impactreport/<int:pk>/return/",
@@ -971,6 +985,13 @@ def record_data(world: World) -> dict:
     from tests.certificates.conftest import record_form
 
     return record_form()
+
+
+def sign_data(world: World) -> dict:
+    from tests.certificates.conftest import data_url, signature_png
+
+    png = data_url(signature_png())
+    return {"signed_by_name": "Nadia Benali", "mode": "screen", "association_signature": png, "operator_signature": png}
 
 
 def alloc_app_url(world: World) -> str:
@@ -1295,6 +1316,13 @@ ADMIN_POSTS = [
         ),
     ),
     PostCase(
+        "admin/support/ticket/<int:object_id>/sign/",
+        admin_url("support_ticket_sign", pk("replaced_ticket")),
+        admin_page("support.sign_addendum", ok=Redirect(lambda w: reverse("admin:support_ticket_addenda"))),
+        lambda w: sign_data(w),
+        allowed=("handover", "superuser"),
+    ),
+    PostCase(
         "admin/certificates/handover/<int:object_id>/retry/",
         admin_url("certificates_handover_retry", pk("handover")),
         admin_page(H, "certificates.change_handover", ok=Redirect(desk_url)),  # not failed: refused with a message
@@ -1499,6 +1527,7 @@ POST_EXEMPT = {
             "admin/inventory/computer/import/refus/<str:name>/",
             "admin/inventory/computer/wipe-reports/<int:pk>/file/",  # a download: a POST is answered as a GET
             "admin/certificates/handover/desk/",
+            "admin/support/ticket/addenda/",
             "admin/certificates/handover/desk/<int:wave_id>/",
             "admin/certificates/handover/desk/<int:wave_id>/progress/",
             "admin/certificates/handover/desk/<int:wave_id>/print/",

@@ -110,6 +110,8 @@ MAXIMA: dict[str, int] = {
     # + the replacement's addendum, to sign
     "admin:support_ticket_decide": 7,
     "admin:inventory_collection_decide": 7,  # the collection and its slots
+    # The desk's addenda: to sign, and the last ones signed (support.selectors.desk_addenda).
+    "admin:support_ticket_addenda": 6,
     # Admin change pages that list rows (inlines, the lot's units).
     "admin:accounts_user_change": 11,  # with its exports-and-anonymisation history
     "admin:associations_association_change": 9,
@@ -260,6 +262,7 @@ NOT_LISTS: dict[str, str] = {
     "admin:certificates_handover_print": "a merged PDF of stored files (one query through handovers_to_print)",
     "admin:certificates_handover_pdf": "one PDF file",
     "admin:certificates_handover_retry": "a POST about one certificate",
+    "admin:support_ticket_sign": "the desk's signature form about one addendum",
     "admin:donations_allocation_cancel": "a form about one allocation",
     "admin:impact_impactreport_return": "a form about one report",
     "admin:impact_impactreport_accept": "a POST about one report",
@@ -1304,6 +1307,28 @@ def support_admin(n: int) -> dict[str, Page]:
         "admin:support_ticket_decide": Page(
             reverse("admin:support_ticket_decide", args=[last.pk]), operator, (f"Précision témoin {n - 1:03d}",)
         ),
+    }
+
+
+@builds("admin:support_ticket_addenda")
+def desk_addenda(n: int) -> dict[str, Page]:
+    """The desk's addenda: ``n`` more replacements, half of them signed on paper."""
+    from support import services as support_services
+    from tests.factories.support import png_bytes
+
+    desk = _staff(roles.HANDOVER_OPERATOR)
+    operator = _staff(roles.INVENTORY_OPERATOR)
+    tickets = _tickets(n, UserFactory(email=f"membre{_next():04d}@garde.example.org"), operator)
+    spares = ready_computers(n)
+    for index, (ticket, spare) in enumerate(zip(tickets, spares, strict=True)):
+        ticket = support_services.ticket_replace(ticket=ticket, by=operator, replacement_id=spare.pk)
+        if index % 2:
+            support_services.addendum_record_signed(
+                addendum=ticket.addendum, by=desk, signed_by_name="Nadia Benali", scan=png_bytes(60, 80)
+            )
+    last = tickets[-1]
+    return {
+        "admin:support_ticket_addenda": Page(reverse("admin:support_ticket_addenda"), desk, (last.addendum.number,))
     }
 
 

@@ -107,7 +107,10 @@ def apply_as_new_association(page, wait_for_email, tmp_path, stack_url: str) -> 
     page.get_by_role("button", name="Inscrire l'association").click()
     expect(page.get_by_text("Votre association est inscrite")).to_be_visible()
 
-    page.get_by_role("link", name=re.compile("Candidater à")).first.click()
+    # Marseille's campaign (the Lyon one is open too since the organisers: Marseille's reviewer decides below).
+    page.get_by_role(
+        "link", name=re.compile("Candidater à « 1000 ordinateurs pour les associations marseillaises")
+    ).click()
     page.get_by_label("Ordinateurs demandés").fill("20")
     page.get_by_label("Pour le public").fill("16")
     page.get_by_label("Pour le fonctionnement").fill("4")
