@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter, scoped_for_request
-from core.admin_helpers import JournalInline, ParentVisibleInline, admin_link, annotation_column
+from core.admin_helpers import (
+    JournalInline,
+    ParentVisibleInline,
+    RefusalOnSamePageMixin,
+    admin_link,
+    annotation_column,
+)
 from core.errors import DomainError
 from donations import selectors, services
 from donations.admin.forms import AllocationAdminForm, CancelForm
@@ -57,7 +63,7 @@ DATE_FIELDS = ("confirmed_at", "handed_over_at", "cancelled_at")
 
 
 @admin.register(Allocation)
-class AllocationAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+class AllocationAdmin(RefusalOnSamePageMixin, OrganiserScopedAdmin, admin.ModelAdmin):
     organiser_path = "wave__campaign__organiser"
     form = AllocationAdminForm
     list_display = ("association", "wave", "quantity", "status", "appointment", "appointment_status", "units_count")
@@ -131,16 +137,6 @@ class AllocationAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
             end=data.get("appointment_end"),
             place=data.get("appointment_place", ""),
         )
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as exc:
-            for message in exc.messages:
-                self.message_user(request, message, messages.ERROR)
-        except DomainError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-        return redirect(request.get_full_path())
 
     @admin.display(description=gettext_lazy("association"), ordering="application__association__legal_name")
     def association(self, obj):
