@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter, scoped_for_request
+from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter
 from core.admin_helpers import (
     JournalInline,
     ParentVisibleInline,
@@ -191,13 +191,8 @@ class AllocationAdmin(RefusalOnSamePageMixin, OrganiserScopedAdmin, admin.ModelA
         ]
 
     def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        allocation = get_object_or_404(
-            scoped_for_request(
-                Allocation.objects.select_related("wave__campaign", "application__association"),
-                request,
-                self.organiser_path,
-            ),
-            pk=object_id,
+        allocation = self.scoped_object_or_404(
+            request, Allocation.objects.select_related("wave__campaign", "application__association"), object_id
         )
         if not request.user.has_perm("donations.change_allocation"):
             raise PermissionDenied
