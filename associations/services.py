@@ -85,17 +85,7 @@ def association_register(*, by, missions: list[Mission], **fields) -> Associatio
     """Register an association and make ``by`` its first member (at most MAX_ASSOCIATIONS_PER_ACCOUNT)."""
 
     get_user_model().objects.select_for_update().filter(pk=by.pk).first()  # one registration at a time
-    limit = settings.MAX_ASSOCIATIONS_PER_ACCOUNT
-    if Membership.objects.filter(user=by).count() >= limit:
-        raise ValidationError(
-            {
-                NON_FIELD_ERRORS: _(
-                    "Votre compte représente déjà %(n)s associations : c'est le maximum. "
-                    "Écrivez à l'équipe de la campagne si vous devez en inscrire une autre."
-                )
-                % {"n": limit}
-            }
-        )
+    _check_membership_limit(by, registering=True)
     association = Association(**fields)
     association.full_clean()
     association.save()
@@ -587,18 +577,22 @@ def application_assign(*, application: Application, reviewer, by) -> Application
 # Joining an association: a request to its members, or an invitation from one of them ------------------------
 
 
-def _check_membership_limit(user) -> None:
+def _check_membership_limit(user, *, registering: bool = False) -> None:
+    """At most MAX_ASSOCIATIONS_PER_ACCOUNT associations per account, whether it registers one or joins one."""
     limit = settings.MAX_ASSOCIATIONS_PER_ACCOUNT
-    if Membership.objects.filter(user=user).count() >= limit:
-        raise ValidationError(
-            {
-                NON_FIELD_ERRORS: _(
-                    "Ce compte représente déjà %(n)s associations : c'est le maximum. "
-                    "Écrivez à l'équipe de la campagne si vous devez en rejoindre une autre."
-                )
-                % {"n": limit}
-            }
+    if Membership.objects.filter(user=user).count() < limit:
+        return
+    if registering:
+        message = _(
+            "Votre compte représente déjà %(n)s associations : c'est le maximum. "
+            "Écrivez à l'équipe de la campagne si vous devez en inscrire une autre."
         )
+    else:
+        message = _(
+            "Ce compte représente déjà %(n)s associations : c'est le maximum. "
+            "Écrivez à l'équipe de la campagne si vous devez en rejoindre une autre."
+        )
+    raise ValidationError({NON_FIELD_ERRORS: message % {"n": limit}})
 
 
 def _active_members(association: Association) -> list[Membership]:

@@ -48,28 +48,12 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.data import passed_functional_tests  # noqa: E402
+
 UNITS = 10_000
 ASSOCIATIONS = 300
 DONORS = 20
 PER_ASSOCIATION = 30
-
-
-def _passed_functional_tests(computers) -> list:
-    """One passed functional test (the default checklist, every item passed) per unit, in bulk."""
-    from inventory.models import DEFAULT_CHECKLIST, FunctionalTest, FunctionalTestResult
-
-    tests = FunctionalTest.objects.bulk_create(
-        [FunctionalTest(computer_id=c.pk, checklist="bench", passed=True) for c in computers], batch_size=2000
-    )
-    FunctionalTestResult.objects.bulk_create(
-        (
-            FunctionalTestResult(test=t, position=n, label=str(label), passed=True)
-            for t in tests
-            for n, (label, _text) in enumerate(DEFAULT_CHECKLIST)
-        ),
-        batch_size=5000,
-    )
-    return tests
 
 
 def build() -> str:
@@ -129,7 +113,7 @@ def build() -> str:
         ],
         batch_size=2000,
     )
-    tests = _passed_functional_tests(computers)
+    tests = passed_functional_tests(computers)
     handed_count = ASSOCIATIONS * PER_ASSOCIATION * 9 // 10  # 8,100 units handed over
     statuses = ["ready", "reserved", "reconditioning", "received", "scrapped"]
     for i, (c, r, t) in enumerate(zip(computers, records, tests, strict=True)):

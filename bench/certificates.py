@@ -40,29 +40,13 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.data import passed_functional_tests  # noqa: E402
+
 TARGET_SECONDS = 30.0
 # 27 associations, 486 units: 6 × 30, 12 × 18, 9 × 10 (the Marseille wave 1 totals).
 GRANTS = [30] * 6 + [18] * 12 + [10] * 9
 MODELS = [("Dell", "OptiPlex 7070 SFF"), ("HP", "EliteDesk 800 G5 SFF"), ("Lenovo", "ThinkCentre M720s")]
 REDIS_URL = os.environ.get("REDIS_URL", "")
-
-
-def _passed_functional_tests(computers) -> list:
-    """One passed functional test (the default checklist, every item passed) per unit, in bulk."""
-    from inventory.models import DEFAULT_CHECKLIST, FunctionalTest, FunctionalTestResult
-
-    tests = FunctionalTest.objects.bulk_create(
-        [FunctionalTest(computer_id=c.pk, checklist="bench", passed=True) for c in computers], batch_size=2000
-    )
-    FunctionalTestResult.objects.bulk_create(
-        (
-            FunctionalTestResult(test=t, position=n, label=str(label), passed=True)
-            for t in tests
-            for n, (label, _text) in enumerate(DEFAULT_CHECKLIST)
-        ),
-        batch_size=5000,
-    )
-    return tests
 
 
 def ensure_database(url: str) -> None:
@@ -206,7 +190,7 @@ def build():
             for c in computers
         ]
     )
-    tests = _passed_functional_tests(computers)
+    tests = passed_functional_tests(computers)
     for computer, record, test in zip(computers, records, tests, strict=True):
         computer.wipe_record, computer.functional_test, computer.status = record, test, "ready"
     Computer.objects.bulk_update(computers, ["wipe_record", "functional_test", "status"])

@@ -70,11 +70,16 @@ class PledgeInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("donor")  # str(pledge) and the autocomplete's label
 
 
-class CampaignEventInline(ParentVisibleInline):
-    model = CampaignEvent
-    parent_permission = "campaigns.view_campaign"
+class StatusHistoryInline(ParentVisibleInline):
+    """A status history under its campaign or offer: who, when, from which status to which."""
+
     fields = ("created_at", "actor_label", "from_status", "to_status", "note")
     readonly_fields = fields
+
+
+class CampaignEventInline(StatusHistoryInline):
+    model = CampaignEvent
+    parent_permission = "campaigns.view_campaign"
     verbose_name_plural = gettext_lazy("historique du statut")
 
 
@@ -131,11 +136,9 @@ class CampaignAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         self._set_status(request, queryset, Campaign.Status.CLOSED)
 
 
-class DonorOfferEventInline(ParentVisibleInline):
+class DonorOfferEventInline(StatusHistoryInline):
     model = DonorOfferEvent
     parent_permission = "campaigns.view_donoroffer"
-    fields = ("created_at", "actor_label", "from_status", "to_status", "note")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("historique de l'offre")
 
 
@@ -152,17 +155,7 @@ class DonorOfferAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
     inlines = [DonorOfferEventInline]
     actions = ["accept_offers", "decline_offers"]
     readonly_fields = (
-        "campaign",
-        "company_name",
-        "siret",
-        "units",
-        "models_description",
-        "site_address",
-        "available_from",
-        "collection_notes",
-        "contact_name",
-        "contact_email",
-        "contact_phone",
+        *DonorOffer.OFFERED_FIELDS,
         "status",
         "donor",
         "created_at",

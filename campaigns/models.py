@@ -365,6 +365,20 @@ class DonorOffer(models.Model):
         refused=_("Impossible de passer une offre « %(from)s » à « %(to)s »."),
         already=_("Cette offre est déjà « %(status)s »."),
     )
+    # What the company fills in on /donate/ (the public form's fields; read-only in the admin).
+    OFFERED_FIELDS = (
+        "campaign",
+        "company_name",
+        "siret",
+        "units",
+        "models_description",
+        "site_address",
+        "available_from",
+        "collection_notes",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+    )
 
     campaign = models.ForeignKey(
         Campaign, on_delete=models.PROTECT, related_name="donor_offers", verbose_name=_("campagne")

@@ -17,6 +17,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from accounts.roles import EVERY_ORGANISER
 
@@ -120,6 +121,11 @@ class OrganiserScopedAdmin:
                 raise Http404
             raise PermissionDenied
         return obj
+
+    def scoped_object_or_404(self, request, queryset: QuerySet, object_id):
+        """For a custom view of this admin: the object of ``queryset`` that the user may read (GET) or act on
+        (anything else), else 404."""
+        return get_object_or_404(scoped_for_request(queryset, request, self.organiser_path), pk=object_id)
 
     def _exists_elsewhere(self, request, object_id, from_field=None) -> bool:
         field = self.model._meta.pk if from_field is None else self.model._meta.get_field(from_field)

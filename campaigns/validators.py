@@ -1,5 +1,5 @@
-"""The SIRET check of a donor company's offer: python-stdnum, as associations.validators (which sits above this
-app and cannot be imported here); the same French message."""
+"""The SIRET and text checks of a donor company's offer, python-stdnum underneath; associations.validators (which sits
+above this app) wraps them for associations."""
 
 import re
 

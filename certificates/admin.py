@@ -273,9 +273,7 @@ class HandoverAdmin(OrganiserScopedAdmin, ReadOnlyPermissionsMixin, admin.ModelA
     def pdf_view(self, request: HttpRequest, object_id: int) -> FileResponse:
         """« Print one »: the signed certificate when there is one, else the certificate to sign."""
         self._check_view(request)
-        handover = get_object_or_404(
-            scoped_for_request(Handover.objects.all(), request, self.organiser_path), pk=object_id
-        )
+        handover = self.scoped_object_or_404(request, Handover.objects.all(), object_id)
         document = handover.pdf if request.GET.get("version") == "unsigned" else handover.document
         handle = open_or_404(document)
         suffix = "-signee" if document == handover.signed_pdf else ""
@@ -285,9 +283,7 @@ class HandoverAdmin(OrganiserScopedAdmin, ReadOnlyPermissionsMixin, admin.ModelA
 
     def retry_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         self._check_view(request)
-        handover = get_object_or_404(
-            scoped_for_request(Handover.objects.all(), request, self.organiser_path), pk=object_id
-        )
+        handover = self.scoped_object_or_404(request, Handover.objects.all(), object_id)
         if request.method != "POST":
             return redirect("admin:certificates_handover_desk", wave_id=handover.wave_id)
         if not self.has_generate_permission(request):
@@ -309,13 +305,10 @@ class HandoverAdmin(OrganiserScopedAdmin, ReadOnlyPermissionsMixin, admin.ModelA
         self._check_view(request)
         if not self.has_record_permission(request):
             raise PermissionDenied
-        handover = get_object_or_404(
-            scoped_for_request(
-                Handover.objects.select_related("allocation__application__association", "wave__campaign"),
-                request,
-                self.organiser_path,
-            ),
-            pk=object_id,
+        handover = self.scoped_object_or_404(
+            request,
+            Handover.objects.select_related("allocation__application__association", "wave__campaign"),
+            object_id,
         )
         desk_url = reverse("admin:certificates_handover_desk", args=[handover.wave_id])
         if handover.is_signed:
@@ -348,10 +341,8 @@ class HandoverAdmin(OrganiserScopedAdmin, ReadOnlyPermissionsMixin, admin.ModelA
             if form.is_valid():
                 try:
                     services.handover_record(handover=handover, by=request.user, **form.service_arguments())
-                except ValidationError as exc:
+                except (ValidationError, DomainError) as exc:
                     errors_to_form(form, exc)
-                except DomainError as exc:
-                    form.add_error(None, str(exc))
                 else:
                     self.message_user(
                         request,

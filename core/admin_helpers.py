@@ -7,14 +7,18 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
+from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
+
+from core.errors import DomainError
 
 
 class ReadOnlyPermissionsMixin:
@@ -62,6 +66,21 @@ class HistoryInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 class JournalInline(ParentVisibleMixin, HistoryInline):
     """The history rows of an object, under it, read-only: visible to whoever holds ``parent_permission``."""
+
+
+class RefusalOnSamePageMixin:
+    """For a ModelAdmin whose ``save_model`` calls a service: a refusal (nothing written, the admin's transaction
+    rolled back) is said on the same change page instead of a server error."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            for message in exc.messages:
+                self.message_user(request, message, messages.ERROR)
+        except DomainError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        return redirect(request.get_full_path())
 
 
 class ChoicesFilter(admin.SimpleListFilter):

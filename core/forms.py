@@ -8,6 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.formats import get_format
 
+from core.errors import DomainError
+
 
 class DecimalInput(forms.TextInput):
     """A text box with the numeric keypad of phones: ``type=number`` would lose « 12,5 » in Chromium.
@@ -50,9 +52,12 @@ class DecimalNumberField(forms.DecimalField):
         return value
 
 
-def errors_to_form(form: forms.Form, exc: ValidationError, fields: Collection[str] | None = None) -> None:
-    """A service's ValidationError shown on a form: next to its field when the form has it (and ``fields``, when
-    given, names it), above the form otherwise."""
+def errors_to_form(form: forms.Form, exc: ValidationError | DomainError, fields: Collection[str] | None = None) -> None:
+    """A service's refusal shown on a form: a ValidationError next to its field when the form has it (and
+    ``fields``, when given, names it), above the form otherwise; a DomainError above the form."""
+    if isinstance(exc, DomainError):
+        form.add_error(None, str(exc))
+        return
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc.messages)
         return

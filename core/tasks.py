@@ -6,6 +6,16 @@ from core.emails import send_email_now
 # A network error (mail server, storage) is retried with exponential back-off, at most 10 minutes apart.
 RETRY_ON_OSERROR = {"autoretry_for": (OSError,), "retry_backoff": True, "retry_backoff_max": 600, "max_retries": 8}
 
+# A periodic sweep (reminders): any error is retried a few times, 30 s then up to 10 minutes apart, within 5 minutes.
+PERIODIC_SWEEP = {
+    "autoretry_for": (Exception,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "max_retries": 5,
+    "soft_time_limit": 240,
+    "time_limit": 300,
+}
+
 
 @shared_task(bind=True, soft_time_limit=30, time_limit=60, **RETRY_ON_OSERROR)
 def send_email(self, *, template: str, context: dict, to: list[str], language: str) -> None:

@@ -66,41 +66,30 @@ def _article(name: str) -> tuple[str, str]:
     return match.group(1).lower(), match.group(2)
 
 
-def of_name(name: str) -> str:
-    """« de » + a name, contracted in French: « des Claviers… », « du Club… », « de la Maison… », « d'Emmaüs »,
-    « de l'Atelier… ». In English, the name as it is (the English sentence says « of » itself)."""
+# A preposition before a name's article, contracted in French: the article found (or "" for none) → the words.
+_OF = {"les": "des {rest}", "le": "du {rest}", "la": "de la {rest}", "l": "de l'{rest}", "": "de {name}"}
+_TO = {"les": "aux {rest}", "le": "au {rest}", "la": "à la {rest}", "l": "à l'{rest}", "": "à {name}"}
+
+
+def _contracted(name, forms: dict[str, str], elided: str = "") -> str:
     name = str(name or "").strip()
     if not is_french() or not name:
         return name
     article, rest = _article(name)
-    if article == "les":
-        return f"des {rest}"
-    if article == "le":
-        return f"du {rest}"
-    if article == "la":
-        return f"de la {rest}"
-    if article == "l":
-        return f"de l'{rest}"
-    if _starts_with_vowel(name):
-        return f"d'{name}"
-    return f"de {name}"
+    if not article and elided and _starts_with_vowel(name):
+        return elided.format(name=name)
+    return forms[article].format(rest=rest, name=name)
+
+
+def of_name(name: str) -> str:
+    """« de » + a name, contracted in French: « des Claviers… », « du Club… », « de la Maison… », « d'Emmaüs »,
+    « de l'Atelier… ». In English, the name as it is (the English sentence says « of » itself)."""
+    return _contracted(name, _OF, elided="d'{name}")
 
 
 def to_name(name: str) -> str:
     """« à » + a name, contracted in French: « aux Claviers… », « au Club… », « à la Maison… », « à l'Atelier… »."""
-    name = str(name or "").strip()
-    if not is_french() or not name:
-        return name
-    article, rest = _article(name)
-    if article == "les":
-        return f"aux {rest}"
-    if article == "le":
-        return f"au {rest}"
-    if article == "la":
-        return f"à la {rest}"
-    if article == "l":
-        return f"à l'{rest}"
-    return f"à {name}"
+    return _contracted(name, _TO)
 
 
 def duration_words(days: int) -> str:

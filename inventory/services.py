@@ -147,6 +147,45 @@ def _lock(ids: list[int]) -> list[Computer]:
     return computers
 
 
+# A unit's pointer to its current wipe record or functional test, and the flag of a failed one.
+_POINTERS = {WipeRecord: ("wipe_record", "wipe_failed"), FunctionalTest: ("functional_test", "functional_test_failed")}
+
+
+def _point_to_newest(done: list[Computer], *, model, passed: bool, now) -> None:
+    """After a bulk write of wipe records or functional tests (``model``): each unit points to its newest row
+    (just written, highest key) and its failure flag is cleared, or, when it did not pass, to none, flagged."""
+    field, failed_flag = _POINTERS[model]
+    done_ids = [c.pk for c in done]
+    if passed:
+        newest = model.objects.filter(computer=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+        values = {field: Subquery(newest), failed_flag: False, "updated_at": now}
+    else:
+        values = {field: None, failed_flag: True, "updated_at": now}
+    for chunk in _slices(done_ids):
+        Computer.objects.filter(pk__in=chunk).update(**values)
+
+
+def _same_status_events(pairs, *, kind: str, by, now) -> None:
+    """One history row per (unit, note) of a bulk write that leaves the units' status as it is."""
+    label = actor_label(by)
+    ComputerEvent.objects.bulk_create(
+        [
+            ComputerEvent(
+                computer_id=c.pk,
+                kind=kind,
+                actor=by,
+                actor_label=label,
+                from_status=c.status,
+                to_status=c.status,
+                note=note,
+                created_at=now,
+            )
+            for c, note in pairs
+        ],
+        batch_size=BATCH,
+    )
+
+
 def _name(computer: Computer) -> str:
     return f"{computer.asset_tag} ({computer.manufacturer} {computer.serial_number})"
 
@@ -443,37 +482,11 @@ def computers_record_wipe(
         now = timezone.now()
         fields["created_at"] = now
         WipeRecord.objects.bulk_create([WipeRecord(computer_id=c.pk, **fields) for c in outcome.done], batch_size=BATCH)
-        done_ids = [c.pk for c in outcome.done]
-        if template.clears:
-            # The records just written are the newest of each unit (highest keys).
-            latest = WipeRecord.objects.filter(computer=OuterRef("pk")).order_by("-pk").values("pk")[:1]
-            for chunk in _slices(done_ids):
-                Computer.objects.filter(pk__in=chunk).update(
-                    wipe_record=Subquery(latest), wipe_failed=False, updated_at=now
-                )
-        else:
-            for chunk in _slices(done_ids):
-                Computer.objects.filter(pk__in=chunk).update(wipe_record=None, wipe_failed=True, updated_at=now)
+        _point_to_newest(outcome.done, model=WipeRecord, passed=template.clears, now=now)
         text = _wipe_note(template)
         if note:
             text = f"{text}\n{note}"
-        label = actor_label(by)
-        ComputerEvent.objects.bulk_create(
-            [
-                ComputerEvent(
-                    computer_id=c.pk,
-                    kind=ComputerEvent.Kind.WIPE,
-                    actor=by,
-                    actor_label=label,
-                    from_status=c.status,
-                    to_status=c.status,
-                    note=text,
-                    created_at=now,
-                )
-                for c in outcome.done
-            ],
-            batch_size=BATCH,
-        )
+        _same_status_events(((c, text) for c in outcome.done), kind=ComputerEvent.Kind.WIPE, by=by, now=now)
     return outcome
 
 
@@ -609,33 +622,12 @@ def computers_record_functional_test(
             ],
             batch_size=BATCH,
         )
-        if passed:
-            # The tests just written are the newest of each unit (highest keys).
-            newest = FunctionalTest.objects.filter(computer=OuterRef("pk")).order_by("-pk").values("pk")[:1]
-            for chunk in _slices([c.pk for c in outcome.done]):
-                Computer.objects.filter(pk__in=chunk).update(
-                    functional_test=Subquery(newest), functional_test_failed=False, updated_at=now
-                )
-        else:
-            for chunk in _slices([c.pk for c in outcome.done]):
-                Computer.objects.filter(pk__in=chunk).update(
-                    functional_test=None, functional_test_failed=True, updated_at=now
-                )
-        ComputerEvent.objects.bulk_create(
-            [
-                ComputerEvent(
-                    computer_id=test.computer_id,
-                    kind=ComputerEvent.Kind.FUNCTIONAL_TEST,
-                    actor=by,
-                    actor_label=label,
-                    from_status=c.status,
-                    to_status=c.status,
-                    note=_test_note(test, results, note),
-                    created_at=now,
-                )
-                for c, test in zip(outcome.done, tests, strict=True)
-            ],
-            batch_size=BATCH,
+        _point_to_newest(outcome.done, model=FunctionalTest, passed=passed, now=now)
+        _same_status_events(
+            ((c, _test_note(test, results, note)) for c, test in zip(outcome.done, tests, strict=True)),
+            kind=ComputerEvent.Kind.FUNCTIONAL_TEST,
+            by=by,
+            now=now,
         )
     return outcome
 

@@ -38,19 +38,7 @@ class DonorOfferForm(TextLimitsMixin, forms.ModelForm):
         from campaigns.models import DonorOffer
 
         model = DonorOffer
-        fields = [
-            "campaign",
-            "company_name",
-            "siret",
-            "units",
-            "models_description",
-            "site_address",
-            "available_from",
-            "collection_notes",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-        ]
+        fields = DonorOffer.OFFERED_FIELDS
         widgets = {
             "available_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "models_description": forms.Textarea(attrs={"rows": 3}),

@@ -138,7 +138,20 @@ class BulkReviewActionsMixin:
             refused=_("« %(name)s » : non attribuée – %(error)s"),
         )
 
-    def _bulk_with_form(self, request, queryset, *, form_class, target, action, title, call, done, refused):
+    def _bulk_with_form(
+        self,
+        request,
+        queryset,
+        *,
+        form_class,
+        target,
+        action,
+        title,
+        call,
+        done,
+        refused,
+        template="admin/associations/application/bulk_text.html",
+    ):
         """A bulk step with one text for all: the confirmation page with its form, then one service call each."""
         applications = self._selected(queryset)
         form = form_class(request.POST if request.POST.get("apply") == "yes" else None)
@@ -157,7 +170,7 @@ class BulkReviewActionsMixin:
             applications,
             action=action,
             title=title % {"count": len(applications)},
-            template="admin/associations/application/bulk_text.html",
+            template=template,
             plan=plan,
             form=form,
             outcome=Application.Status(target).label,
@@ -165,28 +178,19 @@ class BulkReviewActionsMixin:
 
     @admin.action(description=gettext_lazy("Refuser les candidatures sélectionnées"), permissions=["review"])
     def reject_selected(self, request, queryset):
-        applications = self._selected(queryset)
-        form = BulkRejectForm(request.POST if request.POST.get("apply") == "yes" else None)
-        if form.is_bound and form.is_valid():
-            self._for_each(
-                request,
-                applications,
-                call=lambda application: services.application_reject(
-                    application=application, reason=form.cleaned_data["reason"], by=request.user
-                ),
-                done=lambda application: _("« %(name)s » : refusée.") % {"name": application.association.legal_name},
-                refused=_("« %(name)s » : non refusée – %(error)s"),
-            )
-            return None
-        plan = [{"application": a, "allowed": S.REJECTED in services.TRANSITIONS[a.status]} for a in applications]
-        return self._bulk_confirmation(
+        return self._bulk_with_form(
             request,
-            applications,
+            queryset,
+            form_class=BulkRejectForm,
+            target=S.REJECTED,
             action="reject_selected",
-            title=_("Refuser %(count)s candidatures") % {"count": len(applications)},
+            title=_("Refuser %(count)s candidatures"),
+            call=lambda application, data: services.application_reject(
+                application=application, reason=data["reason"], by=request.user
+            ),
+            done=_("« %(name)s » : refusée."),
+            refused=_("« %(name)s » : non refusée – %(error)s"),
             template="admin/associations/application/bulk_reject.html",
-            plan=plan,
-            form=form,
         )
 
     def _for_each(self, request, applications, *, call, done, refused: str) -> None:

@@ -58,6 +58,20 @@ def _serial(rng: random.Random, maker: str) -> str:
     return "MJ0" + "".join(rng.choice(ALNUM) for _ in range(5))
 
 
+def computer_event(computer, kind, at, from_status="", to_status="", note="", *, operator) -> ComputerEvent:
+    """One history row of a unit, dated ``at``, by the demo's operator (saved in bulk by the caller)."""
+    return ComputerEvent(
+        computer=computer,
+        kind=kind,
+        actor=operator,
+        actor_label=actor_label(operator),
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        created_at=at,
+    )
+
+
 def seed(context: dict) -> None:
     stdout = context.get("stdout")
     if Lot.objects.filter(reference=LOT_REFERENCE).exists():
@@ -129,18 +143,7 @@ def seed(context: dict) -> None:
     records, events = [], []
 
     def event(computer, kind, at, from_status="", to_status="", note=""):
-        events.append(
-            ComputerEvent(
-                computer=computer,
-                kind=kind,
-                actor=operator,
-                actor_label=label,
-                from_status=from_status,
-                to_status=to_status,
-                note=note,
-                created_at=at,
-            )
-        )
+        events.append(computer_event(computer, kind, at, from_status, to_status, note, operator=operator))
 
     def wipe(computer, at, method, tool, tool_version, ok, reference):
         records.append(

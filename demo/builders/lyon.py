@@ -16,6 +16,7 @@ from associations.models import Application, Association, Mission
 from campaigns.models import Campaign, CampaignDonor, Donor
 from core.models import actor_label
 from demo.builders import associations as associations_demo
+from demo.builders.inventory import computer_event, functional_tests
 from demo.organisers import organiser
 from donations import services as donation_services
 from donations.models import Wave
@@ -180,42 +181,19 @@ def _stock(lyon, operator) -> None:
             (ComputerEvent.Kind.STATUS, arrived + datetime.timedelta(days=2), "received", "reconditioning", ""),
             (ComputerEvent.Kind.STATUS, since, "reconditioning", "ready", ""),
         ):
-            events.append(
-                ComputerEvent(
-                    computer=computer,
-                    kind=kind,
-                    actor=operator,
-                    actor_label=label,
-                    from_status=from_status,
-                    to_status=to_status,
-                    note=note,
-                    created_at=at,
-                )
-            )
+            events.append(computer_event(computer, kind, at, from_status, to_status, note, operator=operator))
     ComputerEvent.objects.bulk_create(events)
     record_of = dict(WipeRecord.objects.filter(computer__lot=lot).values_list("computer_id", "pk"))
     for computer in computers:
         computer.wipe_record_id = record_of[computer.pk]
     Computer.objects.bulk_update(computers, ["wipe_record"])
     # A unit is ready only once its functional test has passed (database constraint of the checklists).
-    from demo.builders.inventory import functional_tests
     from inventory.models import FunctionalTest
 
     test_events: list = []
 
     def test_event(computer, kind, at, from_status, to_status, note):
-        test_events.append(
-            ComputerEvent(
-                computer=computer,
-                kind=kind,
-                actor=operator,
-                actor_label=label,
-                from_status=from_status,
-                to_status=to_status,
-                note=note,
-                created_at=at,
-            )
-        )
+        test_events.append(computer_event(computer, kind, at, from_status, to_status, note, operator=operator))
 
     functional_tests(computers, operator, test_event)
     ComputerEvent.objects.bulk_create(test_events)

@@ -5,15 +5,21 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter, scoped_for_request
-from core.admin_helpers import JournalInline, ParentVisibleInline, admin_link, annotation_column
+from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter
+from core.admin_helpers import (
+    JournalInline,
+    ParentVisibleInline,
+    RefusalOnSamePageMixin,
+    admin_link,
+    annotation_column,
+)
 from core.errors import DomainError
 from donations import selectors, services
 from donations.admin.forms import AllocationAdminForm, CancelForm
@@ -57,7 +63,7 @@ DATE_FIELDS = ("confirmed_at", "handed_over_at", "cancelled_at")
 
 
 @admin.register(Allocation)
-class AllocationAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+class AllocationAdmin(RefusalOnSamePageMixin, OrganiserScopedAdmin, admin.ModelAdmin):
     organiser_path = "wave__campaign__organiser"
     form = AllocationAdminForm
     list_display = ("association", "wave", "quantity", "status", "appointment", "appointment_status", "units_count")
@@ -132,16 +138,6 @@ class AllocationAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
             place=data.get("appointment_place", ""),
         )
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as exc:
-            for message in exc.messages:
-                self.message_user(request, message, messages.ERROR)
-        except DomainError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-        return redirect(request.get_full_path())
-
     @admin.display(description=gettext_lazy("association"), ordering="application__association__legal_name")
     def association(self, obj):
         return obj.application.association.legal_name
@@ -195,13 +191,8 @@ class AllocationAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         ]
 
     def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        allocation = get_object_or_404(
-            scoped_for_request(
-                Allocation.objects.select_related("wave__campaign", "application__association"),
-                request,
-                self.organiser_path,
-            ),
-            pk=object_id,
+        allocation = self.scoped_object_or_404(
+            request, Allocation.objects.select_related("wave__campaign", "application__association"), object_id
         )
         if not request.user.has_perm("donations.change_allocation"):
             raise PermissionDenied

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db.models import Prefetch
-from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy
 
 from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter
-from core.errors import DomainError
+from core.admin_helpers import RefusalOnSamePageMixin
 from donations import services
 from donations.models import Allocation, HandoverSlot
 
@@ -52,7 +50,7 @@ class DayFilter(admin.SimpleListFilter):
 
 
 @admin.register(HandoverSlot)
-class HandoverSlotAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+class HandoverSlotAdmin(RefusalOnSamePageMixin, OrganiserScopedAdmin, admin.ModelAdmin):
     organiser_path = "wave__campaign__organiser"
     list_display = ("time", "wave_label", "places", "associations")
     list_display_links = ("time",)
@@ -84,17 +82,6 @@ class HandoverSlotAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.slot_save(slot=obj, by=request.user)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # The service refuses (nothing written, the admin's transaction rolled back): say why, on the same page.
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as exc:
-            for message in exc.messages:
-                self.message_user(request, message, messages.ERROR)
-        except DomainError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-        return redirect(request.get_full_path())
 
     @admin.display(description=gettext_lazy("créneau"), ordering="date")
     def time(self, obj):

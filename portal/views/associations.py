@@ -254,10 +254,8 @@ def application_answer(request: HttpRequest, pk: int) -> HttpResponse:
                 body=form.cleaned_data["body"],
                 attachment=form.cleaned_data.get("attachment"),
             )
-        except ValidationError as exc:
+        except (ValidationError, DomainError) as exc:
             errors_to_form(form, exc)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
         else:
             form.release_uploads()
             messages.success(request, _("Votre message est envoyé à l'équipe de la ville."))

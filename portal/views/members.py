@@ -95,10 +95,8 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.invitation_send(association=association, email=form.cleaned_data["email"], by=request.user)
-        except ValidationError as exc:
+        except (ValidationError, DomainError) as exc:
             errors_to_form(form, exc)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
         else:
             messages.success(
                 request,

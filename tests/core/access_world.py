@@ -94,7 +94,7 @@ def build_world() -> World:
     from tests.certificates.conftest import record_handover
     from tests.factories.accounts import UserFactory, staff_with_role
     from tests.factories.associations import ApplicationFactory, AssociationFactory, member_of
-    from tests.factories.campaigns import CampaignFactory, OrganiserFactory, lyon
+    from tests.factories.campaigns import DONOR_OFFER_FIELDS, CampaignFactory, OrganiserFactory, lyon
     from tests.factories.certificates import confirmed_wave
     from tests.factories.impact import impact_reports_for
     from tests.factories.inventory import ready_computers
@@ -284,14 +284,7 @@ def build_world() -> World:
         lot_valuation=lot_valuation,
         donor_offer=donor_offer_create(
             campaign=campaign,
-            company_name="Entreprise Généreuse",
-            siret="73282932000074",
-            units=40,
-            models_description="Dell OptiPlex 7070",
-            site_address="1 rue du Port, 13002 Marseille",
-            available_from=datetime.date(2026, 3, 1),
-            contact_name="Claire Dupont",
-            contact_email="claire@genereuse.example.com",
+            **DONOR_OFFER_FIELDS,
         ),
         ticket=ticket,
         replaced_ticket=replaced_ticket,

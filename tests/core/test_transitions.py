@@ -118,18 +118,11 @@ def make_campaign(status):
 
 def make_donor_offer(status):
     from campaigns.models import DonorOffer
-    from tests.factories.campaigns import DonorFactory
+    from tests.factories.campaigns import DONOR_OFFER_FIELDS, DonorFactory
 
     return DonorOffer.objects.create(
         campaign=CampaignFactory(status="open"),
-        company_name="Entreprise Généreuse",
-        siret="73282932000074",
-        units=40,
-        models_description="Dell OptiPlex 7070",
-        site_address="1 rue du Port, 13002 Marseille",
-        available_from=datetime.date(2026, 3, 1),
-        contact_name="Claire Dupont",
-        contact_email="claire@genereuse.example.com",
+        **DONOR_OFFER_FIELDS,
         donor=DonorFactory(),  # what an acceptance sets (harmless while pending)
         status=status,
         decided_at=None if status == "pending" else timezone.now(),

@@ -4,10 +4,12 @@ import pytest
 from django.utils import timezone
 
 from accounts import roles
+from donations import services
 from tests.factories.accounts import staff_with_role
 from tests.factories.associations import approved_application
 from tests.factories.campaigns import CampaignFactory
 from tests.factories.donations import WaveFactory
+from tests.factories.inventory import ready_units
 
 T0 = datetime.datetime(2026, 2, 1, 9, 0, tzinfo=datetime.UTC)
 
@@ -34,6 +36,14 @@ def applications(marseille):
 @pytest.fixture
 def wave(marseille):
     return WaveFactory(campaign=marseille, number=1, capacity=100)
+
+
+@pytest.fixture
+def planned(wave, applications, manager):
+    """The wave's plan proposed, with 150 ready units in stock."""
+    ready_units(150)
+    services.wave_plan(wave=wave, by=manager)
+    return wave
 
 
 def in_days(n: int) -> datetime.date:

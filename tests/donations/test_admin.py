@@ -29,13 +29,6 @@ def confirm_url(wave):
     return reverse("admin:donations_wave_plan_confirm", args=[wave.pk])
 
 
-@pytest.fixture
-def planned(wave, applications, manager):
-    ready_units(150)
-    services.wave_plan(wave=wave, by=manager)
-    return wave
-
-
 ROLES = [*STAFF_ROLES, "member", "superuser"]  # anonymous: tests/core/test_access_matrix.py
 
 # role -> expected status for: campaigns, waves, allocations, donors, plan page (GET), plan POST, confirm page

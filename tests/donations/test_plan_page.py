@@ -23,13 +23,6 @@ def plan_url(wave):
     return reverse("admin:donations_wave_plan", args=[wave.pk])
 
 
-@pytest.fixture
-def planned(wave, applications, manager):
-    ready_units(150)
-    services.wave_plan(wave=wave, by=manager)
-    return wave
-
-
 def page(client, user, wave) -> str:
     client.force_login(user)
     response = client.get(plan_url(wave))

@@ -8,14 +8,12 @@ from playwright.sync_api import expect
 
 from accounts.services import user_add_totp
 from associations.models import Application
-from demo.management.commands.demo_totp_code import current_code
+from tests.e2e.staff import PASSWORD, TOTP_SECRET, sign_in_to_the_admin
 from tests.factories.accounts import reviewer
 from tests.factories.associations import make_pdf_bytes
 from tests.factories.campaigns import CampaignFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-PASSWORD = "motdepasse-solide-42"
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @pytest.fixture
@@ -120,14 +118,7 @@ def test_sign_up_register_apply_and_get_approved(page, live_server, open_campaig
     context = page.context.browser.new_context()
     admin_page = context.new_page()
     admin_page.set_default_timeout(15000)
-    admin_page.goto(f"{live_server.url}/admin/")
-    admin_page.get_by_label("Courriel").fill(staff.email)
-    admin_page.get_by_label("Mot de passe").fill(PASSWORD)
-    admin_page.locator("main").get_by_role("button", name="Connexion").click()
-    admin_page.wait_for_url(lambda url: "/accounts/2fa/authenticate/" in url)
-    admin_page.locator("input[name=code]").fill(current_code(TOTP_SECRET))
-    admin_page.locator("main").locator("button[type=submit]").first.click()
-    admin_page.wait_for_url(f"{live_server.url}/admin/")
+    sign_in_to_the_admin(admin_page, live_server, staff)
     admin_page.goto(f"{live_server.url}/admin/associations/application/{application.pk}/change/")
     admin_page.get_by_role("link", name="Accepter").click()
     admin_page.get_by_label(re.compile("accordés", re.I)).fill("18")

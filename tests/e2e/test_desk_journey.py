@@ -19,11 +19,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from accounts.services import user_add_totp
 from certificates import services
 from certificates.models import Handover
 from donations.models import Allocation
-from tests.e2e.staff import PASSWORD, TOTP_SECRET, sign_in_to_the_admin
+from tests.e2e.staff import sign_in_to_the_admin, with_password_and_totp
 from tests.factories.certificates import confirmed_wave, desk_operator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -136,11 +135,9 @@ def desk_wave(db):
 
 @pytest.fixture
 def desk_user(db):
-    user = desk_operator(email="guichet@ville.example.org", first_name="Denise", last_name="Guichet")
-    user.set_password(PASSWORD)
-    user.save()
-    user_add_totp(user=user, secret=TOTP_SECRET)
-    return user
+    return with_password_and_totp(
+        desk_operator(email="guichet@ville.example.org", first_name="Denise", last_name="Guichet")
+    )
 
 
 @pytest.mark.parametrize("orientation", TABLETS)

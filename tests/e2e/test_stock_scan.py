@@ -14,12 +14,10 @@ import pytest
 import segno
 from playwright.sync_api import expect
 
-from accounts.services import user_add_totp
-from inventory import services
-from inventory.models import DEFAULT_CHECKLIST, Computer
-from tests.e2e.staff import PASSWORD, TOTP_SECRET, sign_in_to_the_admin
+from inventory.models import Computer
+from tests.e2e.staff import sign_in_to_the_admin, with_password_and_totp
 from tests.e2e.test_phone_layout import overflow_problems
-from tests.factories.inventory import ComputerFactory, LotFactory, stock_operator
+from tests.factories.inventory import ComputerFactory, LotFactory, stock_operator, wiped_in_workshop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SCREENS = {"phone": (390, 844), "tablet-portrait": (768, 1024), "tablet": (1024, 768), "desktop": (1440, 900)}
@@ -42,30 +40,15 @@ async (src) => {
 
 @pytest.fixture
 def operator(db):
-    user = stock_operator(email="atelier@ville.example.org", first_name="Samia", last_name="Stock")
-    user.set_password(PASSWORD)
-    user.save()
-    user_add_totp(user=user, secret=TOTP_SECRET)
-    return user
+    return with_password_and_totp(
+        stock_operator(email="atelier@ville.example.org", first_name="Samia", last_name="Stock")
+    )
 
 
 @pytest.fixture
 def units(operator):
     lot = LotFactory(reference="ORANGE-2026-01")
-    wiped = ComputerFactory(asset_tag="ORANGE-2026-01-0001", lot=lot, status=Computer.Status.RECONDITIONING)
-    services.computers_record_wipe(
-        computer_ids=[wiped.pk],
-        by=operator,
-        kind="exemption",
-        exemption="drive_kept",
-        exemption_reason="Disque conservé par le donateur.",
-    )
-    # Ready also needs a passed functional test (décret n° 2022-190).
-    services.computers_record_functional_test(
-        computer_ids=[wiped.pk],
-        by=operator,
-        results=[services.ItemResult(str(label), True) for label, _help in DEFAULT_CHECKLIST],
-    )
+    wiped = wiped_in_workshop(operator, asset_tag="ORANGE-2026-01-0001", lot=lot)
     other = ComputerFactory(asset_tag="ORANGE-2026-01-0002", lot=lot, model="EliteDesk 800 G5 SFF", manufacturer="HP")
     return wiped, other
 

@@ -1,7 +1,5 @@
 """Associations, memberships, applications and their PDF documents (associations app)."""
 
-import io
-
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -13,15 +11,10 @@ from tests.factories.campaigns import CampaignFactory
 
 
 def make_pdf_bytes(text: str = "Statuts") -> bytes:
-    """A minimal valid one-page PDF, built with pypdf."""
-    from pypdf import PdfWriter
+    """A minimal valid one-page PDF (the demo's, built with pypdf)."""
+    from demo.builders.associations import demo_pdf
 
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    writer.add_metadata({"/Title": text})
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+    return demo_pdf(text)
 
 
 def pdf_upload(name: str = "statuts.pdf") -> SimpleUploadedFile:

@@ -58,3 +58,16 @@ class CampaignFactory(factory.django.DjangoModelFactory):
             CampaignDonor.objects.create(
                 campaign=obj, donor=DonorFactory(name="Orange"), pledged_units=obj.pledged_units
             )
+
+
+# A donor company's offer as /donate/ takes it (a valid SIRET, check key included): pass it with the campaign.
+DONOR_OFFER_FIELDS = {
+    "company_name": "Entreprise Généreuse",
+    "siret": "73282932000074",
+    "units": 40,
+    "models_description": "Dell OptiPlex 7070",
+    "site_address": "1 rue du Port, 13002 Marseille",
+    "available_from": datetime.date(2026, 3, 1),
+    "contact_name": "Claire Dupont",
+    "contact_email": "claire@genereuse.example.com",
+}

@@ -105,6 +105,29 @@ def passed_functional_tests(computers) -> list:
     return tests
 
 
+def wiped_in_workshop(operator, **kwargs):
+    """A unit in reconditioning that may be marked ready: its wipe recorded (an exemption) and its functional test
+    passed (décret n° 2022-190), both through the services, by ``operator``."""
+    from inventory import services
+    from inventory.models import DEFAULT_CHECKLIST, Computer
+
+    computer = ComputerFactory(status=Computer.Status.RECONDITIONING, **kwargs)
+    services.computers_record_wipe(
+        computer_ids=[computer.pk],
+        by=operator,
+        kind="exemption",
+        exemption="drive_kept",
+        exemption_reason="Disque conservé par le donateur.",
+    )
+    services.computers_record_functional_test(
+        computer_ids=[computer.pk],
+        by=operator,
+        results=[services.ItemResult(str(label), True) for label, _help in DEFAULT_CHECKLIST],
+    )
+    computer.refresh_from_db()
+    return computer
+
+
 def ready_units(count: int, *, lot=None, manufacturer: str = "Dell", model: str = "OptiPlex 7070", prefix: str = ""):
     """``count`` ready computers (wiped, through the inventory services), returned oldest first."""
     from inventory import services as inventory_services

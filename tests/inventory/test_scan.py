@@ -5,9 +5,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from inventory import services
-from inventory.models import DEFAULT_CHECKLIST, Computer, ComputerEvent
-from tests.factories.inventory import ComputerFactory, LotFactory
+from inventory.models import Computer, ComputerEvent
+from tests.factories.inventory import ComputerFactory, LotFactory, wiped_in_workshop
 from tests.roles import ROLES, make_user
 
 pytestmark = pytest.mark.django_db
@@ -17,25 +16,6 @@ SCAN = "admin:inventory_computer_scan"
 
 def scan(client, code: str):
     return client.get(reverse(SCAN), {"code": code})
-
-
-def wiped_in_workshop(operator, **kwargs) -> Computer:
-    computer = ComputerFactory(status=S.RECONDITIONING, **kwargs)
-    services.computers_record_wipe(
-        computer_ids=[computer.pk],
-        by=operator,
-        kind="exemption",
-        exemption="drive_kept",
-        exemption_reason="Disque conservé par le donateur.",
-    )
-    # Ready also needs a passed functional test (décret n° 2022-190).
-    services.computers_record_functional_test(
-        computer_ids=[computer.pk],
-        by=operator,
-        results=[services.ItemResult(str(label), True) for label, _help in DEFAULT_CHECKLIST],
-    )
-    computer.refresh_from_db()
-    return computer
 
 
 def test_the_empty_page_waits_for_a_code(operator_client):

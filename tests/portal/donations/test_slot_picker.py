@@ -29,16 +29,6 @@ def confirmed(wave, applications, manager):
     return wave
 
 
-@pytest.fixture
-def first(confirmed, applications):
-    return confirmed.allocations.get(application=applications[0])
-
-
-@pytest.fixture
-def member(applications):
-    return member_of(applications[0].association, email="membre@asso.example.org")
-
-
 def slots_url(allocation):
     return reverse("donations:appointment_slots", args=[allocation.pk])
 

@@ -21,16 +21,6 @@ def confirmed(wave, applications, manager):
     return wave
 
 
-@pytest.fixture
-def first(confirmed, applications):
-    return confirmed.allocations.get(application=applications[0])
-
-
-@pytest.fixture
-def member(applications):
-    return member_of(applications[0].association, email="membre@asso.example.org")
-
-
 def accept_url(allocation):
     return reverse("donations:appointment_accept", args=[allocation.pk])
 
