@@ -7,6 +7,8 @@ transaction, sent after commit).
 
 from __future__ import annotations
 
+import datetime
+import logging
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -36,6 +38,7 @@ from support.models import (
     TicketPhoto,
 )
 
+logger = logging.getLogger(__name__)
 S = Ticket.Status
 TRANSITIONS = Ticket.TRANSITIONS
 
@@ -573,3 +576,38 @@ def addendum_render_signed(*, addendum_id: int) -> bool:
         locked.render_error = ""
         locked.save(update_fields=["signed_pdf", "signed_pdf_sha256", "signed_rendered_at", "render_error"])
     return True
+
+
+# Sweep: renders lost with the broker ---------------------------------------------------------------------------
+
+SWEEP_BATCH = 200
+
+
+def addenda_requeue_unrendered(*, now: datetime.datetime | None = None) -> int:
+    """Send again the renders whose task was lost (broker down at commit, worker killed): an addendum with no PDF
+    yet, or signed on the pads with no signed PDF yet, older than the certificates' pending delay. A render that
+    failed (its error recorded, shown to staff) is left to them. Returns how many tasks were sent."""
+    from support.tasks import render_addendum, render_signed_addendum
+
+    now = now or timezone.now()
+    before = now - datetime.timedelta(seconds=settings.CERTIFICATES_PENDING_STUCK_SECONDS)
+    waiting = Addendum.objects.filter(render_error="")
+    unrendered = list(waiting.filter(pdf="", created_at__lt=before).order_by("pk").values_list("pk", flat=True))
+    unsigned = list(
+        waiting.exclude(association_signature="")
+        .filter(signed_pdf="", signed_at__lt=before)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    sent = 0
+    for task, ids in ((render_addendum, unrendered[:SWEEP_BATCH]), (render_signed_addendum, unsigned[:SWEEP_BATCH])):
+        for pk in ids:
+            try:
+                task.delay(pk)
+            except Exception:  # the broker is still down: the next sweep tries again
+                logger.warning("Sweep: addendum %s could not be queued", pk)
+                return sent
+            sent += 1
+    if sent:
+        logger.info("Sweep: %s addendum render(s) queued again", sent)
+    return sent

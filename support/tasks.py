@@ -35,3 +35,11 @@ def render_signed_addendum(self, addendum_id: int) -> bool:
             logger.error("Addendum %s: signed render failed, left without signed PDF", addendum_id)
             return False
         raise self.retry(exc=exc, countdown=10 * 2**self.request.retries)
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def sweep_addenda() -> int:
+    """Periodic (Celery beat, with the certificates' sweep): send again the addenda's renders lost with the broker."""
+    from support.services import addenda_requeue_unrendered
+
+    return addenda_requeue_unrendered()

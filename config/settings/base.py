@@ -259,6 +259,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "impact.tasks.sweep_donor_documents",
         "schedule": env.float("CERTIFICATES_SWEEP_SECONDS", default=120.0),
     },
+    # Certificates' addenda (after-sales replacements) whose render, or signed render, was lost: same schedule.
+    "addenda-sweep": {
+        "task": "support.tasks.sweep_addenda",
+        "schedule": env.float("CERTIFICATES_SWEEP_SECONDS", default=120.0),
+    },
     # Emails of the outbox whose task was lost (Redis down, worker killed) or whose send failed (core/outbox.py).
     "outbox-sweep": {
         "task": "core.tasks.sweep_outbox",
