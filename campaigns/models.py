@@ -31,6 +31,13 @@ class Donor(models.Model):
     name = models.CharField(_("nom"), max_length=200, unique=True)
     siret = models.CharField(_("SIRET"), max_length=14, blank=True)
     contact_email = models.EmailField(_("e-mail de contact"), blank=True)
+    # Printed on the in-kind gift receipts (Cerfa n° 16216) that associations issue for this donor's units.
+    address = models.TextField(
+        _("adresse du siège"),
+        max_length=500,
+        blank=True,
+        help_text=_("Adresse du siège de l'entreprise, imprimée sur les reçus fiscaux des associations."),
+    )
     # Anonymous unless the company agreed: the public pages and the open data then say « Une entreprise ».
     public_name_shown = models.BooleanField(
         _("nom affiché sur le site public"),

@@ -163,7 +163,7 @@ def receipt_content(draft: ReceiptDraft, *, eligibility: ReceiptEligibility) -> 
             "basis_label": str(ReceiptBasis(eligibility.basis).label),
             "declared_at": eligibility.declared_at.isoformat(),
         },
-        "donor": {"name": donor.name, "siret": donor.siret, "siren": donor.siret[:9], "address": ""},
+        "donor": {"name": donor.name, "siret": donor.siret, "siren": donor.siret[:9], "address": donor.address},
         "gift": {
             "nature": "Don en nature",
             "dates": [day.isoformat() for day in draft.dates],

@@ -248,6 +248,9 @@ def test_the_pdf_carries_the_cerfa_fields_and_the_associations_responsibility(
 ):
     eligible(given)
     valued(given, "1234,5")
+    donor = lot_of(given).donor
+    donor.address = "12 rue de la Donation, 75011 Paris"
+    donor.save(update_fields=["address"])
     with django_capture_on_commit_callbacks(execute=True):  # the task runs eagerly in the tests
         receipt = services.receipt_issue(
             association=given.association, donor=lot_of(given).donor, year=YEAR, by=given.member
@@ -266,6 +269,7 @@ def test_the_pdf_carries_the_cerfa_fields_and_the_associations_responsibility(
         "2027-0001",
         given.association.legal_name,
         "Orange",
+        "12 rue de la Donation, 75011 Paris",
         "Don en nature",
         "2 mars 2027",
         "12 345,00 €",
