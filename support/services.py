@@ -482,7 +482,7 @@ def addendum_sign_on_pad(
     is rendered by a Celery task after commit. All or nothing; an addendum signed already is refused."""
     from django.core.files.base import ContentFile
 
-    from certificates.services.signatures import clean_signature
+    from certificates.services.signatures import clean_signatures
     from core.models import actor_label
     from support.tasks import render_signed_addendum
 
@@ -490,18 +490,13 @@ def addendum_sign_on_pad(
     name, problem = _check_signer_name(signed_by_name)
     if problem:
         errors["signed_by_name"] = problem
-    cleaned: dict[str, bytes] = {}
-    for field, png, missing in (
-        ("association_signature", association_signature, _("Faites signer le représentant de l'association.")),
-        ("operator_signature", operator_signature, _("Signez en tant qu'agent du guichet.")),
-    ):
-        if not png:
-            errors[field] = missing
-            continue
-        try:
-            cleaned[field] = clean_signature(png, field=field)
-        except ValidationError as exc:
-            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    cleaned = clean_signatures(
+        (
+            ("association_signature", association_signature, _("Faites signer le représentant de l'association.")),
+            ("operator_signature", operator_signature, _("Signez en tant qu'agent du guichet.")),
+        ),
+        errors=errors,
+    )
     if errors:
         raise ValidationError(errors)
     locked = Addendum.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=addendum.pk)

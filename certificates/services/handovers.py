@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 
 from certificates import selectors
 from certificates.models import Handover, HandoverEvent
-from certificates.services.signatures import clean_scan, clean_signature
+from certificates.services.signatures import clean_scan, clean_signatures
 from core.emails import follow_up_queue
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
@@ -301,25 +301,21 @@ def handover_record(
         except ValidationError as exc:
             errors.update({k: v[0] for k, v in exc.message_dict.items()})
     else:
-        for field, png, missing in (
+        cleaned = clean_signatures(
             (
-                "association_signature",
-                association_signature,
-                _("Faites signer le représentant de l'association, ou joignez le scan de l'attestation signée."),
+                (
+                    "association_signature",
+                    association_signature,
+                    _("Faites signer le représentant de l'association, ou joignez le scan de l'attestation signée."),
+                ),
+                (
+                    "operator_signature",
+                    operator_signature,
+                    _("Signez en tant qu'agent du guichet, ou joignez le scan de l'attestation signée."),
+                ),
             ),
-            (
-                "operator_signature",
-                operator_signature,
-                _("Signez en tant qu'agent du guichet, ou joignez le scan de l'attestation signée."),
-            ),
-        ):
-            if not png:
-                errors[field] = missing
-                continue
-            try:
-                cleaned[field] = clean_signature(png, field=field)
-            except ValidationError as exc:
-                errors.update({k: v[0] for k, v in exc.message_dict.items()})
+            errors=errors,
+        )
     if errors:
         raise ValidationError(errors)
 

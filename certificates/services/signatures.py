@@ -60,6 +60,21 @@ def clean_signature(png: bytes, *, field: str) -> bytes:
     return out.getvalue()
 
 
+def clean_signatures(pads, *, errors: dict[str, str]) -> dict[str, bytes]:
+    """The pads' signatures, each ``(field, png, message when missing)``: the cleaned PNGs by field; a missing or
+    refused one adds its field's error to ``errors`` (the caller raises them with its other fields' errors)."""
+    cleaned: dict[str, bytes] = {}
+    for field, png, missing in pads:
+        if not png:
+            errors[field] = missing
+            continue
+        try:
+            cleaned[field] = clean_signature(png, field=field)
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    return cleaned
+
+
 def clean_scan(content: bytes, *, field: str = "signed_scan") -> tuple[bytes, str]:
     """A scan of the certificate signed on paper: a PDF, or a JPEG or PNG picture. Returns (bytes, extension)."""
     if not content:
