@@ -67,6 +67,27 @@ def follow_up_queue(setting: str) -> dict:
     return {"queue": queue} if queue else {}
 
 
+def apply_each(
+    task, ids: list[int], *, log: logging.Logger, failed: str, lost: str, options: dict | None = None
+) -> int:
+    """One ``task`` per id, in order; returns how many were handed over, and never raises. Run in-process (eager),
+    a task that fails is logged with ``failed % pk`` (its row says why) and the next ones still run; with a
+    broker, the first refusal stops the loop and logs ``lost % how many are left`` (the periodic sweep resends)."""
+    eager = task.app.conf.task_always_eager
+    sent = 0
+    for pk in ids:
+        try:
+            task.apply_async(args=[pk], **(options or {}))
+        except Exception:
+            if eager:
+                log.warning(failed, pk, exc_info=True)
+                continue
+            log.warning(lost, len(ids) - sent, exc_info=True)
+            break
+        sent += 1
+    return sent
+
+
 def _per_language(recipients: dict[str, str], template: str, context: dict) -> list[dict]:
     emails = []
     for language in sorted(set(recipients.values())):

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.emails import follow_up_queue
+from core.emails import apply_each, follow_up_queue
 from core.models import OutboxEmail
 
 logger = logging.getLogger(__name__)
@@ -45,19 +45,14 @@ def dispatch(ids: list[int]) -> int:
     """Hand rows to the worker; a broker outage leaves them to the sweep (never raises). Returns how many left."""
     from core.tasks import send_outbox_email
 
-    eager = send_outbox_email.app.conf.task_always_eager
-    sent = 0
-    for pk in ids:
-        try:
-            send_outbox_email.apply_async(args=[pk], **follow_up_queue("OUTBOX_QUEUE"))
-        except Exception:
-            if eager:  # the send itself failed: its row says why
-                logger.warning("Email %s failed in-process; the sweep retries it", pk, exc_info=True)
-                continue
-            logger.warning("Broker unreachable: %s email(s) left to the periodic sweep", len(ids) - sent, exc_info=True)
-            break
-        sent += 1
-    return sent
+    return apply_each(
+        send_outbox_email,
+        ids,
+        log=logger,
+        failed="Email %s failed in-process; the sweep retries it",
+        lost="Broker unreachable: %s email(s) left to the periodic sweep",
+        options=follow_up_queue("OUTBOX_QUEUE"),
+    )
 
 
 def outbox_enqueue_many(emails: list[dict]) -> list[OutboxEmail]:

@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 
 from campaigns.models import Campaign, Donor
 from certificates.pdf import html_to_pdf, page_count
+from core.emails import apply_each
 from core.transitions import transition
 from impact import traceability
 from impact.carbon import FACTORS
@@ -52,19 +53,13 @@ def rendering_stuck_after() -> datetime.timedelta:
 def _send_renders(ids: list[int]) -> int:
     from impact.tasks import render_donor_document
 
-    eager = render_donor_document.app.conf.task_always_eager
-    sent = 0
-    for pk in ids:
-        try:
-            render_donor_document.apply_async(args=[pk])
-        except Exception:
-            if eager:  # the render itself failed in-process: its row says why
-                logger.warning("Render of donor document %s failed in-process", pk, exc_info=True)
-                continue
-            logger.warning("Broker unreachable: %s donor document(s) left to the sweep", len(ids) - sent, exc_info=True)
-            break
-        sent += 1
-    return sent
+    return apply_each(
+        render_donor_document,
+        ids,
+        log=logger,
+        failed="Render of donor document %s failed in-process",
+        lost="Broker unreachable: %s donor document(s) left to the sweep",
+    )
 
 
 def queue_renders(ids) -> None:

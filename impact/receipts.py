@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.emails import apply_each
 from core.errors import DomainError
 from core.models import actor_label
 from core.transitions import transition
@@ -276,19 +277,13 @@ def receipt_cancel(*, receipt: Receipt, by, reason: str) -> Receipt:
 def _send_renders(ids: list[int]) -> int:
     from impact.tasks import render_receipt
 
-    eager = render_receipt.app.conf.task_always_eager
-    sent = 0
-    for pk in ids:
-        try:
-            render_receipt.apply_async(args=[pk])
-        except Exception:
-            if eager:  # the render itself failed: its row says why
-                logger.warning("Render of receipt %s failed in-process", pk, exc_info=True)
-                continue
-            logger.warning("Broker unreachable: %s receipt render(s) left to the sweep", len(ids) - sent, exc_info=True)
-            break
-        sent += 1
-    return sent
+    return apply_each(
+        render_receipt,
+        ids,
+        log=logger,
+        failed="Render of receipt %s failed in-process",
+        lost="Broker unreachable: %s receipt render(s) left to the sweep",
+    )
 
 
 def queue_receipt_renders(receipt_ids) -> None:

@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 from certificates import selectors
 from certificates.models import Handover, HandoverEvent
 from certificates.services.signatures import clean_scan, clean_signatures
-from core.emails import follow_up_queue
+from core.emails import apply_each, follow_up_queue
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
 from core.transitions import transition
@@ -82,23 +82,14 @@ def queue_options() -> dict:
 def _send_renders(ids: list[int]) -> int:
     from certificates.tasks import render_handover
 
-    eager = render_handover.app.conf.task_always_eager
-    sent = 0
-    for pk in ids:
-        try:
-            render_handover.apply_async(args=[pk], **queue_options())
-        except Exception:
-            if eager:  # the render itself failed: its row says why
-                logger.warning("Render of certificate %s failed in-process", pk, exc_info=True)
-                continue
-            logger.warning(
-                "Broker unreachable: %s certificate render(s) left to the periodic sweep",
-                len(ids) - sent,
-                exc_info=True,
-            )
-            break
-        sent += 1
-    return sent
+    return apply_each(
+        render_handover,
+        ids,
+        log=logger,
+        failed="Render of certificate %s failed in-process",
+        lost="Broker unreachable: %s certificate render(s) left to the periodic sweep",
+        options=queue_options(),
+    )
 
 
 def queue_renders(handover_ids: Iterable[int]) -> None:
