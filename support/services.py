@@ -392,31 +392,44 @@ def _addendum_for_render(addendum_id: int) -> Addendum | None:
 
 def addendum_render(*, addendum_id: int) -> bool:
     """Render the addendum's PDF if it has none yet. Returns True when it has one. Safe to run twice."""
+    addendum = _addendum_for_render(addendum_id)
+    if addendum is None:
+        return False
+    return _render_once(addendum, signed=False)
+
+
+def _render_once(addendum: Addendum, *, signed: bool) -> bool:
+    """Render the addendum's PDF (``signed``: the page with both signatures) into its file, unless it has one
+    already (a task run twice keeps the first). A failed render is written on the row, then raised."""
     import hashlib
 
     from django.core.files.base import ContentFile
 
     from certificates.pdf import allowed_file_roots, html_to_pdf
 
-    addendum = _addendum_for_render(addendum_id)
-    if addendum is None:
-        return False
-    if addendum.pdf:
+    field, sha, rendered, suffix = (
+        ("signed_pdf", "signed_pdf_sha256", "signed_rendered_at", "-signe")
+        if signed
+        else ("pdf", "pdf_sha256", "rendered_at", "")
+    )
+    if getattr(addendum, field):
         return True
     try:
-        pdf = html_to_pdf(render_addendum_html(addendum), settings.SITE_URL, allowed_roots=allowed_file_roots())
+        pdf = html_to_pdf(
+            render_addendum_html(addendum, signed=signed), settings.SITE_URL, allowed_roots=allowed_file_roots()
+        )
     except Exception as exc:
         Addendum.objects.filter(pk=addendum.pk).update(render_error=str(exc)[:2000])
         raise AddendumRenderError(str(exc)) from exc
     with transaction.atomic():
         locked = Addendum.objects.select_for_update().get(pk=addendum.pk)
-        if locked.pdf:
+        if getattr(locked, field):
             return True
-        locked.pdf.save(f"{locked.number}.pdf", ContentFile(pdf), save=False)
-        locked.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-        locked.rendered_at = timezone.now()
+        getattr(locked, field).save(f"{locked.number}{suffix}.pdf", ContentFile(pdf), save=False)
+        setattr(locked, sha, hashlib.sha256(pdf).hexdigest())
+        setattr(locked, rendered, timezone.now())
         locked.render_error = ""
-        locked.save(update_fields=["pdf", "pdf_sha256", "rendered_at", "render_error"])
+        locked.save(update_fields=[field, sha, rendered, "render_error"])
     return True
 
 
@@ -543,34 +556,10 @@ def addendum_sign_on_pad(
 def addendum_render_signed(*, addendum_id: int) -> bool:
     """Render the addendum signed on the pads (the page with both signatures) if it has none yet. Returns True
     when it has one. Safe to run twice."""
-    import hashlib
-
-    from django.core.files.base import ContentFile
-
-    from certificates.pdf import allowed_file_roots, html_to_pdf
-
     addendum = _addendum_for_render(addendum_id)
     if addendum is None or not addendum.signed_on_pad:
         return False
-    if addendum.signed_pdf:
-        return True
-    try:
-        pdf = html_to_pdf(
-            render_addendum_html(addendum, signed=True), settings.SITE_URL, allowed_roots=allowed_file_roots()
-        )
-    except Exception as exc:
-        Addendum.objects.filter(pk=addendum.pk).update(render_error=str(exc)[:2000])
-        raise AddendumRenderError(str(exc)) from exc
-    with transaction.atomic():
-        locked = Addendum.objects.select_for_update().get(pk=addendum.pk)
-        if locked.signed_pdf:
-            return True
-        locked.signed_pdf.save(f"{locked.number}-signe.pdf", ContentFile(pdf), save=False)
-        locked.signed_pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-        locked.signed_rendered_at = timezone.now()
-        locked.render_error = ""
-        locked.save(update_fields=["signed_pdf", "signed_pdf_sha256", "signed_rendered_at", "render_error"])
-    return True
+    return _render_once(addendum, signed=True)
 
 
 # Sweep: renders lost with the broker ---------------------------------------------------------------------------
