@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.scoping import GLOBAL, OrganiserScopedAdmin, ScopedRelatedFieldListFilter, scoped_for_request
-from core.admin_helpers import HistoryInline, JournalInline, ReadOnlyInlineMixin
+from core.admin_helpers import HistoryInline, JournalInline, ReadOnlyInlineMixin, ReadOnlyPermissionsMixin
 from core.errors import DomainError
 from core.files import open_or_404
 from core.forms import DecimalNumberField
@@ -343,7 +343,7 @@ class DonorDocumentEventInline(JournalInline):
 
 
 @admin.register(DonorDocument)
-class DonorDocumentAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+class DonorDocumentAdmin(ReadOnlyPermissionsMixin, OrganiserScopedAdmin, admin.ModelAdmin):
     """Read-only: documents are asked for in the donor space or from a lot's page, and rendered by the worker."""
 
     organiser_path = "organiser"
@@ -369,15 +369,6 @@ class DonorDocumentAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
     )
     readonly_fields = fields
     inlines = [DonorDocumentEventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=gettext_lazy("objet"))
     def subject(self, document):
@@ -436,7 +427,7 @@ class ReceiptEventInline(HistoryInline):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+class ReceiptAdmin(ReadOnlyPermissionsMixin, OrganiserScopedAdmin, admin.ModelAdmin):
     """Issued by the associations in their space: staff read them, their yearly totals and their PDFs."""
 
     organiser_path = "computers__lot__organiser"
@@ -462,15 +453,6 @@ class ReceiptAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         "pdf_link",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False  # issued by the associations, from their space
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=gettext_lazy("numéro"), ordering="sequence")
     def number_display(self, receipt):
@@ -505,7 +487,7 @@ class ReceiptAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(ReceiptEligibility)
-class ReceiptEligibilityAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
+class ReceiptEligibilityAdmin(ReadOnlyPermissionsMixin, OrganiserScopedAdmin, admin.ModelAdmin):
     """Declared by each association in its space (associations are national): read-only here."""
 
     organiser_path = GLOBAL
@@ -514,15 +496,6 @@ class ReceiptEligibilityAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
     search_fields = ("association__legal_name",)
     fields = ("association", "basis", "declared_by_name", "declared_at", "withdrawn_by_name", "withdrawn_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class LotValuationForm(forms.ModelForm):

@@ -25,6 +25,7 @@ from campaigns.scoping import (
 )
 from core.admin_helpers import JournalInline, ParentVisibleInline, admin_link
 from core.errors import DomainError
+from core.forms import errors_to_form
 from support import selectors, services
 from support.forms import AddendumPadForm, AddendumSignedForm, DecisionForm
 from support.models import Addendum, Ticket, TicketEvent, TicketMessage
@@ -208,11 +209,8 @@ class TicketAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
                     signed_by_name=sign_form.cleaned_data.get("signed_by_name") or "",
                     scan=upload.read() if upload else None,
                 )
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    sign_form.add_error(field if field in sign_form.fields else None, errors)
-            except DomainError as exc:
-                sign_form.add_error(None, str(exc))
+            except (ValidationError, DomainError) as exc:
+                errors_to_form(sign_form, exc)
             else:
                 self.message_user(request, _("L'avenant signé est enregistré."))
                 return redirect("admin:support_ticket_change", ticket.pk)
@@ -331,11 +329,8 @@ class TicketAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
                         services.addendum_sign_on_pad(addendum=addendum, by=request.user, **arguments)
                     else:
                         services.addendum_record_signed(addendum=addendum, by=request.user, **arguments)
-                except ValidationError as exc:
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                except DomainError as exc:
-                    form.add_error(None, str(exc))
+                except (ValidationError, DomainError) as exc:
+                    errors_to_form(form, exc)
                 else:
                     self.message_user(
                         request,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter, scoped_for_request
 from core.admin_helpers import ParentVisibleInline
 from core.errors import DomainError
+from core.forms import errors_to_form
 from inventory import collection_services as services
 from inventory.models import Collection, CollectionEvent, CollectionSlot
 
@@ -146,11 +147,8 @@ class CollectionAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
                 else:
                     services.collection_cancel(collection=collection, by=request.user, reason=message)
                     done = _("Collecte annulée.")
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            except DomainError as exc:
-                form.add_error(None, str(exc))
+            except (ValidationError, DomainError) as exc:
+                errors_to_form(form, exc)
             else:
                 self.message_user(request, done, messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:inventory_collection_change", args=[collection.pk]))
