@@ -231,17 +231,7 @@ def _error_order(error: FieldError):
 
 # Wipes ------------------------------------------------------------------------------------------
 
-WIPE_TEMPLATE_FIELDS = (
-    "kind",
-    "method",
-    "tool",
-    "tool_version",
-    "performed_on",
-    "result",
-    "report_reference",
-    "exemption",
-    "exemption_reason",
-)
+WIPE_TEMPLATE_FIELDS = stock.WIPE_TEMPLATE_FIELDS
 
 
 @dataclass

@@ -6,7 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
 
 from inventory.models import Computer, Lot, WipeRecord
-from inventory.services import EDITABLE_FIELDS, LOT_REFERENCE_MAX, NOTE_MAX, SPARE_PART_ON_READY, ItemResult
+from inventory.services import (
+    EDITABLE_FIELDS,
+    LOT_REFERENCE_MAX,
+    NOTE_MAX,
+    SPARE_PART_ON_READY,
+    WIPE_TEMPLATE_FIELDS,
+    ItemResult,
+)
 from inventory.validators import (
     normalize_manufacturer,
     normalize_reference,
@@ -241,21 +248,7 @@ class WipeForm(forms.Form):
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
-        return {
-            name: data[name]
-            for name in (
-                "kind",
-                "method",
-                "tool",
-                "tool_version",
-                "performed_on",
-                "result",
-                "report_reference",
-                "exemption",
-                "exemption_reason",
-                "note",
-            )
-        }
+        return {name: data[name] for name in (*WIPE_TEMPLATE_FIELDS, "note")}
 
 
 def import_lots(user=None):

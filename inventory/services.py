@@ -91,6 +91,18 @@ EDITABLE_FIELDS = (
     "lot",
     "notes",
 )
+# What a wipe says besides its note: the stock form's fields, and what the API's batch wipes share as a template.
+WIPE_TEMPLATE_FIELDS = (
+    "kind",
+    "method",
+    "tool",
+    "tool_version",
+    "performed_on",
+    "result",
+    "report_reference",
+    "exemption",
+    "exemption_reason",
+)
 LOT_FIELDS = ("donor", "reference", "arrival_date", "site", "expected_count", "partner", "notes")
 # A lot is received for one organiser, once: it never moves to another organiser's stock.
 LOT_CREATE_FIELDS = ("organiser", *LOT_FIELDS)
