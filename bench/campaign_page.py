@@ -48,7 +48,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.data import passed_functional_tests  # noqa: E402
+from bench.data import donor_lots, passed_functional_tests  # noqa: E402
 
 UNITS = 10_000
 ASSOCIATIONS = 300
@@ -62,7 +62,7 @@ def build() -> str:
     from demo.organisers import organiser as demo_organiser
     from donations.models import Allocation, AllocationUnit, Wave
     from impact.models import ImpactReport
-    from inventory.models import Computer, Lot, WipeRecord
+    from inventory.models import Computer, WipeRecord
 
     now = timezone.now()
     today = timezone.localdate()
@@ -80,18 +80,7 @@ def build() -> str:
     CampaignDonor.objects.bulk_create(
         [CampaignDonor(campaign=campaign, donor=d, pledged_units=UNITS // DONORS) for d in donors]
     )
-    lots = Lot.objects.bulk_create(
-        [
-            Lot(
-                organiser=demo_organiser("Marseille"),
-                donor=d,
-                reference=f"LOT-{i:02d}",
-                arrival_date=today,
-                site="Atelier",
-            )
-            for i, d in enumerate(donors)
-        ]
-    )
+    lots = donor_lots(donors, arrival_date=today, site="Atelier")
     computers = Computer.objects.bulk_create(
         [
             Computer(

@@ -40,7 +40,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.data import passed_functional_tests  # noqa: E402
+from bench.data import approved_applications, passed_functional_tests  # noqa: E402
 
 TARGET_SECONDS = 30.0
 # 27 associations, 486 units: 6 × 30, 12 × 18, 9 × 10 (the Marseille wave 1 totals).
@@ -81,7 +81,12 @@ def configure() -> tempfile.TemporaryDirectory:
             "bench/certificates.py needs REDIS_URL and a PostgreSQL BENCH_DATABASE_URL (or DATABASE_URL), "
             "for example postgres://postgres@127.0.0.1:5432/certbench"
         )
-    media = tempfile.TemporaryDirectory(prefix="bench-certificates-")
+    return setup_django(database_url, prefix="bench-certificates-")
+
+
+def setup_django(database_url: str, *, prefix: str) -> tempfile.TemporaryDirectory:
+    """Django on ``database_url`` (created if missing), with a throwaway media folder and mail kept in memory."""
+    media = tempfile.TemporaryDirectory(prefix=prefix)
     os.environ["DATABASE_URL"] = database_url
     os.environ["MEDIA_ROOT"] = media.name
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
@@ -128,7 +133,7 @@ def build():
 
     from accounts import roles
     from accounts.models import User
-    from associations.models import Application, Association
+    from associations.models import Association
     from campaigns.models import Campaign, CampaignDonor, Donor
     from demo.organisers import organiser as demo_organiser
     from donations.models import Wave
@@ -209,24 +214,7 @@ def build():
             for i in range(len(GRANTS))
         ]
     )
-    base = timezone.now() - datetime.timedelta(days=30)
-    Application.objects.bulk_create(
-        [
-            Application(
-                association=a,
-                campaign=campaign,
-                status=Application.Status.APPROVED,
-                requested_quantity=g,
-                public_use_quantity=g - 2,
-                admin_use_quantity=2,
-                granted_quantity=g,
-                submitted_at=base,
-                approved_at=base + datetime.timedelta(minutes=i),
-                decided_at=base + datetime.timedelta(minutes=i),
-            )
-            for i, (a, g) in enumerate(zip(associations, GRANTS, strict=True))
-        ]
-    )
+    approved_applications(campaign, associations, GRANTS)
     wave = Wave.objects.create(
         campaign=campaign,
         number=1,

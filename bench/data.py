@@ -17,3 +17,55 @@ def passed_functional_tests(computers) -> list:
         batch_size=5000,
     )
     return tests
+
+
+def donor_lots(donors, *, arrival_date, site: str, expected_count: int | None = None) -> list:
+    """One lot a donor (``LOT-00``, ``LOT-01``…), received by Marseille's demo organiser."""
+    from demo.organisers import organiser as demo_organiser
+    from inventory.models import Lot
+
+    extra = {} if expected_count is None else {"expected_count": expected_count}
+    return Lot.objects.bulk_create(
+        [
+            Lot(
+                organiser=demo_organiser("Marseille"),
+                donor=d,
+                reference=f"LOT-{i:02d}",
+                arrival_date=arrival_date,
+                site=site,
+                **extra,
+            )
+            for i, d in enumerate(donors)
+        ]
+    )
+
+
+def approved_applications(campaign, associations, grants, *, priority=None, batch_size: int | None = None) -> list:
+    """One approved application an association, granted ``grants[i]`` (2 of them for its own use), approved a
+    minute apart 30 days ago (the planner's order); ``priority(i)``, when given, sets each one's priority."""
+    import datetime
+
+    from django.utils import timezone
+
+    from associations.models import Application
+
+    base = timezone.now() - datetime.timedelta(days=30)
+    return Application.objects.bulk_create(
+        [
+            Application(
+                association=a,
+                campaign=campaign,
+                status=Application.Status.APPROVED,
+                requested_quantity=g,
+                public_use_quantity=g - 2,
+                admin_use_quantity=2,
+                granted_quantity=g,
+                submitted_at=base,
+                approved_at=base + datetime.timedelta(minutes=i),
+                decided_at=base + datetime.timedelta(minutes=i),
+                **({} if priority is None else {"priority": priority(i)}),
+            )
+            for i, (a, g) in enumerate(zip(associations, grants, strict=True))
+        ],
+        batch_size=batch_size,
+    )

@@ -93,12 +93,13 @@ def build(units: int, associations: int, capacity: int | None = None):
 
     from accounts import roles
     from accounts.models import User
-    from associations.models import Application, Association
+    from associations.models import Association
+    from bench.data import approved_applications, donor_lots
     from campaigns.models import Campaign, CampaignDonor, Donor
     from demo.organisers import organiser as demo_organiser
     from donations.models import Wave
     from inventory import services as inventory
-    from inventory.models import Computer, Lot
+    from inventory.models import Computer
     from inventory.selectors import checklists_for
 
     operator = User.objects.create(email="stock@bench.test", is_staff=True)
@@ -122,19 +123,7 @@ def build(units: int, associations: int, capacity: int | None = None):
     CampaignDonor.objects.bulk_create(
         [CampaignDonor(campaign=campaign, donor=d, pledged_units=max(1, units // len(donors))) for d in donors]
     )
-    lots = Lot.objects.bulk_create(
-        [
-            Lot(
-                organiser=demo_organiser("Marseille"),
-                donor=d,
-                reference=f"LOT-{i:02d}",
-                arrival_date=today,
-                site="Entrepôt",
-                expected_count=units // 20,
-            )
-            for i, d in enumerate(donors)
-        ]
-    )
+    lots = donor_lots(donors, arrival_date=today, site="Entrepôt", expected_count=units // 20)
     computers = [
         Computer(
             asset_tag=f"PC{i:07d}",
@@ -181,27 +170,8 @@ def build(units: int, associations: int, capacity: int | None = None):
         ],
         batch_size=1000,
     )
-    base = timezone.now() - datetime.timedelta(days=30)
     grants = [10 + (i * 7) % 21 for i in range(associations)]
-    Application.objects.bulk_create(
-        [
-            Application(
-                association=a,
-                campaign=campaign,
-                status=Application.Status.APPROVED,
-                requested_quantity=g,
-                public_use_quantity=g - 2,
-                admin_use_quantity=2,
-                granted_quantity=g,
-                priority=1 + i % 4,
-                submitted_at=base,
-                approved_at=base + datetime.timedelta(minutes=i),
-                decided_at=base + datetime.timedelta(minutes=i),
-            )
-            for i, (a, g) in enumerate(zip(created, grants, strict=True))
-        ],
-        batch_size=1000,
-    )
+    approved_applications(campaign, created, grants, priority=lambda i: 1 + i % 4, batch_size=1000)
     capacity = min(units, sum(grants), capacity or units)
     wave = Wave.objects.create(
         campaign=campaign,

@@ -131,22 +131,10 @@ def configure() -> tempfile.TemporaryDirectory:
     database_url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
     if not database_url.startswith("postgres"):
         sys.exit("bench/traceability.py needs a PostgreSQL BENCH_DATABASE_URL, e.g. postgres://postgres@127.0.0.1/tb")
-    media = tempfile.TemporaryDirectory(prefix="bench-traceability-")
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["MEDIA_ROOT"] = media.name
     os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("SECRET_KEY", "bench-not-secret")
-    os.environ["EMAIL_URL"] = "memorymail://"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    from bench.certificates import ensure_database
+    from bench.certificates import setup_django
 
-    ensure_database(database_url)
-    import django
-
-    django.setup()
-    return media
+    return setup_django(database_url, prefix="bench-traceability-")
 
 
 def main() -> int:
