@@ -81,3 +81,22 @@ def handed_over(units: int = 10, *, handed_over_on: datetime.date, campaign=None
         .distinct()
     )
     return HandedOver(handover, handover.allocation, association, handover.wave.campaign, member, computers)
+
+
+def clock_and_handover(now: datetime.datetime, handed_over_on: datetime.date):
+    """The ``clock`` and ``given`` fixtures of the support and receipts tests: time stands at ``now`` (``clock``
+    moves it), and an association's 10 units were handed over and signed on ``handed_over_on``, one of its
+    members among them. Use as ``clock, given = clock_and_handover(NOW, HANDED_OVER_ON)``."""
+    import pytest
+    import time_machine
+
+    @pytest.fixture
+    def clock():
+        with time_machine.travel(now, tick=False) as traveller:
+            yield traveller
+
+    @pytest.fixture
+    def given(clock):
+        return handed_over(10, handed_over_on=handed_over_on)
+
+    return clock, given

@@ -7,7 +7,6 @@ import threading
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,23 +22,12 @@ from tests.factories.accounts import staff_with_role
 from tests.factories.associations import member_of
 from tests.factories.campaigns import DonorFactory, lyon
 from tests.factories.donors import donor_member
-from tests.factories.support import handed_over
+from tests.factories.support import clock_and_handover, handed_over
 
 NOW = datetime.datetime(2027, 3, 10, 11, 0, tzinfo=datetime.UTC)
 HANDED_OVER_ON = datetime.date(2027, 3, 2)
 YEAR = 2027
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def given(clock):
-    """An association whose 10 units (one Orange lot) were handed over and signed on HANDED_OVER_ON."""
-    return handed_over(10, handed_over_on=HANDED_OVER_ON)
+clock, given = clock_and_handover(NOW, HANDED_OVER_ON)  # one Orange lot of 10 units
 
 
 def lot_of(given) -> Lot:
