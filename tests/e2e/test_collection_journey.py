@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from accounts.services import user_add_totp
 from core.words import date_words
 from inventory.models import Collection
+from tests.e2e.sign_in import sign_in, with_verified_email
 from tests.e2e.staff import PASSWORD as STAFF_PASSWORD
 from tests.e2e.staff import TOTP_SECRET, sign_in_to_the_admin
 from tests.e2e.test_donor_space import _no_overflow
@@ -26,8 +27,6 @@ PASSWORD = "un-mot-de-passe-solide-42"
 
 
 def _donor_person():
-    from allauth.account.models import EmailAddress
-
     from campaigns.models import CampaignDonor
     from tests.factories.campaigns import CampaignFactory, DonorFactory
     from tests.factories.donors import donor_member
@@ -37,9 +36,7 @@ def _donor_person():
         campaign=CampaignFactory(name="Campagne de Marseille", slug="marseille"), donor=donor, pledged_units=60
     )
     person = donor_member(donor, email="claire@banque.example.com")
-    person.set_password(PASSWORD)
-    person.save()
-    EmailAddress.objects.update_or_create(user=person, email=person.email, defaults={"verified": True, "primary": True})
+    with_verified_email(person, PASSWORD)
     return person, pledge
 
 
@@ -55,11 +52,7 @@ def test_a_donor_proposes_slots_on_a_phone_the_stock_team_confirms_one_the_donor
 
     page.set_default_timeout(15000)
     page.set_viewport_size({"width": 390, "height": 900})
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Courriel").fill(person.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Connexion").click()
-    page.wait_for_url(f"{live_server.url}/donor/")
+    sign_in(page, live_server, person.email, password=PASSWORD, lands_on="/donor/")
     page.get_by_role("link", name="Annoncer un lot à collecter").click()
     expect(page.get_by_role("heading", name="Proposer des créneaux de collecte")).to_be_visible()
     _no_overflow(page, "collection form 390px")

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from accounts.services import user_add_totp
 from support import services
 from support.models import Addendum
+from tests.e2e.sign_in import sign_in
 from tests.e2e.staff import PASSWORD, TOTP_SECRET, sign_in_to_the_admin
 from tests.e2e.test_desk_journey import Journey, check_tablet_layout, shot
 from tests.factories.certificates import desk_operator
@@ -91,11 +92,7 @@ def test_the_desk_has_an_addendum_signed_on_the_pads_of_its_tablet(browser, live
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.set_default_timeout(15000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Courriel").fill(given.member.email)
-    page.get_by_label("Mot de passe").fill(MEMBER_PASSWORD)
-    page.locator("main").get_by_role("button", name="Connexion").click()
-    page.wait_for_url(f"{live_server.url}/space/")
+    sign_in(page, live_server, given.member.email, password=MEMBER_PASSWORD, lands_on="/space/")
     page.goto(f"{live_server.url}{ticket.get_absolute_url()}")
     link = page.get_by_role("link", name="Télécharger l'avenant signé")
     expect(link).to_be_visible()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.sign_in import sign_in, with_verified_email
 from tests.factories.donors import donor_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -39,21 +40,11 @@ def _no_overflow(page, label: str, width: int = 390) -> None:
 
 
 def test_a_donor_follows_its_computers_on_a_phone(page, live_server, axe_check):
-    from allauth.account.models import EmailAddress
-
     world = donor_world()
-    world.person.set_password(PASSWORD)
-    world.person.save()
-    EmailAddress.objects.update_or_create(
-        user=world.person, email=world.person.email, defaults={"verified": True, "primary": True}
-    )
+    with_verified_email(world.person, PASSWORD)
     page.set_default_timeout(15000)
     page.set_viewport_size({"width": 390, "height": 900})
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Courriel").fill(world.person.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Connexion").click()
-    page.wait_for_url(f"{live_server.url}/donor/")
+    sign_in(page, live_server, world.person.email, password=PASSWORD, lands_on="/donor/")
     shots = os.environ.get("DONOR_SHOTS")
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.sign_in import sign_in, with_verified_email
 from tests.factories.campaigns import DonorFactory
 from tests.factories.donors import donor_member
 
@@ -60,8 +61,6 @@ def _check(page, url: str, links: dict[str, str], label: str, shots: str | None)
 
 
 def test_visitors_and_donors_find_their_links_at_every_width(page, live_server):
-    from allauth.account.models import EmailAddress
-
     page.set_default_timeout(15000)
     shots = os.environ.get("HEADER_SHOTS")
     public = {"Les campagnes": "/campaigns/", "Donner des ordinateurs": "/donate/"}
@@ -71,15 +70,9 @@ def test_visitors_and_donors_find_their_links_at_every_width(page, live_server):
     expect(footer.get_by_role("link", name="Les campagnes")).to_have_attribute("href", "/campaigns/")
 
     person = donor_member(DonorFactory(name="Orange"), email="responsable.rse.groupe@orange-entreprise.example.org")
-    person.set_password(PASSWORD)
-    person.save()
-    EmailAddress.objects.update_or_create(user=person, email=person.email, defaults={"verified": True, "primary": True})
+    with_verified_email(person, PASSWORD)
     page.set_viewport_size({"width": 1440, "height": 700})
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Courriel").fill(person.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Connexion").click()
-    page.wait_for_url(f"{live_server.url}/donor/")
+    sign_in(page, live_server, person.email, password=PASSWORD, lands_on="/donor/")
     _check(page, f"{live_server.url}/", {"Les campagnes": "/campaigns/", "Espace donateur": "/donor/"}, "donor", shots)
     expect(page.locator("header").get_by_role("link", name="Mon espace association")).to_have_count(0)
     expect(page.locator("footer").get_by_role("link", name="Donner des ordinateurs")).to_have_attribute(

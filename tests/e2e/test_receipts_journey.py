@@ -5,8 +5,7 @@ is wider than the screen, and axe finds no serious problem.
 ``RECEIPTS_SHOTS=dir pytest tests/e2e/test_receipts_journey.py`` also saves the pages at 390 and 1440 px.
 """
 
-import os
-from pathlib import Path
+import functools
 
 import pytest
 from django.utils import timezone
@@ -14,28 +13,12 @@ from playwright.sync_api import expect
 
 from impact import receipts
 from impact.models import Receipt
-from tests.e2e.test_phone_layout import overflow_problems
+from tests.e2e.sign_in import fits as _fits
+from tests.e2e.sign_in import shots, sign_in
 from tests.factories.support import handed_over
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-PASSWORD = "motdepasse-solide-42"
-
-
-def _fits(page, label: str) -> None:
-    problems = overflow_problems(page, label)
-    assert not problems, "\n".join(problems)
-
-
-def _shots(page, name: str) -> None:
-    folder = os.environ.get("RECEIPTS_SHOTS")
-    if not folder:
-        return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    for width in (390, 1440):
-        page.set_viewport_size({"width": width, "height": 900})
-        _fits(page, f"{name} at {width}px")
-        page.screenshot(path=f"{folder}/receipts-{name}-{width}.png", full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
+_shots = functools.partial(shots, folder_variable="RECEIPTS_SHOTS", prefix="receipts")
 
 
 def test_an_association_issues_a_receipt_from_a_phone(page, live_server, axe_check):
@@ -45,11 +28,7 @@ def test_an_association_issues_a_receipt_from_a_phone(page, live_server, axe_che
     year = timezone.localdate().year
     page.set_default_timeout(20000)
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Courriel").fill(given.member.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Connexion").click()
-    page.wait_for_url(f"{live_server.url}/space/")
+    sign_in(page, live_server, given.member.email, lands_on="/space/")
 
     page.goto(f"{live_server.url}/space/receipts/")
     expect(page.get_by_role("heading", name="Reçus fiscaux de dons en nature")).to_be_visible()

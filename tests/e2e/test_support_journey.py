@@ -4,8 +4,7 @@ question and its answer. No page is wider than the screen, and axe finds no seri
 ``SUPPORT_SHOTS=dir pytest tests/e2e/test_support_journey.py`` also saves the pages at 390, 768, 1024 and 1440 px.
 """
 
-import os
-from pathlib import Path
+import functools
 
 import pytest
 from django.utils import timezone
@@ -13,31 +12,14 @@ from playwright.sync_api import expect
 
 from support import services
 from support.models import Ticket
-from tests.e2e.test_phone_layout import overflow_problems
+from tests.e2e.sign_in import fits as _fits
+from tests.e2e.sign_in import shots, sign_in
 from tests.factories.inventory import stock_operator
 from tests.factories.support import handed_over, png_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-PASSWORD = "motdepasse-solide-42"
 WIDTHS = (390, 768, 1024, 1440)
-
-
-def _fits(page, label: str) -> None:
-    """No sideways scrolling: the failure names the elements that stick out (tests/e2e/overflow.js)."""
-    problems = overflow_problems(page, label)
-    assert not problems, "\n".join(problems)
-
-
-def _shots(page, name: str) -> None:
-    folder = os.environ.get("SUPPORT_SHOTS")
-    if not folder:
-        return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        _fits(page, f"{name} at {width}px")
-        page.screenshot(path=f"{folder}/support-{name}-{width}.png", full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
+_shots = functools.partial(shots, folder_variable="SUPPORT_SHOTS", prefix="support", widths=WIDTHS)
 
 
 def test_an_association_reports_a_faulty_unit_from_a_phone(page, live_server, axe_check):
@@ -47,11 +29,7 @@ def test_an_association_reports_a_faulty_unit_from_a_phone(page, live_server, ax
     unit = given.computers[3]
     page.set_default_timeout(15000)
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Courriel").fill(given.member.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Connexion").click()
-    page.wait_for_url(f"{live_server.url}/space/")
+    sign_in(page, live_server, given.member.email, lands_on="/space/")
 
     page.get_by_role("link", name="Un de vos ordinateurs est en panne ?").click()
     expect(page.get_by_role("heading", name="Un de vos ordinateurs est en panne ?")).to_be_visible()
