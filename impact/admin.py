@@ -179,14 +179,7 @@ class ImpactReportAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
             else:
                 self.message_user(request, _("Le bilan est renvoyé à l'association pour correction."))
                 return redirect("admin:impact_impactreport_change", report.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("Renvoyer le bilan pour correction"),
-            "report": report,
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/impact/impactreport/return.html", context)
+        return self._report_page(request, "return", _("Renvoyer le bilan pour correction"), report=report, form=form)
 
     def accept_view(self, request, pk):
         report = self._report(request, pk)
@@ -228,27 +221,30 @@ class ImpactReportAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
                     else _("La correction est refusée : le bilan reste tel qu'il a été envoyé."),
                 )
                 return redirect("admin:impact_impactreport_change", report.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("Demande de correction d'un bilan"),
-            "report": report,
-            "form": form,
-            "pending": report.status == ImpactReport.Status.REOPEN_REQUESTED,
-        }
-        return TemplateResponse(request, "admin/impact/impactreport/reopen.html", context)
+        return self._report_page(
+            request,
+            "reopen",
+            _("Demande de correction d'un bilan"),
+            report=report,
+            form=form,
+            pending=report.status == ImpactReport.Status.REOPEN_REQUESTED,
+        )
+
+    def _report_page(self, request, page: str, title: str, **context):
+        """One of the report's own admin pages (templates/admin/impact/impactreport/<page>.html)."""
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title, **context}
+        return TemplateResponse(request, f"admin/impact/impactreport/{page}.html", context)
 
     def overdue_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": _("Bilans en retard"),
-            "reports": list(scoped_for_request(selectors.overdue_reports(), request)[:500]),
-            "today": timezone.localdate(),
-        }
-        return TemplateResponse(request, "admin/impact/impactreport/overdue.html", context)
+        return self._report_page(
+            request,
+            "overdue",
+            _("Bilans en retard"),
+            reports=list(scoped_for_request(selectors.overdue_reports(), request)[:500]),
+            today=timezone.localdate(),
+        )
 
     def dashboard_view(self, request, campaign_id=None):
         from campaigns.models import Campaign
