@@ -20,7 +20,7 @@ from core.forms import errors_to_form
 from impact import donor_documents
 from impact.carbon import FACTORS
 from impact.models import DonorDocument
-from impact.receipt_selectors import receipts_for_donor_user
+from impact.receipt_selectors import donor_receipt_list
 from inventory import collection_services
 from inventory.models import Lot
 from portal.donors import DONOR_SPACE_SESSION_KEY, donor_documents_page, donor_space
@@ -32,7 +32,7 @@ from portal.forms import CollectionForm, DonorOfferForm, collection_slot_formset
 def space(request: HttpRequest) -> HttpResponse:
     """The space's home; a person who acts for no donor is told how a company joins (the offer form)."""
     home = donor_space(request.user)
-    receipts = list(receipts_for_donor_user(request.user)) if home.is_donor else []
+    receipts = list(donor_receipt_list(request.user)) if home.is_donor else []
     # A person added to a donor since their login: the header's link appears from now on (and goes if removed).
     if request.session.get(DONOR_SPACE_SESSION_KEY) != bool(home.donors):
         request.session[DONOR_SPACE_SESSION_KEY] = bool(home.donors)  # (a session written only when it changes)

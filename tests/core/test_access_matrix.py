@@ -330,6 +330,7 @@ PORTAL_ROWS = [
         of_a(),
     ),
     Row("space/receipts/<int:pk>/pdf/", r("impact:receipt_pdf", pk("receipt")), of_a(), content_type=PDF),
+    Row("space/receipts/<int:pk>/cancel/", r("impact:receipt_cancel", pk("receipt")), of_a()),  # its confirm page
     # The donor's pages: its own lots and receipts (tests/access/test_donor_space.py has the donor roles).
     Row("donor/lots/<int:pk>/value/", r("donors:lot_value", pk("lot")), signed_in(404)),
     Row("donor/receipts/<int:pk>/pdf/", r("donors:receipt_pdf", pk("receipt")), signed_in(404)),
@@ -1105,6 +1106,13 @@ PORTAL_POSTS = [
         r("impact:receipt", pk("association_a"), lambda w: w.receipt.donor_id, lambda w: w.receipt.year),
         # A's receipt is issued: issuing it again gives it back, unchanged (tests/impact/test_receipts.py issues).
         of_a(Redirect(lambda w: w.receipt.get_absolute_url())),
+    ),
+    PostCase(
+        "space/receipts/<int:pk>/cancel/",
+        r("impact:receipt_cancel", pk("receipt")),
+        of_a(Redirect(reverse("impact:receipts"))),
+        lambda w: {"reason": "Émis pour le mauvais donateur."},
+        allowed=("member_a",),
     ),
     PostCase(
         "donor/lots/<int:pk>/value/",

@@ -223,6 +223,7 @@ NOT_LISTS: dict[str, str] = {
     "impact:receipt": "one receipt; its units are read in one query (guarded in tests/impact/test_receipts.py)",
     "impact:receipt_eligibility": "a form about one association",
     "impact:receipt_pdf": "one PDF file",
+    "impact:receipt_cancel": "a confirmation form about one receipt",
     "donors:receipt_pdf": "one PDF file",
     "donors:lot_value": "a form about one lot",
     "admin:impact_receipt_pdf": "one PDF file",
