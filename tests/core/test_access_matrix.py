@@ -304,6 +304,9 @@ PORTAL_ROWS = [
     Row("donor/", r("donors:space"), signed_in(200)),
     Row("donate/", r("donors:donate"), everyone(200)),  # the public offer form
     # The donor's documents: its people only (tests/access/test_donor_documents.py); 404 for every other account.
+    # The donor's head office address: its people only (no role of the matrix acts for a donor: tests/portal/
+    # test_donor_address.py has the donor's people and another donor's).
+    Row("donor/<int:pk>/address/", r("donors:address", pk("donor")), signed_in(404)),
     Row("donor/documents/", r("donors:documents"), signed_in(404)),
     Row("donor/documents/request/", r("donors:document_request"), signed_in(405)),  # POST only
     Row("donor/documents/<int:pk>/pdf/", r("donors:document_download", pk("donor_document")), signed_in(404)),
@@ -1113,6 +1116,12 @@ PORTAL_POSTS = [
         of_a(Redirect(reverse("impact:receipts"))),
         lambda w: {"reason": "Émis pour le mauvais donateur."},
         allowed=("member_a",),
+    ),
+    PostCase(
+        "donor/<int:pk>/address/",
+        r("donors:address", pk("donor")),
+        signed_in(404),
+        lambda w: {"address": "1 rue du Piratage, 13001 Marseille"},
     ),
     PostCase(
         "donor/lots/<int:pk>/value/",

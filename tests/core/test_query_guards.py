@@ -226,6 +226,7 @@ NOT_LISTS: dict[str, str] = {
     "impact:receipt_cancel": "a confirmation form about one receipt",
     "donors:receipt_pdf": "one PDF file",
     "donors:lot_value": "a form about one lot",
+    "donors:address": "a form about one donor (guarded in tests/portal/test_donor_address.py)",
     "admin:impact_receipt_pdf": "one PDF file",
     "donors:donate": "the public offer form (its campaign choice: one query)",
     "donors:collection_for_pledge": "a form about one pledge (a new lot and its slots)",
