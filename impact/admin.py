@@ -457,6 +457,7 @@ class ReceiptAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         "issued_by_name",
         "issued_at",
         "cancelled_at",
+        "cancel_reason",
         "state",
         "error",
         "pdf_link",
