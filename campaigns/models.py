@@ -14,7 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.validators import validate_no_nul, validate_siret
 from core.models import Journal
+from core.textlimits import length_check, max_length_validator
 from core.transitions import Transitions
+
+DONOR_ADDRESS_MAX = 500
 
 
 class DonorQuerySet(models.QuerySet):
@@ -34,8 +37,9 @@ class Donor(models.Model):
     # Printed on the in-kind gift receipts (Cerfa n° 16216) that associations issue for this donor's units.
     address = models.TextField(
         _("adresse du siège"),
-        max_length=500,
+        max_length=DONOR_ADDRESS_MAX,
         blank=True,
+        validators=[max_length_validator(DONOR_ADDRESS_MAX)],
         help_text=_("Adresse du siège de l'entreprise, imprimée sur les reçus fiscaux des associations."),
     )
     # Anonymous unless the company agreed: the public pages and the open data then say « Une entreprise ».
@@ -67,6 +71,7 @@ class Donor(models.Model):
         verbose_name = _("donateur")
         verbose_name_plural = _("donateurs")
         ordering = ["name"]
+        constraints = [length_check("address", DONOR_ADDRESS_MAX, "donor_address_length")]
 
     def __str__(self) -> str:
         return self.name

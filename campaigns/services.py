@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from campaigns.models import (
+    DONOR_ADDRESS_MAX,
     Campaign,
     CampaignDonor,
     Donor,
@@ -26,6 +27,7 @@ from campaigns.models import (
 from campaigns.validators import normalize_siret
 from core.emails import notify
 from core.errors import DomainError
+from core.textlimits import text_errors
 from core.transitions import transition
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,27 @@ def campaign_set_status(*, campaign: Campaign, to: str, by, note: str = "") -> C
 
 
 @transaction.atomic
+@transaction.atomic
+def donor_address_set(*, donor: Donor, address: str, by) -> Donor:
+    """The donor's people set its head office address, printed on the in-kind gift receipts issued from now on."""
+    address = "\n".join(line.strip() for line in (address or "").strip().splitlines())
+    problem = text_errors(address)
+    if problem:
+        raise ValidationError({"address": problem})
+    if len(address) > DONOR_ADDRESS_MAX:
+        raise ValidationError(
+            {
+                "address": _("Cette adresse fait %(n)s caractères, pour %(max)s au plus : raccourcissez-la.")
+                % {"n": len(address), "max": DONOR_ADDRESS_MAX}
+            }
+        )
+    locked = Donor.objects.select_for_update().get(pk=donor.pk)
+    locked.address = address
+    locked.save(update_fields=["address"])
+    logger.info("donor address set", extra={"donor_id": donor.pk, "by_id": getattr(by, "pk", None)})
+    return locked
+
+
 def donor_member_add(*, donor: Donor, user, by=None) -> DonorMembership:
     """``user`` acts for ``donor`` in the donor space from now on (again: nothing changes)."""
     membership, _created = DonorMembership.objects.get_or_create(user=user, donor=donor)

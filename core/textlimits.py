@@ -9,6 +9,8 @@ counter (static/js/char_count.js) fed by the widget's ``data-maxlength``. The br
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -76,3 +78,20 @@ class TextLimitsMixin:
 
 def too_long_message():
     return _("Ce texte fait %(show_value)s caractères, pour %(limit_value)s au plus : raccourcissez-le.")
+
+
+# A tag, a comment or a doctype: the texts are shown as text, but markup typed in them is refused with a word.
+MARKUP = re.compile(r"<\s*[a-zA-Z/!?]")
+
+
+def has_markup(value: str) -> bool:
+    return bool(value and MARKUP.search(value))
+
+
+def text_errors(value: str) -> str | None:
+    """The French refusal of a typed text (markup, NUL characters), or None."""
+    if value and "\x00" in value:
+        return _("Ce texte contient un caractère invalide.")
+    if has_markup(value):
+        return _("Écrivez sans balises HTML (pas de « < » suivi d'une lettre).")
+    return None

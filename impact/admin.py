@@ -444,6 +444,7 @@ class ReceiptAdmin(ReadOnlyPermissionsMixin, OrganiserScopedAdmin, admin.ModelAd
         "issued_by_name",
         "issued_at",
         "cancelled_at",
+        "cancel_reason",
         "state",
         "error",
         "pdf_link",

@@ -8,6 +8,7 @@ from impact.models import (
     AGE_FIELDS,
     GENDER_FIELDS,
     MACHINE_FIELDS,
+    RECEIPT_CANCEL_REASON_MAX,
     REOPEN_REASON_MAX,
     SITUATION_FIELDS,
     ImpactReport,
@@ -222,10 +223,13 @@ class LotValuationForm(forms.Form):
     )
 
 
-class ReceiptCancelForm(forms.Form):
+class ReceiptCancelForm(TextLimitsMixin, forms.Form):
+    """The association cancels a receipt it issued by mistake: the reason is required and kept."""
+
     reason = forms.CharField(
         label=_("Motif de l'annulation"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control", "aria-describedby": "reason-help"}),
+        max_length=RECEIPT_CANCEL_REASON_MAX,
+        help_text=_("Par exemple : « Le donateur a corrigé la valeur déclarée de son lot. »"),
         error_messages={"required": _("Indiquez pourquoi ce reçu est annulé.")},
     )

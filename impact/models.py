@@ -22,6 +22,7 @@ from core.words import period_words
 COMMENT_MAX = 4000
 RETURN_MESSAGE_MAX = 2000
 REOPEN_REASON_MAX = 2000
+RECEIPT_CANCEL_REASON_MAX = 2000
 
 
 class CampaignReporting(models.Model):
@@ -704,6 +705,12 @@ class Receipt(models.Model):
     issued_by, issued_by_name = actor_fields(_("émis par"), _("nom de la personne qui l'a émis"))
     issued_at = models.DateTimeField(_("émis le"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    cancel_reason = models.TextField(
+        _("motif de l'annulation"),
+        blank=True,
+        max_length=RECEIPT_CANCEL_REASON_MAX,
+        validators=[max_length_validator(RECEIPT_CANCEL_REASON_MAX)],
+    )
 
     state = models.CharField(_("génération"), max_length=16, choices=State.choices, default=State.PENDING)
     error = models.TextField(_("erreur de génération"), blank=True)
@@ -748,6 +755,7 @@ class Receipt(models.Model):
                 violation_error_message=_("Un reçu prêt a son PDF."),
             ),
             models.CheckConstraint(condition=Q(year__gte=2000) & Q(year__lte=2999), name="receipt_year_range"),
+            length_check("cancel_reason", RECEIPT_CANCEL_REASON_MAX, "receipt_cancel_reason_length"),
         ]
 
     def __str__(self) -> str:
@@ -755,6 +763,10 @@ class Receipt(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("impact:receipt", args=[self.association_id, self.donor_id, self.year])
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == ReceiptStatus.ISSUED
 
 
 class ReceiptEvent(Journal):

@@ -180,6 +180,16 @@ def issued_receipts(queryset: QuerySet | None = None) -> QuerySet:
     return queryset.issued().select_related("association", "donor").order_by("-year", "association", "sequence")
 
 
+def numbered_receipts(queryset: QuerySet | None = None) -> QuerySet:
+    """The receipts that got a number: issued, and cancelled after their issue (their number stays taken)."""
+    queryset = Receipt.objects.all() if queryset is None else queryset
+    return (
+        queryset.filter(status__in=[Receipt.Status.ISSUED, Receipt.Status.CANCELLED], sequence__isnull=False)
+        .select_related("association", "donor")
+        .order_by("-year", "association", "sequence")
+    )
+
+
 def receipts_for_member(user) -> QuerySet:
     """The receipts of the associations ``user`` belongs to."""
     if not user.is_authenticated:
@@ -190,6 +200,11 @@ def receipts_for_member(user) -> QuerySet:
 def receipts_for_donor_user(user) -> QuerySet:
     """The issued receipts of the donors ``user`` acts for."""
     return issued_receipts(Receipt.objects.filter(donor__in=Donor.objects.for_user(user)))
+
+
+def donor_receipt_list(user) -> QuerySet:
+    """The donor's space: its receipts issued, and those cancelled (shown as such, with the reason)."""
+    return numbered_receipts(Receipt.objects.filter(donor__in=Donor.objects.for_user(user)))
 
 
 def yearly_totals(queryset: QuerySet) -> list[dict]:

@@ -27,8 +27,10 @@ from django.utils.translation import gettext as _
 from core.emails import apply_each
 from core.errors import DomainError
 from core.models import actor_label
+from core.textlimits import text_errors
 from core.transitions import transition
 from impact.models import (
+    RECEIPT_CANCEL_REASON_MAX,
     UNIT_VALUE_MAX,
     LotValuation,
     Receipt,
@@ -263,12 +265,24 @@ def receipt_issue(*, association, donor, year: int, by) -> Receipt:
 
 
 def receipt_cancel(*, receipt: Receipt, by, reason: str) -> Receipt:
-    """Cancel a receipt (a mistake): its number stays taken; a new one may be issued for the same year."""
+    """Cancel an issued receipt (a mistake): its number stays taken, the reason is kept on the receipt and in its
+    history; a new receipt may then be issued for the same donor and year."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Indiquez pourquoi ce reçu est annulé.")})
+    if len(reason) > RECEIPT_CANCEL_REASON_MAX:
+        raise ValidationError(
+            {
+                "reason": _("Ce motif fait %(n)s caractères, pour %(max)s au plus : raccourcissez-le.")
+                % {"n": len(reason), "max": RECEIPT_CANCEL_REASON_MAX}
+            }
+        )
+    if text_errors(reason):
+        raise ValidationError({"reason": text_errors(reason)})
     with transaction.atomic():
-        return transition(receipt, to=R.CANCELLED, by=by, note=reason[:2000], lock=True, cancelled_at=timezone.now())
+        return transition(
+            receipt, to=R.CANCELLED, by=by, note=reason, lock=True, cancelled_at=timezone.now(), cancel_reason=reason
+        )
 
 
 # Rendering --------------------------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import re
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import CampaignDonor
 from core.emails import notify
+from core.textlimits import text_errors
 from core.transitions import transition
 from inventory.models import (
     COLLECTION_MAX_SLOTS,
@@ -35,21 +35,6 @@ logger = logging.getLogger(__name__)
 
 SLOT_FIELDS = ("date", "starts_at", "ends_at", "address", "access_notes")
 SLOT_HORIZON_DAYS = 365
-# A tag, a comment or a doctype: the texts are shown as text, but markup typed in them is refused with a word.
-MARKUP = re.compile(r"<\s*[a-zA-Z/!?]")
-
-
-def has_markup(value: str) -> bool:
-    return bool(value and MARKUP.search(value))
-
-
-def text_errors(value: str) -> str | None:
-    """The French refusal of a typed text (markup, NUL characters), or None."""
-    if value and "\x00" in value:
-        return _("Ce texte contient un caractère invalide.")
-    if has_markup(value):
-        return _("Écrivez sans balises HTML (pas de « < » suivi d'une lettre).")
-    return None
 
 
 def slot_errors(slots: list[dict], *, now: datetime.datetime | None = None) -> list[tuple[int | None, str, str]]:

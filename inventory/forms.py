@@ -1,11 +1,12 @@
 """Forms of the stock screens (Django admin): they validate input, the services decide."""
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm, ImportForm, SelectableFieldsExportForm
 
-from inventory.models import Computer, Lot, WipeRecord
+from inventory.models import Computer, Lot, StockPartner, WipeRecord
 from inventory.services import (
     EDITABLE_FIELDS,
     LOT_REFERENCE_MAX,
@@ -36,6 +37,16 @@ class LotForm(forms.ModelForm):
     class Meta:
         model = Lot
         fields = ["organiser", "donor", "reference", "arrival_date", "site", "expected_count", "partner", "notes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        partner = self.fields.get("partner")
+        if partner is not None and self.instance.organiser_id:
+            # Only the refurbishers working for the lot's organiser (and the one it names, so that it is not
+            # cleared without a word: the model refuses it with a field error if it no longer works for them).
+            partner.queryset = StockPartner.objects.filter(
+                Q(organisers=self.instance.organiser_id) | Q(pk=self.instance.partner_id)
+            ).distinct()
 
     def clean_reference(self):
         reference = normalize_reference(self.cleaned_data["reference"])

@@ -5,6 +5,7 @@ Every write goes through ``inventory.services``; the database refuses what the r
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import reverse
@@ -122,6 +123,25 @@ class Lot(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:inventory_lot_change", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        # Its refurbisher must work for the lot's organiser: its API token writes only into their lots.
+        if (
+            self.partner_id
+            and self.organiser_id
+            and not StockPartner.organisers.through.objects.filter(
+                stockpartner_id=self.partner_id, organiser_id=self.organiser_id
+            ).exists()
+        ):
+            raise ValidationError(
+                {
+                    "partner": _(
+                        "Ce partenaire ne reconditionne pas pour l'organisateur de ce lot : choisissez un atelier "
+                        "qui travaille pour lui, ou ajoutez cet organisateur à la fiche du partenaire."
+                    )
+                }
+            )
 
 
 class ComputerQuerySet(models.QuerySet):

@@ -23,6 +23,18 @@ class SlotRequestForm(TextLimitsMixin, forms.Form):
         return message
 
 
+class DonorAddressForm(TextLimitsMixin, forms.Form):
+    """The donor's head office address, printed on the in-kind gift receipts; the service checks it again."""
+
+    address = forms.CharField(
+        label=gettext_lazy("Adresse du siège (imprimée sur les reçus fiscaux)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control", "autocomplete": "street-address"}),
+        help_text=gettext_lazy("Par exemple : 111 quai du Président Roosevelt, 92130 Issy-les-Moulineaux."),
+    )
+
+
 class DonorOfferForm(TextLimitsMixin, forms.ModelForm):
     """The public offer of computers (/donate/); the service checks it again and saves it."""
 

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from associations.models import Application, Association, Message
 from campaigns.models import Campaign
+from campaigns.selectors import nearest_first
 from certificates.models import Handover
 from core.words import date_words, time_words
 from donations.models import Allocation
@@ -224,9 +225,14 @@ def space_home(user, *, today: datetime.date | None = None) -> SpaceHome:
     )
     to_file = Counter(r.association_id for r in reports)
     applied = {(a.association_id, a.campaign_id) for a in applications if a.status not in Application.CLOSED_STATUSES}
-    open_campaigns = [
-        c for c in Campaign.objects.open_for_applications() if any((a.pk, c.pk) not in applied for a in associations)
-    ]
+    open_campaigns = nearest_first(
+        (
+            c
+            for c in Campaign.objects.open_for_applications().select_related("organiser")
+            if any((a.pk, c.pk) not in applied for a in associations)
+        ),
+        associations,
+    )
     for report in reports:
         report.overdue = report.status in ImpactReport.DUE_STATUSES and report.due_on < today  # reopened: not owed
     home = SpaceHome(

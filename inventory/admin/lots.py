@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy
 
-from campaigns.scoping import OrganiserScopedAdmin
+from campaigns.scoping import OrganiserScopedAdmin, organisers_for
 from inventory import selectors, services
 from inventory.admin.display import SHORT_STATUS_LABELS, STATUS_COLOURS, S, status_badge
 from inventory.admin.labels import LotLabelsMixin
@@ -40,6 +40,14 @@ class LotAdmin(OrganiserScopedAdmin, LotLabelsMixin, admin.ModelAdmin):
     change_list_template = "admin/inventory/lot/change_list.html"
     actions = ["print_labels"]
     fields = ("organiser", "donor", "reference", "arrival_date", "site", "expected_count", "partner", "notes")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "partner" and formfield is not None:
+            # A new lot: the refurbishers of the organisers one works for (the form narrows it to the lot's
+            # organiser once it has one, and the model checks the pair).
+            formfield.queryset = formfield.queryset.filter(organisers__in=organisers_for(request.user)).distinct()
+        return formfield
 
     def get_queryset(self, request):
         return (

@@ -10,6 +10,7 @@ app_name = "donors"
 urlpatterns = [
     path("donate/", views.donate, name="donate"),
     path("donor/", views.space, name="space"),
+    path("donor/<int:pk>/address/", views.donor_address, name="address"),
     path("donor/documents/", views.documents, name="documents"),
     path("donor/documents/request/", views.document_request, name="document_request"),
     path("donor/documents/<int:pk>/pdf/", views.document_download, name="document_download"),

@@ -16,4 +16,5 @@ urlpatterns = [
     path("space/receipts/<int:association_pk>/eligibility/", receipts.receipt_eligibility, name="receipt_eligibility"),
     path("space/receipts/<int:association_pk>/<int:donor_pk>/<int:year>/", receipts.receipt_detail, name="receipt"),
     path("space/receipts/<int:pk>/pdf/", receipts.receipt_pdf, name="receipt_pdf"),
+    path("space/receipts/<int:pk>/cancel/", receipts.receipt_cancel, name="receipt_cancel"),
 ]

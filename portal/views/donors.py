@@ -20,11 +20,11 @@ from core.forms import errors_to_form
 from impact import donor_documents
 from impact.carbon import FACTORS
 from impact.models import DonorDocument
-from impact.receipt_selectors import receipts_for_donor_user
+from impact.receipt_selectors import donor_receipt_list
 from inventory import collection_services
 from inventory.models import Lot
 from portal.donors import DONOR_SPACE_SESSION_KEY, donor_documents_page, donor_space
-from portal.forms import CollectionForm, DonorOfferForm, collection_slot_formset
+from portal.forms import CollectionForm, DonorAddressForm, DonorOfferForm, collection_slot_formset
 
 
 @require_safe
@@ -32,12 +32,30 @@ from portal.forms import CollectionForm, DonorOfferForm, collection_slot_formset
 def space(request: HttpRequest) -> HttpResponse:
     """The space's home; a person who acts for no donor is told how a company joins (the offer form)."""
     home = donor_space(request.user)
-    receipts = list(receipts_for_donor_user(request.user)) if home.is_donor else []
+    receipts = list(donor_receipt_list(request.user)) if home.is_donor else []
     # A person added to a donor since their login: the header's link appears from now on (and goes if removed).
     if request.session.get(DONOR_SPACE_SESSION_KEY) != bool(home.donors):
         request.session[DONOR_SPACE_SESSION_KEY] = bool(home.donors)  # (a session written only when it changes)
     context = {"home": home, "factors": FACTORS.values(), "receipts": receipts}
     return render(request, "donors/space.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def donor_address(request: HttpRequest, pk: int) -> HttpResponse:
+    """The donor's people fill in its head office address, printed on the in-kind gift receipts."""
+    donor = get_object_or_404(Donor.objects.for_user(request.user), pk=pk)
+    form = DonorAddressForm(request.POST or None, initial={"address": donor.address})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.donor_address_set(donor=donor, address=form.cleaned_data["address"], by=request.user)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Adresse du siège enregistrée."))
+            return redirect("donors:space")
+    context = {"donor": donor, "form": form}
+    return render(request, "donors/address.html", context, status=400 if form.errors else 200)
 
 
 def _offer_rate(group, request) -> str:

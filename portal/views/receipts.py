@@ -17,7 +17,7 @@ from core.files import open_or_404
 from core.forms import errors_to_form
 from impact import receipt_selectors as selectors
 from impact import receipts as services
-from impact.forms import LotValuationForm, ReceiptEligibilityForm
+from impact.forms import LotValuationForm, ReceiptCancelForm, ReceiptEligibilityForm
 from impact.models import ReceiptEligibility
 from inventory.models import Lot
 
@@ -34,12 +34,13 @@ def receipt_list(request: HttpRequest) -> HttpResponse:
     eligibility = {e.association_id: e for e in ReceiptEligibility.objects.filter(association_id__in=ids)}
     drafts = selectors.receipt_drafts(ids)
     mine = selectors.receipts_for_member(request.user)
-    issued = list(selectors.issued_receipts(mine))
+    numbered = list(selectors.numbered_receipts(mine))
     totals = selectors.yearly_totals(mine)
     for association in associations:
         association.eligibility = eligibility.get(association.pk)
         association.drafts = [d for d in drafts if d.association.pk == association.pk and not d.is_issued]
-        association.issued = [r for r in issued if r.association_id == association.pk]
+        association.issued = [r for r in numbered if r.association_id == association.pk and r.is_issued]
+        association.cancelled = [r for r in numbered if r.association_id == association.pk and not r.is_issued]
         association.totals = [t for t in totals if t["association_id"] == association.pk]
     return render(request, "impact/receipt_list.html", {"associations": associations})
 
@@ -106,6 +107,31 @@ def receipt_detail(request: HttpRequest, association_pk: int, donor_pk: int, yea
         content = selectors.content_for_display(receipt.content)
     context = {"association": association, "draft": draft, "receipt": receipt, "c": content, "error": error}
     return render(request, "impact/receipt_detail.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def receipt_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel an issued receipt with a reason: confirm page on GET, the service on POST. The number stays taken."""
+    receipt = get_object_or_404(selectors.numbered_receipts(selectors.receipts_for_member(request.user)), pk=pk)
+    form = ReceiptCancelForm(request.POST if request.method == "POST" else None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.receipt_cancel(receipt=receipt, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            messages.success(
+                request,
+                _("Reçu n° %(number)s annulé. Son numéro reste pris ; vous pouvez émettre un nouveau reçu.")
+                % {"number": receipt.number},
+            )
+            return redirect("impact:receipts")
+    context = {"receipt": receipt, "form": form, "error": error}
+    return render(request, "impact/receipt_cancel.html", context, status=400 if form.errors or error else 200)
 
 
 def _pdf_response(receipt) -> FileResponse:

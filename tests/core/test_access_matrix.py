@@ -304,6 +304,9 @@ PORTAL_ROWS = [
     Row("donor/", r("donors:space"), signed_in(200)),
     Row("donate/", r("donors:donate"), everyone(200)),  # the public offer form
     # The donor's documents: its people only (tests/access/test_donor_documents.py); 404 for every other account.
+    # The donor's head office address: its people only (no role of the matrix acts for a donor: tests/portal/
+    # test_donor_address.py has the donor's people and another donor's).
+    Row("donor/<int:pk>/address/", r("donors:address", pk("donor")), signed_in(404)),
     Row("donor/documents/", r("donors:documents"), signed_in(404)),
     Row("donor/documents/request/", r("donors:document_request"), signed_in(405)),  # POST only
     Row("donor/documents/<int:pk>/pdf/", r("donors:document_download", pk("donor_document")), signed_in(404)),
@@ -330,6 +333,7 @@ PORTAL_ROWS = [
         of_a(),
     ),
     Row("space/receipts/<int:pk>/pdf/", r("impact:receipt_pdf", pk("receipt")), of_a(), content_type=PDF),
+    Row("space/receipts/<int:pk>/cancel/", r("impact:receipt_cancel", pk("receipt")), of_a()),  # its confirm page
     # The donor's pages: its own lots and receipts (tests/access/test_donor_space.py has the donor roles).
     Row("donor/lots/<int:pk>/value/", r("donors:lot_value", pk("lot")), signed_in(404)),
     Row("donor/receipts/<int:pk>/pdf/", r("donors:receipt_pdf", pk("receipt")), signed_in(404)),
@@ -1105,6 +1109,19 @@ PORTAL_POSTS = [
         r("impact:receipt", pk("association_a"), lambda w: w.receipt.donor_id, lambda w: w.receipt.year),
         # A's receipt is issued: issuing it again gives it back, unchanged (tests/impact/test_receipts.py issues).
         of_a(Redirect(lambda w: w.receipt.get_absolute_url())),
+    ),
+    PostCase(
+        "space/receipts/<int:pk>/cancel/",
+        r("impact:receipt_cancel", pk("receipt")),
+        of_a(Redirect(reverse("impact:receipts"))),
+        lambda w: {"reason": "Émis pour le mauvais donateur."},
+        allowed=("member_a",),
+    ),
+    PostCase(
+        "donor/<int:pk>/address/",
+        r("donors:address", pk("donor")),
+        signed_in(404),
+        lambda w: {"address": "1 rue du Piratage, 13001 Marseille"},
     ),
     PostCase(
         "donor/lots/<int:pk>/value/",

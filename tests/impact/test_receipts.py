@@ -389,7 +389,90 @@ def test_the_pages_query_counts_do_not_grow_with_receipts_and_units(client, give
 
     Membership.objects.create(user=given.member, association=more.association)
     services.receipt_issue(association=more.association, donor=issued.donor, year=YEAR, by=None)
+    mistake = services.receipt_issue(association=given.association, donor=bis.donor, year=YEAR, by=None)
+    services.receipt_cancel(receipt=mistake, by=None, reason="Erreur de donateur")  # listed as cancelled, same counts
     client.force_login(given.member)
     assert [_count(client, url) for url in pages] == few
     client.force_login(person)
     assert _count(client, reverse("donors:space")) == few_donor
+
+
+# Cancelling ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "reason, error",
+    [
+        ("   ", "Indiquez pourquoi ce reçu est annulé."),
+        ("<script>alert(1)</script>", "sans balises HTML"),
+        ("Erreur\x00", "caractère invalide"),
+        ("x" * 2001, "pour 2000 au plus"),
+    ],
+)
+def test_the_service_refuses_a_missing_or_bad_reason(issued, reason, error):
+    with pytest.raises(ValidationError) as caught:
+        services.receipt_cancel(receipt=issued, by=None, reason=reason)
+    assert error in " ".join(caught.value.message_dict["reason"])
+    issued.refresh_from_db()
+    assert issued.status == Receipt.Status.ISSUED and issued.cancel_reason == ""
+
+
+@pytest.mark.django_db
+def test_the_association_cancels_with_a_reason_and_the_donor_sees_it_cancelled(client, given, issued):
+    client.force_login(given.member)
+    url = reverse("impact:receipt_cancel", args=[issued.pk])
+    assert url in client.get(reverse("impact:receipts")).content.decode()
+    page = client.get(url)
+    assert page.status_code == 200 and "Annuler le reçu n° 2027-0001" in page.content.decode()
+
+    for typed, error in [("", "Indiquez pourquoi ce reçu est annulé."), ("<b>non</b>", "sans balises HTML")]:
+        refused = client.post(url, {"reason": typed})
+        assert refused.status_code == 400 and error in refused.content.decode()
+    issued.refresh_from_db()
+    assert issued.status == Receipt.Status.ISSUED
+
+    done = client.post(url, {"reason": "  Le donateur a corrigé la valeur de son lot. "}, follow=True)
+    assert done.status_code == 200
+    issued.refresh_from_db()
+    assert issued.status == Receipt.Status.CANCELLED and issued.number == "2027-0001"
+    assert issued.cancel_reason == "Le donateur a corrigé la valeur de son lot."
+    assert issued.cancelled_at == NOW
+    event = ReceiptEvent.objects.filter(receipt=issued).latest("pk")
+    assert (event.to_status, event.actor, event.note) == (
+        Receipt.Status.CANCELLED,
+        given.member,
+        "Le donateur a corrigé la valeur de son lot.",
+    )
+    listing = done.content.decode()
+    assert "Reçus annulés" in listing and "Le donateur a corrigé la valeur de son lot." in listing
+    # The cancelled receipt's page says so; cancelling twice is refused with a word, never a 500.
+    assert "a été annulé le 10 mars 2027" in client.get(url).content.decode()
+    again = client.post(url, {"reason": "Encore"})
+    assert again.status_code == 400 and "déjà « Annulé »" in again.content.decode()
+    # Its PDF is no longer offered; a new receipt can be issued with the next number.
+    assert client.get(reverse("impact:receipt_pdf", args=[issued.pk])).status_code == 404
+    draft_page = reverse("impact:receipt", args=[given.association.pk, issued.donor_id, YEAR])
+    client.post(draft_page)
+    assert Receipt.objects.get(status=Receipt.Status.ISSUED).number == "2027-0002"
+
+    person = donor_member(issued.donor, email="donateur@orange.example.com")
+    client.force_login(person)
+    space = client.get(reverse("donors:space")).content.decode()
+    assert "2027-0001" in space and "annulé" in space and "Le donateur a corrigé la valeur de son lot." in space
+    assert client.get(reverse("donors:receipt_pdf", args=[issued.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_only_the_receipts_association_may_cancel_it(client, given, issued):
+    url = reverse("impact:receipt_cancel", args=[issued.pk])
+    other_member = member_of(handed_over(10, handed_over_on=HANDED_OVER_ON).association)
+    person = donor_member(issued.donor, email="donateur@orange.example.com")
+    for user in (other_member, person, staff_with_role(roles.CAMPAIGN_MANAGER, email="resp-annul@example.org")):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"reason": "Par erreur"}).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
+    issued.refresh_from_db()
+    assert issued.status == Receipt.Status.ISSUED
