@@ -83,12 +83,7 @@ def seed(context: dict) -> None:
     rng = random.Random(2026)
     now = timezone.now()
     donor, _created = Donor.objects.get_or_create(
-        name="Orange",
-        defaults={
-            "contact_email": "dons@orange-demo.test",
-            "public_name_shown": True,
-            "address": "Orange (démonstration), 111 quai du Président Roosevelt, 92130 Issy-les-Moulineaux",
-        },
+        name="Orange", defaults={"contact_email": "dons@orange-demo.test", "public_name_shown": True}
     )
     lot = Lot.objects.create(
         organiser=organiser("Marseille"),  # received for Marseille's campaign

@@ -68,6 +68,9 @@ DEMO_BUILDERS = [
 ]
 
 
+ORANGE_ADDRESS = "111 quai du Président Roosevelt, 92130 Issy-les-Moulineaux (adresse de démonstration)"
+
+
 class Command(BaseCommand):
     help = "Charge les données de démonstration de la campagne de Marseille (sans effet si elles existent déjà)."
 
@@ -131,9 +134,11 @@ class Command(BaseCommand):
         donor, _ = Donor.objects.get_or_create(
             name="Orange", defaults={"contact_email": "dons@orange-demo.test", "public_name_shown": True}
         )
-        if not donor.public_name_shown:  # a demo database seeded before the field existed
+        # Its head office address, printed on the in-kind gift receipts (also for a database seeded before it).
+        if not donor.public_name_shown or not donor.address:
             donor.public_name_shown = True
-            donor.save(update_fields=["public_name_shown"])
+            donor.address = donor.address or ORANGE_ADDRESS
+            donor.save(update_fields=["public_name_shown", "address"])
         campaign, created = Campaign.objects.get_or_create(
             slug="marseille-2026",
             defaults={
