@@ -40,7 +40,6 @@ def campaign_set_status(*, campaign: Campaign, to: str, by, note: str = "") -> C
 
 
 @transaction.atomic
-@transaction.atomic
 def donor_address_set(*, donor: Donor, address: str, by) -> Donor:
     """The donor's people set its head office address, printed on the in-kind gift receipts issued from now on."""
     address = "\n".join(line.strip() for line in (address or "").strip().splitlines())

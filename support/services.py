@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from associations.documents import display_name, photo_extension
 from associations.selectors import association_recipients
-from core.emails import notify
+from core.emails import apply_each, notify
 from core.errors import DomainError
 from core.sizes import file_size
 from core.textlimits import limit_text
@@ -576,22 +576,24 @@ def addenda_requeue_unrendered(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     before = now - datetime.timedelta(seconds=settings.CERTIFICATES_PENDING_STUCK_SECONDS)
     waiting = Addendum.objects.filter(render_error="")
-    unrendered = list(waiting.filter(pdf="", created_at__lt=before).order_by("pk").values_list("pk", flat=True))
+    unrendered = list(
+        waiting.filter(pdf="", created_at__lt=before).order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
     unsigned = list(
         waiting.exclude(association_signature="")
         .filter(signed_pdf="", signed_at__lt=before)
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     sent = 0
-    for task, ids in ((render_addendum, unrendered[:SWEEP_BATCH]), (render_signed_addendum, unsigned[:SWEEP_BATCH])):
-        for pk in ids:
-            try:
-                task.delay(pk)
-            except Exception:  # the broker is still down: the next sweep tries again
-                logger.warning("Sweep: addendum %s could not be queued", pk)
-                return sent
-            sent += 1
+    for task, ids in ((render_addendum, unrendered), (render_signed_addendum, unsigned)):
+        sent += apply_each(
+            task,
+            ids,
+            log=logger,
+            failed="Sweep: addendum %s failed to render",
+            lost="Sweep: %s addendum render(s) not queued (broker down): the next sweep tries again",
+        )
     if sent:
         logger.info("Sweep: %s addendum render(s) queued again", sent)
     return sent

@@ -46,10 +46,13 @@ def test_a_failed_render_is_left_to_staff(given):
 def test_the_sweep_survives_a_broker_still_down(given, monkeypatch):
     from support import tasks
 
+    # With a broker (not eager): the first refusal stops the loop, the next sweep resends.
+    monkeypatch.setattr(tasks.render_addendum.app.conf, "task_always_eager", False)
+
     lost_render(given)
 
     def down(*args, **kwargs):
         raise ConnectionError("Redis injoignable")
 
-    monkeypatch.setattr(tasks.render_addendum, "delay", down)
+    monkeypatch.setattr(tasks.render_addendum, "apply_async", down)
     assert services.addenda_requeue_unrendered(now=later()) == 0  # nothing sent, no error: the next sweep retries
