@@ -1,6 +1,7 @@
 """Every public page and form, in French and in English, without serious or critical axe violation."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.menu import switch_language
 from tests.factories.campaigns import CampaignFactory
@@ -24,4 +25,5 @@ def test_public_pages_are_accessible_in_both_languages(page, live_server, axe_ch
         # Errors of an empty login form are announced and summarised.
         page.goto(f"{live_server.url}/accounts/login/")
         page.locator("main").get_by_role("button").last.click()
+        expect(page.locator("#error-summary")).to_be_visible()
         axe_check(page, f"login with errors ({language})")
