@@ -4,9 +4,11 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape, format_html
+from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 
 logger = logging.getLogger(__name__)
@@ -86,6 +88,14 @@ def apply_each(
             break
         sent += 1
     return sent
+
+
+def apply_each_on_commit(task: str, ids, **options) -> None:
+    """After commit, ``apply_each`` (``options``: its keywords) of the task at the dotted path ``task``, imported
+    then, on the distinct ``ids`` in order. A broker outage never fails the request (the periodic sweep resends)."""
+    ids = sorted(set(ids))
+    if ids:
+        transaction.on_commit(lambda: apply_each(import_string(task), ids, **options), robust=True)
 
 
 def _per_language(recipients: dict[str, str], template: str, context: dict) -> list[dict]:

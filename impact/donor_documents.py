@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 
 from campaigns.models import Campaign, Donor
 from certificates.pdf import html_to_pdf, page_count
-from core.emails import apply_each
+from core.emails import apply_each_on_commit
 from core.transitions import transition
 from impact import traceability
 from impact.carbon import FACTORS
@@ -50,23 +50,15 @@ def rendering_stuck_after() -> datetime.timedelta:
 # Queueing ---------------------------------------------------------------------------------------------------
 
 
-def _send_renders(ids: list[int]) -> int:
-    from impact.tasks import render_donor_document
-
-    return apply_each(
-        render_donor_document,
+def queue_renders(ids) -> None:
+    """After commit, one render task per document; a broker outage never fails the request."""
+    apply_each_on_commit(
+        "impact.tasks.render_donor_document",
         ids,
         log=logger,
         failed="Render of donor document %s failed in-process",
         lost="Broker unreachable: %s donor document(s) left to the sweep",
     )
-
-
-def queue_renders(ids) -> None:
-    """After commit, one render task per document; a broker outage never fails the request."""
-    ids = sorted(set(ids))
-    if ids:
-        transaction.on_commit(lambda: _send_renders(ids), robust=True)
 
 
 # Requests ---------------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core.emails import apply_each
+from core.emails import apply_each_on_commit
 from core.errors import DomainError
 from core.models import actor_label
 from core.textlimits import text_errors
@@ -288,23 +288,15 @@ def receipt_cancel(*, receipt: Receipt, by, reason: str) -> Receipt:
 # Rendering --------------------------------------------------------------------------------------------------------
 
 
-def _send_renders(ids: list[int]) -> int:
-    from impact.tasks import render_receipt
-
-    return apply_each(
-        render_receipt,
-        ids,
+def queue_receipt_renders(receipt_ids) -> None:
+    """After commit, one render task per receipt. A broker outage never fails the request (the sweep resends)."""
+    apply_each_on_commit(
+        "impact.tasks.render_receipt",
+        receipt_ids,
         log=logger,
         failed="Render of receipt %s failed in-process",
         lost="Broker unreachable: %s receipt render(s) left to the sweep",
     )
-
-
-def queue_receipt_renders(receipt_ids) -> None:
-    """After commit, one render task per receipt. A broker outage never fails the request (the sweep resends)."""
-    ids = sorted(set(receipt_ids))
-    if ids:
-        transaction.on_commit(lambda: _send_renders(ids), robust=True)
 
 
 def render_receipt_html(receipt: Receipt) -> str:

@@ -1,3 +1,5 @@
+from functools import partial
+
 from celery import shared_task
 
 from core.tasks import PERIODIC_SWEEP
@@ -10,6 +12,18 @@ def send_report_reminders() -> dict:
     return services.impact_reminders_send()
 
 
+def _render_or_retry(task, render, error: type[Exception], state: str) -> str | None:
+    """``render()``, then the ``state`` attribute of what it rendered (None if nothing); on ``error``, ``task`` is
+    retried after 5, 10, 20… s, and gives "failed" once its retries are spent."""
+    try:
+        rendered = render()
+    except error as exc:
+        if task.request.retries >= task.max_retries:
+            return "failed"
+        raise task.retry(exc=exc, countdown=5 * 2**task.request.retries)
+    return getattr(rendered, state) if rendered else None
+
+
 # Donor documents (traceability reports, reuse attestations): retries of a failed render after about 5, 10, 20 s.
 DOCUMENT_MAX_RETRIES = 3
 
@@ -20,13 +34,8 @@ def render_donor_document(self, document_id: int) -> str | None:
     """Render a donor's document. Safe to run twice (a ready document keeps its one file); retried with back-off."""
     from impact import donor_documents
 
-    try:
-        document = donor_documents.donor_document_render(document_id=document_id)
-    except donor_documents.RenderError as exc:
-        if self.request.retries >= self.max_retries:
-            return "failed"
-        raise self.retry(exc=exc, countdown=5 * 2**self.request.retries)
-    return document.status if document else None
+    render = partial(donor_documents.donor_document_render, document_id=document_id)
+    return _render_or_retry(self, render, donor_documents.RenderError, "status")
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
@@ -42,13 +51,8 @@ def render_receipt(self, receipt_id: int) -> str | None:
     """Render an issued in-kind gift receipt's PDF. Safe to run twice; retried with back-off on failure."""
     from impact import receipts
 
-    try:
-        receipt = receipts.receipt_render(receipt_id=receipt_id)
-    except receipts.RenderError as exc:
-        if self.request.retries >= self.max_retries:
-            return "failed"
-        raise self.retry(exc=exc, countdown=5 * 2**self.request.retries)
-    return receipt.state if receipt else None
+    render = partial(receipts.receipt_render, receipt_id=receipt_id)
+    return _render_or_retry(self, render, receipts.RenderError, "state")
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)

@@ -614,12 +614,7 @@ def allocation_set_appointment(
         appointment_request="",
         slot_id=slot_id,
     )
-    notify(
-        association_recipients(allocation.application.association),
-        "allocation_appointment",
-        _allocation_context(allocation),
-        attachment=appointment_ics(allocation),
-    )
+    _notify_appointment(allocation, "allocation_appointment")
     return allocation
 
 
@@ -646,13 +641,18 @@ def allocation_book_slot(*, allocation: Allocation, slot_id: int, by) -> Allocat
         appointment_place=allocation.appointment_place or allocation.wave.place,
         appointment_request="",
     )
+    _notify_appointment(allocation, "allocation_slot_booked")
+    return allocation
+
+
+def _notify_appointment(allocation: Allocation, template: str) -> None:
+    """The association's members get ``template`` about the allocation, with the appointment as an .ics file."""
     notify(
         association_recipients(allocation.application.association),
-        "allocation_slot_booked",
+        template,
         _allocation_context(allocation),
         attachment=appointment_ics(allocation),
     )
-    return allocation
 
 
 def appointment_sequence(allocation: Allocation) -> int:
