@@ -7,7 +7,6 @@ import pytest
 from django.db import connection, connections, transaction
 
 from accounts import roles
-from core.errors import DomainError, TransitionError
 from donations import services
 from donations.models import Allocation, AllocationUnit, Wave
 from inventory.models import Computer
@@ -17,32 +16,9 @@ from tests.factories.associations import approved_application
 from tests.factories.campaigns import CampaignFactory
 from tests.factories.donations import WaveFactory
 from tests.factories.inventory import ready_units
+from tests.threads import run_together
 
 A = Allocation.Status
-
-
-def run_together(functions):
-    """Start every function at the same moment, each in its own thread and database connection."""
-    barrier = threading.Barrier(len(functions))
-    outcomes = [None] * len(functions)
-
-    def worker(index, function):
-        try:
-            barrier.wait()
-            outcomes[index] = ("ok", function())
-        except (DomainError, TransitionError) as exc:
-            outcomes[index] = ("refused", str(exc))
-        except Exception as exc:  # anything else is a bug: report it
-            outcomes[index] = ("error", repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
 
 
 def assert_consistent():

@@ -3,7 +3,6 @@ numbering (also concurrently, on PostgreSQL), the PDF, access per role and organ
 
 import datetime
 import subprocess
-import threading
 from decimal import Decimal
 
 import pytest
@@ -23,6 +22,7 @@ from tests.factories.associations import member_of
 from tests.factories.campaigns import DonorFactory, lyon
 from tests.factories.donors import donor_member
 from tests.factories.support import clock_and_handover, handed_over
+from tests.threads import run_together
 
 NOW = datetime.datetime(2027, 3, 10, 11, 0, tzinfo=datetime.UTC)
 HANDED_OVER_ON = datetime.date(2027, 3, 2)
@@ -206,24 +206,15 @@ def test_concurrent_issues_keep_numbers_unique_on_postgresql(clock):
     bis = second_donor_lot(given)
     services.lot_valuation_declare(lot=bis, unit_value="50", by=None)
     donors = [lot_of(given).donor, bis.donor, lot_of(given).donor, bis.donor]
-    barrier = threading.Barrier(len(donors))
-    errors = []
-
-    def issue(donor):
-        try:
-            barrier.wait()
-            services.receipt_issue(association=given.association, donor=donor, year=YEAR, by=given.member)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=issue, args=(d,)) for d in donors]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    outcomes = run_together(
+        [
+            lambda donor=donor: services.receipt_issue(
+                association=given.association, donor=donor, year=YEAR, by=given.member
+            )
+            for donor in donors
+        ]
+    )
+    assert [kind for kind, _ in outcomes] == ["ok"] * len(donors), outcomes
     assert sorted(Receipt.objects.values_list("number", flat=True)) == ["2027-0001", "2027-0002"]
 
 

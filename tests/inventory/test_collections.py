@@ -2,13 +2,12 @@
 others, then records the collection; the donor is emailed once; the lot shows announced against received."""
 
 import datetime
-import threading
 
 import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.test import TestCase
 from django.urls import reverse
 
@@ -24,6 +23,7 @@ from tests.factories.accounts import staff_with_role
 from tests.factories.campaigns import CampaignFactory, DonorFactory, lyon
 from tests.factories.donors import donor_member
 from tests.factories.inventory import CollectionFactory, ComputerFactory, LotFactory
+from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -281,27 +281,15 @@ def test_two_people_confirming_different_slots_at_once_one_wins():
     first, second = collection.slots.order_by("date")
     one = staff_with_role(roles.INVENTORY_OPERATOR, email="un@example.org")
     two = staff_with_role(roles.INVENTORY_OPERATOR, email="deux@example.org")
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def confirm(by, chosen):
-        try:
-            barrier.wait()
-            services.collection_confirm(collection=collection, slot=chosen, by=by)
-            outcomes.append("ok")
-        except TransitionError:
-            outcomes.append("refused")
-        except Exception as exc:  # a bug: reported
-            outcomes.append(repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=confirm, args=args) for args in ((one, first), (two, second))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(outcomes) == ["ok", "refused"]
+    outcomes = run_together(
+        [
+            lambda by=by, chosen=chosen: services.collection_confirm(collection=collection, slot=chosen, by=by)
+            for by, chosen in ((one, first), (two, second))
+        ],
+        refused=(TransitionError,),
+        timeout=60,
+    )
+    assert sorted(kind for kind, _ in outcomes) == ["ok", "refused"], outcomes
     collection.refresh_from_db()
     assert collection.status == S.CONFIRMED and collection.confirmed_slot in (first, second)
     assert CollectionEvent.objects.filter(collection=collection, to_status="confirmed").count() == 1

@@ -98,13 +98,13 @@ def test_the_stock_team_records_the_signed_addendum_in_the_admin(client, given, 
 
 def test_concurrent_replacements_with_the_same_ready_unit_keep_it_in_one_allocation(transactional_db):
     """Two stock operators replace two faulty units with the same ready unit at the same moment (PostgreSQL)."""
-    import threading
 
-    from django.db import connection, connections
+    from django.db import connection
     from django.utils import timezone
 
     from donations.models import AllocationUnit
     from support.models import Ticket
+    from tests.threads import run_together
 
     if connection.vendor != "postgresql":
         pytest.skip("row locks: PostgreSQL")
@@ -115,24 +115,10 @@ def test_concurrent_replacements_with_the_same_ready_unit_keep_it_in_one_allocat
     ]
     (spare,) = ready_computers(1)
     operator = stock_operator()
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def replace(ticket):
-        try:
-            barrier.wait(timeout=10)
-            services.ticket_replace(ticket=ticket, by=operator, replacement_id=spare.pk)
-            outcomes.append("replaced")
-        except DomainError:
-            outcomes.append("refused")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=replace, args=(t,)) for t in tickets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(outcomes) == ["refused", "replaced"]
+    outcomes = run_together(
+        [lambda t=t: services.ticket_replace(ticket=t, by=operator, replacement_id=spare.pk) for t in tickets],
+        timeout=60,
+    )
+    assert sorted(kind for kind, _ in outcomes) == ["ok", "refused"], outcomes
     assert AllocationUnit.objects.filter(computer=spare, released_at=None).count() == 1
     assert Ticket.objects.filter(status=Ticket.Status.REPLACED).count() == 1
