@@ -1,6 +1,25 @@
-"""The benchmarks' logged-in test client: a completed login, second factor included (staff must have one)."""
+"""The benchmarks' logged-in test client (a completed login, second factor included: staff must have one), and
+Django set up on a throwaway SQLite database for the benchmarks that run on their own."""
+
+import os
+import tempfile
 
 from django.test import Client
+
+
+def sqlite_django(prefix: str, **environ: str) -> tempfile.TemporaryDirectory:
+    """A temporary folder holding a throwaway SQLite database (or BENCH_DATABASE_URL), tasks run eagerly (no
+    REDIS_URL), then Django. ``environ``: more variables to set, where ``{tmp}`` stands for the folder."""
+    tmp = tempfile.TemporaryDirectory(prefix=prefix)
+    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp.name}/bench.sqlite3"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.pop("REDIS_URL", None)  # tasks run eagerly, in-process
+    os.environ.update({name: value.format(tmp=tmp.name) for name, value in environ.items()})
+    import django
+
+    django.setup()
+    return tmp
 
 
 def logged_in(user, **client_options) -> Client:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
 import sys
 import tempfile
@@ -38,21 +37,12 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.clients import logged_in  # noqa: E402
+from bench.clients import logged_in, sqlite_django  # noqa: E402
 
 
 def configure() -> tempfile.TemporaryDirectory:
     """Run on its own: a throwaway SQLite database (or BENCH_DATABASE_URL) and media folder, then Django."""
-    tmp = tempfile.TemporaryDirectory(prefix="bench-import-")
-    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp.name}/bench.sqlite3"
-    os.environ["MEDIA_ROOT"] = tmp.name + "/media"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
-    return tmp
+    return sqlite_django("bench-import-", MEDIA_ROOT="{tmp}/media")
 
 
 TARGET_SECONDS = 20.0

@@ -33,19 +33,14 @@ from django.db import connection, reset_queries, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.clients import sqlite_django  # noqa: E402
+
 
 def configure() -> tempfile.TemporaryDirectory:
     """Run on its own: a throwaway SQLite database (or BENCH_DATABASE_URL), then Django."""
-    tmp = tempfile.TemporaryDirectory(prefix="bench-plan-")
-    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp.name}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    os.environ.setdefault("DEBUG", "1")
-    os.environ["EMAIL_URL"] = "memorymail://"  # the confirmation emails are rendered and "sent" in memory
-    os.environ.pop("REDIS_URL", None)  # tasks run eagerly, in-process
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    # The confirmation emails are rendered and "sent" in memory.
+    tmp = sqlite_django("bench-plan-", EMAIL_URL="memorymail://")
     logging.getLogger("kombu").setLevel(logging.ERROR)  # the in-memory broker of eager mode warns once
     return tmp
 
