@@ -393,13 +393,19 @@ def test_reminder_is_sent_two_days_before_exactly_once(django_capture_on_commit_
     with time_machine.travel(moment, tick=False):
         _wave, manager, allocations, members = confirmed(1)
         allocation = allocations[0]
-        services.allocation_set_appointment(
-            allocation=allocation,
-            by=manager,
-            date=datetime.date(2027, 3, 19),
-            start=datetime.time(10),
-            end=datetime.time(10, 45),
-        )
+
+    def appoint(now: datetime.datetime, day: datetime.date, hour: int) -> None:
+        """At ``now``, the appointment is set on ``day`` from ``hour`` for 45 minutes."""
+        with time_machine.travel(now, tick=False):
+            services.allocation_set_appointment(
+                allocation=allocation,
+                by=manager,
+                date=day,
+                start=datetime.time(hour),
+                end=datetime.time(hour, 45),
+            )
+
+    appoint(moment, datetime.date(2027, 3, 19), 10)
 
     def run(day: datetime.date, hour: int = 7) -> int:
         now = datetime.datetime.combine(day, datetime.time(hour), tzinfo=PARIS)
@@ -419,14 +425,7 @@ def test_reminder_is_sent_two_days_before_exactly_once(django_capture_on_commit_
     assert mail.outbox == []
     assert AppointmentReminder.objects.filter(allocation=allocation).count() == 1
     # The appointment moves later: it gets its own reminder, once.
-    with time_machine.travel(datetime.datetime(2027, 3, 18, 12, tzinfo=PARIS), tick=False):
-        services.allocation_set_appointment(
-            allocation=allocation,
-            by=manager,
-            date=datetime.date(2027, 3, 26),
-            start=datetime.time(9),
-            end=datetime.time(9, 45),
-        )
+    appoint(datetime.datetime(2027, 3, 18, 12, tzinfo=PARIS), datetime.date(2027, 3, 26), 9)
     assert run(datetime.date(2027, 3, 23)) == 0
     assert run(datetime.date(2027, 3, 24)) == 1
     assert run(datetime.date(2027, 3, 25)) == 0
