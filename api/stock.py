@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from api.models import ApiToken
 from core.errors import DomainError
@@ -78,6 +79,21 @@ def _cell(name: str, value, path: str, errors: list[FieldError]) -> str | None:
     return None
 
 
+# A unit that repeats an earlier one of the same request (its serial number, or its asset tag).
+DUPLICATE_SERIAL = gettext_lazy("numéro de série en double dans la requête (déjà units[%(n)s])")
+DUPLICATE_TAG = gettext_lazy("numéro d'inventaire en double dans la requête (déjà units[%(n)s])")
+
+
+def _seen_before(seen: dict, key, index: int, errors: list[FieldError], field: str, message) -> bool:
+    """Whether ``key`` came with an earlier unit of the request (an error then names that unit); else ``key`` is
+    remembered as the unit ``index``'s."""
+    if key in seen:
+        errors.append(FieldError(field, message % {"n": seen[key]}))
+        return True
+    seen[key] = index
+    return False
+
+
 def _read_units(units) -> tuple[list[tuple[int, dict[str, str]]], list[FieldError]]:
     errors: list[FieldError] = []
     if not isinstance(units, list):
@@ -126,26 +142,11 @@ def _read_units(units) -> tuple[list[tuple[int, dict[str, str]]], list[FieldErro
             continue
         # Duplicates across the whole request (the import checks them within each group of fields).
         key = (normalize_manufacturer(cells["manufacturer"]), normalize_serial(cells["serial_number"]))
-        if key in seen_serials:
-            errors.append(
-                FieldError(
-                    f"{path}.serial_number",
-                    _("numéro de série en double dans la requête (déjà units[%(n)s])") % {"n": seen_serials[key]},
-                )
-            )
+        if _seen_before(seen_serials, key, index, errors, f"{path}.serial_number", DUPLICATE_SERIAL):
             continue
-        seen_serials[key] = index
         tag = normalize_reference(cells.get("asset_tag", ""))
-        if tag:
-            if tag in seen_tags:
-                errors.append(
-                    FieldError(
-                        f"{path}.asset_tag",
-                        _("numéro d'inventaire en double dans la requête (déjà units[%(n)s])") % {"n": seen_tags[tag]},
-                    )
-                )
-                continue
-            seen_tags[tag] = index
+        if tag and _seen_before(seen_tags, tag, index, errors, f"{path}.asset_tag", DUPLICATE_TAG):
+            continue
         read.append((index, cells))
     return read, errors
 

@@ -83,26 +83,24 @@ class DonorPledgeList(generics.ListAPIView):
         return selectors.donor_pledges(self.request.auth)
 
 
-@extend_schema(tags=[DONOR], summary=_("Mes lots et leur avancement"))
-class DonorLotList(generics.ListAPIView):
-    """Les lots du donateur du jeton, avec le nombre de leurs unités dans chaque statut."""
+class DonorLots:
+    """The token's donor's lots: the list and the detail see the same lots."""
 
     permission_classes = [DonorToken]
     serializer_class = serializers.LotSerializer
 
     def get_queryset(self):
         return selectors.donor_lots(self.request.auth)
+
+
+@extend_schema(tags=[DONOR], summary=_("Mes lots et leur avancement"))
+class DonorLotList(DonorLots, generics.ListAPIView):
+    """Les lots du donateur du jeton, avec le nombre de leurs unités dans chaque statut."""
 
 
 @extend_schema(tags=[DONOR], summary=_("Un de mes lots"))
-class DonorLotDetail(generics.RetrieveAPIView):
+class DonorLotDetail(DonorLots, generics.RetrieveAPIView):
     """Un lot du donateur du jeton (le lot d'un autre donateur : 404)."""
-
-    permission_classes = [DonorToken]
-    serializer_class = serializers.LotSerializer
-
-    def get_queryset(self):
-        return selectors.donor_lots(self.request.auth)
 
 
 # Stock partner ----------------------------------------------------------------------------------

@@ -8,8 +8,34 @@ from django.utils.translation import gettext_lazy
 from certificates import services
 
 
-class RecordHandoverForm(forms.Form):
+class PadsOrPaperMixin:
+    """For a form signed either on the two pads (``association_signature``, ``operator_signature``: the pads' images
+    as data URLs) or on paper (``signed_scan``), as its field ``mode`` says. ``scan_missing``: the error when the
+    paper mode comes without its scan."""
+
     SCREEN, PAPER = "screen", "paper"
+    PADS = ("association_signature", "operator_signature")
+    scan_missing = ""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mode") == self.PAPER and not data.get("signed_scan") and "signed_scan" not in self.errors:
+            self.add_error("signed_scan", self.scan_missing)
+        return data
+
+    def pad_signatures(self) -> dict:
+        """The pads' images decoded (None for an empty pad); an image that does not decode raises a ValidationError
+        naming its pad."""
+        data = self.cleaned_data
+        return {
+            field: services.decode_data_url(data[field], field=field) if data.get(field) else None
+            for field in self.PADS
+        }
+
+
+class RecordHandoverForm(PadsOrPaperMixin, forms.Form):
+    SCREEN, PAPER = PadsOrPaperMixin.SCREEN, PadsOrPaperMixin.PAPER
+    scan_missing = gettext_lazy("Joignez le scan de l'attestation signée sur papier.")
 
     handed_over_on = forms.DateField(
         label=gettext_lazy("Date de la remise"),
@@ -83,12 +109,6 @@ class RecordHandoverForm(forms.Form):
             )
         return upload
 
-    def clean(self):
-        data = super().clean()
-        if data.get("mode") == self.PAPER and not data.get("signed_scan") and "signed_scan" not in self.errors:
-            self.add_error("signed_scan", _("Joignez le scan de l'attestation signée sur papier."))
-        return data
-
     def service_arguments(self) -> dict:
         """Arguments of ``handover_record`` (decoding the pads' images may raise a ValidationError)."""
         data = self.cleaned_data
@@ -102,9 +122,7 @@ class RecordHandoverForm(forms.Form):
         if data["mode"] == self.PAPER:
             arguments["scan"] = data["signed_scan"].read()
         else:
-            for field in ("association_signature", "operator_signature"):
-                value = data.get(field)
-                arguments[field] = services.decode_data_url(value, field=field) if value else None
+            arguments.update(self.pad_signatures())
         return arguments
 
 

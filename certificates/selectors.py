@@ -83,25 +83,18 @@ def wipe_evidence(computer) -> dict:
             WipeRecord.Exemption.DRIVE_KEPT: _("Exemption : disque conservé par le donateur"),
             WipeRecord.Exemption.NEW_DRIVE: _("Exemption : disque neuf, ancien détruit"),
         }
-        return {
-            "label": exemptions.get(record.exemption, record.get_exemption_display()),
-            "detail": record.exemption_reason,
-            "tool": "",
-            "date": record.performed_on,
-            "missing": False,
+        label = exemptions.get(record.exemption, record.get_exemption_display())
+        detail, tool = record.exemption_reason, ""
+    else:
+        methods = {
+            WipeRecord.Method.NIST_CLEAR: _("NIST 800-88 Clear"),
+            WipeRecord.Method.NIST_PURGE: _("NIST 800-88 Purge"),
+            WipeRecord.Method.DESTROY: _("Disque détruit"),
         }
-    methods = {
-        WipeRecord.Method.NIST_CLEAR: _("NIST 800-88 Clear"),
-        WipeRecord.Method.NIST_PURGE: _("NIST 800-88 Purge"),
-        WipeRecord.Method.DESTROY: _("Disque détruit"),
-    }
-    return {
-        "label": methods.get(record.method, record.get_method_display()),
-        "detail": _("rapport %(ref)s") % {"ref": record.report_reference} if record.report_reference else "",
-        "tool": " ".join(part for part in (record.tool, record.tool_version) if part),
-        "date": record.performed_on,
-        "missing": False,
-    }
+        label = methods.get(record.method, record.get_method_display())
+        detail = _("rapport %(ref)s") % {"ref": record.report_reference} if record.report_reference else ""
+        tool = " ".join(part for part in (record.tool, record.tool_version) if part)
+    return {"label": label, "detail": detail, "tool": tool, "date": record.performed_on, "missing": False}
 
 
 @dataclass

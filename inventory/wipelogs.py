@@ -264,6 +264,14 @@ _NWIPE_VERIFICATION = {
 }
 
 
+def _check_drive_count(drives: list, *, empty: str) -> None:
+    """A report lists one drive at least (else the error ``empty``), and ``MAX_DRIVES_PER_FILE`` at most."""
+    if not drives:
+        raise ReportError(empty)
+    if len(drives) > MAX_DRIVES_PER_FILE:
+        raise ReportError(_("trop de disques dans un seul rapport"))
+
+
 def _nwipe_time(value: str) -> datetime.datetime:
     try:
         return _aware(datetime.datetime.strptime(value, "%Y/%m/%d %H:%M:%S"))
@@ -373,10 +381,7 @@ def parse_blancco_xml(data: bytes, *, sha256: str) -> list[DriveWipe]:
     tool = _clip(_first(description, "product_name", "software_name") or "Blancco Drive Eraser", 120)
     version = _clip(_first(description, "product_version", "software_version", "version"), 40)
     erasures = [e for e in root.iter("entries") if (e.get("name") or "").strip().lower() == "erasure"]
-    if not erasures:
-        raise ReportError(_("ce rapport Blancco ne contient aucun effacement"))
-    if len(erasures) > MAX_DRIVES_PER_FILE:
-        raise ReportError(_("trop de disques dans un seul rapport"))
+    _check_drive_count(erasures, empty=_("ce rapport Blancco ne contient aucun effacement"))
     drives = []
     for index, erasure in enumerate(erasures, start=1):
         values = _entries(erasure)
@@ -466,10 +471,7 @@ def parse_blancco_csv(text: str, *, sha256: str) -> list[DriveWipe]:
             % {"columns": ", ".join(CSV_COLUMNS[key][0] for key in missing)}
         )
     body = rows[1:]
-    if not body:
-        raise ReportError(_("ce CSV ne contient aucun effacement"))
-    if len(body) > MAX_DRIVES_PER_FILE:
-        raise ReportError(_("trop de disques dans un seul rapport"))
+    _check_drive_count(body, empty=_("ce CSV ne contient aucun effacement"))
     drives = []
     for line, row in enumerate(body, start=2):
 

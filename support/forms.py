@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from associations.documents import display_name
+from certificates.forms import PadsOrPaperMixin
 from core.textlimits import TextLimitsMixin
 from core.uploads import KeepsUploadsMixin
 from support.models import DESCRIPTION_MAX, MAX_PHOTOS, MESSAGE_MAX
@@ -119,10 +120,11 @@ class AddendumSignedForm(forms.Form):
     )
 
 
-class AddendumPadForm(forms.Form):
+class AddendumPadForm(PadsOrPaperMixin, forms.Form):
     """The addendum signed at the desk: on the pads (both signatures), or on paper with its scan."""
 
-    SCREEN, PAPER = "screen", "paper"
+    SCREEN, PAPER = PadsOrPaperMixin.SCREEN, PadsOrPaperMixin.PAPER
+    scan_missing = _("Joignez le scan de l'avenant signé.")
 
     signed_by_name = forms.CharField(
         label=_("Nom du représentant de l'association"),
@@ -154,22 +156,10 @@ class AddendumPadForm(forms.Form):
             raise forms.ValidationError(_("Ce nom n'est pas valide."))
         return value
 
-    def clean(self):
-        data = super().clean()
-        if data.get("mode") == self.PAPER and not data.get("signed_scan") and "signed_scan" not in self.errors:
-            self.add_error("signed_scan", _("Joignez le scan de l'avenant signé."))
-        return data
-
     def service_arguments(self) -> tuple[str, dict]:
         """Which service records it (``pad`` or ``scan``) and its arguments; decoding a pad's image may raise a
         ValidationError naming its field."""
-        from certificates.services.signatures import decode_data_url
-
         data = self.cleaned_data
         if data["mode"] == self.PAPER:
             return "scan", {"signed_by_name": data["signed_by_name"], "scan": data["signed_scan"].read()}
-        arguments = {"signed_by_name": data["signed_by_name"]}
-        for field in ("association_signature", "operator_signature"):
-            value = data.get(field)
-            arguments[field] = decode_data_url(value, field=field) if value else None
-        return "pad", arguments
+        return "pad", {"signed_by_name": data["signed_by_name"], **self.pad_signatures()}

@@ -9,32 +9,36 @@ from celery import shared_task
 logger = logging.getLogger(__name__)
 
 
+def _render_with_retries(task, render, addendum_id: int, failure: str) -> bool:
+    """Call ``render`` (a service of support.services); on a render error, retry with back-off, then give up and log
+    ``failure`` (the addendum stays without that PDF)."""
+    from support.services import AddendumRenderError
+
+    try:
+        return render(addendum_id=addendum_id)
+    except AddendumRenderError as exc:
+        if task.request.retries >= task.max_retries:
+            logger.error(failure, addendum_id)
+            return False
+        raise task.retry(exc=exc, countdown=10 * 2**task.request.retries)
+
+
 @shared_task(bind=True, acks_late=True, max_retries=3, soft_time_limit=90, time_limit=120)
 def render_addendum(self, addendum_id: int) -> bool:
     """Render the addendum's PDF once (an addendum already rendered is left as is); retried with back-off."""
-    from support.services import AddendumRenderError, addendum_render
+    from support.services import addendum_render
 
-    try:
-        return addendum_render(addendum_id=addendum_id)
-    except AddendumRenderError as exc:
-        if self.request.retries >= self.max_retries:
-            logger.error("Addendum %s: render failed, left without PDF", addendum_id)
-            return False
-        raise self.retry(exc=exc, countdown=10 * 2**self.request.retries)
+    return _render_with_retries(self, addendum_render, addendum_id, "Addendum %s: render failed, left without PDF")
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3, soft_time_limit=90, time_limit=120)
 def render_signed_addendum(self, addendum_id: int) -> bool:
     """Render the addendum signed at the desk once (with both signatures); retried with back-off."""
-    from support.services import AddendumRenderError, addendum_render_signed
+    from support.services import addendum_render_signed
 
-    try:
-        return addendum_render_signed(addendum_id=addendum_id)
-    except AddendumRenderError as exc:
-        if self.request.retries >= self.max_retries:
-            logger.error("Addendum %s: signed render failed, left without signed PDF", addendum_id)
-            return False
-        raise self.retry(exc=exc, countdown=10 * 2**self.request.retries)
+    return _render_with_retries(
+        self, addendum_render_signed, addendum_id, "Addendum %s: signed render failed, left without signed PDF"
+    )
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)

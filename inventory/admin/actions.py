@@ -86,6 +86,29 @@ class ComputerActionsMixin:
         result = move(computer_ids=self._ids(queryset), by=request.user, note=note)
         return self._report(request, result, done_text)
 
+    def _form_action(
+        self, request, queryset, *, form_class, service, done_text: str, ids=None, form_kwargs=None, **page
+    ):
+        """An action with a form page: the blank form first; on « apply », the service for the selection (``ids``,
+        else the queryset's) with the form's arguments, its domain errors shown on the form, then the report."""
+        form_kwargs = form_kwargs or {}
+        if "apply" in request.POST:
+            form = form_class(request.POST, **form_kwargs)
+            if form.is_valid():
+                try:
+                    result = service(
+                        computer_ids=self._ids(queryset) if ids is None else ids,
+                        by=request.user,
+                        **form.service_kwargs(),
+                    )
+                except DomainError as error:
+                    form.add_error(error.field if error.field in form.fields else None, error.message)
+                else:
+                    return self._report(request, result, done_text)
+        else:
+            form = form_class(**form_kwargs)
+        return self._form_page(request, queryset, form=form, **page)
+
     @admin.action(description=gettext_lazy("Démarrer le reconditionnement"), permissions=["change"])
     def start_reconditioning(self, request, queryset):
         return self._move(request, queryset, services.computers_start_reconditioning, _("en reconditionnement"))
@@ -96,25 +119,14 @@ class ComputerActionsMixin:
 
     @admin.action(description=gettext_lazy("Enregistrer un effacement des données"), permissions=["record_wipe"])
     def record_wipe(self, request, queryset):
-        if "apply" in request.POST:
-            form = WipeForm(request.POST)
-            if form.is_valid():
-                try:
-                    result = services.computers_record_wipe(
-                        computer_ids=self._ids(queryset), by=request.user, **form.service_kwargs()
-                    )
-                except DomainError as error:
-                    form.add_error(error.field if error.field in form.fields else None, error.message)
-                else:
-                    return self._report(request, result, _("avec effacement enregistré"))
-        else:
-            form = WipeForm()
-        return self._form_page(
+        return self._form_action(
             request,
             queryset,
+            form_class=WipeForm,
+            service=services.computers_record_wipe,
+            done_text=_("avec effacement enregistré"),
             action="record_wipe",
             title=_("Enregistrer un effacement des données"),
-            form=form,
             intro=_(
                 "Le même effacement (ou la même exemption) est enregistré pour chaque ordinateur sélectionné. "
                 "Le dernier enregistrement fait foi : un échec retire l'autorisation de remise."
@@ -141,25 +153,16 @@ class ComputerActionsMixin:
             self.message_user(request, _("Aucun ordinateur sélectionné."), messages.WARNING)
             return None
         checklist = checklists.pop()
-        if "apply" in request.POST:
-            form = FunctionalTestForm(request.POST, items=checklist.items)
-            if form.is_valid():
-                try:
-                    result = services.computers_record_functional_test(
-                        computer_ids=ids, by=request.user, **form.service_kwargs()
-                    )
-                except DomainError as error:
-                    form.add_error(error.field if error.field in form.fields else None, error.message)
-                else:
-                    return self._report(request, result, _("avec test fonctionnel enregistré"))
-        else:
-            form = FunctionalTestForm(items=checklist.items)
-        return self._form_page(
+        return self._form_action(
             request,
             queryset,
+            form_class=FunctionalTestForm,
+            form_kwargs={"items": checklist.items},
+            service=services.computers_record_functional_test,
+            ids=ids,
+            done_text=_("avec test fonctionnel enregistré"),
             action="record_functional_test",
             title=_("Enregistrer le test fonctionnel"),
-            form=form,
             intro=_(
                 "Liste de contrôle : %(checklist)s. Testez chaque fonction et indiquez son résultat ; le test "
                 "n'est réussi que si tous les points le sont. Le dernier test fait foi : un échec empêche de "
@@ -171,25 +174,14 @@ class ComputerActionsMixin:
 
     @admin.action(description=gettext_lazy("Mettre au rebut (recyclage)"), permissions=["change"])
     def scrap(self, request, queryset):
-        if "apply" in request.POST:
-            form = ScrapForm(request.POST)
-            if form.is_valid():
-                try:
-                    result = services.computers_scrap(
-                        computer_ids=self._ids(queryset), by=request.user, **form.service_kwargs()
-                    )
-                except DomainError as error:
-                    form.add_error(error.field if error.field in form.fields else None, error.message)
-                else:
-                    return self._report(request, result, _("mis au rebut"))
-        else:
-            form = ScrapForm()
-        return self._form_page(
+        return self._form_action(
             request,
             queryset,
+            form_class=ScrapForm,
+            service=services.computers_scrap,
+            done_text=_("mis au rebut"),
             action="scrap",
             title=_("Mettre au rebut"),
-            form=form,
             intro=_(
                 "Les ordinateurs mis au rebut partent vers une filière agréée de reprise des déchets électriques "
                 "et électroniques (DEEE) et ne peuvent plus revenir en stock. Dites ce qu'est devenu le support "
