@@ -24,7 +24,8 @@ format:
 
 messages:
 	DEBUG=1 $(PY) manage.py makemessages -l en --no-location -e html,txt,py --ignore=.venv --ignore=var --ignore=bench
-	DEBUG=1 $(PY) manage.py compilemessages -l en --ignore=.venv
+	$(PY) scripts/french_plurals.py
+	DEBUG=1 $(PY) manage.py compilemessages -l en -l fr --ignore=.venv
 
 worker:
 	$(VENV)/bin/celery -A config worker --pool=prefork --concurrency=2 --loglevel=INFO

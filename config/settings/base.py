@@ -279,6 +279,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "personal-data-retention": {"task": "accounts.tasks.apply_retention", "schedule": 86400.0},
     # Files kept for a form refused for another field's error, never sent again (core/uploads.py).
     "held-uploads-sweep": {"task": "core.tasks.sweep_held_uploads", "schedule": 3600.0},
+    # Temporary files of the stock import: previews never confirmed, refused rows' CSV (inventory/import_files.py).
+    "import-files-sweep": {"task": "inventory.tasks.sweep_import_files", "schedule": 3600.0},
 }
 
 # The outbox of emails: a fresh email is left this long to the worker before the sweep sends it; then
@@ -303,6 +305,9 @@ RETENTION_CLOSED_APPLICATION_DOCUMENTS_DAYS = env.int("RETENTION_CLOSED_APPLICAT
 CAMPAIGN_CONTACT_EMAIL = env("CAMPAIGN_CONTACT_EMAIL", default="contact@dons-pc.example")
 # Files chosen on a form that was refused (another field's error) are kept this long for the next try.
 HELD_UPLOAD_HOURS = env.int("HELD_UPLOAD_HOURS", default=6)
+# The stock import's temporary files (the upload kept for its preview, the CSV of refused rows) are deleted
+# by the hourly sweep this long after they were written.
+IMPORT_FILES_KEEP_HOURS = env.int("IMPORT_FILES_KEEP_HOURS", default=24)
 PRIVACY_CONTACT_EMAIL = env("PRIVACY_CONTACT_EMAIL", default="donnees-personnelles@dons-pc.example")
 # Whom the public verification page names when a certificate is unknown (possibly forged).
 CERTIFICATES_CONTACT_EMAIL = env("CERTIFICATES_CONTACT_EMAIL", default="attestations@dons-pc.example")

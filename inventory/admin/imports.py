@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -107,6 +109,25 @@ class ComputerImportMixin:
         response = HttpResponse(data, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="lignes-refusees.csv"'
         return response
+
+    def process_import(self, request, **kwargs):
+        # The preview's copy of the file is gone (the import was confirmed already, or the preview waited longer
+        # than the sweep keeps it: inventory/import_files.py): say so and start again, instead of an error page.
+        from inventory.import_files import FOLDER, import_files_storage
+
+        name = os.path.basename(request.POST.get("import_file_name", ""))
+        if request.method == "POST" and name and self.has_import_permission(request):
+            if not import_files_storage().exists(f"{FOLDER}/{name}"):
+                messages.error(
+                    request,
+                    _(
+                        "Cet aperçu n'est plus disponible (import déjà confirmé, ou aperçu de plus de %(hours)s h) : "
+                        "importez le fichier de nouveau."
+                    )
+                    % {"hours": settings.IMPORT_FILES_KEEP_HOURS},
+                )
+                return HttpResponseRedirect(reverse("admin:inventory_computer_import"))
+        return super().process_import(request, **kwargs)
 
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from associations.models import Association
 from campaigns.models import Campaign
 from donations import selectors
 from impact.views import progress_context
@@ -14,7 +15,9 @@ from portal.public import public_campaign_groups, totals
 
 @require_GET
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    groups = public_campaign_groups()
+    # A member of an association sees the campaigns nearest to its associations first, as in its space.
+    associations = list(Association.objects.for_user(request.user)) if request.user.is_authenticated else []
+    groups = public_campaign_groups(associations=associations)
     return render(request, "donations/campaign_list.html", {"groups": groups, "totals": totals(groups)})
 
 

@@ -159,7 +159,7 @@ def test_the_command_imports_a_folder_and_says_what_it_did_per_file(units, opera
     assert code == 0, out
     assert "nwipe-sda.log : enregistré (PC-0001)" in out
     assert "blancco.xml : enregistré (PC-0002)" in out
-    assert "Bilan : 3 effacements enregistrés, 0 rapports refusés, 0 disques déjà importés." in out
+    assert "Bilan : 3 effacements enregistrés, 0 rapport refusé, 0 disque déjà importé." in out
     assert WipeRecord.objects.count() == 3
     code, out = run_command(capsys, str(folder), "--user", operator.email)
     assert code == 0 and "nwipe-sda.log : déjà importé" in out
