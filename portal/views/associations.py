@@ -22,6 +22,7 @@ from core.files import open_or_404
 from core.forms import errors_to_form
 from donations.selectors import allocations_for_application
 from portal.space import grant_words, space_home
+from portal.views.outcome import tell_outcome
 
 
 @login_required
@@ -272,12 +273,11 @@ def application_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(selectors.application_for_user(request.user, pk))
     if request.method == "POST":
-        try:
-            services.application_withdraw(application=application, by=request.user)
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Votre candidature est retirée."))
+        tell_outcome(
+            request,
+            lambda: services.application_withdraw(application=application, by=request.user),
+            done=_("Votre candidature est retirée."),
+        )
         return redirect(application)
     return render(request, "associations/application_withdraw.html", {"application": application})
 

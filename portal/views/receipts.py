@@ -20,6 +20,7 @@ from impact import receipts as services
 from impact.forms import LotValuationForm, ReceiptCancelForm, ReceiptEligibilityForm
 from impact.models import ReceiptEligibility
 from inventory.models import Lot
+from portal.views.outcome import tell_outcome
 
 
 def _my_association(user, pk: int) -> Association:
@@ -54,12 +55,11 @@ def receipt_eligibility(request: HttpRequest, association_pk: int) -> HttpRespon
     form = ReceiptEligibilityForm(request.POST if request.method == "POST" and "withdraw" not in request.POST else None)
     if request.method == "POST":
         if "withdraw" in request.POST:
-            try:
-                services.receipt_eligibility_withdraw(association=association, by=request.user)
-            except DomainError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, _("Déclaration retirée : aucun nouveau reçu ne pourra être émis."))
+            tell_outcome(
+                request,
+                lambda: services.receipt_eligibility_withdraw(association=association, by=request.user),
+                done=_("Déclaration retirée : aucun nouveau reçu ne pourra être émis."),
+            )
             return redirect("impact:receipts")
         if form.is_valid():
             try:
