@@ -4,13 +4,12 @@ import re
 import unicodedata
 import uuid
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from core.imagecheck import MAX_PHOTO_PIXELS, MAX_PHOTO_SIDE, ImageRefused, checked_image
 from core.pdfcheck import pdf_problem
-from core.sizes import file_size
+from core.sizes import check_size
 
 ATTACHMENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 ATTACHMENT_ACCEPT = ",".join(ATTACHMENT_TYPES.values())
@@ -40,13 +39,7 @@ def display_name(filename: str, *, default: str = "document") -> str:
 
 
 def _check_size(upload) -> None:
-    limit = settings.MAX_DOCUMENT_SIZE
-    if upload.size > limit:
-        raise ValidationError(
-            _("Ce fichier pèse %(size)s ; la limite est de %(limit)s.")
-            % {"size": file_size(upload.size), "limit": file_size(limit)},
-            code="file_too_large",
-        )
+    check_size(upload, _("Ce fichier pèse %(size)s ; la limite est de %(limit)s."))
 
 
 def _read(upload) -> bytes:

@@ -59,6 +59,19 @@ EDITABLE_FIELDS = (
 )
 
 
+def _require_text(value: str, *, field: str, missing: str) -> None:
+    """A text the step needs (a question, a reason, a message): empty or only spaces is refused on its field."""
+    if not value or not value.strip():
+        raise ValidationError({field: missing})
+
+
+def _set_recorded(application: Application, field: str, value, *, by, kind: str, note: str) -> None:
+    """Change one field of a locked application (not its status) and keep the change in its history."""
+    setattr(application, field, value)
+    application.save(update_fields=[field, "updated_at"])
+    ApplicationEvent.record(application=application, by=by, kind=kind, note=note)
+
+
 def _lock(application: Application) -> Application:
     return Application.objects.select_for_update().select_related("campaign", "association").get(pk=application.pk)
 
@@ -282,8 +295,7 @@ def application_submit(*, application: Application, by, consent: bool) -> Applic
 @transaction.atomic
 def application_request_info(*, application: Application, by, message: str) -> Application:
     """A reviewer asks the association a question; the application waits for the answer."""
-    if not message or not message.strip():
-        raise ValidationError({"message": _("Écrivez la question à poser à l'association.")})
+    _require_text(message, field="message", missing=_("Écrivez la question à poser à l'association."))
     application = _lock(application)
     transition(application, to=S.INFO_REQUESTED, by=by, note=message, answer_received_at=None)
     Message.objects.create(application=application, author=by, from_staff=True, body=message)
@@ -296,8 +308,7 @@ def application_answer(*, application: Application, by, body: str, attachment=No
     """The association writes to the campaign team, at every stage once its application is submitted (decided
     and withdrawn ones included), with one PDF or photo if needed; an answer to a question puts the application
     back in review."""
-    if not body or not body.strip():
-        raise ValidationError({"body": _("Écrivez votre réponse.")})
+    _require_text(body, field="body", missing=_("Écrivez votre réponse."))
     if len(body) > MESSAGE_MAX:
         raise ValidationError({"body": str(limit_text(MESSAGE_MAX))})
     application = _lock(application)
@@ -377,8 +388,7 @@ def _notify_reviewers(application: Application, body: str) -> None:
 @transaction.atomic
 def application_message(*, application: Application, by, body: str) -> Application:
     """A reviewer writes to the association without changing the status (an answer, a precision)."""
-    if not body or not body.strip():
-        raise ValidationError({"message": _("Écrivez le message à envoyer à l'association.")})
+    _require_text(body, field="message", missing=_("Écrivez le message à envoyer à l'association."))
     if len(body) > MESSAGE_MAX:
         raise ValidationError({"message": str(limit_text(MESSAGE_MAX))})
     application = _lock(application)
@@ -445,8 +455,9 @@ def application_approve(
 
 @transaction.atomic
 def application_reject(*, application: Application, by, reason: str) -> Application:
-    if not reason or not reason.strip():
-        raise ValidationError({"reason": _("Le motif du refus est obligatoire : il est envoyé à l'association.")})
+    _require_text(
+        reason, field="reason", missing=_("Le motif du refus est obligatoire : il est envoyé à l'association.")
+    )
     application = _lock(application)
     transition(
         application,
@@ -482,12 +493,8 @@ def application_set_priority(*, application: Application, priority: int, by) -> 
         raise ValidationError({"priority": _("Choisissez une priorité entre 1 et 4.")})
     application = _lock(application)
     if application.priority != priority:
-        old = application.priority
-        application.priority = priority
-        application.save(update_fields=["priority", "updated_at"])
-        ApplicationEvent.record(
-            application=application, by=by, kind=ApplicationEvent.Kind.PRIORITY, note=f"{old} → {priority}"
-        )
+        note = f"{application.priority} → {priority}"
+        _set_recorded(application, "priority", priority, by=by, kind=ApplicationEvent.Kind.PRIORITY, note=note)
     return application
 
 
@@ -506,8 +513,9 @@ def _check_granted(application: Application, granted) -> None:
 def application_change_grant(*, application: Application, granted: int, reason: str, by) -> Application:
     """Correct the granted quantity of an approval (within the campaign's bounds, never below what the waves
     already hold for it), with a reason kept in the history and emailed to the association."""
-    if not reason or not reason.strip():
-        raise ValidationError({"reason": _("Indiquez la raison de la correction : elle est envoyée à l'association.")})
+    _require_text(
+        reason, field="reason", missing=_("Indiquez la raison de la correction : elle est envoyée à l'association.")
+    )
     application = _lock(application)
     if application.status != S.APPROVED:
         raise DomainError(_("Seule une candidature acceptée a une quantité accordée à corriger."))
@@ -516,14 +524,8 @@ def application_change_grant(*, application: Application, granted: int, reason: 
         raise ValidationError({"granted": _("C'est déjà la quantité accordée : indiquez la nouvelle quantité.")})
     decision_correcting.fire(application=application, granted=granted)
     old = application.granted_quantity
-    application.granted_quantity = granted
-    application.save(update_fields=["granted_quantity", "updated_at"])
-    ApplicationEvent.record(
-        application=application,
-        by=by,
-        kind=ApplicationEvent.Kind.GRANT,
-        note=f"{old} → {granted} : {reason.strip()}",
-    )
+    note = f"{old} → {granted} : {reason.strip()}"
+    _set_recorded(application, "granted_quantity", granted, by=by, kind=ApplicationEvent.Kind.GRANT, note=note)
     _notify_association(application, "application_grant_changed", old=old, granted=granted, reason=reason.strip())
     return application
 
@@ -531,10 +533,9 @@ def application_change_grant(*, application: Application, granted: int, reason: 
 @transaction.atomic
 def application_reopen(*, application: Application, reason: str, by) -> Application:
     """Take an approval back to review (a decision to correct), while no wave holds or plans units for it."""
-    if not reason or not reason.strip():
-        raise ValidationError(
-            {"reason": _("Indiquez pourquoi la décision est rouverte : c'est envoyé à l'association.")}
-        )
+    _require_text(
+        reason, field="reason", missing=_("Indiquez pourquoi la décision est rouverte : c'est envoyé à l'association.")
+    )
     application = _lock(application)
     if S.SUBMITTED not in TRANSITIONS[application.status]:
         raise TransitionError(_("Seule une candidature acceptée peut être rouverte."))
@@ -563,14 +564,8 @@ def application_assign(*, application: Application, reviewer, by) -> Application
     application = _lock(application)
     if application.assigned_to_id == (reviewer.pk if reviewer else None):
         return application
-    application.assigned_to = reviewer
-    application.save(update_fields=["assigned_to", "updated_at"])
-    ApplicationEvent.record(
-        application=application,
-        by=by,
-        kind=ApplicationEvent.Kind.ASSIGNED,
-        note=(reviewer.get_full_name() or reviewer.email) if reviewer else _("plus personne"),
-    )
+    note = (reviewer.get_full_name() or reviewer.email) if reviewer else _("plus personne")
+    _set_recorded(application, "assigned_to", reviewer, by=by, kind=ApplicationEvent.Kind.ASSIGNED, note=note)
     return application
 
 

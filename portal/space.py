@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from associations.models import Application, Association, Message
 from campaigns.models import Campaign
@@ -84,40 +84,51 @@ class NextStep:
     link_label: str = ""
 
 
+# An application not approved (yet): where it stands, its next step, and the label of the link to it (None: no link).
+WAITING_STEPS = {
+    S.DRAFT: (
+        gettext_lazy("Brouillon : la candidature n'est pas encore envoyée."),
+        gettext_lazy("Complétez-la puis déposez-la avant la fermeture des candidatures."),
+        gettext_lazy("Compléter et déposer"),
+    ),
+    S.SUBMITTED: (
+        gettext_lazy("L'équipe de la ville examine la candidature."),
+        gettext_lazy("Rien à faire pour l'instant : vous recevrez un e-mail à chaque étape."),
+        None,
+    ),
+    S.INFO_REQUESTED: (
+        gettext_lazy("L'équipe de la ville vous pose une question."),
+        gettext_lazy("Répondez-lui : la candidature repartira en examen."),
+        gettext_lazy("Répondre"),
+    ),
+    S.WAITLISTED: (
+        gettext_lazy("La candidature est sur liste d'attente."),
+        gettext_lazy("Rien à faire : nous vous recontacterons si des ordinateurs se libèrent."),
+        None,
+    ),
+    S.REJECTED: (
+        gettext_lazy("La candidature n'a pas été retenue."),
+        gettext_lazy("Vous pouvez candidater à une autre campagne ouverte."),
+        None,
+    ),
+    S.WITHDRAWN: (gettext_lazy("Vous avez retiré cette candidature."), gettext_lazy("Rien à faire."), None),
+}
+
+# A confirmed allocation whose appointment is set: what the association does (``when``: the appointment in words).
+APPOINTMENT_STEPS = {
+    AP.PROPOSED: gettext_lazy("Confirmez le rendez-vous de remise %(when)s, ou demandez un autre créneau."),
+    AP.ACCEPTED: gettext_lazy("Venez chercher vos ordinateurs %(when)s, avec une pièce d'identité."),
+}
+
+
 def next_step(application: Application, allocations: list[Allocation], reports_to_file: int) -> NextStep:
     """The application's state in plain words, and its next step."""
-    status = application.status
-    if status == S.DRAFT:
-        return NextStep(
-            _("Brouillon : la candidature n'est pas encore envoyée."),
-            _("Complétez-la puis déposez-la avant la fermeture des candidatures."),
-            application.get_absolute_url(),
-            _("Compléter et déposer"),
-        )
-    if status == S.SUBMITTED:
-        return NextStep(
-            _("L'équipe de la ville examine la candidature."),
-            _("Rien à faire pour l'instant : vous recevrez un e-mail à chaque étape."),
-        )
-    if status == S.INFO_REQUESTED:
-        return NextStep(
-            _("L'équipe de la ville vous pose une question."),
-            _("Répondez-lui : la candidature repartira en examen."),
-            application.get_absolute_url(),
-            _("Répondre"),
-        )
-    if status == S.WAITLISTED:
-        return NextStep(
-            _("La candidature est sur liste d'attente."),
-            _("Rien à faire : nous vous recontacterons si des ordinateurs se libèrent."),
-        )
-    if status == S.REJECTED:
-        return NextStep(
-            _("La candidature n'a pas été retenue."),
-            _("Vous pouvez candidater à une autre campagne ouverte."),
-        )
-    if status == S.WITHDRAWN:
-        return NextStep(_("Vous avez retiré cette candidature."), _("Rien à faire."))
+    waiting = WAITING_STEPS.get(application.status)
+    if waiting is not None:
+        state, step, link_label = waiting
+        if link_label is None:
+            return NextStep(str(state), str(step))
+        return NextStep(str(state), str(step), application.get_absolute_url(), str(link_label))
     # Approved: the grant in plain words, then the first thing still to happen.
     granted = application.granted_quantity or 0
     state = grant_words(granted, allocations)
@@ -125,22 +136,9 @@ def next_step(application: Application, allocations: list[Allocation], reports_t
     for allocation in allocations:
         if allocation.status != A.CONFIRMED:
             continue
-        if allocation.appointment_status == AP.PROPOSED:
-            return NextStep(
-                state,
-                _("Confirmez le rendez-vous de remise %(when)s, ou demandez un autre créneau.")
-                % {"when": appointment_words(allocation)},
-                link,
-                _("Voir le rendez-vous"),
-            )
-        if allocation.appointment_status == AP.ACCEPTED:
-            return NextStep(
-                state,
-                _("Venez chercher vos ordinateurs %(when)s, avec une pièce d'identité.")
-                % {"when": appointment_words(allocation)},
-                link,
-                _("Voir le rendez-vous"),
-            )
+        if allocation.appointment_status in APPOINTMENT_STEPS:
+            step = APPOINTMENT_STEPS[allocation.appointment_status] % {"when": appointment_words(allocation)}
+            return NextStep(state, step, link, _("Voir le rendez-vous"))
         if allocation.appointment_status == AP.CHANGE_REQUESTED:
             return NextStep(
                 state, _("Vous avez demandé un autre créneau : l'équipe de la campagne vous en propose un bientôt.")

@@ -23,7 +23,7 @@ from associations.documents import display_name, photo_extension
 from associations.selectors import association_recipients
 from core.emails import apply_each, notify
 from core.errors import DomainError
-from core.sizes import file_size
+from core.sizes import check_size
 from core.textlimits import limit_text
 from core.transitions import transition
 from support import selectors
@@ -60,13 +60,7 @@ def _clean_text(value: str, *, field: str, limit: int, missing: str) -> str:
 def check_photo(upload) -> str:
     """A JPEG or PNG photo (core.imagecheck), of at most MAX_DOCUMENT_SIZE bytes, recognised by its content
     whatever its name says. Returns "jpg" or "png"; raises a French ValidationError."""
-    limit = settings.MAX_DOCUMENT_SIZE
-    if upload.size > limit:
-        raise ValidationError(
-            _("Cette photo pèse %(size)s ; la limite est de %(limit)s.")
-            % {"size": file_size(upload.size), "limit": file_size(limit)},
-            code="file_too_large",
-        )
+    check_size(upload, _("Cette photo pèse %(size)s ; la limite est de %(limit)s."))
     upload.seek(0)
     content = upload.read()
     upload.seek(0)

@@ -1,12 +1,13 @@
 """The list filters of the applications and associations lists."""
 
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from associations.models import Application, Mission
 from campaigns.scoping import ScopedRelatedFieldListFilter
-from core.admin_helpers import cached_per_request
+from core.admin_helpers import ChoicesFilter, cached_per_request
 
 
 class CampaignFilter(ScopedRelatedFieldListFilter):
@@ -137,19 +138,13 @@ class StatusFilter(admin.SimpleListFilter):
             }
 
 
-class AnswerFilter(admin.SimpleListFilter):
+class AnswerFilter(ChoicesFilter):
     title = gettext_lazy("réponse de l'association")
     parameter_name = "reponse"
-
-    def lookups(self, request, model_admin):
-        return [("recue", _("réponse reçue, à lire")), ("non", _("rien à lire"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "recue":
-            return queryset.filter(answer_received_at__isnull=False)
-        if self.value() == "non":
-            return queryset.filter(answer_received_at__isnull=True)
-        return queryset
+    options = {
+        "recue": (gettext_lazy("réponse reçue, à lire"), Q(answer_received_at__isnull=False)),
+        "non": (gettext_lazy("rien à lire"), Q(answer_received_at__isnull=True)),
+    }
 
 
 class AssignedFilter(admin.SimpleListFilter):

@@ -247,28 +247,18 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
+# The sweeps that re-queue lost renders (certificates, donor documents, addenda) run this often.
+# CERTIFICATES_SWEEP_SECONDS: shorter only for the end-to-end stack test, which waits for beat to send it.
+_RENDER_SWEEP_SECONDS = env.float("CERTIFICATES_SWEEP_SECONDS", default=120.0)
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-queue handover certificates whose render was lost (broker down at commit, worker killed).
-    # CERTIFICATES_SWEEP_SECONDS: shorter only for the end-to-end stack test, which waits for beat to send it.
-    "certificates-sweep": {
-        "task": "certificates.tasks.sweep_handovers",
-        "schedule": env.float("CERTIFICATES_SWEEP_SECONDS", default=120.0),
-    },
+    "certificates-sweep": {"task": "certificates.tasks.sweep_handovers", "schedule": _RENDER_SWEEP_SECONDS},
     # Donor documents (traceability reports, reuse attestations) whose render was lost: same schedule.
-    "donor-documents-sweep": {
-        "task": "impact.tasks.sweep_donor_documents",
-        "schedule": env.float("CERTIFICATES_SWEEP_SECONDS", default=120.0),
-    },
+    "donor-documents-sweep": {"task": "impact.tasks.sweep_donor_documents", "schedule": _RENDER_SWEEP_SECONDS},
     # Certificates' addenda (after-sales replacements) whose render, or signed render, was lost: same schedule.
-    "addenda-sweep": {
-        "task": "support.tasks.sweep_addenda",
-        "schedule": env.float("CERTIFICATES_SWEEP_SECONDS", default=120.0),
-    },
+    "addenda-sweep": {"task": "support.tasks.sweep_addenda", "schedule": _RENDER_SWEEP_SECONDS},
     # Emails of the outbox whose task was lost (Redis down, worker killed) or whose send failed (core/outbox.py).
-    "outbox-sweep": {
-        "task": "core.tasks.sweep_outbox",
-        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=60.0),
-    },
+    "outbox-sweep": {"task": "core.tasks.sweep_outbox", "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=60.0)},
     # In-kind gift receipts issued whose PDF render was lost (broker down at commit, worker killed).
     "receipts-sweep": {"task": "impact.tasks.sweep_receipts", "schedule": 300.0},
     # Impact reports owed by equipped associations, and reminders before / after they are due (idempotent).

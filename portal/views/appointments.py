@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.errors import DomainError
 from donations import selectors, services
 from portal.forms import SlotRequestForm
+from portal.views.outcome import tell_outcome
 
 
 @login_required
@@ -19,12 +20,11 @@ from portal.forms import SlotRequestForm
 def allocation_appointment_accept(request: HttpRequest, pk: int) -> HttpResponse:
     """The association confirms the proposed handover slot."""
     allocation = get_object_or_404(selectors.allocation_for_member(request.user), pk=pk)
-    try:
-        services.allocation_appointment_accept(allocation=allocation, by=request.user)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Rendez-vous confirmé. Merci, à bientôt !"))
+    tell_outcome(
+        request,
+        lambda: services.allocation_appointment_accept(allocation=allocation, by=request.user),
+        done=_("Rendez-vous confirmé. Merci, à bientôt !"),
+    )
     if request.POST.get("next") == "space":  # confirmed from the space's home: back there
         return redirect("associations:space")
     return redirect(allocation.application)

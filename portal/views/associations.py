@@ -22,6 +22,7 @@ from core.files import open_or_404
 from core.forms import errors_to_form
 from donations.selectors import allocations_for_application
 from portal.space import grant_words, space_home
+from portal.views.outcome import form_saved, tell_outcome
 
 
 @login_required
@@ -30,19 +31,22 @@ def space(request: HttpRequest) -> HttpResponse:
     return render(request, "associations/space.html", {"home": space_home(request.user)})
 
 
+def _association_fields(form: AssociationForm) -> dict:
+    """The association form's fields as the services take them (the missions as a list)."""
+    return {**form.cleaned_data, "missions": list(form.cleaned_data["missions"])}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def association_create(request: HttpRequest) -> HttpResponse:
     form = AssociationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        missions = data.pop("missions")
-        try:
-            services.association_register(by=request.user, missions=list(missions), **data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Votre association est inscrite. Vous pouvez maintenant candidater."))
+        if form_saved(
+            request,
+            form,
+            lambda: services.association_register(by=request.user, **_association_fields(form)),
+            done=_("Votre association est inscrite. Vous pouvez maintenant candidater."),
+        ):
             next_url = request.GET.get("next", "")
             if next_url.startswith("/") and not next_url.startswith("//"):
                 return redirect(next_url)
@@ -79,14 +83,12 @@ def association_edit(request: HttpRequest, pk: int) -> HttpResponse:
     association = get_object_or_404(selectors.associations_for_user(request.user), pk=pk)
     form = AssociationForm(request.POST or None, instance=association)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        missions = data.pop("missions")
-        try:
-            services.association_update(association=association, by=request.user, missions=list(missions), **data)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Les informations de l'association sont enregistrées."))
+        if form_saved(
+            request,
+            form,
+            lambda: services.association_update(association=association, by=request.user, **_association_fields(form)),
+            done=_("Les informations de l'association sont enregistrées."),
+        ):
             return redirect("associations:space")
     return render(request, "associations/association_form.html", {"form": form, "association": association})
 
@@ -272,12 +274,11 @@ def application_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(selectors.application_for_user(request.user, pk))
     if request.method == "POST":
-        try:
-            services.application_withdraw(application=application, by=request.user)
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Votre candidature est retirée."))
+        tell_outcome(
+            request,
+            lambda: services.application_withdraw(application=application, by=request.user),
+            done=_("Votre candidature est retirée."),
+        )
         return redirect(application)
     return render(request, "associations/application_withdraw.html", {"application": application})
 

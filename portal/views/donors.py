@@ -25,6 +25,7 @@ from inventory import collection_services
 from inventory.models import Lot
 from portal.donors import DONOR_SPACE_SESSION_KEY, donor_documents_page, donor_space
 from portal.forms import CollectionForm, DonorAddressForm, DonorOfferForm, collection_slot_formset
+from portal.views.outcome import form_saved
 
 
 @require_safe
@@ -47,12 +48,12 @@ def donor_address(request: HttpRequest, pk: int) -> HttpResponse:
     donor = get_object_or_404(Donor.objects.for_user(request.user), pk=pk)
     form = DonorAddressForm(request.POST or None, initial={"address": donor.address})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.donor_address_set(donor=donor, address=form.cleaned_data["address"], by=request.user)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Adresse du siège enregistrée."))
+        if form_saved(
+            request,
+            form,
+            lambda: services.donor_address_set(donor=donor, address=form.cleaned_data["address"], by=request.user),
+            done=_("Adresse du siège enregistrée."),
+        ):
             return redirect("donors:space")
     context = {"donor": donor, "form": form}
     return render(request, "donors/address.html", context, status=400 if form.errors else 200)

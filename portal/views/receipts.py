@@ -20,6 +20,7 @@ from impact import receipts as services
 from impact.forms import LotValuationForm, ReceiptCancelForm, ReceiptEligibilityForm
 from impact.models import ReceiptEligibility
 from inventory.models import Lot
+from portal.views.outcome import form_saved, tell_outcome
 
 
 def _my_association(user, pk: int) -> Association:
@@ -54,12 +55,11 @@ def receipt_eligibility(request: HttpRequest, association_pk: int) -> HttpRespon
     form = ReceiptEligibilityForm(request.POST if request.method == "POST" and "withdraw" not in request.POST else None)
     if request.method == "POST":
         if "withdraw" in request.POST:
-            try:
-                services.receipt_eligibility_withdraw(association=association, by=request.user)
-            except DomainError as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, _("Déclaration retirée : aucun nouveau reçu ne pourra être émis."))
+            tell_outcome(
+                request,
+                lambda: services.receipt_eligibility_withdraw(association=association, by=request.user),
+                done=_("Déclaration retirée : aucun nouveau reçu ne pourra être émis."),
+            )
             return redirect("impact:receipts")
         if form.is_valid():
             try:
@@ -171,12 +171,14 @@ def lot_value(request: HttpRequest, pk: int) -> HttpResponse:
     current = getattr(lot, "valuation", None)
     form = LotValuationForm(request.POST or None, initial={"unit_value": current.unit_value if current else None})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.lot_valuation_declare(lot=lot, unit_value=form.cleaned_data["unit_value"], by=request.user)
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Valeur enregistrée pour le lot %(lot)s.") % {"lot": lot.reference})
+        if form_saved(
+            request,
+            form,
+            lambda: services.lot_valuation_declare(
+                lot=lot, unit_value=form.cleaned_data["unit_value"], by=request.user
+            ),
+            done=_("Valeur enregistrée pour le lot %(lot)s.") % {"lot": lot.reference},
+        ):
             return redirect("donors:space")
     context = {"lot": lot, "current": current, "form": form}
     return render(request, "donors/lot_value.html", context, status=400 if form.errors else 200)
