@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -25,7 +25,7 @@ from certificates.pdf import merge_pdfs
 from core.admin_helpers import HistoryInline, ReadOnlyPermissionsMixin
 from core.errors import DomainError
 from core.files import open_or_404
-from core.forms import errors_to_form
+from core.forms import service_applied
 from donations.models import Allocation
 
 S = Handover.State
@@ -338,26 +338,24 @@ class HandoverAdmin(OrganiserScopedAdmin, ReadOnlyPermissionsMixin, admin.ModelA
         status = 200
         if request.method == "POST":
             status = 400
-            if form.is_valid():
-                try:
-                    services.handover_record(handover=handover, by=request.user, **form.service_arguments())
-                except (ValidationError, DomainError) as exc:
-                    errors_to_form(form, exc)
-                else:
-                    self.message_user(
-                        request,
-                        _("Remise enregistrée pour %(association)s : l'attestation signée est en préparation.")
-                        % {"association": association.legal_name},
-                        messages.SUCCESS,
+            # A lambda: decoding the pads' images (service_arguments) may be refused too.
+            if form.is_valid() and service_applied(
+                form, lambda: services.handover_record(handover=handover, by=request.user, **form.service_arguments())
+            ):
+                self.message_user(
+                    request,
+                    _("Remise enregistrée pour %(association)s : l'attestation signée est en préparation.")
+                    % {"association": association.legal_name},
+                    messages.SUCCESS,
+                )
+                # Straight on to the next appointment to record (the page names its association, with
+                # « Retour au guichet » when someone else stands at the counter); the desk when all are done.
+                following = selectors.desk(handover.wave).next_after(handover.pk)
+                if following is not None:
+                    return redirect(
+                        reverse("admin:certificates_handover_record", args=[following.handover.pk]) + "?after=1"
                     )
-                    # Straight on to the next appointment to record (the page names its association, with
-                    # « Retour au guichet » when someone else stands at the counter); the desk when all are done.
-                    following = selectors.desk(handover.wave).next_after(handover.pk)
-                    if following is not None:
-                        return redirect(
-                            reverse("admin:certificates_handover_record", args=[following.handover.pk]) + "?after=1"
-                        )
-                    return redirect(desk_url)
+                return redirect(desk_url)
         appointment = handover.allocation.appointment_date
         context = self._context(
             request,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import random
+from functools import partial
 
 from celery import shared_task
 from celery.signals import worker_process_init
 
 from certificates import services
-from core.tasks import RETRY_ON_OSERROR
+from core.tasks import RETRY_ON_OSERROR, render_or_retry
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +38,14 @@ def retry_countdown(retries: int) -> float:
 @shared_task(bind=True, acks_late=True, max_retries=RENDER_MAX_RETRIES, soft_time_limit=90, time_limit=120)
 def render_handover(self, handover_id: int) -> str | None:
     """Render the certificate's current document. Safe to run twice; retried with back-off on failure."""
-    try:
-        handover = services.handover_render(handover_id=handover_id)
-    except services.RenderError as exc:
-        if self.request.retries >= self.max_retries:
-            logger.error(
-                "Certificate %s: render failed %s times, left « failed »", handover_id, self.request.retries + 1
-            )
-            return "failed"
-        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries))
-    return handover.state if handover else None
+
+    def gave_up(attempts: int) -> None:
+        logger.error("Certificate %s: render failed %s times, left « failed »", handover_id, attempts)
+
+    render = partial(services.handover_render, handover_id=handover_id)
+    return render_or_retry(
+        self, render, error=services.RenderError, countdown=retry_countdown, state="state", gave_up=gave_up
+    )
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)

@@ -1,7 +1,7 @@
 """Form fields shared by the apps."""
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from decimal import Decimal
 
 from django import forms
@@ -64,3 +64,18 @@ def errors_to_form(form: forms.Form, exc: ValidationError | DomainError, fields:
     for field, errors in exc.message_dict.items():
         known = field in form.fields and (fields is None or field in fields)
         form.add_error(field if known else None, errors)
+
+
+def service_applied(form: forms.Form, service: Callable, *, errors_on: str | None = None, **arguments) -> bool:
+    """Call ``service(**arguments)`` (a service, given the form's cleaned data): True when it went through. A refusal
+    is shown on ``form`` and gives False: a ValidationError's messages all next to the field ``errors_on`` when it
+    is named, else where ``errors_to_form`` puts them; a DomainError above the form."""
+    try:
+        service(**arguments)
+    except (ValidationError, DomainError) as exc:
+        if errors_on is not None and isinstance(exc, ValidationError):
+            form.add_error(errors_on, exc.messages)
+        else:
+            errors_to_form(form, exc)
+        return False
+    return True

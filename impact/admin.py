@@ -165,20 +165,35 @@ class ImpactReportAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
             scoped_for_request(ImpactReport.objects.select_related("association", "campaign"), request), pk=pk
         )
 
+    def _decide(self, request, report, form, done, service, **arguments):
+        """A review step's POST: ``service(report=report, by=request.user, **arguments)``, then ``done`` said on the
+        report's page. A refused message is shown on the form (None: the step's page again); any other refusal is
+        said on the report's page."""
+        try:
+            service(report=report, by=request.user, **arguments)
+        except ValidationError as exc:
+            form.add_error("message", exc.messages)
+            return None
+        except DomainError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(request, done)
+        return redirect("admin:impact_impactreport_change", report.pk)
+
     def return_view(self, request, pk):
         report = self._report(request, pk)
         form = ReturnForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            try:
-                services.impact_report_return(report=report, by=request.user, message=form.cleaned_data["message"])
-            except ValidationError as exc:
-                form.add_error("message", exc.messages)
-            except DomainError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-                return redirect("admin:impact_impactreport_change", report.pk)
-            else:
-                self.message_user(request, _("Le bilan est renvoyé à l'association pour correction."))
-                return redirect("admin:impact_impactreport_change", report.pk)
+            decided = self._decide(
+                request,
+                report,
+                form,
+                _("Le bilan est renvoyé à l'association pour correction."),
+                services.impact_report_return,
+                message=form.cleaned_data["message"],
+            )
+            if decided is not None:
+                return decided
         return self._report_page(request, "return", _("Renvoyer le bilan pour correction"), report=report, form=form)
 
     def accept_view(self, request, pk):
@@ -198,29 +213,17 @@ class ImpactReportAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         report = self._report(request, pk)
         form = ReopenDecisionForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            accept = form.cleaned_data["decision"] == ReopenDecisionForm.ACCEPT
-            try:
-                if accept:
-                    services.impact_report_reopen_accept(
-                        report=report, by=request.user, note=form.cleaned_data["message"]
-                    )
-                else:
-                    services.impact_report_reopen_refuse(
-                        report=report, by=request.user, message=form.cleaned_data["message"]
-                    )
-            except ValidationError as exc:
-                form.add_error("message", exc.messages)
-            except DomainError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-                return redirect("admin:impact_impactreport_change", report.pk)
+            message = form.cleaned_data["message"]
+            if form.cleaned_data["decision"] == ReopenDecisionForm.ACCEPT:
+                done = _("Le bilan est rouvert : l'association peut le corriger et le renvoyer.")
+                decided = self._decide(request, report, form, done, services.impact_report_reopen_accept, note=message)
             else:
-                self.message_user(
-                    request,
-                    _("Le bilan est rouvert : l'association peut le corriger et le renvoyer.")
-                    if accept
-                    else _("La correction est refusée : le bilan reste tel qu'il a été envoyé."),
+                done = _("La correction est refusée : le bilan reste tel qu'il a été envoyé.")
+                decided = self._decide(
+                    request, report, form, done, services.impact_report_reopen_refuse, message=message
                 )
-                return redirect("admin:impact_impactreport_change", report.pk)
+            if decided is not None:
+                return decided
         return self._report_page(
             request,
             "reopen",

@@ -2,7 +2,7 @@ from functools import partial
 
 from celery import shared_task
 
-from core.tasks import PERIODIC_SWEEP
+from core.tasks import PERIODIC_SWEEP, doubling, render_or_retry
 from impact import services
 
 
@@ -12,17 +12,8 @@ def send_report_reminders() -> dict:
     return services.impact_reminders_send()
 
 
-def _render_or_retry(task, render, error: type[Exception], state: str) -> str | None:
-    """``render()``, then the ``state`` attribute of what it rendered (None if nothing); on ``error``, ``task`` is
-    retried after 5, 10, 20… s, and gives "failed" once its retries are spent."""
-    try:
-        rendered = render()
-    except error as exc:
-        if task.request.retries >= task.max_retries:
-            return "failed"
-        raise task.retry(exc=exc, countdown=5 * 2**task.request.retries)
-    return getattr(rendered, state) if rendered else None
-
+# Retries of a failed render after 5, 10, 20… s; once they are spent the task gives "failed".
+RETRY_COUNTDOWN = doubling(5)
 
 # Donor documents (traceability reports, reuse attestations): retries of a failed render after about 5, 10, 20 s.
 DOCUMENT_MAX_RETRIES = 3
@@ -35,7 +26,7 @@ def render_donor_document(self, document_id: int) -> str | None:
     from impact import donor_documents
 
     render = partial(donor_documents.donor_document_render, document_id=document_id)
-    return _render_or_retry(self, render, donor_documents.RenderError, "status")
+    return render_or_retry(self, render, error=donor_documents.RenderError, countdown=RETRY_COUNTDOWN, state="status")
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
@@ -52,7 +43,7 @@ def render_receipt(self, receipt_id: int) -> str | None:
     from impact import receipts
 
     render = partial(receipts.receipt_render, receipt_id=receipt_id)
-    return _render_or_retry(self, render, receipts.RenderError, "state")
+    return render_or_retry(self, render, error=receipts.RenderError, countdown=RETRY_COUNTDOWN, state="state")
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)

@@ -25,7 +25,7 @@ from campaigns.scoping import (
 )
 from core.admin_helpers import JournalInline, ParentVisibleInline, admin_link
 from core.errors import DomainError
-from core.forms import errors_to_form
+from core.forms import service_applied
 from support import selectors, services
 from support.forms import AddendumPadForm, AddendumSignedForm, DecisionForm
 from support.models import Addendum, Ticket, TicketEvent, TicketMessage
@@ -202,16 +202,14 @@ class TicketAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         form = DecisionForm(request.POST if request.method == "POST" and not posted_sign else None)
         if posted_sign and signing and sign_form.is_valid():
             upload = sign_form.cleaned_data.get("signed_scan")
-            try:
-                services.addendum_record_signed(
-                    addendum=addendum,
-                    by=request.user,
-                    signed_by_name=sign_form.cleaned_data.get("signed_by_name") or "",
-                    scan=upload.read() if upload else None,
-                )
-            except (ValidationError, DomainError) as exc:
-                errors_to_form(sign_form, exc)
-            else:
+            if service_applied(
+                sign_form,
+                services.addendum_record_signed,
+                addendum=addendum,
+                by=request.user,
+                signed_by_name=sign_form.cleaned_data.get("signed_by_name") or "",
+                scan=upload.read() if upload else None,
+            ):
                 self.message_user(request, _("L'avenant signé est enregistré."))
                 return redirect("admin:support_ticket_change", ticket.pk)
         elif posted_sign and not signing:
@@ -322,23 +320,19 @@ class TicketAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         status = 200
         if request.method == "POST":
             status = 400
-            if form.is_valid():
-                try:
-                    how, arguments = form.service_arguments()
-                    if how == "pad":
-                        services.addendum_sign_on_pad(addendum=addendum, by=request.user, **arguments)
-                    else:
-                        services.addendum_record_signed(addendum=addendum, by=request.user, **arguments)
-                except (ValidationError, DomainError) as exc:
-                    errors_to_form(form, exc)
-                else:
-                    self.message_user(
-                        request,
-                        _("Avenant %(number)s signé : l'avenant signé est en préparation.")
-                        % {"number": addendum.number},
-                        messages.SUCCESS,
-                    )
-                    return redirect(list_url)
+
+            def sign() -> None:  # decoding the pads' images (service_arguments) may be refused too
+                how, arguments = form.service_arguments()
+                record = services.addendum_sign_on_pad if how == "pad" else services.addendum_record_signed
+                record(addendum=addendum, by=request.user, **arguments)
+
+            if form.is_valid() and service_applied(form, sign):
+                self.message_user(
+                    request,
+                    _("Avenant %(number)s signé : l'avenant signé est en préparation.") % {"number": addendum.number},
+                    messages.SUCCESS,
+                )
+                return redirect(list_url)
         context = self._desk_context(
             request,
             title=_("Faire signer l'avenant %(number)s") % {"number": addendum.number},

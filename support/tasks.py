@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from celery import shared_task
+
+from core.tasks import doubling, render_or_retry
 
 logger = logging.getLogger(__name__)
 
 
 def _render_with_retries(task, render, addendum_id: int, failure: str) -> bool:
-    """Call ``render`` (a service of support.services); on a render error, retry with back-off, then give up and log
-    ``failure`` (the addendum stays without that PDF)."""
+    """Call ``render`` (a service of support.services); on a render error, retry after 10, 20, 40 s, then give up and
+    log ``failure`` (the addendum stays without that PDF)."""
     from support.services import AddendumRenderError
 
-    try:
-        return render(addendum_id=addendum_id)
-    except AddendumRenderError as exc:
-        if task.request.retries >= task.max_retries:
-            logger.error(failure, addendum_id)
-            return False
-        raise task.retry(exc=exc, countdown=10 * 2**task.request.retries)
+    return render_or_retry(
+        task,
+        partial(render, addendum_id=addendum_id),
+        error=AddendumRenderError,
+        countdown=doubling(10),
+        failed=False,
+        gave_up=lambda attempts: logger.error(failure, addendum_id),
+    )
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3, soft_time_limit=90, time_limit=120)

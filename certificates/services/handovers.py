@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 from certificates import selectors
 from certificates.models import Handover, HandoverEvent
 from certificates.services.signatures import clean_scan, clean_signatures
-from core.emails import apply_each, follow_up_queue
+from core.emails import apply_each_on_commit, follow_up_queue
 from core.errors import DomainError, TransitionError
 from core.models import actor_label
 from core.transitions import transition
@@ -79,24 +79,16 @@ def queue_options() -> dict:
     return follow_up_queue("CERTIFICATES_QUEUE")
 
 
-def _send_renders(ids: list[int]) -> int:
-    from certificates.tasks import render_handover
-
-    return apply_each(
-        render_handover,
-        ids,
+def queue_renders(handover_ids: Iterable[int]) -> None:
+    """After commit, send one render task per certificate. A broker outage never fails the request."""
+    apply_each_on_commit(
+        "certificates.tasks.render_handover",
+        handover_ids,
         log=logger,
         failed="Render of certificate %s failed in-process",
         lost="Broker unreachable: %s certificate render(s) left to the periodic sweep",
         options=queue_options(),
     )
-
-
-def queue_renders(handover_ids: Iterable[int]) -> None:
-    """After commit, send one render task per certificate. A broker outage never fails the request."""
-    ids = sorted(set(handover_ids))
-    if ids:
-        transaction.on_commit(lambda: _send_renders(ids), robust=True)
 
 
 # Creating certificates ------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -21,6 +21,7 @@ from core.admin_helpers import (
     annotation_column,
 )
 from core.errors import DomainError
+from core.forms import service_applied
 from donations import selectors, services
 from donations.admin.forms import AllocationAdminForm, CancelForm
 from donations.admin.waves import appointment_slot
@@ -197,16 +198,20 @@ class AllocationAdmin(RefusalOnSamePageMixin, OrganiserScopedAdmin, admin.ModelA
         if not request.user.has_perm("donations.change_allocation"):
             raise PermissionDenied
         form = CancelForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.allocation_cancel(allocation=allocation, by=request.user, reason=form.cleaned_data["reason"])
-            except ValidationError as exc:
-                form.add_error("reason", exc.messages)
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
-                self.message_user(request, _("Attribution annulée : ses ordinateurs sont de nouveau prêts."))
-                return redirect(reverse("admin:donations_allocation_change", args=[allocation.pk]))
+        if (
+            request.method == "POST"
+            and form.is_valid()
+            and service_applied(
+                form,
+                services.allocation_cancel,
+                errors_on="reason",
+                allocation=allocation,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        ):
+            self.message_user(request, _("Attribution annulée : ses ordinateurs sont de nouveau prêts."))
+            return redirect(reverse("admin:donations_allocation_change", args=[allocation.pk]))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

@@ -22,7 +22,7 @@ from associations.forms import InvitationForm, JoinRequestForm, RefuseJoinReques
 from associations.models import JoinRequest, Membership
 from associations.validators import normalize_rna, normalize_siret
 from core.errors import DomainError
-from core.forms import errors_to_form
+from core.forms import errors_to_form, service_applied
 
 
 def _number(request: HttpRequest) -> tuple[str, str]:
@@ -92,18 +92,15 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
 def invite(request: HttpRequest, pk: int) -> HttpResponse:
     association = get_object_or_404(selectors.associations_for_user(request.user), pk=pk)
     form = InvitationForm(request.POST)
-    if form.is_valid():
-        try:
-            services.invitation_send(association=association, email=form.cleaned_data["email"], by=request.user)
-        except (ValidationError, DomainError) as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Invitation envoyée à %(email)s. Le lien est valable %(days)s jours.")
-                % {"email": form.cleaned_data["email"], "days": settings.INVITATION_MAX_AGE_DAYS},
-            )
-            return redirect("associations:members", pk=association.pk)
+    if form.is_valid() and service_applied(
+        form, services.invitation_send, association=association, email=form.cleaned_data["email"], by=request.user
+    ):
+        messages.success(
+            request,
+            _("Invitation envoyée à %(email)s. Le lien est valable %(days)s jours.")
+            % {"email": form.cleaned_data["email"], "days": settings.INVITATION_MAX_AGE_DAYS},
+        )
+        return redirect("associations:members", pk=association.pk)
     return render(
         request,
         "associations/members.html",

@@ -166,7 +166,7 @@ def test_redis_killed_during_a_wave_confirmation_loses_nothing_and_sends_each_em
         later = timezone.now() + max(certificate_services.pending_stuck_after(), outbox.retry_base())
         later += datetime.timedelta(seconds=1)
         assert certificate_services.handovers_requeue_stuck(now=later) == 5
-        certificate_handovers._send_renders(list(handovers.values_list("pk", flat=True)))
+        certificate_handovers.queue_renders(handovers.values_list("pk", flat=True))  # no transaction: sent now
         outbox.dispatch(list(OutboxEmail.objects.values_list("pk", flat=True)))
         outbox.outbox_sweep(now=later)
 
