@@ -86,6 +86,15 @@ def test_desk_lists_every_allocation_in_appointment_order_with_its_state(client,
     assert 'src="/static/js/print_desk.js"' in page
 
 
+def test_the_desk_names_its_state_column_status_in_english(client, desk, wave):
+    """« État » of a certificate is its status in English, not the grade of a computer."""
+    client.force_login(desk)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("admin:certificates_handover_desk", args=[wave.pk])).content.decode()
+    assert '<th scope="col">Status</th>' in page and 'data-label="Status"' in page
+    assert "Grade" not in page
+
+
 def test_progress_json_counts_states(client, desk):
     wave, _first, failed, _waiting = ready_failed_waiting("boom")
     client.force_login(desk)

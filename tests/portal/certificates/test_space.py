@@ -80,6 +80,18 @@ def test_space_lists_only_the_members_certificates(client, signed, association_m
     assert reverse("certificates:download", args=[signed.pk]) in page
 
 
+def test_the_list_names_its_state_column_in_both_languages(client, signed, association_member):
+    """The column of the certificate's state: « État » in French, « Status » in English (not the grade of a
+    computer, which « État » also means)."""
+    client.force_login(association_member)
+    french = client.get(reverse("certificates:list")).content.decode()
+    assert '<th scope="col">État</th>' in french and 'data-label="État"' in french
+    client.cookies["django_language"] = "en"
+    english = client.get(reverse("certificates:list")).content.decode()
+    assert '<th scope="col">Status</th>' in english and 'data-label="Status"' in english
+    assert "Grade" not in english
+
+
 def test_the_application_page_links_the_certificate(client, signed, association_member):
     client.force_login(association_member)
     page = client.get(signed.allocation.application.get_absolute_url()).content.decode()
