@@ -36,20 +36,13 @@ def allocation_appointment_change(request: HttpRequest, pk: int) -> HttpResponse
     """The association asks for another slot, with the days and hours that would suit it."""
     allocation = get_object_or_404(selectors.allocation_for_member(request.user), pk=pk)
     form = SlotRequestForm(request.POST or None)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and service_applied(
-            form,
-            services.allocation_appointment_request_change,
-            errors_on="message",
-            allocation=allocation,
-            by=request.user,
-            message=form.cleaned_data["message"],
-        )
-    ):
-        messages.success(request, _("Votre demande est transmise à l'équipe de la campagne, qui vous recontactera."))
-        return redirect(allocation.application)
+    if request.method == "POST" and form.is_valid():
+        arguments = {"allocation": allocation, "by": request.user, "message": form.cleaned_data["message"]}
+        if service_applied(form, services.allocation_appointment_request_change, errors_on="message", **arguments):
+            messages.success(
+                request, _("Votre demande est transmise à l'équipe de la campagne, qui vous recontactera.")
+            )
+            return redirect(allocation.application)
     return render(
         request,
         "donations/appointment_change.html",

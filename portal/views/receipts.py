@@ -61,15 +61,11 @@ def receipt_eligibility(request: HttpRequest, association_pk: int) -> HttpRespon
                 done=_("Déclaration retirée : aucun nouveau reçu ne pourra être émis."),
             )
             return redirect("impact:receipts")
-        if form.is_valid() and service_applied(
-            form,
-            services.receipt_eligibility_declare,
-            association=association,
-            by=request.user,
-            basis=form.cleaned_data["basis"],
-        ):
-            messages.success(request, _("Déclaration enregistrée : vous pouvez vérifier et émettre vos reçus."))
-            return redirect("impact:receipts")
+        if form.is_valid():
+            arguments = {"association": association, "by": request.user, "basis": form.cleaned_data["basis"]}
+            if service_applied(form, services.receipt_eligibility_declare, **arguments):
+                messages.success(request, _("Déclaration enregistrée : vous pouvez vérifier et émettre vos reçus."))
+                return redirect("impact:receipts")
     context = {"association": association, "current": current, "form": form}
     return render(request, "impact/receipt_eligibility.html", context, status=400 if form.errors else 200)
 
