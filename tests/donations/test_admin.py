@@ -214,11 +214,6 @@ def test_changelists_query_count_does_not_grow(client, marseille, manager, djang
 # Waves: create and edit ---------------------------------------------------------------------
 
 
-def _no_inline_rows(*prefixes: str) -> dict:
-    """The management form of each inline of a change page, with no row sent."""
-    return {f"{prefix}-{count}": 0 for prefix in prefixes for count in ("TOTAL_FORMS", "INITIAL_FORMS")}
-
-
 def wave_form(campaign, **overrides):
     data = {
         "campaign": campaign.pk,
@@ -231,7 +226,10 @@ def wave_form(campaign, **overrides):
         "opening_hours": "09:00-12:00 14:00-17:00",
         "slot_minutes": "45",
         "desk_capacity": "2",
-        **_no_inline_rows("allocations", "events"),
+        "allocations-TOTAL_FORMS": 0,
+        "allocations-INITIAL_FORMS": 0,
+        "events-TOTAL_FORMS": 0,
+        "events-INITIAL_FORMS": 0,
     }
     data.update(overrides)
     return data
@@ -283,7 +281,10 @@ def allocation_form(**overrides):
         "appointment_start": "10:00",
         "appointment_end": "10:30",
         "appointment_place": "Mairie du 1er",
-        **_no_inline_rows("units", "events"),
+        "units-TOTAL_FORMS": 0,
+        "units-INITIAL_FORMS": 0,
+        "events-TOTAL_FORMS": 0,
+        "events-INITIAL_FORMS": 0,
     }
     data.update(overrides)
     return data
