@@ -3,13 +3,13 @@ download it for a calendar."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.forms import service_applied
 from donations import selectors, services
 from portal.forms import SlotRequestForm
 from portal.views.outcome import tell_outcome
@@ -37,15 +37,8 @@ def allocation_appointment_change(request: HttpRequest, pk: int) -> HttpResponse
     allocation = get_object_or_404(selectors.allocation_for_member(request.user), pk=pk)
     form = SlotRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.allocation_appointment_request_change(
-                allocation=allocation, by=request.user, message=form.cleaned_data["message"]
-            )
-        except ValidationError as exc:
-            form.add_error("message", exc.messages)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
+        arguments = {"allocation": allocation, "by": request.user, "message": form.cleaned_data["message"]}
+        if service_applied(form, services.allocation_appointment_request_change, errors_on="message", **arguments):
             messages.success(
                 request, _("Votre demande est transmise à l'équipe de la campagne, qui vous recontactera.")
             )

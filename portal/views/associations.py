@@ -19,7 +19,7 @@ from campaigns.models import Campaign
 from certificates.selectors import handovers_for_allocations
 from core.errors import DomainError
 from core.files import open_or_404
-from core.forms import errors_to_form
+from core.forms import errors_to_form, service_applied
 from donations.selectors import allocations_for_application
 from portal.space import grant_words, space_home
 from portal.views.outcome import form_saved, tell_outcome
@@ -248,20 +248,17 @@ def application_answer(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("associations:application", pk=pk)
     application = get_object_or_404(selectors.application_for_user(request.user, pk))
     form = AnswerForm(request.POST, request.FILES, holder=request.user)
-    if form.is_valid():
-        try:
-            services.application_answer(
-                application=application,
-                by=request.user,
-                body=form.cleaned_data["body"],
-                attachment=form.cleaned_data.get("attachment"),
-            )
-        except (ValidationError, DomainError) as exc:
-            errors_to_form(form, exc)
-        else:
-            form.release_uploads()
-            messages.success(request, _("Votre message est envoyé à l'équipe de la ville."))
-            return redirect(application)
+    if form.is_valid() and service_applied(
+        form,
+        services.application_answer,
+        application=application,
+        by=request.user,
+        body=form.cleaned_data["body"],
+        attachment=form.cleaned_data.get("attachment"),
+    ):
+        form.release_uploads()
+        messages.success(request, _("Votre message est envoyé à l'équipe de la ville."))
+        return redirect(application)
     form.keep_uploads()
     application = get_object_or_404(selectors.application_for_user(request.user, pk))
     return render(

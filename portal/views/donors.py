@@ -16,7 +16,7 @@ from django_ratelimit.decorators import ratelimit
 from campaigns import services
 from campaigns.models import Campaign, CampaignDonor, Donor
 from core.files import open_or_404
-from core.forms import errors_to_form
+from core.forms import errors_to_form, service_applied
 from impact import donor_documents
 from impact.carbon import FACTORS
 from impact.models import DonorDocument
@@ -182,21 +182,19 @@ def _propose(request: HttpRequest, *, pledge, lot) -> HttpResponse:
     slots = collection_slot_formset(request.POST or None)
     if request.method == "POST" and form.is_valid() & slots.is_valid():
         data = form.cleaned_data
-        try:
-            collection_services.collection_propose(
-                by=request.user,
-                lot=lot,
-                pledge=pledge,
-                expected_count=data["expected_count"],
-                models_description=data["models_description"],
-                contact_name=data["contact_name"],
-                contact_phone=data["contact_phone"],
-                contact_email=data["contact_email"],
-                slots=slots.slots(data["site_address"]),
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
+        if service_applied(
+            form,
+            collection_services.collection_propose,
+            by=request.user,
+            lot=lot,
+            pledge=pledge,
+            expected_count=data["expected_count"],
+            models_description=data["models_description"],
+            contact_name=data["contact_name"],
+            contact_phone=data["contact_phone"],
+            contact_email=data["contact_email"],
+            slots=slots.slots(data["site_address"]),
+        ):
             messages.success(
                 request, _("Vos créneaux sont envoyés à l'équipe de stock : elle vous répondra par e-mail.")
             )

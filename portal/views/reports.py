@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
-from core.forms import errors_to_form
+from core.forms import errors_to_form, service_applied
 from impact import selectors, services
 from impact.forms import ImpactReportForm, ReopenRequestForm
 
@@ -35,13 +35,14 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = ImpactReportForm(request.POST or None, report=report)
         if request.method == "POST" and form.is_valid():
             submit = "submit" in request.POST
-            try:
-                services.impact_report_save(report=report, by=request.user, submit=submit, **form.service_fields())
-            except ValidationError as exc:
-                errors_to_form(form, exc)
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
+            if service_applied(
+                form,
+                services.impact_report_save,
+                report=report,
+                by=request.user,
+                submit=submit,
+                **form.service_fields(),
+            ):
                 if submit:
                     messages.success(request, _("Merci ! Votre bilan est envoyé à l'équipe de la campagne."))
                     return redirect("impact:reports")

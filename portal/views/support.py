@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from campaigns.scoping import scope_to_user
-from core.errors import DomainError
 from core.files import open_or_404
-from core.forms import errors_to_form
+from core.forms import errors_to_form, service_applied
 from support import selectors, services
 from support.forms import AnswerForm, ReportForm
 from support.models import Addendum, Ticket, TicketPhoto
@@ -76,16 +75,11 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = AnswerForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.ticket_answer(ticket=ticket, by=request.user, body=form.cleaned_data["body"])
-            except ValidationError as exc:
-                errors_to_form(form, exc)
-            except DomainError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("Votre message est envoyé à l'équipe du stock."))
-                return redirect(ticket)
+        if form.is_valid() and service_applied(
+            form, services.ticket_answer, ticket=ticket, by=request.user, body=form.cleaned_data["body"]
+        ):
+            messages.success(request, _("Votre message est envoyé à l'équipe du stock."))
+            return redirect(ticket)
         status = 400
     thread = list(ticket.messages.all())
     question = next((m for m in reversed(thread) if m.from_staff), None) if ticket.status == "question" else None

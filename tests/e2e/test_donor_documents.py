@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.sign_in import sign_in, with_verified_email
-from tests.e2e.test_donor_space import PASSWORD, _no_overflow
-from tests.factories.donors import donor_world
+from tests.e2e.test_donor_space import _no_overflow, signed_in_donor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -20,11 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_a_donor_asks_for_its_traceability_report_and_downloads_it(page, live_server, axe_check):
     from impact.models import DonorDocument
 
-    world = donor_world()
-    with_verified_email(world.person, PASSWORD)
-    page.set_default_timeout(30000)
-    page.set_viewport_size({"width": 390, "height": 900})
-    sign_in(page, live_server, world.person.email, password=PASSWORD, lands_on="/donor/")
+    world = signed_in_donor(page, live_server, timeout=30000)
     page.get_by_role("link", name="Vos documents : rapports de traçabilité").click()
     expect(page.get_by_role("heading", name="Rapport de traçabilité")).to_be_visible()
     expect(page.get_by_text("Aucun document demandé pour le moment.")).to_be_visible()

@@ -39,12 +39,18 @@ def _no_overflow(page, label: str, width: int = 390) -> None:
     assert overflow <= 0, f"{label}: {overflow}px wider than the screen: {page.evaluate(WIDEST)}"
 
 
-def test_a_donor_follows_its_computers_on_a_phone(page, live_server, axe_check):
+def signed_in_donor(page, live_server, *, timeout: int):
+    """The donor world's person, signed in on a phone (390 px): its space is open. Returns the world."""
     world = donor_world()
     with_verified_email(world.person, PASSWORD)
-    page.set_default_timeout(15000)
+    page.set_default_timeout(timeout)
     page.set_viewport_size({"width": 390, "height": 900})
     sign_in(page, live_server, world.person.email, password=PASSWORD, lands_on="/donor/")
+    return world
+
+
+def test_a_donor_follows_its_computers_on_a_phone(page, live_server, axe_check):
+    signed_in_donor(page, live_server, timeout=15000)
     shots = os.environ.get("DONOR_SHOTS")
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})

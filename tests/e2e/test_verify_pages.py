@@ -28,6 +28,19 @@ def _no_horizontal_scroll(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
+def _not_found(page, url: str, heading: str) -> None:
+    response = page.goto(url)
+    assert response.status == 404
+    assert page.get_by_role("heading", name=heading).is_visible()
+
+
+# The missing pages checked at each width: the path, its heading, its name for the checks, its screenshot's name.
+MISSING = (
+    ("/verify/ZZZZ-ZZZZ-ZZZZ/", "Attestation inconnue", "unknown certificate", "verify-unknown"),  # an unknown code
+    ("/nulle-part/", "Page introuvable", "404", "404"),  # any other missing page
+)
+
+
 @override_settings(DEBUG=False)
 def test_lookup_form_unknown_certificate_and_404(page, live_server, axe_check):
     handover = confirmed_wave(1, 10).allocations.get().handover
@@ -48,26 +61,15 @@ def test_lookup_form_unknown_certificate_and_404(page, live_server, axe_check):
         page.get_by_label("Numéro d'attestation ou code de vérification").fill(handover.code.replace("-", " ").lower())
         page.get_by_role("button", name="Vérifier l'attestation").click()
         page.wait_for_url(f"**{handover.get_verify_url()}")
-        # An unknown code.
-        response = page.goto(f"{live_server.url}/verify/ZZZZ-ZZZZ-ZZZZ/")
-        assert response.status == 404
-        assert page.get_by_role("heading", name="Attestation inconnue").is_visible()
-        axe_check(page, f"unknown certificate ({width})")
-        _no_horizontal_scroll(page)
-        _shot(page, f"verify-unknown-{width}")
-        # Any other missing page.
-        response = page.goto(f"{live_server.url}/nulle-part/")
-        assert response.status == 404
-        assert page.get_by_role("heading", name="Page introuvable").is_visible()
-        axe_check(page, f"404 ({width})")
-        _no_horizontal_scroll(page)
-        _shot(page, f"404-{width}")
+        for path, heading, name, shot in MISSING:
+            _not_found(page, f"{live_server.url}{path}", heading)
+            axe_check(page, f"{name} ({width})")
+            _no_horizontal_scroll(page)
+            _shot(page, f"{shot}-{width}")
     # In English.
     page.goto(live_server.url)
     switch_language(page, "English", "en")
     page.set_viewport_size({"width": 390, "height": 900})
-    response = page.goto(f"{live_server.url}/verify/?q=zzzz")
-    assert response.status == 404
-    assert page.get_by_role("heading", name="Unknown certificate").is_visible()
+    _not_found(page, f"{live_server.url}/verify/?q=zzzz", "Unknown certificate")
     axe_check(page, "unknown certificate (en)")
     _shot(page, "verify-unknown-en-390")

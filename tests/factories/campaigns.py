@@ -60,6 +60,36 @@ class CampaignFactory(factory.django.DjangoModelFactory):
             )
 
 
+def campaign_opened(name: str, organiser: Organiser, city: str, opened_days_ago: int) -> Campaign:
+    """A campaign named ``name`` (its slug from it) in ``city``, whose applications opened ``opened_days_ago`` ago."""
+    return CampaignFactory(
+        name=name,
+        slug=name.lower().replace(" ", "-"),
+        organiser=organiser,
+        city=city,
+        applications_open_on=timezone.localdate() - datetime.timedelta(days=opened_days_ago),
+    )
+
+
+def campaigns_in_four_cities() -> dict[str, Campaign]:
+    """One campaign in each of Villeurbanne, Lyon, Aix-en-Provence and Marseille, each of its city's organiser (with
+    their postal codes); newest first by default: Villeurbanne, Lyon, Aix, then Marseille's."""
+    marseille = OrganiserFactory()
+    marseille.postal_codes = "13001 13002 13003"
+    marseille.save()
+    metropole = lyon()
+    metropole.postal_codes = "69001 69002 69003"
+    metropole.save()
+    aix = OrganiserFactory(name="Pays d'Aix", city="Aix-en-Provence", postal_codes="13090 13100")
+    villeurbanne = OrganiserFactory(name="Ville de Villeurbanne", city="Villeurbanne", postal_codes="69100")
+    return {
+        "villeurbanne": campaign_opened("Villeurbanne 2027", villeurbanne, "Villeurbanne", 1),
+        "lyon": campaign_opened("Lyon 2027", metropole, "Lyon", 2),
+        "aix": campaign_opened("Aix 2027", aix, "Aix-en-Provence", 3),
+        "marseille": campaign_opened("Marseille 2027", marseille, "Marseille", 4),
+    }
+
+
 # A donor company's offer as /donate/ takes it (a valid SIRET, check key included): pass it with the campaign.
 DONOR_OFFER_FIELDS = {
     "company_name": "Entreprise Généreuse",

@@ -354,43 +354,31 @@ def test_a_handed_over_unit_is_final(operator):
         services.computer_update(computer=computer, by=operator, notes="changement")
 
 
-def test_lot_reference_is_normalised_and_short_enough(operator):
+def _lot_create(operator, *, reference: str, site: str = "Marseille"):
+    """A lot of Orange arrived today, created through the service."""
     from campaigns.models import Donor
 
-    donor = Donor.objects.create(name="Orange")
-    lot = services.lot_create(
+    donor, _ = Donor.objects.get_or_create(name="Orange")
+    return services.lot_create(
         by=operator,
         organiser=OrganiserFactory(),
         donor=donor,
-        reference=" orange-2026-02 ",
+        reference=reference,
         arrival_date=timezone.localdate(),
-        site="Marseille",
+        site=site,
     )
+
+
+def test_lot_reference_is_normalised_and_short_enough(operator):
+    lot = _lot_create(operator, reference=" orange-2026-02 ")
     assert lot.reference == "ORANGE-2026-02"
     with pytest.raises(DomainError):
-        services.lot_create(
-            by=operator,
-            organiser=OrganiserFactory(),
-            donor=donor,
-            reference="X" * 30,
-            arrival_date=timezone.localdate(),
-            site="M",
-        )
+        _lot_create(operator, reference="X" * 30, site="M")
 
 
 def test_lot_changes_record_who_made_them(operator, caplog):
-    from campaigns.models import Donor
-
-    donor = Donor.objects.create(name="Orange")
     with caplog.at_level("INFO", logger="inventory.services"):
-        lot = services.lot_create(
-            by=operator,
-            organiser=OrganiserFactory(),
-            donor=donor,
-            reference="L-1",
-            arrival_date=timezone.localdate(),
-            site="Marseille",
-        )
+        lot = _lot_create(operator, reference="L-1")
         services.lot_update(lot=lot, by=operator, site="Vitrolles")
     created, updated = [r for r in caplog.records if r.name == "inventory.services"]
     assert (created.getMessage(), created.lot_id, created.by_id) == ("lot created", lot.pk, operator.pk)

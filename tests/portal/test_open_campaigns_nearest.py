@@ -1,49 +1,22 @@
 """The space's open campaigns: those of the association's city first, then of its département, then the others,
 read with a constant number of queries."""
 
-import datetime
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.selectors import nearest_first
 from tests.factories.associations import AssociationFactory, member_of
-from tests.factories.campaigns import CampaignFactory, OrganiserFactory, lyon
+from tests.factories.campaigns import OrganiserFactory, campaign_opened, campaigns_in_four_cities, lyon
 
 pytestmark = pytest.mark.django_db
 
 
-def _campaign(name, organiser, city, opened_days_ago):
-    return CampaignFactory(
-        name=name,
-        slug=name.lower().replace(" ", "-"),
-        organiser=organiser,
-        city=city,
-        applications_open_on=timezone.localdate() - datetime.timedelta(days=opened_days_ago),
-    )
-
-
 @pytest.fixture
 def campaigns():
-    marseille = OrganiserFactory()
-    marseille.postal_codes = "13001 13002 13003"
-    marseille.save()
-    metropole = lyon()
-    metropole.postal_codes = "69001 69002 69003"
-    metropole.save()
-    aix = OrganiserFactory(name="Pays d'Aix", city="Aix-en-Provence", postal_codes="13090 13100")
-    villeurbanne = OrganiserFactory(name="Ville de Villeurbanne", city="Villeurbanne", postal_codes="69100")
-    # Newest first by default: Villeurbanne, Lyon, Aix, then Marseille's.
-    return {
-        "villeurbanne": _campaign("Villeurbanne 2027", villeurbanne, "Villeurbanne", 1),
-        "lyon": _campaign("Lyon 2027", metropole, "Lyon", 2),
-        "aix": _campaign("Aix 2027", aix, "Aix-en-Provence", 3),
-        "marseille": _campaign("Marseille 2027", marseille, "Marseille", 4),
-    }
+    return campaigns_in_four_cities()  # newest first by default: Villeurbanne, Lyon, Aix, then Marseille's
 
 
 def _shown(client, user) -> list[str]:
@@ -82,7 +55,7 @@ def test_a_member_of_two_associations_sees_both_cities_first(client, campaigns):
     assert _shown(client, member) == ["Lyon 2027", "Marseille 2027", "Villeurbanne 2027", "Aix 2027"]
 
 
-def test_the_order_costs_no_query_per_campaign(client, campaigns):
+def test_the_order_costs_no_query_percampaign_opened(client, campaigns):
     member = member_of(AssociationFactory(city="Marseille", postal_code="13001"))
     client.force_login(member)
     url = reverse("associations:space")
@@ -90,7 +63,7 @@ def test_the_order_costs_no_query_per_campaign(client, campaigns):
         client.get(url)
     for n in range(5):
         organiser = OrganiserFactory(name=f"Organisateur {n}", city=f"Ville {n}", postal_codes=f"4{n}000")
-        _campaign(f"Campagne {n}", organiser, f"Ville {n}", 10 + n)
+        campaign_opened(f"Campagne {n}", organiser, f"Ville {n}", 10 + n)
     with CaptureQueriesContext(connection) as more:
         assert client.get(url).status_code == 200
     assert len(more) == len(few)
