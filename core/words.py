@@ -11,7 +11,7 @@ import datetime
 import re
 import unicodedata
 
-from django.utils import dateformat
+from django.utils import dateformat, timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,8 @@ def is_french() -> bool:
 
 def _parse_date(value) -> datetime.date | None:
     if isinstance(value, datetime.datetime):
-        return value.date()
+        # An aware moment is shown in the day of the portal's time zone (23:30 UTC is already tomorrow in Paris).
+        return (timezone.localtime(value) if timezone.is_aware(value) else value).date()
     if isinstance(value, datetime.date):
         return value
     if isinstance(value, str):
@@ -38,8 +39,8 @@ def _parse_date(value) -> datetime.date | None:
 def date_words(value, fmt: str = "j F Y") -> str:
     """A date in Django's ``date`` format, with the French ordinal of the first day: « 1er février 2027 ».
 
-    ``value``: a date, a datetime (shown in its own day) or an ISO string (emails keep dates as text); a string
-    that is not a date is returned as is (an older email's « 01/02/2027 »).
+    ``value``: a date, a datetime (shown in its day in the portal's time zone) or an ISO string (emails keep
+    dates as text); a string that is not a date is returned as is (an older email's « 01/02/2027 »).
     """
     day = _parse_date(value)
     if day is None:

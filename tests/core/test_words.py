@@ -22,6 +22,9 @@ SECOND = datetime.date(2027, 2, 2)
         (datetime.date(2027, 2, 11), "j F Y", "11 février 2027", "11 February 2027"),  # « 11 », never « 11er »
         ("2027-02-01", "j F Y", "1er février 2027", "1 February 2027"),  # an email's ISO date
         ("01/02/2027", "j F Y", "01/02/2027", "01/02/2027"),  # an older email's text: as it was
+        # An aware moment: its day in Paris (23:30 UTC on 31 January is already 1 February there).
+        (datetime.datetime(2027, 1, 31, 23, 30, tzinfo=datetime.UTC), "j F Y", "1er février 2027", "1 February 2027"),
+        (datetime.datetime(2027, 2, 1, 22, 30, tzinfo=datetime.UTC), "j F Y", "1er février 2027", "1 February 2027"),
     ],
 )
 def test_date_words(value, fmt, french, english):

@@ -92,6 +92,20 @@ def test_the_list_names_its_state_column_in_both_languages(client, signed, assoc
     assert "Grade" not in english
 
 
+def test_the_list_dates_the_signature_on_the_day_it_was_signed(client, signed, association_member):
+    """A certificate signed after the handover day (a scan brought back later) says the day of its signature."""
+    import datetime
+
+    from certificates.models import Handover
+
+    signed_at = datetime.datetime(2027, 3, 14, 23, 30, tzinfo=datetime.UTC)  # 15 March in Paris
+    Handover.objects.filter(pk=signed.pk).update(handed_over_on=datetime.date(2027, 3, 10), signed_at=signed_at)
+    client.force_login(association_member)
+    page = client.get(reverse("certificates:list")).content.decode()
+    assert "Signée le 15 mars 2027" in page
+    assert "10 mars 2027" not in page
+
+
 def test_the_application_page_links_the_certificate(client, signed, association_member):
     client.force_login(association_member)
     page = client.get(signed.allocation.application.get_absolute_url()).content.decode()
