@@ -115,6 +115,27 @@ def test_the_model_default_is_anonymous():
     assert donor.public_name_shown is False and donor.public_name == "Une entreprise"
 
 
+def label(body: str, slug: str, key: str) -> str:
+    """The words under the figure ``key`` on the card of the campaign ``slug``."""
+    card = body.split(f'id="campagne-{slug}"', 1)[1].split("</article>", 1)[0]
+    return re.search(rf'data-figure="{key}">[^<]*</span>([^<]*)<', card).group(1)
+
+
+def test_the_words_under_a_figure_agree_with_it_in_french_and_english(client, campaigns):
+    """French puts 0 and 1 in the singular (« 0 ordinateur remis »), English only 1 (« 0 computers »)."""
+    body = client.get(URL).content.decode()
+    assert label(body, "lyon", "handed_over") == "ordinateur remis"
+    assert label(body, "lyon", "associations_equipped") == "association équipée"
+    assert label(body, "marseille", "handed_over") == "ordinateurs remis"
+    assert label(body, "marseille", "associations_equipped") == "associations équipées"
+    assert label(body, "marseille", "pledged") == "ordinateurs promis"
+    client.cookies["django_language"] = "en"
+    english = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert label(english, "lyon", "handed_over") == "computers handed over"
+    assert label(english, "lyon", "associations_equipped") == "associations equipped"
+    assert label(english, "marseille", "handed_over") == "computers handed over"
+
+
 def test_english(client, campaigns):
     client.cookies["django_language"] = "en"
     body = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
