@@ -180,3 +180,39 @@ def test_the_manager_accepts_from_the_admin_list_and_sees_offers_in_the_todo(cli
     assert "Acceptée" in again.content.decode()  # refused with the table's message, nothing changed
     offer.refresh_from_db()
     assert offer.status == DonorOffer.Status.ACCEPTED
+
+
+@pytest.mark.parametrize(
+    ("units", "french", "english"),
+    [
+        (1, "1 ordinateur", "1 computer"),
+        (2, "2 ordinateurs", "2 computers"),
+    ],
+)
+def test_the_emails_of_an_offer_agree_with_its_number_of_computers(units, french, english):
+    """A company may offer a single computer: « Votre don de 1 ordinateur est accepté », in both languages."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    context = {"company": "Banque Solidaire", "campaign": "Marseille", "units": units, "email": "a@b.example"}
+
+    def render(name: str) -> str:
+        return render_to_string(f"emails/donor_offer_{name}.txt", context).strip()
+
+    for language, words, accepted, offered in (
+        ("fr", french, "Votre don de {} est accepté", "Votre offre de {}"),
+        ("en", english, "Your gift of {} is accepted", "Your offer of {}"),
+    ):
+        with translation.override(language):
+            assert render("accepted_subject") == accepted.format(words)
+            assert render("declined_subject") == offered.format(words)
+            assert f"Banque Solidaire ({words})" in render("accepted_body")
+            assert f"Banque Solidaire ({words})" in render("declined_body")
+
+
+def test_accepting_an_offer_of_one_computer_says_so_in_the_email(campaign, manager):
+    offer = services.donor_offer_create(**offer_data(campaign, units=1))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.donor_offer_accept(offer=offer, by=manager)
+    assert mail.outbox[0].subject.endswith("Votre don de 1 ordinateur est accepté")
+    assert "(1 ordinateur)" in mail.outbox[0].body
