@@ -20,7 +20,7 @@ HOSTILE = [
 LAYOUT_TAGS = {"html", "head", "meta", "title", "body", "div", "p", "br"}
 VARIABLE = re.compile(r"{{\s*([a-zA-Z_][\w.]*)|{%\s*(?:if|elif)\s+(?:not\s+)?([a-zA-Z_]\w*)")
 # The counter of a plural (« {% blocktranslate count units=units %} »): a number, as the services give it.
-COUNTER = re.compile(r"{%\s*blocktranslate\s+count\s+\w+=([a-zA-Z_]\w*)")
+COUNTER = re.compile(r"{%\s*blocktranslate\b[^%]*?\bcount\s+\w+=([a-zA-Z_]\w*)")
 
 
 def _email_template_dirs() -> list[Path]:
