@@ -5,11 +5,10 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from core.errors import DomainError
-from core.forms import errors_to_form
+from core.forms import service_applied
 
 
 def tell_outcome(request: HttpRequest, call: Callable[[], object], *, done: str) -> None:
@@ -23,12 +22,9 @@ def tell_outcome(request: HttpRequest, call: Callable[[], object], *, done: str)
 
 
 def form_saved(request: HttpRequest, form: forms.Form, call: Callable[[], object], *, done: str) -> bool:
-    """Calls the service of a valid form: its refusal goes on the form, success is told with ``done``.
-    True once saved (the view then redirects), False to show the form again."""
-    try:
-        call()
-    except ValidationError as exc:
-        errors_to_form(form, exc)
+    """Calls the service of a valid form (``core.forms.service_applied``): its refusal goes on the form, success is
+    told with ``done``. True once saved (the view then redirects), False to show the form again."""
+    if not service_applied(form, call):
         return False
     messages.success(request, done)
     return True

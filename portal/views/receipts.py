@@ -14,7 +14,7 @@ from associations.models import Association
 from campaigns.models import Donor
 from core.errors import DomainError
 from core.files import open_or_404
-from core.forms import errors_to_form, service_applied
+from core.forms import errors_to_form
 from impact import receipt_selectors as selectors
 from impact import receipts as services
 from impact.forms import LotValuationForm, ReceiptCancelForm, ReceiptEligibilityForm
@@ -62,9 +62,14 @@ def receipt_eligibility(request: HttpRequest, association_pk: int) -> HttpRespon
             )
             return redirect("impact:receipts")
         if form.is_valid():
-            arguments = {"association": association, "by": request.user, "basis": form.cleaned_data["basis"]}
-            if service_applied(form, services.receipt_eligibility_declare, **arguments):
-                messages.success(request, _("Déclaration enregistrée : vous pouvez vérifier et émettre vos reçus."))
+            if form_saved(
+                request,
+                form,
+                lambda: services.receipt_eligibility_declare(
+                    association=association, by=request.user, basis=form.cleaned_data["basis"]
+                ),
+                done=_("Déclaration enregistrée : vous pouvez vérifier et émettre vos reçus."),
+            ):
                 return redirect("impact:receipts")
     context = {"association": association, "current": current, "form": form}
     return render(request, "impact/receipt_eligibility.html", context, status=400 if form.errors else 200)
