@@ -662,11 +662,21 @@ def _clean_computer_fields(fields: dict) -> dict:
     return fields
 
 
-def _full_clean(instance) -> None:
+def _checked_save(instance) -> None:
+    """Save ``instance`` once the model's own checks pass; what they refuse is a DomainError."""
     try:
         instance.full_clean()
     except ValidationError as error:
         raise DomainError(" ".join(error.messages))
+    instance.save()
+
+
+def _save_by_hand(computer: Computer, *, by, kind: str, note: str, from_status: str = "") -> None:
+    """Save a unit entered or corrected by hand, with its history row."""
+    _checked_save(computer)
+    ComputerEvent.record(
+        by=by, computer=computer, kind=kind, from_status=from_status, to_status=computer.status, note=note
+    )
 
 
 @transaction.atomic
@@ -676,15 +686,7 @@ def computer_create(*, by, note: str = "", **fields) -> Computer:
     computer = Computer(**fields)
     if not computer.asset_tag and computer.lot_id:
         computer.asset_tag = next_asset_tags(computer.lot, 1)[0]
-    _full_clean(computer)
-    computer.save()
-    ComputerEvent.record(
-        by=by,
-        computer=computer,
-        kind=ComputerEvent.Kind.CREATED,
-        to_status=computer.status,
-        note=note or _("Saisie manuelle"),
-    )
+    _save_by_hand(computer, by=by, kind=ComputerEvent.Kind.CREATED, note=note or _("Saisie manuelle"))
     return computer
 
 
@@ -724,16 +726,7 @@ def computer_update(*, computer: Computer, by, **fields) -> Computer:
     changes = describe_changes(before, after)
     if not changes:
         return locked
-    _full_clean(locked)
-    locked.save()
-    ComputerEvent.record(
-        by=by,
-        computer=locked,
-        kind=ComputerEvent.Kind.UPDATED,
-        from_status=locked.status,
-        to_status=locked.status,
-        note=changes,
-    )
+    _save_by_hand(locked, by=by, kind=ComputerEvent.Kind.UPDATED, note=changes, from_status=locked.status)
     return locked
 
 
@@ -771,8 +764,7 @@ def lot_create(*, by, **fields) -> Lot:
         raise DomainError(_("Champs inconnus : %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     fields["reference"] = _lot_reference(fields.get("reference", ""))
     lot = Lot(**fields)
-    _full_clean(lot)
-    lot.save()
+    _checked_save(lot)
     logger.info("lot created", extra={"lot_id": lot.pk, "by_id": getattr(by, "pk", None)})
     return lot
 
@@ -787,8 +779,7 @@ def lot_update(*, lot: Lot, by, **fields) -> Lot:
     locked = Lot.objects.select_for_update().get(pk=lot.pk)
     for name, value in fields.items():
         setattr(locked, name, value)
-    _full_clean(locked)
-    locked.save()
+    _checked_save(locked)
     logger.info("lot updated", extra={"lot_id": locked.pk, "by_id": getattr(by, "pk", None), "fields": sorted(fields)})
     return locked
 
@@ -1013,8 +1004,7 @@ def stock_partner_save(*, by, partner: StockPartner | None = None, **fields) -> 
         partner = StockPartner.objects.select_for_update().get(pk=partner.pk)
     for name, value in fields.items():
         setattr(partner, name, " ".join(value.split()) if name == "name" else value)
-    _full_clean(partner)
-    partner.save()
+    _checked_save(partner)
     logger.info("stock partner saved", extra={"partner_id": partner.pk, "by_id": getattr(by, "pk", None)})
     return partner
 
