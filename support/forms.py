@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from associations.documents import display_name
-from certificates.forms import PadsOrPaperMixin
+from certificates.forms import PadsOrPaperForm
 from core.textlimits import TextLimitsMixin
 from core.uploads import KeepsUploadsMixin
 from support.models import DESCRIPTION_MAX, MAX_PHOTOS, MESSAGE_MAX
@@ -120,10 +120,9 @@ class AddendumSignedForm(forms.Form):
     )
 
 
-class AddendumPadForm(PadsOrPaperMixin, forms.Form):
+class AddendumPadForm(PadsOrPaperForm):
     """The addendum signed at the desk: on the pads (both signatures), or on paper with its scan."""
 
-    SCREEN, PAPER = PadsOrPaperMixin.SCREEN, PadsOrPaperMixin.PAPER
     scan_missing = _("Joignez le scan de l'avenant signé.")
 
     signed_by_name = forms.CharField(
@@ -132,17 +131,10 @@ class AddendumPadForm(PadsOrPaperMixin, forms.Form):
         error_messages={"required": _("Indiquez qui a signé pour l'association.")},
         help_text=_("La personne présente au guichet, qui signe pour l'association."),
     )
-    mode = forms.ChoiceField(
-        label=_("Signature"),
-        choices=[
-            (SCREEN, _("Signé à l'écran (tablette, stylet ou doigt)")),
-            (PAPER, _("Signé sur papier : je joins le scan")),
-        ],
-        initial=SCREEN,
-        widget=forms.RadioSelect,
+    mode = PadsOrPaperForm.signature_mode(
+        screen=_("Signé à l'écran (tablette, stylet ou doigt)"),
+        paper=_("Signé sur papier : je joins le scan"),
     )
-    association_signature = forms.CharField(required=False, widget=forms.HiddenInput)
-    operator_signature = forms.CharField(required=False, widget=forms.HiddenInput)
     signed_scan = forms.FileField(
         label=_("Scan de l'avenant signé"),
         required=False,
