@@ -71,13 +71,8 @@ assert {(s, t) for s, targets in TRANSITIONS.items() for t in targets} == {
 # A wipe (or an exemption) is recorded while the unit is in the workshop, or before recycling.
 WIPE_STATUSES = frozenset({S.RECEIVED, S.RECONDITIONING, S.SCRAPPED})
 
-# Fields an operator may correct on a unit (status and wipe evidence only change through services).
-EDITABLE_FIELDS = (
-    "asset_tag",
-    "manufacturer",
-    "model",
-    "serial_number",
-    "disk_serial",
+# What a unit is, besides its identity (asset tag, maker, model, serial number): its hardware and condition.
+DESCRIPTION_FIELDS = (
     "form_factor",
     "cpu",
     "ram_gb",
@@ -88,6 +83,15 @@ EDITABLE_FIELDS = (
     "has_keyboard",
     "has_mouse",
     "needs_spare_part",
+)
+# Fields an operator may correct on a unit (status and wipe evidence only change through services).
+EDITABLE_FIELDS = (
+    "asset_tag",
+    "manufacturer",
+    "model",
+    "serial_number",
+    "disk_serial",
+    *DESCRIPTION_FIELDS,
     "lot",
     "notes",
 )
