@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -163,6 +163,19 @@ def _lock(ids: list[int]) -> list[Computer]:
     return computers
 
 
+def _sort_out(ids: list[int], computers: list[Computer], refusal: Callable[[Computer], str | None]) -> BulkResult:
+    """The selection ``ids`` of a bulk service, once its units are locked (``computers``): the ones it may change,
+    the ones ``refusal`` gives a reason to refuse, and the identifiers of the units that do not exist."""
+    result = BulkResult(missing=sorted(set(ids) - {c.pk for c in computers}))
+    for computer in computers:
+        reason = refusal(computer)
+        if reason:
+            result.refused.append(Refusal(computer, reason))
+        else:
+            result.done.append(computer)
+    return result
+
+
 # A unit's pointer to its current wipe record or functional test, and the flag of a failed one.
 _POINTERS = {WipeRecord: ("wipe_record", "wipe_failed"), FunctionalTest: ("functional_test", "functional_test_failed")}
 
@@ -247,16 +260,8 @@ def _write_moves(computers: list[Computer], *, to: str, by, note: str, **changes
 def _apply(move: str, *, computer_ids: Iterable, by, note: str = "", check=None, **changes) -> BulkResult:
     """Operator's bulk move: apply what is allowed (and what ``check``, if given, does not refuse), report the rest."""
     ids = _ids(computer_ids)
-    result = BulkResult()
     with transaction.atomic():
-        computers = _lock(ids)
-        result.missing = sorted(set(ids) - {c.pk for c in computers})
-        for computer in computers:
-            reason = _refusal(computer, move) or (check(computer) if check else None)
-            if reason:
-                result.refused.append(Refusal(computer, reason))
-            else:
-                result.done.append(computer)
+        result = _sort_out(ids, _lock(ids), lambda c: _refusal(c, move) or (check(c) if check else None))
         _write_moves(result.done, to=MOVES[move][1], by=by, note=note, **changes)
     return result
 
@@ -415,6 +420,15 @@ def _wipe_note(record: WipeRecord) -> str:
     return " – ".join(parts)
 
 
+def _wipe_refusal(computer: Computer) -> str | None:
+    """Why a unit's wipe cannot be recorded now, or None: it is recorded in the workshop or before recycling."""
+    if computer.status in WIPE_STATUSES:
+        return None
+    if computer.status == S.READY:
+        return _("déjà prêt : remettez-le d'abord en reconditionnement pour l'effacer de nouveau")
+    return _("statut « %(status)s » : l'ordinateur a quitté l'atelier") % {"status": computer.get_status_display()}
+
+
 def computers_record_wipe(
     *,
     computer_ids: Iterable[int],
@@ -468,27 +482,8 @@ def computers_record_wipe(
         raise DomainError(" ".join(error.messages))
 
     ids = _ids(computer_ids)
-    outcome = BulkResult()
     with transaction.atomic():
-        computers = _lock(ids)
-        outcome.missing = sorted(set(ids) - {c.pk for c in computers})
-        for computer in computers:
-            if computer.status in WIPE_STATUSES:
-                outcome.done.append(computer)
-            elif computer.status == S.READY:
-                outcome.refused.append(
-                    Refusal(
-                        computer, _("déjà prêt : remettez-le d'abord en reconditionnement pour l'effacer de nouveau")
-                    )
-                )
-            else:
-                outcome.refused.append(
-                    Refusal(
-                        computer,
-                        _("statut « %(status)s » : l'ordinateur a quitté l'atelier")
-                        % {"status": computer.get_status_display()},
-                    )
-                )
+        outcome = _sort_out(ids, _lock(ids), _wipe_refusal)
         if not outcome.done:
             return outcome
         fields = {
@@ -587,29 +582,25 @@ def computers_record_functional_test(
     passed = all(r.passed for r in results)
 
     ids = _ids(computer_ids)
-    outcome = BulkResult()
     with transaction.atomic():
         computers = _lock(ids)
-        outcome.missing = sorted(set(ids) - {c.pk for c in computers})
         checklists = checklists_for([c.pk for c in computers])
-        for computer in computers:
+
+        def refusal(computer: Computer) -> str | None:
             checklist = checklists[computer.pk]
             if computer.status == S.READY:
-                reason = _("déjà prêt : remettez-le d'abord en reconditionnement pour le tester de nouveau")
-            elif computer.status not in TEST_STATUSES:
-                reason = _("statut « %(status)s » : l'ordinateur a quitté l'atelier") % {
+                return _("déjà prêt : remettez-le d'abord en reconditionnement pour le tester de nouveau")
+            if computer.status not in TEST_STATUSES:
+                return _("statut « %(status)s » : l'ordinateur a quitté l'atelier") % {
                     "status": computer.get_status_display()
                 }
-            elif sorted(checklist.labels) != sorted(labels):
-                reason = _(
+            if sorted(checklist.labels) != sorted(labels):
+                return _(
                     "sa liste de contrôle (« %(checklist)s ») n'est pas celle du formulaire : testez-le à part"
                 ) % {"checklist": checklist.name}
-            else:
-                reason = None
-            if reason:
-                outcome.refused.append(Refusal(computer, reason))
-            else:
-                outcome.done.append(computer)
+            return None
+
+        outcome = _sort_out(ids, computers, refusal)
         if not outcome.done:
             return outcome
         label = actor_label(by)
