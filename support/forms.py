@@ -108,16 +108,21 @@ class DecisionForm(TextLimitsMixin, forms.Form):
     )
 
 
-class AddendumSignedForm(forms.Form):
-    """The addendum signed on paper: who signed for the association, and its scan (PDF or photo)."""
-
-    signed_by_name = forms.CharField(label=_("Signé pour l'association par"), max_length=150, required=False)
-    signed_scan = forms.FileField(
+def _addendum_scan() -> forms.FileField:
+    """The scan of the addendum signed on paper (checked by the service)."""
+    return forms.FileField(
         label=_("Scan de l'avenant signé"),
         required=False,
         help_text=_("Un PDF, ou une photo JPEG ou PNG de la page signée."),
         widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
     )
+
+
+class AddendumSignedForm(forms.Form):
+    """The addendum signed on paper: who signed for the association, and its scan (PDF or photo)."""
+
+    signed_by_name = forms.CharField(label=_("Signé pour l'association par"), max_length=150, required=False)
+    signed_scan = _addendum_scan()
 
 
 class AddendumPadForm(PadsOrPaperForm):
@@ -135,12 +140,7 @@ class AddendumPadForm(PadsOrPaperForm):
         screen=_("Signé à l'écran (tablette, stylet ou doigt)"),
         paper=_("Signé sur papier : je joins le scan"),
     )
-    signed_scan = forms.FileField(
-        label=_("Scan de l'avenant signé"),
-        required=False,
-        help_text=_("Un PDF, ou une photo JPEG ou PNG de la page signée."),
-        widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
-    )
+    signed_scan = _addendum_scan()
 
     def clean_signed_by_name(self):
         value = self.cleaned_data["signed_by_name"]
