@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from campaigns.models import Campaign, CampaignDonor
 from inventory.models import Computer, Lot, WipeRecord
+from inventory.services import DESCRIPTION_FIELDS
 from inventory.validators import validate_no_control_characters
 
 
@@ -119,16 +120,7 @@ class UnitSerializer(serializers.ModelSerializer):
             "manufacturer",
             "model",
             "serial_number",
-            "form_factor",
-            "cpu",
-            "ram_gb",
-            "storage_gb",
-            "storage_type",
-            "os",
-            "grade",
-            "has_keyboard",
-            "has_mouse",
-            "needs_spare_part",
+            *DESCRIPTION_FIELDS,
             "status",
             "status_label",
             "wiped",

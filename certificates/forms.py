@@ -8,14 +8,27 @@ from django.utils.translation import gettext_lazy
 from certificates import services
 
 
-class PadsOrPaperMixin:
-    """For a form signed either on the two pads (``association_signature``, ``operator_signature``: the pads' images
-    as data URLs) or on paper (``signed_scan``), as its field ``mode`` says. ``scan_missing``: the error when the
-    paper mode comes without its scan."""
+class PadsOrPaperForm(forms.Form):
+    """A form signed either on the two pads (``association_signature``, ``operator_signature``: the pads' images
+    as data URLs) or on paper (``signed_scan``), as its field ``mode`` (``signature_mode``) says. ``scan_missing``:
+    the error when the paper mode comes without its scan."""
 
     SCREEN, PAPER = "screen", "paper"
     PADS = ("association_signature", "operator_signature")
     scan_missing = ""
+
+    association_signature = forms.CharField(required=False, widget=forms.HiddenInput)
+    operator_signature = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    @classmethod
+    def signature_mode(cls, *, screen: str, paper: str) -> forms.ChoiceField:
+        """The field ``mode``: ``screen`` and ``paper``, the words of its two choices."""
+        return forms.ChoiceField(
+            label=gettext_lazy("Signature"),
+            choices=[(cls.SCREEN, screen), (cls.PAPER, paper)],
+            initial=cls.SCREEN,
+            widget=forms.RadioSelect,
+        )
 
     def clean(self):
         data = super().clean()
@@ -33,8 +46,7 @@ class PadsOrPaperMixin:
         }
 
 
-class RecordHandoverForm(PadsOrPaperMixin, forms.Form):
-    SCREEN, PAPER = PadsOrPaperMixin.SCREEN, PadsOrPaperMixin.PAPER
+class RecordHandoverForm(PadsOrPaperForm):
     scan_missing = gettext_lazy("Joignez le scan de l'attestation signée sur papier.")
 
     handed_over_on = forms.DateField(
@@ -46,17 +58,10 @@ class RecordHandoverForm(PadsOrPaperMixin, forms.Form):
         max_length=150,
         help_text=gettext_lazy("La personne présente au guichet, qui signe pour l'association."),
     )
-    mode = forms.ChoiceField(
-        label=gettext_lazy("Signature"),
-        choices=[
-            (SCREEN, gettext_lazy("Signée à l'écran (tablette, stylet ou doigt)")),
-            (PAPER, gettext_lazy("Signée sur papier : je joins le scan")),
-        ],
-        initial=SCREEN,
-        widget=forms.RadioSelect,
+    mode = PadsOrPaperForm.signature_mode(
+        screen=gettext_lazy("Signée à l'écran (tablette, stylet ou doigt)"),
+        paper=gettext_lazy("Signée sur papier : je joins le scan"),
     )
-    association_signature = forms.CharField(required=False, widget=forms.HiddenInput)
-    operator_signature = forms.CharField(required=False, widget=forms.HiddenInput)
     signed_scan = forms.FileField(
         label=gettext_lazy("Scan de l'attestation signée"),
         required=False,

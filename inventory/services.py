@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -71,13 +71,8 @@ assert {(s, t) for s, targets in TRANSITIONS.items() for t in targets} == {
 # A wipe (or an exemption) is recorded while the unit is in the workshop, or before recycling.
 WIPE_STATUSES = frozenset({S.RECEIVED, S.RECONDITIONING, S.SCRAPPED})
 
-# Fields an operator may correct on a unit (status and wipe evidence only change through services).
-EDITABLE_FIELDS = (
-    "asset_tag",
-    "manufacturer",
-    "model",
-    "serial_number",
-    "disk_serial",
+# What a unit is, besides its identity (asset tag, maker, model, serial number): its hardware and condition.
+DESCRIPTION_FIELDS = (
     "form_factor",
     "cpu",
     "ram_gb",
@@ -88,6 +83,15 @@ EDITABLE_FIELDS = (
     "has_keyboard",
     "has_mouse",
     "needs_spare_part",
+)
+# Fields an operator may correct on a unit (status and wipe evidence only change through services).
+EDITABLE_FIELDS = (
+    "asset_tag",
+    "manufacturer",
+    "model",
+    "serial_number",
+    "disk_serial",
+    *DESCRIPTION_FIELDS,
     "lot",
     "notes",
 )
@@ -157,6 +161,19 @@ def _lock(ids: list[int]) -> list[Computer]:
     for chunk in _slices(ids):
         computers += Computer.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
     return computers
+
+
+def _sort_out(ids: list[int], computers: list[Computer], refusal: Callable[[Computer], str | None]) -> BulkResult:
+    """The selection ``ids`` of a bulk service, once its units are locked (``computers``): the ones it may change,
+    the ones ``refusal`` gives a reason to refuse, and the identifiers of the units that do not exist."""
+    result = BulkResult(missing=sorted(set(ids) - {c.pk for c in computers}))
+    for computer in computers:
+        reason = refusal(computer)
+        if reason:
+            result.refused.append(Refusal(computer, reason))
+        else:
+            result.done.append(computer)
+    return result
 
 
 # A unit's pointer to its current wipe record or functional test, and the flag of a failed one.
@@ -243,16 +260,8 @@ def _write_moves(computers: list[Computer], *, to: str, by, note: str, **changes
 def _apply(move: str, *, computer_ids: Iterable, by, note: str = "", check=None, **changes) -> BulkResult:
     """Operator's bulk move: apply what is allowed (and what ``check``, if given, does not refuse), report the rest."""
     ids = _ids(computer_ids)
-    result = BulkResult()
     with transaction.atomic():
-        computers = _lock(ids)
-        result.missing = sorted(set(ids) - {c.pk for c in computers})
-        for computer in computers:
-            reason = _refusal(computer, move) or (check(computer) if check else None)
-            if reason:
-                result.refused.append(Refusal(computer, reason))
-            else:
-                result.done.append(computer)
+        result = _sort_out(ids, _lock(ids), lambda c: _refusal(c, move) or (check(c) if check else None))
         _write_moves(result.done, to=MOVES[move][1], by=by, note=note, **changes)
     return result
 
@@ -411,6 +420,15 @@ def _wipe_note(record: WipeRecord) -> str:
     return " – ".join(parts)
 
 
+def _wipe_refusal(computer: Computer) -> str | None:
+    """Why a unit's wipe cannot be recorded now, or None: it is recorded in the workshop or before recycling."""
+    if computer.status in WIPE_STATUSES:
+        return None
+    if computer.status == S.READY:
+        return _("déjà prêt : remettez-le d'abord en reconditionnement pour l'effacer de nouveau")
+    return _("statut « %(status)s » : l'ordinateur a quitté l'atelier") % {"status": computer.get_status_display()}
+
+
 def computers_record_wipe(
     *,
     computer_ids: Iterable[int],
@@ -464,27 +482,8 @@ def computers_record_wipe(
         raise DomainError(" ".join(error.messages))
 
     ids = _ids(computer_ids)
-    outcome = BulkResult()
     with transaction.atomic():
-        computers = _lock(ids)
-        outcome.missing = sorted(set(ids) - {c.pk for c in computers})
-        for computer in computers:
-            if computer.status in WIPE_STATUSES:
-                outcome.done.append(computer)
-            elif computer.status == S.READY:
-                outcome.refused.append(
-                    Refusal(
-                        computer, _("déjà prêt : remettez-le d'abord en reconditionnement pour l'effacer de nouveau")
-                    )
-                )
-            else:
-                outcome.refused.append(
-                    Refusal(
-                        computer,
-                        _("statut « %(status)s » : l'ordinateur a quitté l'atelier")
-                        % {"status": computer.get_status_display()},
-                    )
-                )
+        outcome = _sort_out(ids, _lock(ids), _wipe_refusal)
         if not outcome.done:
             return outcome
         fields = {
@@ -583,29 +582,25 @@ def computers_record_functional_test(
     passed = all(r.passed for r in results)
 
     ids = _ids(computer_ids)
-    outcome = BulkResult()
     with transaction.atomic():
         computers = _lock(ids)
-        outcome.missing = sorted(set(ids) - {c.pk for c in computers})
         checklists = checklists_for([c.pk for c in computers])
-        for computer in computers:
+
+        def refusal(computer: Computer) -> str | None:
             checklist = checklists[computer.pk]
             if computer.status == S.READY:
-                reason = _("déjà prêt : remettez-le d'abord en reconditionnement pour le tester de nouveau")
-            elif computer.status not in TEST_STATUSES:
-                reason = _("statut « %(status)s » : l'ordinateur a quitté l'atelier") % {
+                return _("déjà prêt : remettez-le d'abord en reconditionnement pour le tester de nouveau")
+            if computer.status not in TEST_STATUSES:
+                return _("statut « %(status)s » : l'ordinateur a quitté l'atelier") % {
                     "status": computer.get_status_display()
                 }
-            elif sorted(checklist.labels) != sorted(labels):
-                reason = _(
+            if sorted(checklist.labels) != sorted(labels):
+                return _(
                     "sa liste de contrôle (« %(checklist)s ») n'est pas celle du formulaire : testez-le à part"
                 ) % {"checklist": checklist.name}
-            else:
-                reason = None
-            if reason:
-                outcome.refused.append(Refusal(computer, reason))
-            else:
-                outcome.done.append(computer)
+            return None
+
+        outcome = _sort_out(ids, computers, refusal)
         if not outcome.done:
             return outcome
         label = actor_label(by)
@@ -662,11 +657,21 @@ def _clean_computer_fields(fields: dict) -> dict:
     return fields
 
 
-def _full_clean(instance) -> None:
+def _checked_save(instance) -> None:
+    """Save ``instance`` once the model's own checks pass; what they refuse is a DomainError."""
     try:
         instance.full_clean()
     except ValidationError as error:
         raise DomainError(" ".join(error.messages))
+    instance.save()
+
+
+def _save_by_hand(computer: Computer, *, by, kind: str, note: str, from_status: str = "") -> None:
+    """Save a unit entered or corrected by hand, with its history row."""
+    _checked_save(computer)
+    ComputerEvent.record(
+        by=by, computer=computer, kind=kind, from_status=from_status, to_status=computer.status, note=note
+    )
 
 
 @transaction.atomic
@@ -676,15 +681,7 @@ def computer_create(*, by, note: str = "", **fields) -> Computer:
     computer = Computer(**fields)
     if not computer.asset_tag and computer.lot_id:
         computer.asset_tag = next_asset_tags(computer.lot, 1)[0]
-    _full_clean(computer)
-    computer.save()
-    ComputerEvent.record(
-        by=by,
-        computer=computer,
-        kind=ComputerEvent.Kind.CREATED,
-        to_status=computer.status,
-        note=note or _("Saisie manuelle"),
-    )
+    _save_by_hand(computer, by=by, kind=ComputerEvent.Kind.CREATED, note=note or _("Saisie manuelle"))
     return computer
 
 
@@ -724,16 +721,7 @@ def computer_update(*, computer: Computer, by, **fields) -> Computer:
     changes = describe_changes(before, after)
     if not changes:
         return locked
-    _full_clean(locked)
-    locked.save()
-    ComputerEvent.record(
-        by=by,
-        computer=locked,
-        kind=ComputerEvent.Kind.UPDATED,
-        from_status=locked.status,
-        to_status=locked.status,
-        note=changes,
-    )
+    _save_by_hand(locked, by=by, kind=ComputerEvent.Kind.UPDATED, note=changes, from_status=locked.status)
     return locked
 
 
@@ -771,8 +759,7 @@ def lot_create(*, by, **fields) -> Lot:
         raise DomainError(_("Champs inconnus : %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     fields["reference"] = _lot_reference(fields.get("reference", ""))
     lot = Lot(**fields)
-    _full_clean(lot)
-    lot.save()
+    _checked_save(lot)
     logger.info("lot created", extra={"lot_id": lot.pk, "by_id": getattr(by, "pk", None)})
     return lot
 
@@ -787,8 +774,7 @@ def lot_update(*, lot: Lot, by, **fields) -> Lot:
     locked = Lot.objects.select_for_update().get(pk=lot.pk)
     for name, value in fields.items():
         setattr(locked, name, value)
-    _full_clean(locked)
-    locked.save()
+    _checked_save(locked)
     logger.info("lot updated", extra={"lot_id": locked.pk, "by_id": getattr(by, "pk", None), "fields": sorted(fields)})
     return locked
 
@@ -1013,8 +999,7 @@ def stock_partner_save(*, by, partner: StockPartner | None = None, **fields) -> 
         partner = StockPartner.objects.select_for_update().get(pk=partner.pk)
     for name, value in fields.items():
         setattr(partner, name, " ".join(value.split()) if name == "name" else value)
-    _full_clean(partner)
-    partner.save()
+    _checked_save(partner)
     logger.info("stock partner saved", extra={"partner_id": partner.pk, "by_id": getattr(by, "pk", None)})
     return partner
 

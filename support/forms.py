@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from associations.documents import display_name
-from certificates.forms import PadsOrPaperMixin
+from certificates.forms import PadsOrPaperForm
 from core.textlimits import TextLimitsMixin
 from core.uploads import KeepsUploadsMixin
 from support.models import DESCRIPTION_MAX, MAX_PHOTOS, MESSAGE_MAX
@@ -108,11 +108,9 @@ class DecisionForm(TextLimitsMixin, forms.Form):
     )
 
 
-class AddendumSignedForm(forms.Form):
-    """The addendum signed on paper: who signed for the association, and its scan (PDF or photo)."""
-
-    signed_by_name = forms.CharField(label=_("Signé pour l'association par"), max_length=150, required=False)
-    signed_scan = forms.FileField(
+def _addendum_scan() -> forms.FileField:
+    """The scan of the addendum signed on paper (checked by the service)."""
+    return forms.FileField(
         label=_("Scan de l'avenant signé"),
         required=False,
         help_text=_("Un PDF, ou une photo JPEG ou PNG de la page signée."),
@@ -120,10 +118,16 @@ class AddendumSignedForm(forms.Form):
     )
 
 
-class AddendumPadForm(PadsOrPaperMixin, forms.Form):
+class AddendumSignedForm(forms.Form):
+    """The addendum signed on paper: who signed for the association, and its scan (PDF or photo)."""
+
+    signed_by_name = forms.CharField(label=_("Signé pour l'association par"), max_length=150, required=False)
+    signed_scan = _addendum_scan()
+
+
+class AddendumPadForm(PadsOrPaperForm):
     """The addendum signed at the desk: on the pads (both signatures), or on paper with its scan."""
 
-    SCREEN, PAPER = PadsOrPaperMixin.SCREEN, PadsOrPaperMixin.PAPER
     scan_missing = _("Joignez le scan de l'avenant signé.")
 
     signed_by_name = forms.CharField(
@@ -132,23 +136,11 @@ class AddendumPadForm(PadsOrPaperMixin, forms.Form):
         error_messages={"required": _("Indiquez qui a signé pour l'association.")},
         help_text=_("La personne présente au guichet, qui signe pour l'association."),
     )
-    mode = forms.ChoiceField(
-        label=_("Signature"),
-        choices=[
-            (SCREEN, _("Signé à l'écran (tablette, stylet ou doigt)")),
-            (PAPER, _("Signé sur papier : je joins le scan")),
-        ],
-        initial=SCREEN,
-        widget=forms.RadioSelect,
+    mode = PadsOrPaperForm.signature_mode(
+        screen=_("Signé à l'écran (tablette, stylet ou doigt)"),
+        paper=_("Signé sur papier : je joins le scan"),
     )
-    association_signature = forms.CharField(required=False, widget=forms.HiddenInput)
-    operator_signature = forms.CharField(required=False, widget=forms.HiddenInput)
-    signed_scan = forms.FileField(
-        label=_("Scan de l'avenant signé"),
-        required=False,
-        help_text=_("Un PDF, ou une photo JPEG ou PNG de la page signée."),
-        widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
-    )
+    signed_scan = _addendum_scan()
 
     def clean_signed_by_name(self):
         value = self.cleaned_data["signed_by_name"]
