@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from associations.documents import ATTACHMENT_TYPES, attachment_upload_to, document_upload_to
 from associations.validators import validate_no_nul, validate_postal_code, validate_rna, validate_siret
-from core.models import Journal
+from core.models import Journal, done_by
 from core.textlimits import length_check, max_length_validator
 from core.transitions import Transitions
 
@@ -256,9 +256,7 @@ class Application(models.Model):
         max_length=DECISION_MAX,
         validators=[max_length_validator(DECISION_MAX)],
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = done_by()
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -358,9 +356,7 @@ class Message(models.Model):
     """The thread between the reviewers and the association about one application."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    author = done_by()
     from_staff = models.BooleanField(_("de l'équipe de la ville"), default=False)
     body = models.TextField(
         _("message"), max_length=MESSAGE_MAX, validators=[validate_no_nul, max_length_validator(MESSAGE_MAX)]
@@ -500,14 +496,10 @@ class Invitation(models.Model):
         Association, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("association")
     )
     email = models.EmailField(_("adresse e-mail invitée"))
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    invited_by = done_by()
     created_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
     accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    accepted_by = done_by()
 
     class Meta:
         verbose_name = _("invitation")

@@ -460,7 +460,3 @@ class DonorOfferEvent(Journal):
     class Meta(Journal.Meta):
         verbose_name = _("événement d'une offre")
         verbose_name_plural = _("historique des offres")
-
-    def __str__(self) -> str:
-        when = timezone.localtime(self.created_at)
-        return f"{self.change_label} ({when:%d/%m/%Y %H:%M})"

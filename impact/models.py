@@ -6,7 +6,6 @@ participants. No personal data about participants is collected: only counts. Eve
 goes through ``impact.services`` and leaves an append-only ``ImpactReportEvent``.
 """
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -14,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Journal, actor_fields
+from core.models import Journal, actor_fields, done_by
 from core.textlimits import length_check, max_length_validator
 from core.transitions import Transitions
 from core.words import period_words
@@ -472,14 +471,7 @@ class DonorDocument(models.Model):
     file = models.FileField(_("fichier (PDF)"), upload_to=donor_document_path, max_length=255, blank=True)
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
     page_count = models.PositiveIntegerField(_("pages"), default=0)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("demandé par"),
-    )
+    requested_by = done_by(_("demandé par"))
     created_at = models.DateTimeField(_("demandé le"), default=timezone.now, db_index=True)
     queued_at = models.DateTimeField(_("envoyé au générateur le"), default=timezone.now)
     render_started_at = models.DateTimeField(_("génération commencée le"), null=True, blank=True)
@@ -533,9 +525,6 @@ class DonorDocumentEvent(Journal):
     class Meta(Journal.Meta):
         verbose_name = _("événement de document du donateur")
         verbose_name_plural = _("historique des documents des donateurs")
-
-    def __str__(self) -> str:
-        return f"{self.change_label} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"
 
 
 # In-kind gift receipts (Cerfa n° 16216) ---------------------------------------------------------------------------

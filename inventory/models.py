@@ -4,7 +4,6 @@ Every write goes through ``inventory.services``; the database refuses what the r
 (a computer is never ready, reserved or handed over without a clearing wipe record).
 """
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q
@@ -13,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AppendOnlyModel, Journal, actor_fields
+from core.models import AppendOnlyModel, Journal, actor_fields, done_by
 from core.transitions import Transitions
 
 # The grading scale of a reconditioned computer's appearance, shown in the admin and on the certificate. Every unit
@@ -695,14 +694,7 @@ class Collection(models.Model):
     contact_name = models.CharField(_("personne à contacter sur place"), max_length=150)
     contact_phone = models.CharField(_("téléphone sur place"), max_length=20)
     contact_email = models.EmailField(_("e-mail de contact"), blank=True)
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("proposée par"),
-    )
+    proposed_by = done_by(_("proposée par"))
     confirmed_slot = models.ForeignKey(
         "CollectionSlot",
         on_delete=models.PROTECT,
@@ -782,7 +774,3 @@ class CollectionEvent(Journal):
     class Meta(Journal.Meta):
         verbose_name = _("événement d'une collecte")
         verbose_name_plural = _("historique des collectes")
-
-    def __str__(self) -> str:
-        when = timezone.localtime(self.created_at)
-        return f"{self.change_label} ({when:%d/%m/%Y %H:%M})"
