@@ -119,7 +119,7 @@ class ApiTokenEvent(Journal):
         STATUS = "status", _("Changement de statut")
 
     token = models.ForeignKey(ApiToken, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
     from_status, to_status = Journal.status_fields(ApiToken.Status, max_length=16)
 
     class Meta(Journal.Meta):

@@ -344,7 +344,7 @@ class ApplicationEvent(Journal):
         ASSIGNED = "assigned", _("Attribution")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
     from_status, to_status = Journal.status_fields(Application.Status)
 
     class Meta(Journal.Meta):
@@ -481,7 +481,7 @@ class JoinRequestEvent(Journal):
         STATUS = "status", _("Décision")
 
     join_request = models.ForeignKey(JoinRequest, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
     from_status, to_status = Journal.status_fields(JoinRequest.Status)
 
     class Meta(Journal.Meta):

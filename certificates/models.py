@@ -231,7 +231,7 @@ class HandoverEvent(Journal):
         EMAILED = "emailed", _("Envoi à l'association")
 
     handover = models.ForeignKey(Handover, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
     # The certificate's generation ``state`` moves, named as on every journal.
     from_status, to_status = Journal.status_fields(Handover.State, max_length=16)
 

@@ -61,8 +61,9 @@ class Journal(AppendOnlyModel):
 
     Every history table inherits it, so that the same fields have the same names everywhere. Each table
     adds its foreign key to what it journals and, where it has several kinds of rows, its ``Kind``
-    choices and ``kind`` field. Tables whose statuses are choices redeclare the two status fields with
-    ``from_status, to_status = Journal.status_fields(Model.Status)`` (same columns, with choices).
+    choices and ``kind = Journal.kind_field(Kind)``. Tables whose statuses are choices redeclare the two
+    status fields with ``from_status, to_status = Journal.status_fields(Model.Status)`` (same columns, with
+    choices).
     Rows are written with ``record(by=user, ...)``; status moves with ``core.transitions``.
     """
 
@@ -98,6 +99,11 @@ class Journal(AppendOnlyModel):
         return after or before
 
     change_label.fget.short_description = _("changement")  # its column's title in the admin
+
+    @staticmethod
+    def kind_field(kinds, *, max_length: int = 16) -> models.CharField:
+        """``kind``: which of the table's kinds of rows (its ``Kind`` choices) this one is."""
+        return models.CharField(_("type"), max_length=max_length, choices=kinds.choices)
 
     @staticmethod
     def status_fields(choices, *, max_length: int = 20) -> tuple[models.CharField, models.CharField]:

@@ -174,7 +174,7 @@ class WaveEvent(Journal):
         UPDATED = "updated", _("Modification")
 
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
     from_status, to_status = Journal.status_fields(Wave.Status, max_length=16)
 
     class Meta(Journal.Meta):
@@ -449,7 +449,7 @@ class AllocationEvent(Journal):
         UNITS = "units", _("Ordinateurs")
 
     allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
 
     def status_label(self, value: str) -> str:
         """The allocation's status, or its appointment's for an appointment row, in words."""

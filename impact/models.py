@@ -352,7 +352,7 @@ class ImpactReportEvent(Journal):
         STATUS = "status", _("Changement de statut")
 
     report = models.ForeignKey(ImpactReport, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
     from_status, to_status = Journal.status_fields(ImpactReport.Status, max_length=16)
 
     class Meta(Journal.Meta):
@@ -767,7 +767,7 @@ class ReceiptEvent(Journal):
         STATE = "state", _("Génération")
 
     receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
 
     class Meta(Journal.Meta):
         verbose_name = _("événement de reçu fiscal")

@@ -644,7 +644,7 @@ class ComputerEvent(Journal):
         UPDATED = "updated", _("Mise à jour")
 
     computer = models.ForeignKey(Computer, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
     from_status, to_status = Journal.status_fields(Computer.Status, max_length=16)
 
     class Meta(Journal.Meta):

@@ -213,7 +213,7 @@ class TicketEvent(Journal):
         ADDENDUM = "addendum", _("Avenant à l'attestation")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
     from_status, to_status = Journal.status_fields(Ticket.Status, max_length=16)
 
     class Meta(Journal.Meta):
