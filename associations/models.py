@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from associations.documents import ATTACHMENT_TYPES, attachment_upload_to, document_upload_to
 from associations.validators import validate_no_nul, validate_postal_code, validate_rna, validate_siret
+from core.constraints import choices_check
 from core.models import Journal, done_by
 from core.textlimits import length_check, max_length_validator
 from core.transitions import Transitions
@@ -314,7 +315,7 @@ class Application(models.Model):
                 name="approved_application_has_grant",
             ),
             models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4), name="application_priority_range"),
-            models.CheckConstraint(condition=Q(status__in=ApplicationStatus.values), name="application_status_valid"),
+            choices_check("status", ApplicationStatus, "application_status_valid"),
             length_check("project", PROJECT_MAX, "application_project_length"),
             length_check("premises_details", PREMISES_MAX, "application_premises_details_length"),
             length_check("decision_reason", DECISION_MAX, "application_decision_reason_length"),
@@ -465,7 +466,7 @@ class JoinRequest(models.Model):
                 name="one_pending_join_request",
                 violation_error_message=_("Vous avez déjà une demande en attente pour cette association."),
             ),
-            models.CheckConstraint(condition=Q(status__in=JoinRequestStatus.values), name="join_request_status_valid"),
+            choices_check("status", JoinRequestStatus, "join_request_status_valid"),
             length_check("message", JOIN_MESSAGE_MAX, "join_request_message_length"),
         ]
 

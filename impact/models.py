@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import choices_check
 from core.models import Journal, actor_fields, done_by
 from core.textlimits import length_check, max_length_validator
 from core.transitions import Transitions
@@ -258,10 +259,7 @@ class ImpactReport(models.Model):
                 name="one_impact_report_per_period",
                 violation_error_message=_("Cette association a déjà un bilan pour cette période."),
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=ImpactReportStatus.values),
-                name="impactreport_status_valid",
-            ),
+            choices_check("status", ImpactReportStatus, "impactreport_status_valid"),
             models.CheckConstraint(
                 condition=Q(period_start__lte=F("period_end")) & Q(period_end__lte=F("due_on")),
                 name="impactreport_period_ordered",
@@ -486,7 +484,7 @@ class DonorDocument(models.Model):
         verbose_name_plural = _("documents des donateurs")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=DonorDocumentStatus.values), name="donordocument_status"),
+            choices_check("status", DonorDocumentStatus, "donordocument_status"),
             models.CheckConstraint(
                 condition=(
                     Q(kind=DonorDocumentKind.TRACEABILITY, year__isnull=True)
@@ -562,7 +560,7 @@ class ReceiptEligibility(models.Model):
         verbose_name_plural = _("éligibilités aux reçus fiscaux")
         ordering = ["-declared_at", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(basis__in=ReceiptBasis.values), name="receipt_eligibility_basis_valid"),
+            choices_check("basis", ReceiptBasis, "receipt_eligibility_basis_valid"),
         ]
 
     def __str__(self) -> str:
@@ -731,8 +729,8 @@ class Receipt(models.Model):
                 name="one_receipt_sequence_per_association_year",
                 violation_error_message=_("Ce numéro de reçu est déjà pris pour cette association et cette année."),
             ),
-            models.CheckConstraint(condition=Q(status__in=ReceiptStatus.values), name="receipt_status_valid"),
-            models.CheckConstraint(condition=Q(state__in=ReceiptState.values), name="receipt_state_valid"),
+            choices_check("status", ReceiptStatus, "receipt_status_valid"),
+            choices_check("state", ReceiptState, "receipt_state_valid"),
             models.CheckConstraint(
                 condition=Q(status=ReceiptStatus.DRAFT) | (Q(sequence__isnull=False) & Q(issued_at__isnull=False)),
                 name="receipt_issued_is_numbered",

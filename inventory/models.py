@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import choices_check
 from core.models import AppendOnlyModel, Journal, actor_fields, done_by
 from core.transitions import Transitions
 
@@ -327,10 +328,7 @@ class Computer(models.Model):
                 name="computer_unique_serial_per_manufacturer",
                 violation_error_message=_("Un ordinateur de ce fabricant porte déjà ce numéro de série."),
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=ComputerStatus.values),
-                name="computer_status_valid",
-            ),
+            choices_check("status", ComputerStatus, "computer_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status__in=CLEARED_COMPUTER_STATUSES) | Q(wipe_record__isnull=False),
                 name="computer_cleared_needs_wipe",
@@ -713,7 +711,7 @@ class Collection(models.Model):
         verbose_name_plural = _("collectes")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=CollectionStatus.values), name="collection_status_valid"),
+            choices_check("status", CollectionStatus, "collection_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status__in=(CollectionStatus.CONFIRMED, CollectionStatus.COLLECTED))
                 | Q(confirmed_slot__isnull=False),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from associations.validators import validate_no_nul
+from core.constraints import choices_check
 from core.models import Journal, done_by
 from core.textlimits import length_check, max_length_validator
 from core.transitions import Transitions
@@ -136,7 +137,7 @@ class Ticket(models.Model):
                 name="one_open_ticket_per_computer",
                 violation_error_message=_("Cet ordinateur a déjà un signalement en cours."),
             ),
-            models.CheckConstraint(condition=Q(status__in=TicketStatus.values), name="ticket_status_valid"),
+            choices_check("status", TicketStatus, "ticket_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status=TicketStatus.REPLACED) | Q(replacement__isnull=False),
                 name="ticket_replaced_names_replacement",
