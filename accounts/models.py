@@ -63,7 +63,7 @@ class AccountEvent(Journal):
         DELETION_REQUESTED = "deletion_requested", _("Suppression du compte demandée")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_events")
-    kind = models.CharField(_("type"), max_length=24, choices=Kind.choices)
+    kind = Journal.kind_field(Kind, max_length=24)
 
     class Meta(Journal.Meta):
         verbose_name = _("événement du compte")

@@ -9,10 +9,9 @@ the units' history names the token that wrote them, like an operator's name in t
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Journal
+from core.models import Journal, done_by
 from core.transitions import Transitions
 
 
@@ -72,25 +71,9 @@ class ApiToken(models.Model):
     )
     status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.ACTIVE, editable=False)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-        verbose_name=_("créé par"),
-    )
+    created_by = done_by(_("créé par"), editable=False)
     revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True, editable=False)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-        verbose_name=_("révoqué par"),
-    )
+    revoked_by = done_by(_("révoqué par"), editable=False)
     last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True, editable=False)
 
     objects = ApiTokenQuerySet.as_manager()
@@ -136,12 +119,9 @@ class ApiTokenEvent(Journal):
         STATUS = "status", _("Changement de statut")
 
     token = models.ForeignKey(ApiToken, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
     from_status, to_status = Journal.status_fields(ApiToken.Status, max_length=16)
 
     class Meta(Journal.Meta):
         verbose_name = _("événement de jeton d'API")
         verbose_name_plural = _("historique des jetons d'API")
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"

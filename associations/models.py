@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from associations.documents import ATTACHMENT_TYPES, attachment_upload_to, document_upload_to
 from associations.validators import validate_no_nul, validate_postal_code, validate_rna, validate_siret
-from core.models import Journal
+from core.constraints import choices_check
+from core.models import Journal, done_by
 from core.textlimits import length_check, max_length_validator
 from core.transitions import Transitions
 
@@ -256,9 +257,7 @@ class Application(models.Model):
         max_length=DECISION_MAX,
         validators=[max_length_validator(DECISION_MAX)],
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = done_by()
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -316,7 +315,7 @@ class Application(models.Model):
                 name="approved_application_has_grant",
             ),
             models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4), name="application_priority_range"),
-            models.CheckConstraint(condition=Q(status__in=ApplicationStatus.values), name="application_status_valid"),
+            choices_check("status", ApplicationStatus, "application_status_valid"),
             length_check("project", PROJECT_MAX, "application_project_length"),
             length_check("premises_details", PREMISES_MAX, "application_premises_details_length"),
             length_check("decision_reason", DECISION_MAX, "application_decision_reason_length"),
@@ -346,7 +345,7 @@ class ApplicationEvent(Journal):
         ASSIGNED = "assigned", _("Attribution")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
     from_status, to_status = Journal.status_fields(Application.Status)
 
     class Meta(Journal.Meta):
@@ -358,9 +357,7 @@ class Message(models.Model):
     """The thread between the reviewers and the association about one application."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    author = done_by()
     from_staff = models.BooleanField(_("de l'équipe de la ville"), default=False)
     body = models.TextField(
         _("message"), max_length=MESSAGE_MAX, validators=[validate_no_nul, max_length_validator(MESSAGE_MAX)]
@@ -469,7 +466,7 @@ class JoinRequest(models.Model):
                 name="one_pending_join_request",
                 violation_error_message=_("Vous avez déjà une demande en attente pour cette association."),
             ),
-            models.CheckConstraint(condition=Q(status__in=JoinRequestStatus.values), name="join_request_status_valid"),
+            choices_check("status", JoinRequestStatus, "join_request_status_valid"),
             length_check("message", JOIN_MESSAGE_MAX, "join_request_message_length"),
         ]
 
@@ -485,7 +482,7 @@ class JoinRequestEvent(Journal):
         STATUS = "status", _("Décision")
 
     join_request = models.ForeignKey(JoinRequest, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
     from_status, to_status = Journal.status_fields(JoinRequest.Status)
 
     class Meta(Journal.Meta):
@@ -500,14 +497,10 @@ class Invitation(models.Model):
         Association, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("association")
     )
     email = models.EmailField(_("adresse e-mail invitée"))
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    invited_by = done_by()
     created_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
     accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    accepted_by = done_by()
 
     class Meta:
         verbose_name = _("invitation")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.validators import validate_no_nul, validate_siret
+from core.constraints import choices_check
 from core.models import Journal
 from core.textlimits import length_check, max_length_validator
 from core.transitions import Transitions
@@ -138,7 +139,7 @@ class Organiser(models.Model):
             ("view_every_organiser", _("Voir les listes et les chiffres de tous les organisateurs (lecture seule)")),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=OrganiserKind.values), name="organiser_kind_valid"),
+            choices_check("kind", OrganiserKind, "organiser_kind_valid"),
         ]
 
     def __str__(self) -> str:
@@ -181,7 +182,7 @@ class StaffMembership(models.Model):
         ordering = ["organiser__name", "role"]
         constraints = [
             models.UniqueConstraint(fields=["user", "organiser", "role"], name="one_membership_per_role_and_organiser"),
-            models.CheckConstraint(condition=Q(role__in=StaffRole.values), name="staff_membership_role_valid"),
+            choices_check("role", StaffRole, "staff_membership_role_valid"),
         ]
 
     def __str__(self) -> str:
@@ -298,7 +299,7 @@ class Campaign(models.Model):
                 name="campaign_warranty_bounded",
                 violation_error_message=_("La garantie ne peut pas dépasser 60 mois."),
             ),
-            models.CheckConstraint(condition=Q(status__in=CampaignStatus.values), name="campaign_status_valid"),
+            choices_check("status", CampaignStatus, "campaign_status_valid"),
         ]
 
     def __str__(self) -> str:
@@ -436,7 +437,7 @@ class DonorOffer(models.Model):
             models.CheckConstraint(
                 condition=Q(units__gte=1) & Q(units__lte=OFFER_MAX_UNITS), name="donoroffer_units_bounded"
             ),
-            models.CheckConstraint(condition=Q(status__in=DonorOfferStatus.values), name="donoroffer_status_valid"),
+            choices_check("status", DonorOfferStatus, "donoroffer_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status=DonorOfferStatus.ACCEPTED) | Q(donor__isnull=False),
                 name="donoroffer_accepted_has_donor",
@@ -460,7 +461,3 @@ class DonorOfferEvent(Journal):
     class Meta(Journal.Meta):
         verbose_name = _("événement d'une offre")
         verbose_name_plural = _("historique des offres")
-
-    def __str__(self) -> str:
-        when = timezone.localtime(self.created_at)
-        return f"{self.change_label} ({when:%d/%m/%Y %H:%M})"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from certificates import codes
+from core.constraints import choices_check
 from core.models import Journal, actor_fields
 from core.transitions import Transitions
 from donations.models import AllocationStatus
@@ -168,7 +169,7 @@ class Handover(models.Model):
                 name="one_certificate_sequence_per_wave",
                 violation_error_message=_("Ce numéro d'ordre est déjà pris dans cette vague."),
             ),
-            models.CheckConstraint(condition=Q(state__in=HandoverState.values), name="handover_state_valid"),
+            choices_check("state", HandoverState, "handover_state_valid"),
             models.CheckConstraint(
                 condition=~Q(state=HandoverState.FAILED) | ~Q(error=""),
                 name="handover_failure_has_error",
@@ -231,7 +232,7 @@ class HandoverEvent(Journal):
         EMAILED = "emailed", _("Envoi à l'association")
 
     handover = models.ForeignKey(Handover, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
     # The certificate's generation ``state`` moves, named as on every journal.
     from_status, to_status = Journal.status_fields(Handover.State, max_length=16)
 

@@ -6,20 +6,24 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-def actor_fields(verbose_name, label_verbose_name=None) -> tuple[models.ForeignKey, models.CharField]:
-    """Who did it (a user, kept null when the user is deleted) and their name as it was then (``actor_label``).
-    Declared ``actor, actor_label = actor_fields(_("…"))``; the label is named ``verbose_name`` unless told."""
-    return (
-        models.ForeignKey(
-            settings.AUTH_USER_MODEL,
-            on_delete=models.SET_NULL,
-            null=True,
-            blank=True,
-            related_name="+",
-            verbose_name=verbose_name,
-        ),
-        models.CharField(label_verbose_name or verbose_name, max_length=200, blank=True),
+def done_by(verbose_name=None, **options) -> models.ForeignKey:
+    """Who did it: a link to a user, kept null when the user is deleted, with no reverse accessor.
+    Declared ``created_by = done_by(_("créé par"))``; ``options`` are the field's others (``editable=False``)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=verbose_name,
+        **options,
     )
+
+
+def actor_fields(verbose_name, label_verbose_name=None) -> tuple[models.ForeignKey, models.CharField]:
+    """Who did it (``done_by``) and their name as it was then (``actor_label``).
+    Declared ``actor, actor_label = actor_fields(_("…"))``; the label is named ``verbose_name`` unless told."""
+    return done_by(verbose_name), models.CharField(label_verbose_name or verbose_name, max_length=200, blank=True)
 
 
 class AppendOnlyModel(models.Model):
@@ -29,8 +33,8 @@ class AppendOnlyModel(models.Model):
         abstract = True
 
     def __str__(self) -> str:
-        # Every journal has a ``kind`` and a ``created_at``; shown in local time, as in the pages.
-        return f"{self.get_kind_display()} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"
+        # Every journal has a ``created_at``; shown in local time, as in the pages.
+        return f"{self.heading} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
@@ -39,6 +43,11 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError(_("Une ligne d'historique ne peut pas être supprimée."))
+
+    @property
+    def heading(self) -> str:
+        """What the row is, before its date in ``__str__``: its ``kind``."""
+        return self.get_kind_display()
 
     @classmethod
     def record(cls, *, by=None, **fields):
@@ -52,8 +61,9 @@ class Journal(AppendOnlyModel):
 
     Every history table inherits it, so that the same fields have the same names everywhere. Each table
     adds its foreign key to what it journals and, where it has several kinds of rows, its ``Kind``
-    choices and ``kind`` field. Tables whose statuses are choices redeclare the two status fields with
-    ``from_status, to_status = Journal.status_fields(Model.Status)`` (same columns, with choices).
+    choices and ``kind = Journal.kind_field(Kind)``. Tables whose statuses are choices redeclare the two
+    status fields with ``from_status, to_status = Journal.status_fields(Model.Status)`` (same columns, with
+    choices).
     Rows are written with ``record(by=user, ...)``; status moves with ``core.transitions``.
     """
 
@@ -66,6 +76,11 @@ class Journal(AppendOnlyModel):
     class Meta:
         abstract = True
         ordering = ["created_at", "pk"]
+
+    @property
+    def heading(self) -> str:
+        """Its ``kind``; in a table without kinds of rows (no ``Kind`` choices), its status move."""
+        return self.get_kind_display() if hasattr(self, "Kind") else self.change_label
 
     def status_label(self, value: str) -> str:
         """The words of a status code of this row (``from_status``/``to_status``): the field's choices by default;
@@ -84,6 +99,11 @@ class Journal(AppendOnlyModel):
         return after or before
 
     change_label.fget.short_description = _("changement")  # its column's title in the admin
+
+    @staticmethod
+    def kind_field(kinds, *, max_length: int = 16) -> models.CharField:
+        """``kind``: which of the table's kinds of rows (its ``Kind`` choices) this one is."""
+        return models.CharField(_("type"), max_length=max_length, choices=kinds.choices)
 
     @staticmethod
     def status_fields(choices, *, max_length: int = 20) -> tuple[models.CharField, models.CharField]:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import choices_check
 from core.models import Journal
 from core.textlimits import length_check, max_length_validator
 from core.transitions import Transitions
@@ -139,7 +140,7 @@ class Wave(models.Model):
             models.CheckConstraint(
                 condition=Q(slot_minutes__gte=10, slot_minutes__lte=480), name="wave_slot_minutes_range"
             ),
-            models.CheckConstraint(condition=Q(status__in=WaveStatus.values), name="wave_status_valid"),
+            choices_check("status", WaveStatus, "wave_status_valid"),
             models.CheckConstraint(
                 condition=Q(handover_starts_on__isnull=True)
                 | Q(handover_ends_on__isnull=True)
@@ -174,7 +175,7 @@ class WaveEvent(Journal):
         UPDATED = "updated", _("Modification")
 
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
     from_status, to_status = Journal.status_fields(Wave.Status, max_length=16)
 
     class Meta(Journal.Meta):
@@ -371,14 +372,8 @@ class Allocation(models.Model):
             ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="allocation_quantity_positive"),
             length_check("appointment_request", APPOINTMENT_REQUEST_MAX, "allocation_appointment_request_length"),
-            models.CheckConstraint(
-                condition=Q(status__in=AllocationStatus.values),
-                name="allocation_status_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(appointment_status__in=AppointmentStatus.values),
-                name="allocation_appointment_status_valid",
-            ),
+            choices_check("status", AllocationStatus, "allocation_status_valid"),
+            choices_check("appointment_status", AppointmentStatus, "allocation_appointment_status_valid"),
             models.CheckConstraint(
                 condition=Q(appointment_status=AppointmentStatus.NONE)
                 | Q(appointment_date__isnull=False, appointment_start__isnull=False, appointment_end__isnull=False),
@@ -449,7 +444,7 @@ class AllocationEvent(Journal):
         UNITS = "units", _("Ordinateurs")
 
     allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
 
     def status_label(self, value: str) -> str:
         """The allocation's status, or its appointment's for an appointment row, in words."""

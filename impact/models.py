@@ -6,7 +6,6 @@ participants. No personal data about participants is collected: only counts. Eve
 goes through ``impact.services`` and leaves an append-only ``ImpactReportEvent``.
 """
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -14,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Journal, actor_fields
+from core.constraints import choices_check
+from core.models import Journal, actor_fields, done_by
 from core.textlimits import length_check, max_length_validator
 from core.transitions import Transitions
 from core.words import period_words
@@ -259,10 +259,7 @@ class ImpactReport(models.Model):
                 name="one_impact_report_per_period",
                 violation_error_message=_("Cette association a déjà un bilan pour cette période."),
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=ImpactReportStatus.values),
-                name="impactreport_status_valid",
-            ),
+            choices_check("status", ImpactReportStatus, "impactreport_status_valid"),
             models.CheckConstraint(
                 condition=Q(period_start__lte=F("period_end")) & Q(period_end__lte=F("due_on")),
                 name="impactreport_period_ordered",
@@ -353,7 +350,7 @@ class ImpactReportEvent(Journal):
         STATUS = "status", _("Changement de statut")
 
     report = models.ForeignKey(ImpactReport, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
     from_status, to_status = Journal.status_fields(ImpactReport.Status, max_length=16)
 
     class Meta(Journal.Meta):
@@ -472,14 +469,7 @@ class DonorDocument(models.Model):
     file = models.FileField(_("fichier (PDF)"), upload_to=donor_document_path, max_length=255, blank=True)
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
     page_count = models.PositiveIntegerField(_("pages"), default=0)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("demandé par"),
-    )
+    requested_by = done_by(_("demandé par"))
     created_at = models.DateTimeField(_("demandé le"), default=timezone.now, db_index=True)
     queued_at = models.DateTimeField(_("envoyé au générateur le"), default=timezone.now)
     render_started_at = models.DateTimeField(_("génération commencée le"), null=True, blank=True)
@@ -494,7 +484,7 @@ class DonorDocument(models.Model):
         verbose_name_plural = _("documents des donateurs")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=DonorDocumentStatus.values), name="donordocument_status"),
+            choices_check("status", DonorDocumentStatus, "donordocument_status"),
             models.CheckConstraint(
                 condition=(
                     Q(kind=DonorDocumentKind.TRACEABILITY, year__isnull=True)
@@ -534,9 +524,6 @@ class DonorDocumentEvent(Journal):
         verbose_name = _("événement de document du donateur")
         verbose_name_plural = _("historique des documents des donateurs")
 
-    def __str__(self) -> str:
-        return f"{self.change_label} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"
-
 
 # In-kind gift receipts (Cerfa n° 16216) ---------------------------------------------------------------------------
 
@@ -573,7 +560,7 @@ class ReceiptEligibility(models.Model):
         verbose_name_plural = _("éligibilités aux reçus fiscaux")
         ordering = ["-declared_at", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(basis__in=ReceiptBasis.values), name="receipt_eligibility_basis_valid"),
+            choices_check("basis", ReceiptBasis, "receipt_eligibility_basis_valid"),
         ]
 
     def __str__(self) -> str:
@@ -742,8 +729,8 @@ class Receipt(models.Model):
                 name="one_receipt_sequence_per_association_year",
                 violation_error_message=_("Ce numéro de reçu est déjà pris pour cette association et cette année."),
             ),
-            models.CheckConstraint(condition=Q(status__in=ReceiptStatus.values), name="receipt_status_valid"),
-            models.CheckConstraint(condition=Q(state__in=ReceiptState.values), name="receipt_state_valid"),
+            choices_check("status", ReceiptStatus, "receipt_status_valid"),
+            choices_check("state", ReceiptState, "receipt_state_valid"),
             models.CheckConstraint(
                 condition=Q(status=ReceiptStatus.DRAFT) | (Q(sequence__isnull=False) & Q(issued_at__isnull=False)),
                 name="receipt_issued_is_numbered",
@@ -778,7 +765,7 @@ class ReceiptEvent(Journal):
         STATE = "state", _("Génération")
 
     receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
 
     class Meta(Journal.Meta):
         verbose_name = _("événement de reçu fiscal")

@@ -4,7 +4,6 @@ Every write goes through ``inventory.services``; the database refuses what the r
 (a computer is never ready, reserved or handed over without a clearing wipe record).
 """
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q
@@ -13,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AppendOnlyModel, Journal, actor_fields
+from core.constraints import choices_check
+from core.models import AppendOnlyModel, Journal, actor_fields, done_by
 from core.transitions import Transitions
 
 # The grading scale of a reconditioned computer's appearance, shown in the admin and on the certificate. Every unit
@@ -328,10 +328,7 @@ class Computer(models.Model):
                 name="computer_unique_serial_per_manufacturer",
                 violation_error_message=_("Un ordinateur de ce fabricant porte déjà ce numéro de série."),
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=ComputerStatus.values),
-                name="computer_status_valid",
-            ),
+            choices_check("status", ComputerStatus, "computer_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status__in=CLEARED_COMPUTER_STATUSES) | Q(wipe_record__isnull=False),
                 name="computer_cleared_needs_wipe",
@@ -645,7 +642,7 @@ class ComputerEvent(Journal):
         UPDATED = "updated", _("Mise à jour")
 
     computer = models.ForeignKey(Computer, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
     from_status, to_status = Journal.status_fields(Computer.Status, max_length=16)
 
     class Meta(Journal.Meta):
@@ -695,14 +692,7 @@ class Collection(models.Model):
     contact_name = models.CharField(_("personne à contacter sur place"), max_length=150)
     contact_phone = models.CharField(_("téléphone sur place"), max_length=20)
     contact_email = models.EmailField(_("e-mail de contact"), blank=True)
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("proposée par"),
-    )
+    proposed_by = done_by(_("proposée par"))
     confirmed_slot = models.ForeignKey(
         "CollectionSlot",
         on_delete=models.PROTECT,
@@ -721,7 +711,7 @@ class Collection(models.Model):
         verbose_name_plural = _("collectes")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=CollectionStatus.values), name="collection_status_valid"),
+            choices_check("status", CollectionStatus, "collection_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status__in=(CollectionStatus.CONFIRMED, CollectionStatus.COLLECTED))
                 | Q(confirmed_slot__isnull=False),
@@ -782,7 +772,3 @@ class CollectionEvent(Journal):
     class Meta(Journal.Meta):
         verbose_name = _("événement d'une collecte")
         verbose_name_plural = _("historique des collectes")
-
-    def __str__(self) -> str:
-        when = timezone.localtime(self.created_at)
-        return f"{self.change_label} ({when:%d/%m/%Y %H:%M})"

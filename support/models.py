@@ -7,7 +7,6 @@ The database keeps one open ticket per unit, and a replaced ticket always names 
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -15,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from associations.validators import validate_no_nul
-from core.models import Journal
+from core.constraints import choices_check
+from core.models import Journal, done_by
 from core.textlimits import length_check, max_length_validator
 from core.transitions import Transitions
 
@@ -112,14 +112,7 @@ class Ticket(models.Model):
         related_name="replacing_tickets",
         verbose_name=_("ordinateur de remplacement"),
     )
-    reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("signalé par"),
-    )
+    reported_by = done_by(_("signalé par"))
     description = models.TextField(
         _("ce qui ne va pas"),
         max_length=DESCRIPTION_MAX,
@@ -144,7 +137,7 @@ class Ticket(models.Model):
                 name="one_open_ticket_per_computer",
                 violation_error_message=_("Cet ordinateur a déjà un signalement en cours."),
             ),
-            models.CheckConstraint(condition=Q(status__in=TicketStatus.values), name="ticket_status_valid"),
+            choices_check("status", TicketStatus, "ticket_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status=TicketStatus.REPLACED) | Q(replacement__isnull=False),
                 name="ticket_replaced_names_replacement",
@@ -194,9 +187,7 @@ class TicketMessage(models.Model):
     """The thread between the stock team (questions) and the association (answers) about one ticket."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    author = done_by()
     from_staff = models.BooleanField(_("de l'équipe du stock"), default=False)
     body = models.TextField(
         _("message"), max_length=MESSAGE_MAX, validators=[validate_no_nul, max_length_validator(MESSAGE_MAX)]
@@ -223,7 +214,7 @@ class TicketEvent(Journal):
         ADDENDUM = "addendum", _("Avenant à l'attestation")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    kind = Journal.kind_field(Kind)
     from_status, to_status = Journal.status_fields(Ticket.Status, max_length=16)
 
     class Meta(Journal.Meta):
@@ -263,14 +254,7 @@ class Addendum(models.Model):
     operator_signature = models.FileField(
         _("signature de l'agent"), upload_to=addendum_upload_to, max_length=255, blank=True
     )
-    operator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("agent du guichet"),
-    )
+    operator = done_by(_("agent du guichet"))
     operator_name = models.CharField(_("nom de l'agent"), max_length=150, blank=True)
     signed_pdf = models.FileField(_("avenant signé (PDF)"), upload_to=addendum_upload_to, max_length=255, blank=True)
     signed_pdf_sha256 = models.CharField(_("empreinte SHA-256 de l'avenant signé"), max_length=64, blank=True)
