@@ -48,7 +48,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.data import donor_lots, passed_functional_tests  # noqa: E402
+from bench.data import donor_lots, open_campaign, passed_functional_tests  # noqa: E402
 
 UNITS = 10_000
 ASSOCIATIONS = 300
@@ -58,27 +58,23 @@ PER_ASSOCIATION = 30
 
 def build() -> str:
     from associations.models import Application, Association
-    from campaigns.models import Campaign, CampaignDonor, Donor
-    from demo.organisers import organiser as demo_organiser
+    from campaigns.models import Donor
     from donations.models import Allocation, AllocationUnit, Wave
     from impact.models import ImpactReport
     from inventory.models import Computer, WipeRecord
 
     now = timezone.now()
     today = timezone.localdate()
-    campaign = Campaign.objects.create(
-        organiser=demo_organiser("Marseille"),
+    donors = Donor.objects.bulk_create([Donor(name=f"Entreprise {i:02d}") for i in range(DONORS)])
+    campaign = open_campaign(
+        donors,
         name="Programme national",
         slug="national",
         city="France",
         pledged_units=UNITS,
-        applications_open_on=datetime.date(2026, 1, 1),
-        applications_close_on=datetime.date(2026, 12, 31),
-        status=Campaign.Status.OPEN,
-    )
-    donors = Donor.objects.bulk_create([Donor(name=f"Entreprise {i:02d}") for i in range(DONORS)])
-    CampaignDonor.objects.bulk_create(
-        [CampaignDonor(campaign=campaign, donor=d, pledged_units=UNITS // DONORS) for d in donors]
+        pledged_each=UNITS // DONORS,
+        opens_on=datetime.date(2026, 1, 1),
+        closes_on=datetime.date(2026, 12, 31),
     )
     lots = donor_lots(donors, arrival_date=today, site="Atelier")
     computers = Computer.objects.bulk_create(

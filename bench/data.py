@@ -19,6 +19,43 @@ def passed_functional_tests(computers) -> list:
     return tests
 
 
+def open_campaign(
+    donors,
+    *,
+    name: str,
+    slug: str,
+    city: str,
+    pledged_units: int,
+    pledged_each: int,
+    opens_on=None,
+    closes_on=None,
+):
+    """An open campaign of Marseille's demo organiser, each donor pledging ``pledged_each`` units; applications
+    open from 60 days ago to 60 days ahead unless ``opens_on`` and ``closes_on`` say otherwise."""
+    import datetime
+
+    from django.utils import timezone
+
+    from campaigns.models import Campaign, CampaignDonor
+    from demo.organisers import organiser as demo_organiser
+
+    today = timezone.localdate()
+    campaign = Campaign.objects.create(
+        organiser=demo_organiser("Marseille"),
+        name=name,
+        slug=slug,
+        city=city,
+        pledged_units=pledged_units,
+        applications_open_on=opens_on or today - datetime.timedelta(days=60),
+        applications_close_on=closes_on or today + datetime.timedelta(days=60),
+        status=Campaign.Status.OPEN,
+    )
+    CampaignDonor.objects.bulk_create(
+        [CampaignDonor(campaign=campaign, donor=d, pledged_units=pledged_each) for d in donors]
+    )
+    return campaign
+
+
 def donor_lots(donors, *, arrival_date, site: str, expected_count: int | None = None) -> list:
     """One lot a donor (``LOT-00``, ``LOT-01``…), received by Marseille's demo organiser."""
     from demo.organisers import organiser as demo_organiser
