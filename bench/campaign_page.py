@@ -48,7 +48,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.data import donor_lots, open_campaign, passed_functional_tests  # noqa: E402
+from bench.data import donor_lots, open_campaign  # noqa: E402
+from demo.stock import ready_computers  # noqa: E402
 
 UNITS = 10_000
 ASSOCIATIONS = 300
@@ -61,7 +62,7 @@ def build() -> str:
     from campaigns.models import Donor
     from donations.models import Allocation, AllocationUnit, Wave
     from impact.models import ImpactReport
-    from inventory.models import Computer, WipeRecord
+    from inventory.models import Computer
 
     now = timezone.now()
     today = timezone.localdate()
@@ -77,32 +78,12 @@ def build() -> str:
         closes_on=datetime.date(2026, 12, 31),
     )
     lots = donor_lots(donors, arrival_date=today, site="Atelier")
-    computers = Computer.objects.bulk_create(
-        [
-            Computer(
-                asset_tag=f"N{i:06d}",
-                manufacturer="Dell",
-                model="OptiPlex 7070",
-                serial_number=f"SN{i:08d}",
-                lot=lots[i % DONORS],
-                status="reconditioning",
-            )
-            for i in range(UNITS)
-        ],
-        batch_size=2000,
-    )
-    records = WipeRecord.objects.bulk_create(
-        [
-            WipeRecord(computer=c, kind="wipe", method="nist_purge", result="passed", report_reference=f"R-{c.pk}")
-            for c in computers
-        ],
-        batch_size=2000,
-    )
-    tests = passed_functional_tests(computers)
+    # Ready units, unit i in donor i % DONORS's lot (the allocations below take them in this order).
+    by_lot = [ready_computers(UNITS // DONORS, lot=lot) for lot in lots]
+    computers = [c for row in zip(*by_lot, strict=True) for c in row]
     handed_count = ASSOCIATIONS * PER_ASSOCIATION * 9 // 10  # 8,100 units handed over
     statuses = ["ready", "reserved", "reconditioning", "received", "scrapped"]
-    for i, (c, r, t) in enumerate(zip(computers, records, tests, strict=True)):
-        c.wipe_record, c.functional_test = r, t
+    for i, c in enumerate(computers):
         if i < handed_count:
             c.status = "handed_over"
         else:

@@ -41,12 +41,12 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.data import approved_applications, open_campaign, passed_functional_tests  # noqa: E402
+from bench.data import approved_applications, open_campaign  # noqa: E402
+from demo.stock import ready_computers  # noqa: E402
 
 TARGET_SECONDS = 30.0
 # 27 associations, 486 units: 6 × 30, 12 × 18, 9 × 10 (the Marseille wave 1 totals).
 GRANTS = [30] * 6 + [18] * 12 + [10] * 9
-MODELS = [("Dell", "OptiPlex 7070 SFF"), ("HP", "EliteDesk 800 G5 SFF"), ("Lenovo", "ThinkCentre M720s")]
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
 
@@ -145,7 +145,7 @@ def build():
     from campaigns.models import Donor
     from demo.organisers import organiser as demo_organiser
     from donations.models import Wave
-    from inventory.models import Computer, Lot, WipeRecord
+    from inventory.models import Lot
 
     manager = User.objects.create(email="manager@bench.test", is_staff=True, first_name="Marc", last_name="Bench")
     manager.groups.add(Group.objects.get(name=roles.CAMPAIGN_MANAGER))
@@ -167,43 +167,7 @@ def build():
         site="Atelier",
         expected_count=486,
     )
-    computers = Computer.objects.bulk_create(
-        [
-            Computer(
-                asset_tag=f"ORANGE-BENCH-{i:04d}",
-                manufacturer=MODELS[i % 3][0],
-                model=MODELS[i % 3][1],
-                serial_number=f"SN{i:08d}",
-                cpu="Intel Core i5-9500",
-                ram_gb=8 if i % 4 else 16,
-                storage_gb=256,
-                storage_type="nvme",
-                os="Windows 10 Pro",
-                grade="A",
-                lot=lot,
-                status="reconditioning",
-            )
-            for i in range(sum(GRANTS))
-        ]
-    )
-    records = WipeRecord.objects.bulk_create(
-        [
-            WipeRecord(
-                computer=c,
-                kind="wipe",
-                method="nist_purge",
-                tool="Blancco Drive Eraser",
-                tool_version="7.9.1",
-                result="passed",
-                report_reference=f"BDE-{c.pk:06d}",
-            )
-            for c in computers
-        ]
-    )
-    tests = passed_functional_tests(computers)
-    for computer, record, test in zip(computers, records, tests, strict=True):
-        computer.wipe_record, computer.functional_test, computer.status = record, test, "ready"
-    Computer.objects.bulk_update(computers, ["wipe_record", "functional_test", "status"])
+    ready_computers(sum(GRANTS), lot=lot)
     associations = Association.objects.bulk_create(
         [
             Association(
