@@ -48,7 +48,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.data import donor_lots, passed_functional_tests  # noqa: E402
+from bench.data import donor_lots, open_campaign  # noqa: E402
+from demo.stock import ready_computers  # noqa: E402
 
 UNITS = 10_000
 ASSOCIATIONS = 300
@@ -58,55 +59,31 @@ PER_ASSOCIATION = 30
 
 def build() -> str:
     from associations.models import Application, Association
-    from campaigns.models import Campaign, CampaignDonor, Donor
-    from demo.organisers import organiser as demo_organiser
+    from campaigns.models import Donor
     from donations.models import Allocation, AllocationUnit, Wave
     from impact.models import ImpactReport
-    from inventory.models import Computer, WipeRecord
+    from inventory.models import Computer
 
     now = timezone.now()
     today = timezone.localdate()
-    campaign = Campaign.objects.create(
-        organiser=demo_organiser("Marseille"),
+    donors = Donor.objects.bulk_create([Donor(name=f"Entreprise {i:02d}") for i in range(DONORS)])
+    campaign = open_campaign(
+        donors,
         name="Programme national",
         slug="national",
         city="France",
         pledged_units=UNITS,
-        applications_open_on=datetime.date(2026, 1, 1),
-        applications_close_on=datetime.date(2026, 12, 31),
-        status=Campaign.Status.OPEN,
-    )
-    donors = Donor.objects.bulk_create([Donor(name=f"Entreprise {i:02d}") for i in range(DONORS)])
-    CampaignDonor.objects.bulk_create(
-        [CampaignDonor(campaign=campaign, donor=d, pledged_units=UNITS // DONORS) for d in donors]
+        pledged_each=UNITS // DONORS,
+        opens_on=datetime.date(2026, 1, 1),
+        closes_on=datetime.date(2026, 12, 31),
     )
     lots = donor_lots(donors, arrival_date=today, site="Atelier")
-    computers = Computer.objects.bulk_create(
-        [
-            Computer(
-                asset_tag=f"N{i:06d}",
-                manufacturer="Dell",
-                model="OptiPlex 7070",
-                serial_number=f"SN{i:08d}",
-                lot=lots[i % DONORS],
-                status="reconditioning",
-            )
-            for i in range(UNITS)
-        ],
-        batch_size=2000,
-    )
-    records = WipeRecord.objects.bulk_create(
-        [
-            WipeRecord(computer=c, kind="wipe", method="nist_purge", result="passed", report_reference=f"R-{c.pk}")
-            for c in computers
-        ],
-        batch_size=2000,
-    )
-    tests = passed_functional_tests(computers)
+    # Ready units, unit i in donor i % DONORS's lot (the allocations below take them in this order).
+    by_lot = [ready_computers(UNITS // DONORS, lot=lot) for lot in lots]
+    computers = [c for row in zip(*by_lot, strict=True) for c in row]
     handed_count = ASSOCIATIONS * PER_ASSOCIATION * 9 // 10  # 8,100 units handed over
     statuses = ["ready", "reserved", "reconditioning", "received", "scrapped"]
-    for i, (c, r, t) in enumerate(zip(computers, records, tests, strict=True)):
-        c.wipe_record, c.functional_test = r, t
+    for i, c in enumerate(computers):
         if i < handed_count:
             c.status = "handed_over"
         else:

@@ -1,22 +1,41 @@
 """Rows the benchmarks build in bulk, shared by the scripts (imported once Django is set up)."""
 
 
-def passed_functional_tests(computers) -> list:
-    """One passed functional test (the default checklist, every item passed) per unit, in bulk."""
-    from inventory.models import DEFAULT_CHECKLIST, FunctionalTest, FunctionalTestResult
+def open_campaign(
+    donors,
+    *,
+    name: str,
+    slug: str,
+    city: str,
+    pledged_units: int,
+    pledged_each: int,
+    opens_on=None,
+    closes_on=None,
+):
+    """An open campaign of Marseille's demo organiser, each donor pledging ``pledged_each`` units; applications
+    open from 60 days ago to 60 days ahead unless ``opens_on`` and ``closes_on`` say otherwise."""
+    import datetime
 
-    tests = FunctionalTest.objects.bulk_create(
-        [FunctionalTest(computer_id=c.pk, checklist="bench", passed=True) for c in computers], batch_size=2000
+    from django.utils import timezone
+
+    from campaigns.models import Campaign, CampaignDonor
+    from demo.organisers import organiser as demo_organiser
+
+    today = timezone.localdate()
+    campaign = Campaign.objects.create(
+        organiser=demo_organiser("Marseille"),
+        name=name,
+        slug=slug,
+        city=city,
+        pledged_units=pledged_units,
+        applications_open_on=opens_on or today - datetime.timedelta(days=60),
+        applications_close_on=closes_on or today + datetime.timedelta(days=60),
+        status=Campaign.Status.OPEN,
     )
-    FunctionalTestResult.objects.bulk_create(
-        (
-            FunctionalTestResult(test=t, position=n, label=str(label), passed=True)
-            for t in tests
-            for n, (label, _text) in enumerate(DEFAULT_CHECKLIST)
-        ),
-        batch_size=5000,
+    CampaignDonor.objects.bulk_create(
+        [CampaignDonor(campaign=campaign, donor=d, pledged_units=pledged_each) for d in donors]
     )
-    return tests
+    return campaign
 
 
 def donor_lots(donors, *, arrival_date, site: str, expected_count: int | None = None) -> list:

@@ -19,7 +19,6 @@ The files are kept in bench/out/ (ignored by git) for manual tests in the admin.
 from __future__ import annotations
 
 import argparse
-import io
 import random
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.clients import logged_in, sqlite_django  # noqa: E402
+from demo.import_files import UNIT_COLUMNS, csv_bytes, xlsx_bytes  # noqa: E402
 
 
 def configure() -> tempfile.TemporaryDirectory:
@@ -46,30 +46,12 @@ def configure() -> tempfile.TemporaryDirectory:
 
 
 TARGET_SECONDS = 20.0
-HEADER = [
-    "numero_inventaire",
-    "fabricant",
-    "modele",
-    "numero_serie",
-    "lot",
-    "processeur",
-    "ram_go",
-    "stockage_go",
-    "type_stockage",
-    "systeme",
-    "etat",
-    "clavier",
-    "souris",
-    "notes",
-]
-MODELS = [
-    ("Dell", "OptiPlex 7070 SFF", "Intel Core i5-9500", "NVMe"),
-    ("HP", "EliteDesk 800 G5 SFF", "Intel Core i5-9500", "NVMe"),
-    ("Lenovo", "ThinkCentre M720s", "Intel Core i5-8500", "SSD"),
-]
+HEADER = [*UNIT_COLUMNS, "notes"]
 
 
 def make_rows(count: int, lot: str, prefix: str) -> list[list[str]]:
+    from demo.national.data import MODELS
+
     rng = random.Random(count)
     rows = []
     for i in range(count):
@@ -93,24 +75,6 @@ def make_rows(count: int, lot: str, prefix: str) -> list[list[str]]:
             ]
         )
     return rows
-
-
-def csv_bytes(rows) -> bytes:
-    lines = [";".join(HEADER)] + [";".join(row) for row in rows]
-    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
-
-
-def xlsx_bytes(rows) -> bytes:
-    import openpyxl
-
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet()
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append([int(v) if v.isdigit() and len(v) < 4 else v for v in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 class Timer:
@@ -183,19 +147,22 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     client = logged_in(operator, HTTP_HOST="localhost")
 
+    def bench_lot(reference: str) -> Lot:
+        return Lot.objects.create(
+            organiser=demo_organiser("Marseille"),
+            donor=donor,
+            reference=reference,
+            arrival_date=timezone.localdate(),
+            site="Bench",
+        )
+
     failed = False
     lines = []
     for fmt_index, (name, maker) in enumerate([("csv", csv_bytes), ("xlsx", xlsx_bytes)]):
         # Through the admin, as an operator does it.
-        lot = Lot.objects.create(
-            organiser=demo_organiser("Marseille"),
-            donor=donor,
-            reference=f"BENCH-{name.upper()}",
-            arrival_date=timezone.localdate(),
-            site="Bench",
-        )
+        lot = bench_lot(f"BENCH-{name.upper()}")
         rows = make_rows(args.rows, lot.reference, f"{name.upper()}A")
-        data = maker(rows)
+        data = maker(HEADER, rows)
         (out / f"units-{args.rows}.{name}").write_bytes(data)
         preview, confirm, totals = admin_round(client, data, f"units.{name}", str(fmt_index))
         assert Computer.objects.filter(lot=lot).count() == args.rows
@@ -213,14 +180,8 @@ def main() -> int:
         )
 
         # The same work without HTTP nor templates: the share of the import itself.
-        lot2 = Lot.objects.create(
-            organiser=demo_organiser("Marseille"),
-            donor=donor,
-            reference=f"BENCH-{name.upper()}-2",
-            arrival_date=timezone.localdate(),
-            site="Bench",
-        )
-        data2 = maker(make_rows(args.rows, lot2.reference, f"{name.upper()}B"))
+        lot2 = bench_lot(f"BENCH-{name.upper()}-2")
+        data2 = maker(HEADER, make_rows(args.rows, lot2.reference, f"{name.upper()}B"))
         with Timer() as reading:
             table = read_table(data2)
         with Timer() as planning:

@@ -89,9 +89,8 @@ def build(units: int, associations: int, capacity: int | None = None):
     from accounts import roles
     from accounts.models import User
     from associations.models import Association
-    from bench.data import approved_applications, donor_lots
-    from campaigns.models import Campaign, CampaignDonor, Donor
-    from demo.organisers import organiser as demo_organiser
+    from bench.data import approved_applications, donor_lots, open_campaign
+    from campaigns.models import Donor
     from donations.models import Wave
     from inventory import services as inventory
     from inventory.models import Computer
@@ -105,18 +104,13 @@ def build(units: int, associations: int, capacity: int | None = None):
 
     donors = Donor.objects.bulk_create([Donor(name=f"Entreprise {i:02d}") for i in range(20)])
     today = timezone.localdate()
-    campaign = Campaign.objects.create(
-        organiser=demo_organiser("Marseille"),
+    campaign = open_campaign(
+        donors,
         name="Programme national",
         slug="programme-national",
         city="France",
         pledged_units=units,
-        applications_open_on=today - datetime.timedelta(days=60),
-        applications_close_on=today + datetime.timedelta(days=60),
-        status=Campaign.Status.OPEN,
-    )
-    CampaignDonor.objects.bulk_create(
-        [CampaignDonor(campaign=campaign, donor=d, pledged_units=max(1, units // len(donors))) for d in donors]
+        pledged_each=max(1, units // len(donors)),
     )
     lots = donor_lots(donors, arrival_date=today, site="Entrepôt", expected_count=units // 20)
     computers = [

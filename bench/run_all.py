@@ -384,19 +384,12 @@ def measure_certificate(table: Table, *, runs: int) -> None:
     if handover is None:
         raise SystemExit("no 30-unit certificate in the national dataset")
     result = render_single(handover.pk, runs)
-    totals = [sum(t) for t in result["times"]]
-    pages = page_count(result["pdf"])
-    best = min(result["times"], key=sum)
-    table.once(
+    record_render(
+        table,
         "Attestation PDF (données, gabarit et QR code, WeasyPrint)",
-        f"{result['units']} ordinateurs, {pages} pages",
-        statistics.median(totals),
-        result["queries"],
-    )
-    print(
-        f"  attestation : médiane {statistics.median(totals):.2f} s "
-        f"(meilleure : données {best[0] * 1000:.0f} ms, gabarit {best[1] * 1000:.0f} ms, WeasyPrint {best[2]:.2f} s)",
-        flush=True,
+        f"{result['units']} ordinateurs, {page_count(result['pdf'])} pages",
+        result,
+        "attestation",
     )
 
 
@@ -407,19 +400,22 @@ def measure_traceability(table: Table, *, runs: int) -> None:
     from bench.traceability import build_lot, render_report
 
     result = render_report(build_lot(1000), runs)
-    totals = [sum(t) for t in result["times"]]
-    best = min(result["times"], key=sum)
-    table.once(
+    record_render(
+        table,
         "Rapport de traçabilité PDF d'un lot (données, gabarit, WeasyPrint)",
         f"{n(result['units'])} ordinateurs, {result['pages']} pages",
-        statistics.median(totals),
-        result["queries"],
+        result,
+        "traçabilité",
     )
-    print(
-        f"  traçabilité : médiane {statistics.median(totals):.2f} s (meilleure : données {best[0] * 1000:.0f} ms, "
-        f"gabarit {best[1] * 1000:.0f} ms, WeasyPrint {best[2]:.2f} s)",
-        flush=True,
-    )
+
+
+def record_render(table: Table, measure: str, size: str, result: dict, short: str) -> None:
+    """A PDF's renders in the table (median time, the data's queries) and their split, printed as it goes."""
+    from bench.certificates import render_times
+
+    median, best = render_times(result["times"])
+    table.once(measure, size, median, result["queries"])
+    print(f"  {short} : médiane {median:.2f} s (meilleure : {best})", flush=True)
 
 
 # Planner, assignment, import (scratch database) -----------------------------------------------

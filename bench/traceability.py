@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -145,14 +144,14 @@ def main() -> int:
     media = configure()
     from django.core.management import call_command
 
+    from bench.certificates import render_times
+
     call_command("migrate", interactive=False, verbosity=0)
     result = render_report(build_lot(args.units), args.runs)
-    totals = [sum(t) for t in result["times"]]
-    best = min(result["times"], key=sum)
+    median, best = render_times(result["times"])
     print(
         f"Rapport de traçabilité, {result['units']} ordinateurs, {result['pages']} pages : "
-        f"médiane {statistics.median(totals):.2f} s (meilleure : données {best[0] * 1000:.0f} ms "
-        f"en {result['queries']} requêtes, gabarit {best[1] * 1000:.0f} ms, WeasyPrint {best[2]:.2f} s)"
+        f"médiane {median:.2f} s (meilleure : {best}) ; données en {result['queries']} requêtes"
     )
     media.cleanup()
     return 0

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.services import user_add_totp
 from associations.models import Application
+from tests.e2e.application_form import attach_and_submit, fill_and_submit_application
 from tests.e2e.staff import PASSWORD, TOTP_SECRET, sign_in_to_the_admin
 from tests.factories.accounts import reviewer
 from tests.factories.associations import make_pdf_bytes
@@ -88,24 +89,10 @@ def test_sign_up_register_apply_and_get_approved(page, live_server, open_campaig
 
     # Apply: a file that is not a PDF is refused, then the real ones are accepted.
     page.get_by_role("link", name=re.compile("Candidater à")).click()
-    page.get_by_label("Ordinateurs demandés").fill("20")
-    page.get_by_label("Pour le public").fill("16")
-    page.get_by_label("Pour le fonctionnement").fill("4")
-    page.get_by_label("Votre projet").fill(
-        "Ateliers d'initiation au numérique pour les seniors, 8 personnes par séance."
-    )
-    page.get_by_label("Nous avons un local").check()
-    page.get_by_label("Ce local a une connexion internet").check()
-    page.get_by_label("Statuts (PDF)").set_input_files(str(fake))
-    page.get_by_label("Dernier rapport d'activité (PDF)").set_input_files(str(report))
-    page.get_by_label(re.compile("J'accepte que les informations")).check()
-    page.get_by_role("button", name="Déposer la candidature").click()
+    fill_and_submit_application(page, fake, report)
     expect(page.locator("#error-summary")).to_contain_text("n'est pas un PDF")
     axe_check(page, "application form with errors")
-    page.get_by_label("Statuts (PDF)").set_input_files(str(statutes))
-    page.get_by_label("Dernier rapport d'activité (PDF)").set_input_files(str(report))
-    page.get_by_label(re.compile("J'accepte que les informations")).check()
-    page.get_by_role("button", name="Déposer la candidature").click()
+    attach_and_submit(page, statutes, report)
     expect(page.get_by_text("Votre candidature est déposée")).to_be_visible()
     expect(page.get_by_text("En cours d'examen").first).to_be_visible()
     axe_check(page, "application detail")

@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import User
+from demo.stock import passed_functional_tests
+from demo.stock import ready_computers as demo_ready_computers
 from tests.factories.accounts import StaffFactory, staff_with_role
 from tests.factories.campaigns import DonorFactory, OrganiserFactory
 
@@ -85,26 +87,6 @@ class ComputerFactory(factory.django.DjangoModelFactory):
         return computer
 
 
-def passed_functional_tests(computers) -> list:
-    """One passed functional test per computer (every default item passed), in a few queries: not attached."""
-    from inventory.models import DEFAULT_CHECKLIST, FunctionalTest, FunctionalTestResult
-
-    tests = FunctionalTest.objects.bulk_create(
-        [
-            FunctionalTest(computer_id=c.pk, checklist="liste par défaut", passed=True, actor_label="Usine de test")
-            for c in computers
-        ]
-    )
-    FunctionalTestResult.objects.bulk_create(
-        [
-            FunctionalTestResult(test=test, position=i, label=str(label), passed=True)
-            for test in tests
-            for i, (label, _text) in enumerate(DEFAULT_CHECKLIST)
-        ]
-    )
-    return tests
-
-
 def wiped_in_workshop(operator, **kwargs):
     """A unit in reconditioning that may be marked ready: its wipe recorded (an exemption) and its functional test
     passed (décret n° 2022-190), both through the services, by ``operator``."""
@@ -178,51 +160,8 @@ def ready_units(count: int, *, lot=None, manufacturer: str = "Dell", model: str 
 
 
 def ready_computers(n: int, **kwargs) -> list:
-    """``n`` ready units in one lot, created in a few queries."""
-    from inventory.models import Computer, WipeRecord
-
-    lot = kwargs.pop("lot", None) or LotFactory()
-    start = Computer.objects.count()
-    computers = Computer.objects.bulk_create(
-        [
-            Computer(
-                asset_tag=f"{lot.reference}-R{start + i:05d}",
-                manufacturer="HP",
-                model="EliteDesk 800 G5 SFF",
-                serial_number=f"CZC{lot.pk:03d}{start + i:06d}",
-                cpu="Intel Core i5-9500",
-                ram_gb=8,
-                storage_gb=256,
-                storage_type="ssd",
-                os="Windows 10 Pro",
-                grade="A",
-                lot=lot,
-                status="reconditioning",
-                **kwargs,
-            )
-            for i in range(n)
-        ]
-    )
-    records = WipeRecord.objects.bulk_create(
-        [
-            WipeRecord(
-                computer=c,
-                kind="wipe",
-                method="nist_purge",
-                result="passed",
-                report_reference=f"R-{c.serial_number}",
-                tool="Blancco Drive Eraser",
-            )
-            for c in computers
-        ]
-    )
-    tests = passed_functional_tests(computers)
-    for computer, record, test in zip(computers, records, tests, strict=True):
-        computer.wipe_record = record
-        computer.functional_test = test
-        computer.status = "ready"
-    Computer.objects.bulk_update(computers, ["wipe_record", "functional_test", "status"])
-    return computers
+    """``n`` ready units in one lot (a new one unless ``lot`` is given), created in a few queries."""
+    return demo_ready_computers(n, lot=kwargs.pop("lot", None) or LotFactory(), **kwargs)
 
 
 class StockPartnerFactory(factory.django.DjangoModelFactory):

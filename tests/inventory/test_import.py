@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from demo.import_files import UNIT_COLUMNS, csv_bytes, xlsx_bytes
 from inventory.importing import MAX_ROWS, ImportFileError, plan_import, read_table
 from inventory.models import Computer, ComputerEvent
 from inventory.services import ImportRejected, computers_import
@@ -16,21 +17,7 @@ from tests.factories.inventory import ComputerFactory, LotFactory
 
 pytestmark = pytest.mark.django_db
 
-HEADER = [
-    "numero_inventaire",
-    "fabricant",
-    "modele",
-    "numero_serie",
-    "lot",
-    "processeur",
-    "ram_go",
-    "stockage_go",
-    "type_stockage",
-    "systeme",
-    "etat",
-    "clavier",
-    "souris",
-]
+HEADER = UNIT_COLUMNS
 
 
 def rows(n: int = 3, lot: str = "ORANGE-2026-01", start: int = 1):
@@ -42,22 +29,6 @@ def rows(n: int = 3, lot: str = "ORANGE-2026-01", start: int = 1):
             ["", maker, model, f"SN{i:06d}", lot, cpu, "8", "256", "SSD", "Windows 10 Pro", "A", "oui", "oui"]
         )
     return result
-
-
-def csv_bytes(header, body, *, delimiter=";", encoding="utf-8-sig") -> bytes:
-    lines = [delimiter.join(header)] + [delimiter.join(str(c) for c in row) for row in body]
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
-
-
-def xlsx_bytes(header, body) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in body:
-        sheet.append([int(c) if isinstance(c, str) and c.isdigit() and len(c) < 5 else c for c in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from impact.carbon import FACTORS
 from portal.donors import donor_space
@@ -13,12 +12,6 @@ from tests.factories.accounts import UserFactory
 from tests.factories.donors import donor_member, donor_world
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _back_to_the_default_language():
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture

@@ -18,13 +18,6 @@ pytestmark = pytest.mark.django_db
 PLANNER_WORDS = ("priorité", "priority", "reçu", "accordé 25", "calcul")
 
 
-@pytest.fixture(autouse=True)
-def _back_to_the_default_language():
-    """A request in English leaves English active in this thread (LocaleMiddleware never deactivates it)."""
-    yield
-    translation.deactivate()
-
-
 @pytest.fixture
 def space():
     return space_with_everything()

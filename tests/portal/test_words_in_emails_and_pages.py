@@ -15,13 +15,6 @@ from impact.models import ImpactReport
 FRENCH_WORDS = ("Bonjour", "ordinateurs", "vague", "Vague", "rendez-vous", "février", "lundi", " le 1er", "candidature")
 
 
-@pytest.fixture(autouse=True)
-def _back_to_the_default_language():
-    """A request in English leaves English active in this thread (LocaleMiddleware never deactivates it)."""
-    yield
-    translation.deactivate()
-
-
 CONFIRMED = {
     "association": "Les Claviers solidaires",
     "campaign": "1000 ordinateurs pour Marseille",

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 from stdnum import luhn
 
+from tests.e2e.application_form import fill_and_submit_application
 from tests.factories.associations import make_pdf_bytes
 from tests.stack.conftest import body_of, log_in, wait_until
 
@@ -111,16 +112,7 @@ def apply_as_new_association(page, wait_for_email, tmp_path, stack_url: str) -> 
     page.get_by_role(
         "link", name=re.compile("Candidater à « 1000 ordinateurs pour les associations marseillaises")
     ).click()
-    page.get_by_label("Ordinateurs demandés").fill("20")
-    page.get_by_label("Pour le public").fill("16")
-    page.get_by_label("Pour le fonctionnement").fill("4")
-    page.get_by_label("Votre projet").fill("Ateliers d'initiation au numérique pour les seniors, 8 par séance.")
-    page.get_by_label("Nous avons un local").check()
-    page.get_by_label("Ce local a une connexion internet").check()
-    page.get_by_label("Statuts (PDF)").set_input_files(str(statutes))
-    page.get_by_label("Dernier rapport d'activité (PDF)").set_input_files(str(report))
-    page.get_by_label(re.compile("J'accepte que les informations")).check()
-    page.get_by_role("button", name="Déposer la candidature").click()
+    fill_and_submit_application(page, statutes, report)
     expect(page.get_by_text("Votre candidature est déposée")).to_be_visible()
     expect(page.get_by_text("En cours d'examen").first).to_be_visible()
     return {"email": member_email, "association": association_name, "application_url": page.url}
