@@ -22,7 +22,8 @@ from associations.forms import InvitationForm, JoinRequestForm, RefuseJoinReques
 from associations.models import JoinRequest, Membership
 from associations.validators import normalize_rna, normalize_siret
 from core.errors import DomainError
-from core.forms import errors_to_form, service_applied
+from core.forms import service_applied
+from portal.views.outcome import form_saved
 
 
 def _number(request: HttpRequest) -> tuple[str, str]:
@@ -51,18 +52,18 @@ def join(request: HttpRequest) -> HttpResponse:
     form = JoinRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.join_request_create(association=association, by=request.user, message=form.cleaned_data["message"])
-        except ValidationError as exc:
-            errors_to_form(form, exc)
+            if form_saved(
+                request,
+                form,
+                lambda: services.join_request_create(
+                    association=association, by=request.user, message=form.cleaned_data["message"]
+                ),
+                done=_("Votre demande est envoyée aux membres de %(name)s. Vous recevrez un e-mail dès leur réponse.")
+                % {"name": association.legal_name},
+            ):
+                return redirect("associations:space")
         except IntegrityError:
             form.add_error(None, _("Vous avez déjà une demande en attente pour cette association."))
-        else:
-            messages.success(
-                request,
-                _("Votre demande est envoyée aux membres de %(name)s. Vous recevrez un e-mail dès leur réponse.")
-                % {"name": association.legal_name},
-            )
-            return redirect("associations:space")
     return render(
         request,
         "associations/join.html",
