@@ -1,4 +1,4 @@
-"""``{% section "anchor" _("Heading") classes="mb-5" %}…{% endsection %}``: a section of a space page, named by its
+"""``{% section "anchor" _("Heading") classes="mb-5" %}…{% endsection %}``: a section of a portal page, named by its
 heading (the ``aria-labelledby`` of the section and the ``id`` of its ``h2`` are the same anchor, written once)."""
 
 from django import template
