@@ -1,5 +1,10 @@
-"""``{% section "anchor" _("Heading") classes="mb-5" %}…{% endsection %}``: a section of a portal page, named by its
-heading (the ``aria-labelledby`` of the section and the ``id`` of its ``h2`` are the same anchor, written once)."""
+"""The parts of a portal page that every section repeats:
+
+- ``{% section "anchor" _("Heading") classes="mb-5" %}…{% endsection %}``: a section named by its heading (the
+  ``aria-labelledby`` of the section and the ``id`` of its ``h2`` are the same anchor, written once);
+- ``{% list_or_empty items classes="list-unstyled" empty=_("Nothing yet.") %}…{% endlist_or_empty %}``: the items
+  (the ``<li>`` the block draws) in a ``<ul>``, or the ``empty`` sentence when there are none.
+"""
 
 from django import template
 from django.utils.html import format_html
@@ -17,3 +22,10 @@ def section(content: str, anchor: str, heading: str, *, classes: str) -> str:
         heading,
         content,
     )
+
+
+@register.simple_block_tag
+def list_or_empty(content: str, items, *, classes: str, empty: str) -> str:
+    if items:
+        return format_html('<ul class="{}">{}</ul>', classes, content)
+    return format_html("<p>{}</p>", empty)
