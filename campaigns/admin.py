@@ -74,7 +74,6 @@ class StatusHistoryInline(ParentVisibleInline):
     """A status history under its campaign or offer: who, when, from which status to which."""
 
     fields = ("created_at", "actor_label", "from_status", "to_status", "note")
-    readonly_fields = fields
 
 
 class CampaignEventInline(StatusHistoryInline):

@@ -35,10 +35,14 @@ class ReadOnlyPermissionsMixin:
 
 
 class ReadOnlyInlineMixin(ReadOnlyPermissionsMixin):
-    """Rows shown under their parent for reading only: no empty form, no delete box."""
+    """Rows shown under their parent for reading only: no empty form, no delete box, every field read-only (the
+    ``fields`` may name the inline's own display methods)."""
 
     extra = 0
     can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields or ()
 
 
 class ParentVisibleMixin:
@@ -60,7 +64,6 @@ class HistoryInline(ReadOnlyInlineMixin, admin.TabularInline):
 
     # change_label: « Proposée → Confirmée », the statuses in words (core.models.Journal), never the stored codes.
     fields = ("created_at", "actor_label", "kind", "change_label", "note")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("historique")
 
 

@@ -57,7 +57,6 @@ class EventInline(HistoryInline):
 class ReminderInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = ImpactReminder
     fields = ("kind", "sent_at", "recipients")
-    readonly_fields = fields
 
 
 @admin.register(ImpactReport)
@@ -338,7 +337,6 @@ class DonorDocumentEventInline(JournalInline):
     model = DonorDocumentEvent
     parent_permission = "impact.view_donordocument"
     fields = ("created_at", "actor_label", "change_label", "note")
-    readonly_fields = fields
 
 
 @admin.register(DonorDocument)

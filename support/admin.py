@@ -47,7 +47,6 @@ class TicketMessageInline(ParentVisibleInline):
     model = TicketMessage
     parent_permission = "support.view_ticket"
     fields = ("created_at", "from_staff", "body")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("messages")
 
 

@@ -34,7 +34,6 @@ class AllocationUnitInline(ParentVisibleInline):
     model = AllocationUnit
     parent_permission = "donations.view_allocation"
     fields = ("asset_tag", "computer_label", "lot", "assigned_at", "released_at")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("ordinateurs attribués")
 
     def get_queryset(self, request):

@@ -35,7 +35,6 @@ class WaveInline(ParentVisibleInline):
     parent_permission = "donations.view_wave"
     show_change_link = True
     fields = ("label", "status", "capacity", "totals", "handover_starts_on", "place", "plan_link")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("vagues de distribution")
 
     def get_queryset(self, request):
@@ -59,7 +58,6 @@ class AllocationInline(ParentVisibleInline):
     parent_permission = "donations.view_allocation"
     show_change_link = True
     fields = ("position", "association", "quantity", "status", "appointment", "reason")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("attributions")
 
     def get_queryset(self, request):

@@ -26,7 +26,6 @@ class CollectionSlotInline(ParentVisibleInline):
     model = CollectionSlot
     parent_permission = "inventory.view_collection"
     fields = ("date", "starts_at", "ends_at", "address", "access_notes")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("créneaux proposés")
 
 
@@ -34,7 +33,6 @@ class CollectionEventInline(ParentVisibleInline):
     model = CollectionEvent
     parent_permission = "inventory.view_collection"
     fields = ("created_at", "actor_label", "from_status", "to_status", "note")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("historique de la collecte")
 
 
