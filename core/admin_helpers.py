@@ -87,16 +87,20 @@ class RefusalOnSamePageMixin:
 
 
 class ChoicesFilter(admin.SimpleListFilter):
-    """A list filter given as a table: ``options = {value: (label, Q(...))}``; an unknown value filters nothing."""
+    """A list filter given as a table: ``options = {value: (label, Q(...))}``; an unknown value filters nothing.
+    A condition that depends on the reader is given as a function of the request that returns the ``Q``."""
 
-    options: dict[str, tuple[Any, Q]] = {}
+    options: dict[str, tuple[Any, Q | Callable[[HttpRequest], Q]]] = {}
 
     def lookups(self, request, model_admin):
         return [(value, label) for value, (label, _condition) in self.options.items()]
 
     def queryset(self, request, queryset):
         choice = self.options.get(self.value() or "")
-        return queryset if choice is None else queryset.filter(choice[1])
+        if choice is None:
+            return queryset
+        condition = choice[1]
+        return queryset.filter(condition(request) if callable(condition) else condition)
 
 
 def cached_per_request(request: HttpRequest, key: str, compute: Callable[[], Any]):
