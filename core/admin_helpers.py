@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext, gettext_lazy, ngettext
@@ -101,6 +101,14 @@ class ChoicesFilter(admin.SimpleListFilter):
             return queryset
         condition = choice[1]
         return queryset.filter(condition(request) if callable(condition) else condition)
+
+
+def admin_pages(model_admin: admin.ModelAdmin, pages) -> list[URLPattern]:
+    """A ModelAdmin's own pages, given as ``(route, view, url name)`` rows, each behind the admin's login
+    (``admin_view``). ``get_urls`` puts them before the model's own URLs, whose ``<path:object_id>/`` would
+    take them."""
+    view = model_admin.admin_site.admin_view
+    return [path(route, view(page), name=name) for route, page, name in pages]
 
 
 def cached_per_request(request: HttpRequest, key: str, compute: Callable[[], Any]):

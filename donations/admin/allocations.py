@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,6 +18,7 @@ from core.admin_helpers import (
     ParentVisibleInline,
     RefusalOnSamePageMixin,
     admin_link,
+    admin_pages,
     annotation_column,
 )
 from core.errors import DomainError
@@ -181,14 +182,8 @@ class AllocationAdmin(RefusalOnSamePageMixin, OrganiserScopedAdmin, admin.ModelA
         return request.user.has_perm("donations.plan_wave")
 
     def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/cancel/",
-                self.admin_site.admin_view(self.cancel_view),
-                name="donations_allocation_cancel",
-            ),
-            *super().get_urls(),
-        ]
+        pages = [("<path:object_id>/cancel/", self.cancel_view, "donations_allocation_cancel")]
+        return admin_pages(self, pages) + super().get_urls()
 
     def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         allocation = self.scoped_object_or_404(
