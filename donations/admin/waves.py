@@ -12,7 +12,7 @@ from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter
 from core.admin_helpers import JournalInline, ParentVisibleInline, annotation_column
 from core.errors import DomainError
 from donations import services
-from donations.admin.forms import WaveAdminForm
+from donations.admin.forms import WAVE_HANDOVER_FIELDS, WaveAdminForm
 from donations.admin.plan import WavePlanMixin
 from donations.models import Allocation, Wave, WaveEvent
 
@@ -106,15 +106,7 @@ class WaveAdmin(OrganiserScopedAdmin, WavePlanMixin, admin.ModelAdmin):
         (
             gettext_lazy("Remise"),
             {
-                "fields": (
-                    "handover_starts_on",
-                    "handover_ends_on",
-                    "place",
-                    "opening_hours",
-                    "slot_minutes",
-                    "desk_capacity",
-                    "schedule_link",
-                ),
+                "fields": (*WAVE_HANDOVER_FIELDS, "schedule_link"),
                 "description": gettext_lazy(
                     "Les créneaux sont créés à la confirmation, du lundi au vendredi entre le premier et le dernier "
                     "jour de remise, dans les heures d'ouverture ; chacun reçoit au plus le nombre d'associations "
