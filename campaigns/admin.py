@@ -78,7 +78,6 @@ class StatusHistoryInline(ParentVisibleInline):
 
 class CampaignEventInline(StatusHistoryInline):
     model = CampaignEvent
-    parent_permission = "campaigns.view_campaign"
     verbose_name_plural = gettext_lazy("historique du statut")
 
 
@@ -137,7 +136,6 @@ class CampaignAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
 
 class DonorOfferEventInline(StatusHistoryInline):
     model = DonorOfferEvent
-    parent_permission = "campaigns.view_donoroffer"
     verbose_name_plural = gettext_lazy("historique de l'offre")
 
 

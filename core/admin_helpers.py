@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
@@ -46,16 +47,21 @@ class ReadOnlyInlineMixin(ReadOnlyPermissionsMixin):
 
 
 class ParentVisibleMixin:
-    """Visible to whoever holds ``parent_permission`` (rather than the view permission of the rows' model)."""
+    """For an inline: visible to whoever holds ``parent_permission`` (rather than the view permission of the rows'
+    model); by default, the view permission of the parent's model."""
 
     parent_permission = ""
 
     def has_view_permission(self, request, obj=None):
-        return request.user.has_perm(self.parent_permission)
+        opts = self.parent_model._meta
+        return request.user.has_perm(
+            self.parent_permission or f"{opts.app_label}.{get_permission_codename('view', opts)}"
+        )
 
 
 class ParentVisibleInline(ParentVisibleMixin, ReadOnlyInlineMixin, admin.TabularInline):
-    """A journal or list shown under its parent, read-only: visible to whoever holds ``parent_permission``."""
+    """A journal or list shown under its parent, read-only: visible to whoever may view the parent (or holds
+    ``parent_permission``)."""
 
 
 class HistoryInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -68,7 +74,8 @@ class HistoryInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 class JournalInline(ParentVisibleMixin, HistoryInline):
-    """The history rows of an object, under it, read-only: visible to whoever holds ``parent_permission``."""
+    """The history rows of an object, under it, read-only: visible to whoever may view the object (or holds
+    ``parent_permission``)."""
 
 
 class RefusalOnSamePageMixin:

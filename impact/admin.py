@@ -327,7 +327,6 @@ class CampaignReportingAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
 
 class DonorDocumentEventInline(JournalInline):
     model = DonorDocumentEvent
-    parent_permission = "impact.view_donordocument"
     fields = ("created_at", "actor_label", "change_label", "note")
 
 

@@ -46,14 +46,12 @@ DECISIONS = {
 
 class TicketMessageInline(ParentVisibleInline):
     model = TicketMessage
-    parent_permission = "support.view_ticket"
     fields = ("created_at", "from_staff", "body")
     verbose_name_plural = gettext_lazy("messages")
 
 
 class TicketEventInline(JournalInline):
     model = TicketEvent
-    parent_permission = "support.view_ticket"
 
 
 class OpenFilter(ChoicesFilter):

@@ -33,7 +33,6 @@ A = Allocation.Status
 
 class AllocationUnitInline(ParentVisibleInline):
     model = AllocationUnit
-    parent_permission = "donations.view_allocation"
     fields = ("asset_tag", "computer_label", "lot", "assigned_at", "released_at")
     verbose_name_plural = gettext_lazy("ordinateurs attribués")
 
@@ -56,7 +55,6 @@ class AllocationUnitInline(ParentVisibleInline):
 
 class AllocationEventInline(JournalInline):
     model = AllocationEvent
-    parent_permission = "donations.view_allocation"
 
 
 SUMMARY_FIELDS = ("wave", "application_link", "quantity", "planned_quantity", "reason", "status", "cancel_link")

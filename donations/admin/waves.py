@@ -78,7 +78,6 @@ class AllocationInline(ParentVisibleInline):
 
 class WaveEventInline(JournalInline):
     model = WaveEvent
-    parent_permission = "donations.view_wave"
 
 
 @admin.register(Wave)

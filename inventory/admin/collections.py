@@ -24,14 +24,12 @@ from inventory.models import Collection, CollectionEvent, CollectionSlot
 
 class CollectionSlotInline(ParentVisibleInline):
     model = CollectionSlot
-    parent_permission = "inventory.view_collection"
     fields = ("date", "starts_at", "ends_at", "address", "access_notes")
     verbose_name_plural = gettext_lazy("créneaux proposés")
 
 
 class CollectionEventInline(ParentVisibleInline):
     model = CollectionEvent
-    parent_permission = "inventory.view_collection"
     fields = ("created_at", "actor_label", "from_status", "to_status", "note")
     verbose_name_plural = gettext_lazy("historique de la collecte")
 
