@@ -23,7 +23,11 @@ from core.errors import DomainError
 
 
 class ReadOnlyPermissionsMixin:
-    """Nobody adds, changes or deletes these rows from the admin (histories, evidence, reference lists)."""
+    """Nobody adds, changes or deletes these rows from the admin (histories, evidence, reference lists): every field
+    shown is read-only (the ``fields`` may name the admin's own display methods)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields or self.readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -36,14 +40,10 @@ class ReadOnlyPermissionsMixin:
 
 
 class ReadOnlyInlineMixin(ReadOnlyPermissionsMixin):
-    """Rows shown under their parent for reading only: no empty form, no delete box, every field read-only (the
-    ``fields`` may name the inline's own display methods)."""
+    """Rows shown under their parent for reading only: no empty form, no delete box."""
 
     extra = 0
     can_delete = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields or ()
 
 
 class ParentVisibleMixin:

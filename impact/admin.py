@@ -355,7 +355,6 @@ class DonorDocumentAdmin(ReadOnlyPermissionsMixin, OrganiserScopedAdmin, admin.M
         "attempts",
         "error",
     )
-    readonly_fields = fields
     inlines = [DonorDocumentEventInline]
 
     @admin.display(description=gettext_lazy("objet"))
@@ -441,7 +440,6 @@ class ReceiptAdmin(ReadOnlyPermissionsMixin, OrganiserScopedAdmin, admin.ModelAd
         "error",
         "pdf_link",
     )
-    readonly_fields = fields
 
     @admin.display(description=gettext_lazy("numéro"), ordering="sequence")
     def number_display(self, receipt):
@@ -484,7 +482,6 @@ class ReceiptEligibilityAdmin(ReadOnlyPermissionsMixin, OrganiserScopedAdmin, ad
     list_select_related = ("association",)
     search_fields = ("association__legal_name",)
     fields = ("association", "basis", "declared_by_name", "declared_at", "withdrawn_by_name", "withdrawn_at")
-    readonly_fields = fields
 
 
 class LotValuationForm(forms.ModelForm):
