@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -142,6 +143,20 @@ def annotation_column(attribute: str, description) -> Callable:
         return getattr(obj, attribute)
 
     return column
+
+
+def saved_object_field(description) -> Callable:
+    """Decorates a change page's read-only field that only a saved object has: « – » on the add page."""
+
+    def decorate(method: Callable) -> Callable:
+        @admin.display(description=description)
+        @functools.wraps(method)
+        def field(self, obj):
+            return "–" if obj is None or obj.pk is None else method(self, obj)
+
+        return field
+
+    return decorate
 
 
 # Proper French titles ----------------------------------------------------------------------------------------------

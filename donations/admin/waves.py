@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter
-from core.admin_helpers import JournalInline, ParentVisibleInline, annotation_column
+from core.admin_helpers import JournalInline, ParentVisibleInline, annotation_column, saved_object_field
 from core.errors import DomainError
 from donations import services
 from donations.admin.forms import WAVE_HANDOVER_FIELDS, WaveAdminForm
@@ -155,18 +155,14 @@ class WaveAdmin(OrganiserScopedAdmin, WavePlanMixin, admin.ModelAdmin):
     allocated = annotation_column("allocated_total", gettext_lazy("attribué"))
     handed_over = annotation_column("handed_over_total", gettext_lazy("remis"))
 
-    @admin.display(description=gettext_lazy("planification"))
+    @saved_object_field(gettext_lazy("planification"))
     def plan_link(self, obj):
-        if obj is None or obj.pk is None:
-            return "–"
         return format_html(
             '<a class="button" href="{}">{}</a>', reverse("admin:donations_wave_plan", args=[obj.pk]), plan_label(obj)
         )
 
-    @admin.display(description=gettext_lazy("planning des remises"))
+    @saved_object_field(gettext_lazy("planning des remises"))
     def schedule_link(self, obj):
-        if obj is None or obj.pk is None:
-            return "–"
         url = reverse("admin:donations_handoverslot_changelist") + f"?wave__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, _("Voir les créneaux et leurs associations"))
 
