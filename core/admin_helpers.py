@@ -239,31 +239,21 @@ def admin_words(opts, verbose_name=None) -> dict[str, str]:
     name = str(verbose_name or opts.verbose_name)
     plural = str(opts.verbose_name_plural)
     feminine = MODEL_GENDERS.get(opts.label_lower, MASCULINE) == FEMININE
-    elided = name[:1].lower() in _VOWELS
-    if feminine:
-        words = {
-            "select": _("Sélectionnez une %(name)s à modifier"),
-            "select_view": _("Sélectionnez une %(name)s à consulter"),
-            "select_popup": _("Sélectionnez une %(name)s"),
-            "add": _("Ajouter une %(name)s"),
-            "change": _("Modifier l'%(name)s") if elided else _("Modifier la %(name)s"),
-            "view": _("Consulter l'%(name)s") if elided else _("Consulter la %(name)s"),
-            "delete_selected": _("Supprimer les %(plural)s sélectionnées"),
-            "add_another": _("Ajouter une autre %(name)s"),
-            "delete": _("Supprimer l'%(name)s") if elided else _("Supprimer la %(name)s"),
-        }
-    else:
-        words = {
-            "select": _("Sélectionnez un %(name)s à modifier"),
-            "select_view": _("Sélectionnez un %(name)s à consulter"),
-            "select_popup": _("Sélectionnez un %(name)s"),
-            "add": _("Ajouter un %(name)s"),
-            "change": _("Modifier l'%(name)s") if elided else _("Modifier le %(name)s"),
-            "view": _("Consulter l'%(name)s") if elided else _("Consulter le %(name)s"),
-            "delete_selected": _("Supprimer les %(plural)s sélectionnés"),
-            "add_another": _("Ajouter un autre %(name)s"),
-            "delete": _("Supprimer l'%(name)s") if elided else _("Supprimer le %(name)s"),
-        }
+    # Each phrase as (feminine, masculine); before a vowel, « l' » whatever the gender.
+    phrases = {
+        "select": (_("Sélectionnez une %(name)s à modifier"), _("Sélectionnez un %(name)s à modifier")),
+        "select_view": (_("Sélectionnez une %(name)s à consulter"), _("Sélectionnez un %(name)s à consulter")),
+        "select_popup": (_("Sélectionnez une %(name)s"), _("Sélectionnez un %(name)s")),
+        "add": (_("Ajouter une %(name)s"), _("Ajouter un %(name)s")),
+        "change": (_("Modifier la %(name)s"), _("Modifier le %(name)s")),
+        "view": (_("Consulter la %(name)s"), _("Consulter le %(name)s")),
+        "delete_selected": (_("Supprimer les %(plural)s sélectionnées"), _("Supprimer les %(plural)s sélectionnés")),
+        "add_another": (_("Ajouter une autre %(name)s"), _("Ajouter un autre %(name)s")),
+        "delete": (_("Supprimer la %(name)s"), _("Supprimer le %(name)s")),
+    }
+    words = {key: forms[0 if feminine else 1] for key, forms in phrases.items()}
+    if name[:1].lower() in _VOWELS:
+        words.update(change=_("Modifier l'%(name)s"), view=_("Consulter l'%(name)s"), delete=_("Supprimer l'%(name)s"))
     return {key: phrase % {"name": name, "plural": plural} for key, phrase in words.items()}
 
 
