@@ -74,12 +74,10 @@ class StatusHistoryInline(ParentVisibleInline):
     """A status history under its campaign or offer: who, when, from which status to which."""
 
     fields = ("created_at", "actor_label", "from_status", "to_status", "note")
-    readonly_fields = fields
 
 
 class CampaignEventInline(StatusHistoryInline):
     model = CampaignEvent
-    parent_permission = "campaigns.view_campaign"
     verbose_name_plural = gettext_lazy("historique du statut")
 
 
@@ -138,7 +136,6 @@ class CampaignAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
 
 class DonorOfferEventInline(StatusHistoryInline):
     model = DonorOfferEvent
-    parent_permission = "campaigns.view_donoroffer"
     verbose_name_plural = gettext_lazy("historique de l'offre")
 
 

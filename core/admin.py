@@ -38,7 +38,6 @@ class OutboxEmailAdmin(ReadOnlyPermissionsMixin, admin.ModelAdmin):
         "sent_at",
         "last_error",
     )
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("attachment", "context")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext, gettext_lazy, ngettext
@@ -22,7 +24,11 @@ from core.errors import DomainError
 
 
 class ReadOnlyPermissionsMixin:
-    """Nobody adds, changes or deletes these rows from the admin (histories, evidence, reference lists)."""
+    """Nobody adds, changes or deletes these rows from the admin (histories, evidence, reference lists): every field
+    shown is read-only (the ``fields`` may name the admin's own display methods)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields or self.readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -42,16 +48,21 @@ class ReadOnlyInlineMixin(ReadOnlyPermissionsMixin):
 
 
 class ParentVisibleMixin:
-    """Visible to whoever holds ``parent_permission`` (rather than the view permission of the rows' model)."""
+    """For an inline: visible to whoever holds ``parent_permission`` (rather than the view permission of the rows'
+    model); by default, the view permission of the parent's model."""
 
     parent_permission = ""
 
     def has_view_permission(self, request, obj=None):
-        return request.user.has_perm(self.parent_permission)
+        opts = self.parent_model._meta
+        return request.user.has_perm(
+            self.parent_permission or f"{opts.app_label}.{get_permission_codename('view', opts)}"
+        )
 
 
 class ParentVisibleInline(ParentVisibleMixin, ReadOnlyInlineMixin, admin.TabularInline):
-    """A journal or list shown under its parent, read-only: visible to whoever holds ``parent_permission``."""
+    """A journal or list shown under its parent, read-only: visible to whoever may view the parent (or holds
+    ``parent_permission``)."""
 
 
 class HistoryInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -60,12 +71,12 @@ class HistoryInline(ReadOnlyInlineMixin, admin.TabularInline):
 
     # change_label: « Proposée → Confirmée », the statuses in words (core.models.Journal), never the stored codes.
     fields = ("created_at", "actor_label", "kind", "change_label", "note")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("historique")
 
 
 class JournalInline(ParentVisibleMixin, HistoryInline):
-    """The history rows of an object, under it, read-only: visible to whoever holds ``parent_permission``."""
+    """The history rows of an object, under it, read-only: visible to whoever may view the object (or holds
+    ``parent_permission``)."""
 
 
 class RefusalOnSamePageMixin:
@@ -84,16 +95,28 @@ class RefusalOnSamePageMixin:
 
 
 class ChoicesFilter(admin.SimpleListFilter):
-    """A list filter given as a table: ``options = {value: (label, Q(...))}``; an unknown value filters nothing."""
+    """A list filter given as a table: ``options = {value: (label, Q(...))}``; an unknown value filters nothing.
+    A condition that depends on the reader is given as a function of the request that returns the ``Q``."""
 
-    options: dict[str, tuple[Any, Q]] = {}
+    options: dict[str, tuple[Any, Q | Callable[[HttpRequest], Q]]] = {}
 
     def lookups(self, request, model_admin):
         return [(value, label) for value, (label, _condition) in self.options.items()]
 
     def queryset(self, request, queryset):
         choice = self.options.get(self.value() or "")
-        return queryset if choice is None else queryset.filter(choice[1])
+        if choice is None:
+            return queryset
+        condition = choice[1]
+        return queryset.filter(condition(request) if callable(condition) else condition)
+
+
+def admin_pages(model_admin: admin.ModelAdmin, pages) -> list[URLPattern]:
+    """A ModelAdmin's own pages, given as ``(route, view, url name)`` rows, each behind the admin's login
+    (``admin_view``). ``get_urls`` puts them before the model's own URLs, whose ``<path:object_id>/`` would
+    take them."""
+    view = model_admin.admin_site.admin_view
+    return [path(route, view(page), name=name) for route, page, name in pages]
 
 
 def cached_per_request(request: HttpRequest, key: str, compute: Callable[[], Any]):
@@ -120,6 +143,20 @@ def annotation_column(attribute: str, description) -> Callable:
         return getattr(obj, attribute)
 
     return column
+
+
+def saved_object_field(description) -> Callable:
+    """Decorates a change page's read-only field that only a saved object has: « – » on the add page."""
+
+    def decorate(method: Callable) -> Callable:
+        @admin.display(description=description)
+        @functools.wraps(method)
+        def field(self, obj):
+            return "–" if obj is None or obj.pk is None else method(self, obj)
+
+        return field
+
+    return decorate
 
 
 # Proper French titles ----------------------------------------------------------------------------------------------
@@ -202,31 +239,21 @@ def admin_words(opts, verbose_name=None) -> dict[str, str]:
     name = str(verbose_name or opts.verbose_name)
     plural = str(opts.verbose_name_plural)
     feminine = MODEL_GENDERS.get(opts.label_lower, MASCULINE) == FEMININE
-    elided = name[:1].lower() in _VOWELS
-    if feminine:
-        words = {
-            "select": _("Sélectionnez une %(name)s à modifier"),
-            "select_view": _("Sélectionnez une %(name)s à consulter"),
-            "select_popup": _("Sélectionnez une %(name)s"),
-            "add": _("Ajouter une %(name)s"),
-            "change": _("Modifier l'%(name)s") if elided else _("Modifier la %(name)s"),
-            "view": _("Consulter l'%(name)s") if elided else _("Consulter la %(name)s"),
-            "delete_selected": _("Supprimer les %(plural)s sélectionnées"),
-            "add_another": _("Ajouter une autre %(name)s"),
-            "delete": _("Supprimer l'%(name)s") if elided else _("Supprimer la %(name)s"),
-        }
-    else:
-        words = {
-            "select": _("Sélectionnez un %(name)s à modifier"),
-            "select_view": _("Sélectionnez un %(name)s à consulter"),
-            "select_popup": _("Sélectionnez un %(name)s"),
-            "add": _("Ajouter un %(name)s"),
-            "change": _("Modifier l'%(name)s") if elided else _("Modifier le %(name)s"),
-            "view": _("Consulter l'%(name)s") if elided else _("Consulter le %(name)s"),
-            "delete_selected": _("Supprimer les %(plural)s sélectionnés"),
-            "add_another": _("Ajouter un autre %(name)s"),
-            "delete": _("Supprimer l'%(name)s") if elided else _("Supprimer le %(name)s"),
-        }
+    # Each phrase as (feminine, masculine); before a vowel, « l' » whatever the gender.
+    phrases = {
+        "select": (_("Sélectionnez une %(name)s à modifier"), _("Sélectionnez un %(name)s à modifier")),
+        "select_view": (_("Sélectionnez une %(name)s à consulter"), _("Sélectionnez un %(name)s à consulter")),
+        "select_popup": (_("Sélectionnez une %(name)s"), _("Sélectionnez un %(name)s")),
+        "add": (_("Ajouter une %(name)s"), _("Ajouter un %(name)s")),
+        "change": (_("Modifier la %(name)s"), _("Modifier le %(name)s")),
+        "view": (_("Consulter la %(name)s"), _("Consulter le %(name)s")),
+        "delete_selected": (_("Supprimer les %(plural)s sélectionnées"), _("Supprimer les %(plural)s sélectionnés")),
+        "add_another": (_("Ajouter une autre %(name)s"), _("Ajouter un autre %(name)s")),
+        "delete": (_("Supprimer la %(name)s"), _("Supprimer le %(name)s")),
+    }
+    words = {key: forms[0 if feminine else 1] for key, forms in phrases.items()}
+    if name[:1].lower() in _VOWELS:
+        words.update(change=_("Modifier l'%(name)s"), view=_("Consulter l'%(name)s"), delete=_("Supprimer l'%(name)s"))
     return {key: phrase % {"name": name, "plural": plural} for key, phrase in words.items()}
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.scoping import GLOBAL, OrganiserScopedAdmin, ScopedRelatedFieldListFilter, scoped_for_request
-from core.admin_helpers import HistoryInline, JournalInline, ReadOnlyInlineMixin, ReadOnlyPermissionsMixin
+from core.admin_helpers import HistoryInline, JournalInline, ReadOnlyInlineMixin, ReadOnlyPermissionsMixin, admin_pages
 from core.errors import DomainError
 from core.files import open_or_404
 from core.forms import DecimalNumberField
@@ -57,7 +57,6 @@ class EventInline(HistoryInline):
 class ReminderInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = ImpactReminder
     fields = ("kind", "sent_at", "recipients")
-    readonly_fields = fields
 
 
 @admin.register(ImpactReport)
@@ -139,24 +138,16 @@ class ImpactReportAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         return request.user.has_perm(REVIEW_PERMISSION)
 
     def get_urls(self):
-        own = [
-            path("<int:pk>/return/", self.admin_site.admin_view(self.return_view), name="impact_impactreport_return"),
-            path("<int:pk>/accept/", self.admin_site.admin_view(self.accept_view), name="impact_impactreport_accept"),
-            path("<int:pk>/reopen/", self.admin_site.admin_view(self.reopen_view), name="impact_impactreport_reopen"),
-            path("overdue/", self.admin_site.admin_view(self.overdue_view), name="impact_impactreport_overdue"),
-            path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="impact_dashboard"),
-            path(
-                "dashboard/<int:campaign_id>/",
-                self.admin_site.admin_view(self.dashboard_view),
-                name="impact_dashboard_campaign",
-            ),
-            path(
-                "export/<str:key>.<str:fmt>",
-                self.admin_site.admin_view(self.export_view),
-                name="impact_export",
-            ),
+        pages = [
+            ("<int:pk>/return/", self.return_view, "impact_impactreport_return"),
+            ("<int:pk>/accept/", self.accept_view, "impact_impactreport_accept"),
+            ("<int:pk>/reopen/", self.reopen_view, "impact_impactreport_reopen"),
+            ("overdue/", self.overdue_view, "impact_impactreport_overdue"),
+            ("dashboard/", self.dashboard_view, "impact_dashboard"),
+            ("dashboard/<int:campaign_id>/", self.dashboard_view, "impact_dashboard_campaign"),
+            ("export/<str:key>.<str:fmt>", self.export_view, "impact_export"),
         ]
-        return own + super().get_urls()
+        return admin_pages(self, pages) + super().get_urls()
 
     def _report(self, request, pk):
         if not self.has_review_permission(request):
@@ -336,9 +327,7 @@ class CampaignReportingAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
 
 class DonorDocumentEventInline(JournalInline):
     model = DonorDocumentEvent
-    parent_permission = "impact.view_donordocument"
     fields = ("created_at", "actor_label", "change_label", "note")
-    readonly_fields = fields
 
 
 @admin.register(DonorDocument)
@@ -366,7 +355,6 @@ class DonorDocumentAdmin(ReadOnlyPermissionsMixin, OrganiserScopedAdmin, admin.M
         "attempts",
         "error",
     )
-    readonly_fields = fields
     inlines = [DonorDocumentEventInline]
 
     @admin.display(description=gettext_lazy("objet"))
@@ -452,7 +440,6 @@ class ReceiptAdmin(ReadOnlyPermissionsMixin, OrganiserScopedAdmin, admin.ModelAd
         "error",
         "pdf_link",
     )
-    readonly_fields = fields
 
     @admin.display(description=gettext_lazy("numéro"), ordering="sequence")
     def number_display(self, receipt):
@@ -495,7 +482,6 @@ class ReceiptEligibilityAdmin(ReadOnlyPermissionsMixin, OrganiserScopedAdmin, ad
     list_select_related = ("association",)
     search_fields = ("association__legal_name",)
     fields = ("association", "basis", "declared_by_name", "declared_at", "withdrawn_by_name", "withdrawn_at")
-    readonly_fields = fields
 
 
 class LotValuationForm(forms.ModelForm):

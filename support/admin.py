@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -23,7 +24,7 @@ from campaigns.scoping import (
     scoped_for_request,
     user_may_act_on,
 )
-from core.admin_helpers import JournalInline, ParentVisibleInline, admin_link
+from core.admin_helpers import ChoicesFilter, JournalInline, ParentVisibleInline, admin_link
 from core.errors import DomainError
 from core.forms import service_applied
 from support import selectors, services
@@ -45,30 +46,21 @@ DECISIONS = {
 
 class TicketMessageInline(ParentVisibleInline):
     model = TicketMessage
-    parent_permission = "support.view_ticket"
     fields = ("created_at", "from_staff", "body")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("messages")
 
 
 class TicketEventInline(JournalInline):
     model = TicketEvent
-    parent_permission = "support.view_ticket"
 
 
-class OpenFilter(admin.SimpleListFilter):
+class OpenFilter(ChoicesFilter):
     title = gettext_lazy("en cours")
     parameter_name = "en_cours"
-
-    def lookups(self, request, model_admin):
-        return [("oui", _("En cours")), ("non", _("Terminés"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "oui":
-            return queryset.open()
-        if self.value() == "non":
-            return queryset.exclude(status__in=Ticket.OPEN_STATUSES)
-        return queryset
+    options = {
+        "oui": (gettext_lazy("En cours"), Q(status__in=Ticket.OPEN_STATUSES)),
+        "non": (gettext_lazy("Terminés"), ~Q(status__in=Ticket.OPEN_STATUSES)),
+    }
 
 
 @admin.register(Ticket)

@@ -66,38 +66,17 @@ class AssociationPostalCodeFilter(PostalCodeFilter):
     lookup = "postal_code"
 
 
-class RequestedQuantityFilter(admin.SimpleListFilter):
+class RequestedQuantityFilter(ChoicesFilter):
     title = gettext_lazy("ordinateurs demandés")
     parameter_name = "demandes"
-    RANGES = {
-        "lt10": (None, 9),
-        "10-14": (10, 14),
-        "15-19": (15, 19),
-        "20-24": (20, 24),
-        "25-30": (25, 30),
-        "gt30": (31, None),
+    options = {
+        "lt10": (gettext_lazy("moins de 10"), Q(requested_quantity__lte=9)),
+        "10-14": (gettext_lazy("10 à 14"), Q(requested_quantity__gte=10, requested_quantity__lte=14)),
+        "15-19": (gettext_lazy("15 à 19"), Q(requested_quantity__gte=15, requested_quantity__lte=19)),
+        "20-24": (gettext_lazy("20 à 24"), Q(requested_quantity__gte=20, requested_quantity__lte=24)),
+        "25-30": (gettext_lazy("25 à 30"), Q(requested_quantity__gte=25, requested_quantity__lte=30)),
+        "gt30": (gettext_lazy("plus de 30"), Q(requested_quantity__gte=31)),
     }
-
-    def lookups(self, request, model_admin):
-        return [
-            ("lt10", _("moins de 10")),
-            ("10-14", _("10 à 14")),
-            ("15-19", _("15 à 19")),
-            ("20-24", _("20 à 24")),
-            ("25-30", _("25 à 30")),
-            ("gt30", _("plus de 30")),
-        ]
-
-    def queryset(self, request, queryset):
-        bounds = self.RANGES.get(self.value() or "")
-        if bounds is None:
-            return queryset
-        low, high = bounds
-        if low is not None:
-            queryset = queryset.filter(requested_quantity__gte=low)
-        if high is not None:
-            queryset = queryset.filter(requested_quantity__lte=high)
-        return queryset
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -147,16 +126,10 @@ class AnswerFilter(ChoicesFilter):
     }
 
 
-class AssignedFilter(admin.SimpleListFilter):
+class AssignedFilter(ChoicesFilter):
     title = gettext_lazy("instruction")
     parameter_name = "instruite_par"
-
-    def lookups(self, request, model_admin):
-        return [("moi", _("mes candidatures")), ("personne", _("non attribuées"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "moi":
-            return queryset.filter(assigned_to=request.user)
-        if self.value() == "personne":
-            return queryset.filter(assigned_to__isnull=True)
-        return queryset
+    options = {
+        "moi": (gettext_lazy("mes candidatures"), lambda request: Q(assigned_to=request.user)),
+        "personne": (gettext_lazy("non attribuées"), Q(assigned_to__isnull=True)),
+    }

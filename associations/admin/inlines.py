@@ -25,7 +25,6 @@ class ApplicationEventInline(ReadOnlyInlineMixin, admin.TabularInline):
     verbose_name = gettext_lazy("événement")
     verbose_name_plural = gettext_lazy("historique (qui, quand, quoi)")
     fields = ("created_at", "actor_label", "kind", "change_label", "note")
-    readonly_fields = fields
     ordering = ("created_at", "pk")
 
 
@@ -34,7 +33,6 @@ class MessageInline(ReadOnlyInlineMixin, admin.TabularInline):
     verbose_name = gettext_lazy("message")
     verbose_name_plural = gettext_lazy("échanges avec l'association")
     fields = ("created_at", "sender", "body", "attachment_link")
-    readonly_fields = fields
     ordering = ("created_at", "pk")
 
     def get_queryset(self, request):
@@ -101,7 +99,6 @@ class AssociationApplicationInline(OrganiserScopedInline, ReadOnlyInlineMixin, a
     model = Application
     organiser_path = "campaign__organiser"
     fields = ("open_link", "status", "requested_quantity", "granted_quantity", "submitted_at", "decided_at")
-    readonly_fields = fields
     view_on_site = False
     verbose_name = gettext_lazy("candidature")
     verbose_name_plural = gettext_lazy("candidatures")

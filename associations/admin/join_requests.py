@@ -49,10 +49,11 @@ class JoinRequestAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
             ),
         )
 
-    def _decide(self, request, queryset, *, call, done: str) -> None:
+    def _decide(self, request, queryset, service, done: str) -> None:
+        """``service(join_request=…, by=…)`` for each selected request, and one message each."""
         for join_request in queryset.select_related("user", "association").order_by("pk"):
             try:
-                call(join_request)
+                service(join_request=join_request, by=request.user)
             except (ValidationError, DomainError) as exc:
                 error = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
                 self.message_user(request, f"{join_request} : {error}", messages.ERROR)
@@ -62,18 +63,8 @@ class JoinRequestAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Accepter les demandes sélectionnées"), permissions=["change"])
     def accept_selected(self, request, queryset):
-        self._decide(
-            request,
-            queryset,
-            call=lambda jr: services.join_request_accept(join_request=jr, by=request.user),
-            done=_("demande acceptée, la personne est membre."),
-        )
+        self._decide(request, queryset, services.join_request_accept, _("demande acceptée, la personne est membre."))
 
     @admin.action(description=gettext_lazy("Refuser les demandes sélectionnées"), permissions=["change"])
     def refuse_selected(self, request, queryset):
-        self._decide(
-            request,
-            queryset,
-            call=lambda jr: services.join_request_refuse(join_request=jr, by=request.user),
-            done=_("demande refusée."),
-        )
+        self._decide(request, queryset, services.join_request_refuse, _("demande refusée."))

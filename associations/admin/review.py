@@ -13,7 +13,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,6 +30,7 @@ from associations.admin.forms import (
 )
 from associations.models import Application
 from associations.selectors import answer_received, campaign_grants
+from core.admin_helpers import admin_pages
 from core.errors import DomainError
 from core.forms import errors_to_form
 
@@ -267,14 +268,10 @@ class ReviewStepsMixin:
         return context
 
     def get_urls(self):
-        urls = [
-            path(
-                "<path:object_id>/instruction/<str:step>/",
-                self.admin_site.admin_view(self.review_view),
-                name="associations_application_review",
-            )
+        pages = [
+            ("<path:object_id>/instruction/<str:step>/", self.review_view, "associations_application_review"),
         ]
-        return urls + super().get_urls()
+        return admin_pages(self, pages) + super().get_urls()
 
     def next_in_list(self, request, application: Application) -> Application | None:
         """The next application waiting for a decision in the list the reviewer came from (its filters, its order)."""

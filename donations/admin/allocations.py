@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,6 +18,7 @@ from core.admin_helpers import (
     ParentVisibleInline,
     RefusalOnSamePageMixin,
     admin_link,
+    admin_pages,
     annotation_column,
 )
 from core.errors import DomainError
@@ -32,9 +33,7 @@ A = Allocation.Status
 
 class AllocationUnitInline(ParentVisibleInline):
     model = AllocationUnit
-    parent_permission = "donations.view_allocation"
     fields = ("asset_tag", "computer_label", "lot", "assigned_at", "released_at")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("ordinateurs attribués")
 
     def get_queryset(self, request):
@@ -56,7 +55,6 @@ class AllocationUnitInline(ParentVisibleInline):
 
 class AllocationEventInline(JournalInline):
     model = AllocationEvent
-    parent_permission = "donations.view_allocation"
 
 
 SUMMARY_FIELDS = ("wave", "application_link", "quantity", "planned_quantity", "reason", "status", "cancel_link")
@@ -182,14 +180,8 @@ class AllocationAdmin(RefusalOnSamePageMixin, OrganiserScopedAdmin, admin.ModelA
         return request.user.has_perm("donations.plan_wave")
 
     def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/cancel/",
-                self.admin_site.admin_view(self.cancel_view),
-                name="donations_allocation_cancel",
-            ),
-            *super().get_urls(),
-        ]
+        pages = [("<path:object_id>/cancel/", self.cancel_view, "donations_allocation_cancel")]
+        return admin_pages(self, pages) + super().get_urls()
 
     def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         allocation = self.scoped_object_or_404(

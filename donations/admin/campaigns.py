@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from campaigns.admin import CampaignAdmin as BaseCampaignAdmin
 from campaigns.admin import CampaignEventInline, PledgeInline
 from campaigns.models import Campaign
-from core.admin_helpers import annotation_column
+from core.admin_helpers import annotation_column, saved_object_field
 from donations import selectors
 from donations.admin.waves import WaveInline
 
@@ -39,10 +39,8 @@ class CampaignAdmin(BaseCampaignAdmin):
     handed_over = annotation_column("handed_over_total", gettext_lazy("remis"))
     wave_count = annotation_column("wave_n", gettext_lazy("vagues"))
 
-    @admin.display(description=gettext_lazy("avancement"))
+    @saved_object_field(gettext_lazy("avancement"))
     def progress(self, obj):
-        if obj is None or obj.pk is None:
-            return "–"
         progress = selectors.campaign_progress(obj)
         # The template escapes what it shows; the strip keeps the field's HTML as it was built before.
         return mark_safe(render_to_string("admin/donations/campaign/_progress.html", {"progress": progress}).strip())  # noqa: S308

@@ -16,23 +16,21 @@ from core.textlimits import TextLimitsMixin
 from donations import services
 from donations.models import Allocation, Wave
 
+# A wave's handover settings: where, when and how many associations per slot (the wave page's « Remise » section).
+WAVE_HANDOVER_FIELDS = (
+    "handover_starts_on",
+    "handover_ends_on",
+    "place",
+    "opening_hours",
+    "slot_minutes",
+    "desk_capacity",
+)
+
 
 class WaveAdminForm(forms.ModelForm):
     class Meta:
         model = Wave
-        fields = (
-            "campaign",
-            "number",
-            "name",
-            "capacity",
-            "is_final_lot",
-            "handover_starts_on",
-            "handover_ends_on",
-            "place",
-            "opening_hours",
-            "slot_minutes",
-            "desk_capacity",
-        )
+        fields = ("campaign", "number", "name", "capacity", "is_final_lot", *WAVE_HANDOVER_FIELDS)
 
     def _post_clean(self):
         super()._post_clean()

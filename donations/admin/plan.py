@@ -10,11 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from campaigns.scoping import scoped_for_request
+from core.admin_helpers import admin_pages
 from core.errors import DomainError
 from core.forms import errors_to_form
 from donations import selectors, services
@@ -43,15 +44,11 @@ class WavePlanMixin:
         return request.user.has_perm("donations.plan_wave")
 
     def get_urls(self):
-        urls = [
-            path("<path:object_id>/plan/", self.admin_site.admin_view(self.plan_view), name="donations_wave_plan"),
-            path(
-                "<path:object_id>/plan/confirm/",
-                self.admin_site.admin_view(self.confirm_view),
-                name="donations_wave_plan_confirm",
-            ),
+        pages = [
+            ("<path:object_id>/plan/", self.plan_view, "donations_wave_plan"),
+            ("<path:object_id>/plan/confirm/", self.confirm_view, "donations_wave_plan_confirm"),
         ]
-        return urls + super().get_urls()
+        return admin_pages(self, pages) + super().get_urls()
 
     def _get_wave(self, request, object_id) -> Wave:
         wave = get_object_or_404(scoped_for_request(Wave.objects.select_related("campaign"), request), pk=object_id)

@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter
-from core.admin_helpers import JournalInline, ParentVisibleInline, annotation_column
+from core.admin_helpers import JournalInline, ParentVisibleInline, annotation_column, saved_object_field
 from core.errors import DomainError
 from donations import services
-from donations.admin.forms import WaveAdminForm
+from donations.admin.forms import WAVE_HANDOVER_FIELDS, WaveAdminForm
 from donations.admin.plan import WavePlanMixin
 from donations.models import Allocation, Wave, WaveEvent
 
@@ -35,7 +35,6 @@ class WaveInline(ParentVisibleInline):
     parent_permission = "donations.view_wave"
     show_change_link = True
     fields = ("label", "status", "capacity", "totals", "handover_starts_on", "place", "plan_link")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("vagues de distribution")
 
     def get_queryset(self, request):
@@ -59,7 +58,6 @@ class AllocationInline(ParentVisibleInline):
     parent_permission = "donations.view_allocation"
     show_change_link = True
     fields = ("position", "association", "quantity", "status", "appointment", "reason")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("attributions")
 
     def get_queryset(self, request):
@@ -80,7 +78,6 @@ class AllocationInline(ParentVisibleInline):
 
 class WaveEventInline(JournalInline):
     model = WaveEvent
-    parent_permission = "donations.view_wave"
 
 
 @admin.register(Wave)
@@ -108,15 +105,7 @@ class WaveAdmin(OrganiserScopedAdmin, WavePlanMixin, admin.ModelAdmin):
         (
             gettext_lazy("Remise"),
             {
-                "fields": (
-                    "handover_starts_on",
-                    "handover_ends_on",
-                    "place",
-                    "opening_hours",
-                    "slot_minutes",
-                    "desk_capacity",
-                    "schedule_link",
-                ),
+                "fields": (*WAVE_HANDOVER_FIELDS, "schedule_link"),
                 "description": gettext_lazy(
                     "Les créneaux sont créés à la confirmation, du lundi au vendredi entre le premier et le dernier "
                     "jour de remise, dans les heures d'ouverture ; chacun reçoit au plus le nombre d'associations "
@@ -166,18 +155,14 @@ class WaveAdmin(OrganiserScopedAdmin, WavePlanMixin, admin.ModelAdmin):
     allocated = annotation_column("allocated_total", gettext_lazy("attribué"))
     handed_over = annotation_column("handed_over_total", gettext_lazy("remis"))
 
-    @admin.display(description=gettext_lazy("planification"))
+    @saved_object_field(gettext_lazy("planification"))
     def plan_link(self, obj):
-        if obj is None or obj.pk is None:
-            return "–"
         return format_html(
             '<a class="button" href="{}">{}</a>', reverse("admin:donations_wave_plan", args=[obj.pk]), plan_label(obj)
         )
 
-    @admin.display(description=gettext_lazy("planning des remises"))
+    @saved_object_field(gettext_lazy("planning des remises"))
     def schedule_link(self, obj):
-        if obj is None or obj.pk is None:
-            return "–"
         url = reverse("admin:donations_handoverslot_changelist") + f"?wave__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, _("Voir les créneaux et leurs associations"))
 

@@ -9,13 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.scoping import OrganiserScopedAdmin, ScopedRelatedFieldListFilter, scoped_for_request
-from core.admin_helpers import ParentVisibleInline
+from core.admin_helpers import ParentVisibleInline, admin_pages
 from core.errors import DomainError
 from core.forms import errors_to_form
 from inventory import collection_services as services
@@ -24,17 +24,13 @@ from inventory.models import Collection, CollectionEvent, CollectionSlot
 
 class CollectionSlotInline(ParentVisibleInline):
     model = CollectionSlot
-    parent_permission = "inventory.view_collection"
     fields = ("date", "starts_at", "ends_at", "address", "access_notes")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("créneaux proposés")
 
 
 class CollectionEventInline(ParentVisibleInline):
     model = CollectionEvent
-    parent_permission = "inventory.view_collection"
     fields = ("created_at", "actor_label", "from_status", "to_status", "note")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("historique de la collecte")
 
 
@@ -108,14 +104,8 @@ class CollectionAdmin(OrganiserScopedAdmin, admin.ModelAdmin):
         return format_html_join("", '<span class="inv-count-line">{}{}</span>', rows) or "—"
 
     def get_urls(self):
-        return [
-            path(
-                "<int:object_id>/decide/",
-                self.admin_site.admin_view(self.decide_view),
-                name="inventory_collection_decide",
-            ),
-            *super().get_urls(),
-        ]
+        pages = [("<int:object_id>/decide/", self.decide_view, "inventory_collection_decide")]
+        return admin_pages(self, pages) + super().get_urls()
 
     def decide_view(self, request, object_id):
         """Confirm a slot, ask for others, record the collection or cancel: a form on GET, the service on POST."""

@@ -7,24 +7,25 @@ from core.admin_helpers import ChoicesFilter
 from inventory.models import AWAITING_CHECK, AWAITING_TEST, AWAITING_WIPE
 
 
+def _outcome_options(recorded: str, failed: str, *, passed_label) -> dict:
+    """A check's last outcome: recorded as passed (``recorded`` set), failed (``failed`` flag), or not yet recorded."""
+    return {
+        "ok": (passed_label, Q(**{f"{recorded}__isnull": False})),
+        "failed": (gettext_lazy("en échec"), Q(**{failed: True})),
+        "none": (gettext_lazy("pas encore enregistré"), Q(**{f"{recorded}__isnull": True, failed: False})),
+    }
+
+
 class WipeStateFilter(ChoicesFilter):
     title = gettext_lazy("effacement")
     parameter_name = "effacement"
-    options = {
-        "ok": (gettext_lazy("réussi ou exempté"), Q(wipe_record__isnull=False)),
-        "failed": (gettext_lazy("en échec"), Q(wipe_failed=True)),
-        "none": (gettext_lazy("pas encore enregistré"), Q(wipe_record__isnull=True, wipe_failed=False)),
-    }
+    options = _outcome_options("wipe_record", "wipe_failed", passed_label=gettext_lazy("réussi ou exempté"))
 
 
 class FunctionalTestFilter(ChoicesFilter):
     title = gettext_lazy("test fonctionnel")
     parameter_name = "test"
-    options = {
-        "ok": (gettext_lazy("réussi"), Q(functional_test__isnull=False)),
-        "failed": (gettext_lazy("en échec"), Q(functional_test_failed=True)),
-        "none": (gettext_lazy("pas encore enregistré"), Q(functional_test__isnull=True, functional_test_failed=False)),
-    }
+    options = _outcome_options("functional_test", "functional_test_failed", passed_label=gettext_lazy("réussi"))
 
 
 class FlagsFilter(ChoicesFilter):

@@ -11,10 +11,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from core.admin_helpers import admin_pages
 
 # A file of refused rows: its owner's id and a random part (never an uploaded file's name).
 _REJECTED_NAME = re.compile(r"^refus-(?P<user>\d+)-[0-9a-f]{32}$")
@@ -29,19 +31,11 @@ class ComputerImportMixin:
     mode chosen on the form, the template file and the file of refused rows."""
 
     def get_urls(self):
-        return [
-            path(
-                "import/modele.<str:fmt>",
-                self.admin_site.admin_view(self.import_template_view),
-                name="inventory_computer_import_template",
-            ),
-            path(
-                "import/refus/<str:name>/",
-                self.admin_site.admin_view(self.import_rejected_view),
-                name="inventory_computer_import_rejected",
-            ),
-            *super().get_urls(),
+        pages = [
+            ("import/modele.<str:fmt>", self.import_template_view, "inventory_computer_import_template"),
+            ("import/refus/<str:name>/", self.import_rejected_view, "inventory_computer_import_rejected"),
         ]
+        return admin_pages(self, pages) + super().get_urls()
 
     def get_import_context_data(self, **kwargs):
         from inventory.importing import COLUMNS, MAX_ROWS, PREVIEW_ROWS

@@ -32,7 +32,6 @@ class WipeRecordInline(ReadOnlyInlineMixin, admin.TabularInline):
         "actor_label",
         "created_at",
     )
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("effacements des données (le plus récent en premier)")
 
     def get_queryset(self, request):
@@ -63,7 +62,6 @@ class FunctionalTestInline(ReadOnlyInlineMixin, admin.TabularInline):
     fk_name = "computer"
     max_num = 0
     fields = ("performed_at", "passed_display", "results_display", "checklist", "actor_label")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("tests fonctionnels (le plus récent en premier)")
 
     def get_queryset(self, request):
@@ -99,6 +97,5 @@ class ComputerEventInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = ComputerEvent
     max_num = 0
     fields = ("created_at", "kind", "change_label", "actor_label", "note")
-    readonly_fields = fields
     ordering = ("created_at", "pk")
     verbose_name_plural = gettext_lazy("historique")

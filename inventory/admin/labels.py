@@ -6,12 +6,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.scoping import scoped_for_request
+from core.admin_helpers import admin_pages
 from inventory import selectors
 from inventory.labels import MAX_LABELS, labels_pdf
 from inventory.models import Computer, Lot
@@ -36,14 +37,8 @@ class LotLabelsMixin:
     """For LotAdmin: the labels of one lot (a link on its page) and of the selected lots (an action)."""
 
     def get_urls(self):
-        return [
-            path(
-                "<int:pk>/labels/",
-                self.admin_site.admin_view(self.labels_view),
-                name="inventory_lot_labels",
-            ),
-            *super().get_urls(),
-        ]
+        pages = [("<int:pk>/labels/", self.labels_view, "inventory_lot_labels")]
+        return admin_pages(self, pages) + super().get_urls()
 
     def labels_view(self, request, pk):
         if not (request.user.has_perm("inventory.view_lot") and request.user.has_perm("inventory.view_computer")):

@@ -12,9 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.admin_helpers import admin_pages
 from core.errors import DomainError
 from core.uploads import held_upload, hold_upload, release
 from inventory import services
@@ -37,19 +38,11 @@ class WipeReportImportMixin:
     """For ComputerAdmin: « Importer des rapports d'effacement », reachable from the units list."""
 
     def get_urls(self):
-        return [
-            path(
-                "wipe-reports/",
-                self.admin_site.admin_view(self.wipe_reports_view),
-                name="inventory_computer_wipe_reports",
-            ),
-            path(
-                "wipe-reports/<int:pk>/file/",
-                self.admin_site.admin_view(self.wipe_report_file_view),
-                name="inventory_computer_wipe_report_file",
-            ),
-            *super().get_urls(),
+        pages = [
+            ("wipe-reports/", self.wipe_reports_view, "inventory_computer_wipe_reports"),
+            ("wipe-reports/<int:pk>/file/", self.wipe_report_file_view, "inventory_computer_wipe_report_file"),
         ]
+        return admin_pages(self, pages) + super().get_urls()
 
     def wipe_report_file_view(self, request, pk):
         """The original report, downloaded as it was imported (never shown inline: it is the tool's text)."""
