@@ -256,6 +256,14 @@ def test_approve_page_shows_what_is_left_and_explains_a_request_under_the_minimu
     assert reviewer_client.post(step_url(small, "approve"), {"granted": "10"}).status_code == 302
 
 
+def test_approve_page_words_agree_with_their_number(reviewer_client, campaign):
+    # Nothing granted yet, and a request of a single computer: French puts 0 and 1 in the singular.
+    single = _named(campaign, "Asso Unique", requested_quantity=1, public_use_quantity=1, admin_use_quantity=0)
+    html = reviewer_client.get(step_url(single, "approve")).content.decode()
+    assert f"Campagne : 0 ordinateur déjà accordé sur {campaign.pledged_units} promis" in html
+    assert "L'association demande 1 ordinateur, moins que le minimum de la campagne (10)" in html
+
+
 def test_granting_more_than_requested_asks_for_a_confirmation(reviewer_client, campaign):
     application = _named(campaign, "Asso Modeste")  # 20 requested
     refused = reviewer_client.post(step_url(application, "approve"), {"granted": "25"})

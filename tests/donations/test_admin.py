@@ -320,7 +320,9 @@ def test_cancel_an_allocation_from_the_admin(client, planned, manager):
     allocation = planned.allocations.first()
     client.force_login(manager)
     url = reverse("admin:donations_allocation_cancel", args=[allocation.pk])
-    assert client.get(url).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200
+    assert f"{allocation.quantity} ordinateurs, {allocation.wave}." in page.content.decode()
     empty = client.post(url, {"reason": ""})
     assert empty.status_code == 400
     response = client.post(url, {"reason": "Local fermé."})

@@ -122,7 +122,8 @@ def test_the_plan_page_warns_before_confirming_when_places_are_short(client):
     admin = UserFactory(is_staff=True, is_superuser=True, email="root@example.org")
     client.force_login(admin)
     page = client.get(reverse("admin:donations_wave_plan", args=[wave.pk])).content.decode()
-    assert "n'a que 4 places sur 1 jour(s) pour 5 associations" in page
+    assert "n'a que 4 places sur 1 jour pour 5 associations" in page
+    assert "Planning des remises : 4 places (2 créneaux sur 1 jour)." in page
     # Confirming from the admin anyway: the reason on the plan page, nothing written.
     response = client.post(reverse("admin:donations_wave_plan_confirm", args=[wave.pk]), follow=True)
     assert "Pas assez de créneaux de remise : 5 associations à recevoir, 4 places" in response.content.decode()

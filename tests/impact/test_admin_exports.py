@@ -132,6 +132,8 @@ def test_dashboard_shows_funnel_stock_waves_and_overdue(client, reports):
     # Reports of Q1 2026 are overdue today (their due date is long past).
     assert response.context["dashboard"]["reports"]["overdue"] == 2
     assert reports[0].association.legal_name in body
+    granted = response.context["dashboard"]["granted_units"]
+    assert granted > 1 and f"{granted} ordinateurs accordés au total." in body
 
 
 def _rows_csv(response):
