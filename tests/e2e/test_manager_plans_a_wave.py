@@ -94,3 +94,27 @@ def test_an_association_picks_its_slot(page, live_server, wave):
     allocation.refresh_from_db()
     assert allocation.appointment_start == datetime.time(10)
     assert allocation.appointment_status == Allocation.Appointment.ACCEPTED
+
+
+@pytest.mark.parametrize("width", [390, 768, 1024, 1440])
+def test_the_plan_page_fits_the_screen_and_keeps_its_remove_boxes_in_sight_at_desk_width(
+    page, live_server, wave, width
+):
+    # The admin's side menu is open: at 1024 px (the desk's tablet) the plan table used to push « Retirer »
+    # off the screen, and the visually hidden labels widened every page below it.
+    from donations import services
+
+    manager = staff_with_role(roles.CAMPAIGN_MANAGER, email="responsable@ville.example.org")
+    services.wave_plan(wave=wave, by=manager)
+    user_add_totp(user=manager, secret=TOTP_SECRET)
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in_to_the_admin(page, live_server, manager)
+    page.goto(f"{live_server.url}/admin/donations/wave/{wave.pk}/plan/")
+    boxes = page.locator("table.plan input[type=checkbox]")
+    expect(boxes).to_have_count(3)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the plan page is {overflow} px wider than the screen at {width} px"
+    if width >= 1024:
+        for index in range(3):
+            box = boxes.nth(index).bounding_box()
+            assert box and box["x"] + box["width"] <= width, f"« Retirer » of row {index + 1} is off the screen"
