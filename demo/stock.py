@@ -3,7 +3,7 @@ record and a passed functional test (every item of the default checklist), then 
 inventory services (which check and write a history row unit by unit): the data a scenario starts from."""
 
 
-def passed_functional_tests(computers, *, batch_size: int | None = None) -> list:
+def passed_functional_tests(computers) -> list:
     """One passed functional test per computer (every default item passed), in a few queries: not attached."""
     from inventory.models import DEFAULT_CHECKLIST, FunctionalTest, FunctionalTestResult
 
@@ -11,49 +11,22 @@ def passed_functional_tests(computers, *, batch_size: int | None = None) -> list
         [
             FunctionalTest(computer_id=c.pk, checklist="liste par défaut", passed=True, actor_label="Usine de test")
             for c in computers
-        ],
-        batch_size=batch_size,
+        ]
     )
     FunctionalTestResult.objects.bulk_create(
         [
             FunctionalTestResult(test=test, position=i, label=str(label), passed=True)
             for test in tests
             for i, (label, _text) in enumerate(DEFAULT_CHECKLIST)
-        ],
-        batch_size=batch_size,
+        ]
     )
     return tests
 
 
-def make_ready(computers, *, batch_size: int | None = None) -> None:
-    """``computers`` (saved, in reconditioning) wiped with a passed Blancco report and tested, then ready."""
-    from inventory.models import Computer, WipeRecord
-
-    records = WipeRecord.objects.bulk_create(
-        [
-            WipeRecord(
-                computer=c,
-                kind="wipe",
-                method="nist_purge",
-                result="passed",
-                report_reference=f"R-{c.serial_number}",
-                tool="Blancco Drive Eraser",
-            )
-            for c in computers
-        ],
-        batch_size=batch_size,
-    )
-    tests = passed_functional_tests(computers, batch_size=batch_size)
-    for computer, record, test in zip(computers, records, tests, strict=True):
-        computer.wipe_record = record
-        computer.functional_test = test
-        computer.status = "ready"
-    Computer.objects.bulk_update(computers, ["wipe_record", "functional_test", "status"], batch_size=batch_size)
-
-
 def ready_computers(n: int, *, lot, **fields) -> list:
-    """``n`` ready units (the same HP model) in ``lot``, created in a few queries; ``fields``: any other values."""
-    from inventory.models import Computer
+    """``n`` ready units (the same HP model) in ``lot``, created in a few queries; ``fields``: any other values.
+    Each is wiped with a passed Blancco report and tested, then ready."""
+    from inventory.models import Computer, WipeRecord
 
     start = Computer.objects.count()
     computers = Computer.objects.bulk_create(
@@ -76,5 +49,23 @@ def ready_computers(n: int, *, lot, **fields) -> list:
             for i in range(n)
         ]
     )
-    make_ready(computers)
+    records = WipeRecord.objects.bulk_create(
+        [
+            WipeRecord(
+                computer=c,
+                kind="wipe",
+                method="nist_purge",
+                result="passed",
+                report_reference=f"R-{c.serial_number}",
+                tool="Blancco Drive Eraser",
+            )
+            for c in computers
+        ]
+    )
+    tests = passed_functional_tests(computers)
+    for computer, record, test in zip(computers, records, tests, strict=True):
+        computer.wipe_record = record
+        computer.functional_test = test
+        computer.status = "ready"
+    Computer.objects.bulk_update(computers, ["wipe_record", "functional_test", "status"])
     return computers

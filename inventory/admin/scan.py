@@ -12,9 +12,10 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.admin_helpers import admin_pages
 from inventory import selectors
 from inventory.admin.display import status_badge
 
@@ -26,10 +27,7 @@ class ComputerScanMixin:
     """For ComputerAdmin: the ``scan/`` page (view permission; the buttons follow the user's other permissions)."""
 
     def get_urls(self):
-        return [
-            path("scan/", self.admin_site.admin_view(self.scan_view), name="inventory_computer_scan"),
-            *super().get_urls(),
-        ]
+        return admin_pages(self, [("scan/", self.scan_view, "inventory_computer_scan")]) + super().get_urls()
 
     def scan_view(self, request):
         if not self.has_view_permission(request):

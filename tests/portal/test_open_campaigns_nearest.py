@@ -55,7 +55,7 @@ def test_a_member_of_two_associations_sees_both_cities_first(client, campaigns):
     assert _shown(client, member) == ["Lyon 2027", "Marseille 2027", "Villeurbanne 2027", "Aix 2027"]
 
 
-def test_the_order_costs_no_query_percampaign_opened(client, campaigns):
+def test_the_order_costs_no_query_per_campaign(client, campaigns):
     member = member_of(AssociationFactory(city="Marseille", postal_code="13001"))
     client.force_login(member)
     url = reverse("associations:space")

@@ -69,7 +69,7 @@ def test_in_a_city_the_nearest_campaign_comes_first(client, campaigns):
     assert rows(client.get(URL))[:2] == ["Lyon 7e 2027", "Lyon 2027"]
 
 
-def test_the_order_costs_no_query_percampaign_opened(client, campaigns):
+def test_the_order_costs_no_query_per_campaign(client, campaigns):
     client.force_login(member_of(AssociationFactory(city="Marseille", postal_code="13001")))
     with CaptureQueriesContext(connection) as few:
         assert client.get(URL).status_code == 200
