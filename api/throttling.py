@@ -12,11 +12,18 @@ from api.models import ApiToken
 from core.client_ip import client_ip
 
 
-class ApiTokenThrottle(SimpleRateThrottle):
-    scope = "api_token"
+class SettingRateThrottle(SimpleRateThrottle):
+    """A rate limit whose rate is the setting named by ``rate_setting``, read at each request."""
+
+    rate_setting = ""
 
     def get_rate(self):
-        return settings.API_TOKEN_RATE
+        return getattr(settings, self.rate_setting)
+
+
+class ApiTokenThrottle(SettingRateThrottle):
+    scope = "api_token"
+    rate_setting = "API_TOKEN_RATE"
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, ApiToken):
@@ -24,11 +31,9 @@ class ApiTokenThrottle(SimpleRateThrottle):
         return None
 
 
-class ApiAnonThrottle(SimpleRateThrottle):
+class ApiAnonThrottle(SettingRateThrottle):
     scope = "api_anon"
-
-    def get_rate(self):
-        return settings.API_ANON_RATE
+    rate_setting = "API_ANON_RATE"
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, ApiToken):
