@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Length
@@ -95,3 +96,18 @@ def text_errors(value: str) -> str | None:
     if has_markup(value):
         return _("Écrivez sans balises HTML (pas de « < » suivi d'une lettre).")
     return None
+
+
+def required_text(value: str, *, field: str, limit: int, missing, invalid=None, too_long=None) -> str:
+    """``value`` stripped, or a ValidationError on ``field``: ``missing`` when it is empty, ``invalid`` when it
+    holds a NUL character, ``too_long`` (formatted with its length ``n`` and the ``limit``) when it is longer than
+    ``limit``. By default, the NUL message of ``text_errors`` and the ``limit_text`` of the limit."""
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: missing})
+    if "\x00" in text:
+        raise ValidationError({field: str(invalid or _("Ce texte contient un caractère invalide."))})
+    if len(text) > limit:
+        message = too_long % {"n": len(text), "limit": limit} if too_long else limit_text(limit)
+        raise ValidationError({field: str(message)})
+    return text

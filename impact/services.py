@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from associations.selectors import association_recipients
 from core.emails import notify
 from core.errors import DomainError, TransitionError
+from core.textlimits import required_text
 from core.transitions import transition
 from impact.models import (
     AGE_FIELDS,
@@ -301,16 +302,14 @@ def impact_report_accept(*, report: ImpactReport, by, note: str = "") -> ImpactR
 
 
 def _clean_text(text: str, field: str, *, required: str, limit: int) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({field: required})
-    if "\x00" in text:
-        raise ValidationError({field: _("Ce texte contient un caractère non autorisé.")})
-    if len(text) > limit:
-        raise ValidationError(
-            {field: _("Ce texte fait %(n)s caractères : %(limit)s au plus.") % {"n": len(text), "limit": limit}}
-        )
-    return text
+    return required_text(
+        text,
+        field=field,
+        limit=limit,
+        missing=required,
+        invalid=_("Ce texte contient un caractère non autorisé."),
+        too_long=_("Ce texte fait %(n)s caractères : %(limit)s au plus."),
+    )
 
 
 def _check_reopen_requested(report: ImpactReport) -> None:

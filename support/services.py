@@ -24,7 +24,7 @@ from associations.selectors import association_recipients
 from core.emails import apply_each, notify
 from core.errors import DomainError
 from core.sizes import check_size
-from core.textlimits import limit_text
+from core.textlimits import required_text
 from core.transitions import transition
 from support import selectors
 from support.models import (
@@ -44,17 +44,6 @@ TRANSITIONS = Ticket.TRANSITIONS
 
 
 # Checks of what people type and send ---------------------------------------------------------------
-
-
-def _clean_text(value: str, *, field: str, limit: int, missing: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ValidationError({field: missing})
-    if "\x00" in text:
-        raise ValidationError({field: _("Ce texte contient un caractère invalide.")})
-    if len(text) > limit:
-        raise ValidationError({field: str(limit_text(limit))})
-    return text
 
 
 def check_photo(upload) -> str:
@@ -133,7 +122,7 @@ def ticket_report(*, by, computer_id, description: str, photos: Sequence = ()) -
     elif unit.open_ticket:
         errors["computer"] = [_("Cet ordinateur a déjà un signalement en cours : suivez-le ci-dessous.")]
     try:
-        text = _clean_text(
+        text = required_text(
             description, field="description", limit=DESCRIPTION_MAX, missing=_("Décrivez ce qui ne va pas.")
         )
     except ValidationError as exc:
@@ -196,7 +185,7 @@ def ticket_report(*, by, computer_id, description: str, photos: Sequence = ()) -
 def ticket_answer(*, ticket: Ticket, by, body: str) -> Ticket:
     """The association writes to the stock team about an open ticket; an answer to a question puts the
     ticket back to « to examine »."""
-    text = _clean_text(body, field="body", limit=MESSAGE_MAX, missing=_("Écrivez votre message."))
+    text = required_text(body, field="body", limit=MESSAGE_MAX, missing=_("Écrivez votre message."))
     ticket = _lock(ticket)
     if not ticket.is_open:
         raise DomainError(_("Ce signalement est clos : pour un nouveau problème, faites un nouveau signalement."))
@@ -213,7 +202,7 @@ def ticket_answer(*, ticket: Ticket, by, body: str) -> Ticket:
 @transaction.atomic
 def ticket_ask(*, ticket: Ticket, by, question: str) -> Ticket:
     """The stock team asks the association a question (emailed, shown in its space)."""
-    text = _clean_text(question, field="question", limit=MESSAGE_MAX, missing=_("Écrivez votre question."))
+    text = required_text(question, field="question", limit=MESSAGE_MAX, missing=_("Écrivez votre question."))
     ticket = _lock(ticket)
     ticket = transition(ticket, to=S.QUESTION, by=by, note=text)
     TicketMessage.objects.create(ticket=ticket, author=by, from_staff=True, body=text)
@@ -234,7 +223,7 @@ def _decide(ticket: Ticket, *, to: str, by, note: str, stamps=(), **changes) -> 
 @transaction.atomic
 def ticket_request_return(*, ticket: Ticket, by, instructions: str) -> Ticket:
     """Decision: repair. The association brings or sends the unit back (``instructions``: where, when)."""
-    text = _clean_text(
+    text = required_text(
         instructions,
         field="instructions",
         limit=MESSAGE_MAX,
@@ -254,14 +243,14 @@ def ticket_receive(*, ticket: Ticket, by, note: str = "") -> Ticket:
 @transaction.atomic
 def ticket_give_back(*, ticket: Ticket, by, note: str) -> Ticket:
     """The repaired unit is back with the association: the ticket ends."""
-    text = _clean_text(note, field="note", limit=MESSAGE_MAX, missing=_("Indiquez ce qui a été réparé."))
+    text = required_text(note, field="note", limit=MESSAGE_MAX, missing=_("Indiquez ce qui a été réparé."))
     return _decide(ticket, to=S.RETURNED, by=by, note=text, stamps=("closed_at",))
 
 
 @transaction.atomic
 def ticket_close(*, ticket: Ticket, by, reason: str) -> Ticket:
     """No fault found, or solved by the association: the ticket ends without repair nor replacement."""
-    text = _clean_text(
+    text = required_text(
         reason, field="reason", limit=MESSAGE_MAX, missing=_("Indiquez pourquoi le signalement est clos.")
     )
     return _decide(ticket, to=S.CLOSED, by=by, note=text, stamps=("closed_at",))
