@@ -42,6 +42,7 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.data import approved_applications, open_campaign  # noqa: E402
+from config.celery_worker import worker_command  # noqa: E402
 from demo.stock import ready_computers  # noqa: E402
 
 TARGET_SECONDS = 30.0
@@ -204,25 +205,12 @@ def start_workers(count: int, queue: str, logs: Path) -> list[subprocess.Popen]:
         log = logs / f"worker-{index}.log"
         workers.append(
             subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--pool=prefork",
-                    "--concurrency=1",
-                    "-Q",
+                worker_command(
                     queue,
-                    "-n",
-                    f"bench{index}-{queue}@%h",
-                    "--without-heartbeat",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--loglevel=INFO",
-                    f"--pidfile={logs / f'worker-{index}.pid'}",
-                ],
+                    concurrency=1,
+                    pidfile=logs / f"worker-{index}.pid",
+                    node_name=f"bench{index}-{queue}@%h",
+                ),
                 cwd=ROOT,
                 env=env,
                 stdout=log.open("w"),

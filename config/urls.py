@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import views as accounts_views
 from core import views as core_views
 from impact.todo import admin_index_with_todo
+from portal import urls as portal_urls
 from portal.views import pages as portal_pages
 
 admin.site.site_header = _("Dons d'ordinateurs – administration")
@@ -32,12 +33,12 @@ urlpatterns = [
     path("space/account/", accounts_views.account, name="account"),
     path("space/account/delete/", accounts_views.account_delete, name="account_delete"),
     # The portal's pages under the apps' namespaces (certificates and impact: with the apps' own pages).
-    path("space/support/", include("portal.urls.support")),
-    path("space/", include("portal.urls.associations")),
-    path("", include("portal.urls.donations")),
-    path("", include("portal.urls.certificates")),
-    path("", include("portal.urls.impact")),
-    path("", include("portal.urls.donors")),
+    path("space/support/", include((portal_urls.support, "support"))),
+    path("space/", include((portal_urls.associations, "associations"))),
+    path("", include((portal_urls.donations, "donations"))),
+    path("", include((portal_urls.certificates, "certificates"))),
+    path("", include((portal_urls.impact, "impact"))),
+    path("", include((portal_urls.donors, "donors"))),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
 ]

@@ -4,7 +4,7 @@ from impact import views
 
 app_name = "impact"
 
-# The association's report pages in this namespace are the portal's (portal.urls.impact).
+# The association's report pages in this namespace are the portal's (the ``impact`` list of portal.urls).
 urlpatterns = [
     path("campaigns/<slug:slug>/stats.json", views.campaign_stats_json, name="stats_json"),
     path("campaigns/<slug:slug>/stats.csv", views.campaign_stats_csv, name="stats_csv"),

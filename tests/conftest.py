@@ -163,11 +163,11 @@ def start_celery_worker(tmp_path, settings, redis_url: str, extra_env: dict | No
     """The body of ``celery_worker_process``, for a test that brings its own Redis (a generator: yield from)."""
     import signal
     import subprocess
-    import sys
     import time
     import uuid
 
     from config.celery import app
+    from config.celery_worker import worker_command
 
     queue = f"test-{uuid.uuid4().hex[:8]}"
     mail_dir = tmp_path / "mail"
@@ -188,23 +188,7 @@ def start_celery_worker(tmp_path, settings, redis_url: str, extra_env: dict | No
     log = tmp_path / "worker.log"
     log_handle = log.open("w")
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=prefork",
-            "--concurrency=2",
-            "-Q",
-            queue,
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-            f"--pidfile={pidfile}",
-        ],
+        worker_command(queue, concurrency=2, pidfile=pidfile),
         env=env,
         stdout=log_handle,
         stderr=subprocess.STDOUT,
