@@ -8,6 +8,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
+from tests.admin_forms import no_inline_rows
 from tests.factories.campaigns import OrganiserFactory
 from tests.factories.inventory import ComputerFactory, LotFactory, ready_computers
 from tests.roles import ROLES, make_user
@@ -551,12 +552,7 @@ def test_flagging_a_ready_unit_for_a_part_is_a_form_error(operator_client):
         "has_mouse": "on",
         "needs_spare_part": "on",
         "notes": "",
-        "wipe_records-TOTAL_FORMS": 0,
-        "wipe_records-INITIAL_FORMS": 0,
-        "functional_tests-TOTAL_FORMS": 0,
-        "functional_tests-INITIAL_FORMS": 0,
-        "events-TOTAL_FORMS": 0,
-        "events-INITIAL_FORMS": 0,
+        **no_inline_rows("wipe_records", "functional_tests", "events"),
     }
     response = operator_client.post(reverse("admin:inventory_computer_change", args=[computer.pk]), data)
     assert response.status_code == 200
