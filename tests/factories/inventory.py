@@ -12,6 +12,9 @@ from demo.stock import ready_computers as demo_ready_computers
 from tests.factories.accounts import StaffFactory, staff_with_role
 from tests.factories.campaigns import DonorFactory, OrganiserFactory
 
+# The wipe the workshop helpers record: an exemption, the donor keeping the drive.
+DRIVE_KEPT = {"kind": "exemption", "exemption": "drive_kept", "exemption_reason": "Disque conservé par le donateur."}
+
 
 def stock_operator(**kwargs) -> User:
     return staff_with_role(roles.INVENTORY_OPERATOR, **kwargs)
@@ -87,6 +90,29 @@ class ComputerFactory(factory.django.DjangoModelFactory):
         return computer
 
 
+def nwipe_record(computer, *, reference: str, disk_serial: str):
+    """A passed nwipe wipe of ``computer`` whose report file is kept as its evidence (as the import leaves it)."""
+    from django.core.files.base import ContentFile
+
+    from inventory.models import WipeEvidence, WipeRecord
+
+    evidence = WipeEvidence(
+        original_name="nwipe-sda.log", format="nwipe", extension="log", size=5, sha256="0" * 64, actor_label="Stock"
+    )
+    evidence.file.save("nwipe-sda.log", ContentFile(b"nwipe"), save=False)
+    evidence.save()
+    return WipeRecord.objects.create(
+        computer=computer,
+        method=WipeRecord.Method.NIST_CLEAR,
+        tool="nwipe",
+        result=WipeRecord.Result.PASSED,
+        report_reference=reference,
+        disk_serial=disk_serial,
+        evidence=evidence,
+        actor_label="Stock",
+    )
+
+
 def wiped_in_workshop(operator, **kwargs):
     """A unit in reconditioning that may be marked ready: its wipe recorded (an exemption) and its functional test
     passed (décret n° 2022-190), both through the services, by ``operator``."""
@@ -94,13 +120,7 @@ def wiped_in_workshop(operator, **kwargs):
     from inventory.models import DEFAULT_CHECKLIST, Computer
 
     computer = ComputerFactory(status=Computer.Status.RECONDITIONING, **kwargs)
-    services.computers_record_wipe(
-        computer_ids=[computer.pk],
-        by=operator,
-        kind="exemption",
-        exemption="drive_kept",
-        exemption_reason="Disque conservé par le donateur.",
-    )
+    services.computers_record_wipe(computer_ids=[computer.pk], by=operator, **DRIVE_KEPT)
     services.computers_record_functional_test(
         computer_ids=[computer.pk],
         by=operator,
@@ -143,13 +163,7 @@ def ready_units(count: int, *, lot=None, manufacturer: str = "Dell", model: str 
         Computer.objects.filter(lot=lot, asset_tag__startswith=prefix).values_list("pk", flat=True)
     )
     inventory_services.computers_start_reconditioning(computer_ids=ids, by=operator)
-    inventory_services.computers_record_wipe(
-        computer_ids=ids,
-        by=operator,
-        kind="exemption",
-        exemption="drive_kept",
-        exemption_reason="Disque conservé par le donateur.",
-    )
+    inventory_services.computers_record_wipe(computer_ids=ids, by=operator, **DRIVE_KEPT)
     checklist = checklists_for(ids[:1])
     labels = next(iter(checklist.values())).labels if checklist else ()
     inventory_services.computers_record_functional_test(
