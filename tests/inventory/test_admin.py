@@ -8,7 +8,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
-from tests.admin_forms import no_inline_rows
+from tests.admin_forms import admin_action, no_inline_rows
 from tests.factories.campaigns import OrganiserFactory
 from tests.factories.inventory import ComputerFactory, LotFactory, ready_computers
 from tests.roles import ROLES, make_user
@@ -48,11 +48,7 @@ def messages_of(response) -> list[str]:
 
 
 def post_action(client, action: str, computers, **data):
-    return client.post(
-        reverse(CHANGELIST),
-        {"action": action, "_selected_action": [c.pk for c in computers], "index": 0, **data},
-        follow=True,
-    )
+    return admin_action(client, CHANGELIST, action, computers, follow=True, **data)
 
 
 def all_items_passed(count: int = 6) -> dict:

@@ -19,6 +19,7 @@ from inventory.models import (
     WipeRecord,
 )
 from inventory.selectors import checklists_for
+from tests.admin_forms import admin_action
 from tests.factories.accounts import reviewer
 from tests.factories.campaigns import CampaignFactory, DonorFactory
 from tests.factories.inventory import ComputerFactory, LotFactory, passed_functional_tests
@@ -263,11 +264,7 @@ def test_the_database_refuses_a_failed_item_under_a_passed_test_and_any_change()
 
 
 def post_action(client, computers, **data):
-    return client.post(
-        reverse(CHANGELIST),
-        {"action": "record_functional_test", "_selected_action": [c.pk for c in computers], "index": 0, **data},
-        follow=True,
-    )
+    return admin_action(client, CHANGELIST, "record_functional_test", computers, follow=True, **data)
 
 
 def all_passed(**overrides) -> dict:
