@@ -173,7 +173,7 @@ FORBIDDEN = [
 
 def test_drafts_are_not_shown_to_staff(reviewer_client, campaign):
     """Before the association submits (and consents), its draft and documents stay its own."""
-    draft = ApplicationFactory(campaign=campaign, status=S.DRAFT, submitted_at=None, consent_at=None)
+    draft = ApplicationFactory(campaign=campaign, draft=True)
     changelist = reviewer_client.get(reverse("admin:associations_application_changelist"))
     assert draft not in changelist.context["cl"].result_list
     assert reviewer_client.get(change_url(draft)).status_code == 302  # "does not exist", back to the index
