@@ -39,6 +39,15 @@ class LotFactory(factory.django.DjangoModelFactory):
             obj.partner.organisers.add(obj.organiser_id)
 
 
+def passed_wipe(computer, **fields):
+    """A passed wipe record of ``computer`` (a NIST purge by the test factory unless ``fields`` say otherwise), written
+    straight in the database, not through the services; not attached to the unit."""
+    from inventory.models import WipeRecord
+
+    passed = {"kind": "wipe", "method": "nist_purge", "result": "passed", "actor_label": "Usine de test"}
+    return WipeRecord.objects.create(computer=computer, **{**passed, **fields})
+
+
 class ComputerFactory(factory.django.DjangoModelFactory):
     """A unit in the given status; ready, reserved and handed-over units get a passed wipe record and a passed
     functional test."""
@@ -66,7 +75,7 @@ class ComputerFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        from inventory.models import Computer, WipeRecord
+        from inventory.models import Computer
 
         status = kwargs.get("status", "received")
         cleared = status in Computer.CLEARED_STATUSES
@@ -74,16 +83,8 @@ class ComputerFactory(factory.django.DjangoModelFactory):
             kwargs["status"] = "reconditioning"
         computer = super()._create(model_class, *args, **kwargs)
         if cleared:
-            record = WipeRecord.objects.create(
-                computer=computer,
-                kind="wipe",
-                method="nist_purge",
-                tool="Blancco Drive Eraser",
-                tool_version="7.9",
-                result="passed",
-                report_reference=f"BLANCCO-{computer.serial_number}",
-                actor_label="Usine de test",
-            )
+            reference = f"BLANCCO-{computer.serial_number}"
+            record = passed_wipe(computer, tool="Blancco Drive Eraser", tool_version="7.9", report_reference=reference)
             test = passed_functional_tests([computer])[0]
             Computer.objects.filter(pk=computer.pk).update(wipe_record=record, functional_test=test, status=status)
             computer.refresh_from_db()
