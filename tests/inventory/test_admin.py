@@ -51,6 +51,16 @@ def post_action(client, action: str, computers, **data):
     return admin_action(client, CHANGELIST, action, computers, follow=True, **data)
 
 
+# The wipe form of the « record_wipe » action filled in for a passed wipe (its report reference apart).
+PASSED_WIPE_FORM = {
+    "apply": "1",
+    "kind": "wipe",
+    "method": "nist_purge",
+    "result": "passed",
+    "performed_on": "2026-01-20",
+}
+
+
 def all_items_passed(count: int = 6) -> dict:
     """The functional test form's fields with every item of a ``count``-item checklist passed."""
     return {"apply": "1", **{f"item_{n}": "passed" for n in range(count)}}
@@ -163,8 +173,7 @@ def test_operator_journey_wipe_a_selection_mark_it_ready_and_see_the_summary_cha
     page = response.content.decode()
     assert "3 ordinateurs sélectionnés" in page and wiped[0].asset_tag in page
 
-    wipe = {"apply": "1", "kind": "wipe", "method": "nist_purge", "result": "passed", "performed_on": "2026-01-20"}
-    response = post_action(operator_client, "record_wipe", wiped, **wipe, report_reference="")
+    response = post_action(operator_client, "record_wipe", wiped, **PASSED_WIPE_FORM, report_reference="")
     assert "Un effacement réussi est prouvé par la référence de son rapport." in response.content.decode()
     assert not WipeRecord.objects.exists()
 
@@ -172,7 +181,7 @@ def test_operator_journey_wipe_a_selection_mark_it_ready_and_see_the_summary_cha
         operator_client,
         "record_wipe",
         wiped,
-        **wipe,
+        **PASSED_WIPE_FORM,
         tool="Blancco Drive Eraser",
         tool_version="7.9",
         report_reference="BDE-2026-77",
@@ -295,17 +304,8 @@ def test_the_wipe_form_keeps_a_select_across_selection(operator_client, operator
 def test_unit_page_shows_history_and_offers_the_allowed_actions(operator_client, operator):
     computer = ComputerFactory(status=S.RECONDITIONING)
     url = reverse("admin:inventory_computer_change", args=[computer.pk])
-    post_action(
-        operator_client,
-        "record_wipe",
-        [computer],
-        apply="1",
-        kind="wipe",
-        method="nist_clear",
-        result="passed",
-        report_reference="R-1",
-        performed_on="2026-01-20",
-    )
+    wipe = PASSED_WIPE_FORM | {"method": "nist_clear", "report_reference": "R-1"}
+    post_action(operator_client, "record_wipe", [computer], **wipe)
     post_action(operator_client, "record_functional_test", [computer], **all_items_passed())
     response = operator_client.get(url)
     page = response.content.decode()
