@@ -149,16 +149,14 @@ def ready_units(count: int, *, lot=None, manufacturer: str = "Dell", model: str 
     start = Computer.objects.count()
     prefix = prefix or f"{lot.reference}-"
     computers = Computer.objects.bulk_create(
-        [
-            Computer(
-                asset_tag=f"{prefix}{start + i:06d}",
-                manufacturer=manufacturer,
-                model=model,
-                serial_number=f"SN{lot.pk:03d}{start + i:07d}",
-                lot=lot,
-            )
-            for i in range(count)
-        ]
+        ComputerFactory.build(
+            lot=lot,
+            asset_tag=f"{prefix}{start + i:06d}",
+            serial_number=f"SN{lot.pk:03d}{start + i:07d}",
+            manufacturer=manufacturer,
+            model=model,
+        )
+        for i in range(count)
     )
     ids = [c.pk for c in computers] or list(
         Computer.objects.filter(lot=lot, asset_tag__startswith=prefix).values_list("pk", flat=True)
