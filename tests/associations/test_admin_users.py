@@ -9,6 +9,7 @@ from django.urls import reverse
 from accounts import roles
 from accounts.models import User
 from associations.models import Association, Membership, Mission
+from tests.admin_forms import no_inline_rows
 from tests.factories.accounts import UserFactory, reviewer
 from tests.factories.associations import AssociationFactory, member_of
 
@@ -30,8 +31,7 @@ def user_form_data(user: User, **overrides) -> dict:
         "is_active": "on",
         "date_joined_0": "01/02/2026",
         "date_joined_1": "10:00:00",
-        "memberships-TOTAL_FORMS": "0",
-        "memberships-INITIAL_FORMS": "0",
+        **no_inline_rows("memberships"),
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -47,8 +47,7 @@ def test_superuser_creates_a_user_with_email_login(superuser_client):
             "usable_password": "true",
             "password1": "un-mot-de-passe-solide-2026",
             "password2": "un-mot-de-passe-solide-2026",
-            "memberships-TOTAL_FORMS": "0",
-            "memberships-INITIAL_FORMS": "0",
+            **no_inline_rows("memberships"),
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
@@ -65,8 +64,7 @@ def test_duplicate_email_is_refused_whatever_its_case(superuser_client):
             "usable_password": "true",
             "password1": "un-mot-de-passe-solide-2026",
             "password2": "un-mot-de-passe-solide-2026",
-            "memberships-TOTAL_FORMS": "0",
-            "memberships-INITIAL_FORMS": "0",
+            **no_inline_rows("memberships"),
         },
     )
     assert response.status_code == 200
@@ -171,10 +169,7 @@ def test_reviewer_edits_an_association_with_the_same_checks_as_the_space(client)
         "volunteer_count": "4",
         "contact_name": "Nadia",
         "contact_email": "nadia@asso.example.org",
-        "memberships-TOTAL_FORMS": "0",
-        "memberships-INITIAL_FORMS": "0",
-        "applications-TOTAL_FORMS": "0",
-        "applications-INITIAL_FORMS": "0",
+        **no_inline_rows("memberships", "applications"),
     }
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors

@@ -14,6 +14,7 @@ from django.utils import timezone
 from associations import services
 from associations.models import INVITATION_SALT, Invitation, JoinRequest, JoinRequestEvent, Membership
 from core.errors import DomainError, TransitionError
+from tests.admin_forms import admin_action
 from tests.factories.accounts import UserFactory, staff_with_role
 from tests.factories.associations import AssociationFactory, member_of
 
@@ -256,10 +257,7 @@ def test_a_reviewer_accepts_in_the_admin(client, join_request, mailoutbox, djang
     reviewer = staff_with_role(roles.REVIEWER, email="instruction@ville.example.org")
     client.force_login(reviewer)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("admin:associations_joinrequest_changelist"),
-            {"action": "accept_selected", "_selected_action": [join_request.pk], "index": "0"},
-        )
+        response = admin_action(client, "admin:associations_joinrequest_changelist", "accept_selected", [join_request])
     assert response.status_code == 302
     join_request.refresh_from_db()
     assert join_request.status == JoinRequest.Status.ACCEPTED

@@ -58,17 +58,8 @@ def test_every_transition_is_allowed_or_refused_by_the_table(source, target, dja
 
 
 def test_submit_checks_completeness_and_consent():
-    application = ApplicationFactory(
-        status=S.DRAFT,
-        requested_quantity=None,
-        public_use_quantity=None,
-        admin_use_quantity=None,
-        project="",
-        statutes=None,
-        activity_report=None,
-        submitted_at=None,
-        consent_at=None,
-    )
+    blank = {"requested_quantity": None, "public_use_quantity": None, "admin_use_quantity": None, "project": ""}
+    application = ApplicationFactory(draft=True, statutes=None, activity_report=None, **blank)
     with pytest.raises(ValidationError) as excinfo:
         services.application_submit(application=application, by=None, consent=False)
     assert set(excinfo.value.message_dict) >= {
@@ -85,7 +76,7 @@ def test_submit_checks_completeness_and_consent():
 def test_submit_sends_acknowledgement_after_commit(mailoutbox, django_capture_on_commit_callbacks):
     association = AssociationFactory()
     user = member_of(association, email="presidente@asso.example.org")
-    application = ApplicationFactory(association=association, status=S.DRAFT, submitted_at=None, consent_at=None)
+    application = ApplicationFactory(association=association, draft=True)
     with django_capture_on_commit_callbacks(execute=True):
         services.application_submit(application=application, by=user, consent=True)
     application.refresh_from_db()

@@ -13,6 +13,7 @@ from campaigns import services
 from campaigns.models import CampaignDonor, Donor, DonorMembership, DonorOffer, DonorOfferEvent
 from core.errors import TransitionError
 from core.models import OutboxEmail
+from tests.admin_forms import admin_action
 from tests.factories.campaigns import CampaignFactory, DonorFactory
 
 pytestmark = pytest.mark.django_db
@@ -165,18 +166,11 @@ def test_the_manager_accepts_from_the_admin_list_and_sees_offers_in_the_todo(cli
     client.force_login(manager)
     home = client.get(reverse("admin:index")).content.decode()
     assert "Banque Solidaire" in home and "Offres à accepter ou décliner" in home
-    response = client.post(
-        reverse("admin:campaigns_donoroffer_changelist"),
-        {"action": "accept_offers", "_selected_action": [offer.pk], "index": "0"},
-    )
+    response = admin_action(client, "admin:campaigns_donoroffer_changelist", "accept_offers", [offer])
     assert response.status_code == 302
     offer.refresh_from_db()
     assert offer.status == DonorOffer.Status.ACCEPTED
-    again = client.post(
-        reverse("admin:campaigns_donoroffer_changelist"),
-        {"action": "decline_offers", "_selected_action": [offer.pk], "index": "0"},
-        follow=True,
-    )
+    again = admin_action(client, "admin:campaigns_donoroffer_changelist", "decline_offers", [offer], follow=True)
     assert "Acceptée" in again.content.decode()  # refused with the table's message, nothing changed
     offer.refresh_from_db()
     assert offer.status == DonorOffer.Status.ACCEPTED

@@ -97,7 +97,7 @@ def build_world() -> World:
     from tests.factories.campaigns import DONOR_OFFER_FIELDS, CampaignFactory, OrganiserFactory, lyon
     from tests.factories.certificates import confirmed_wave
     from tests.factories.impact import impact_reports_for
-    from tests.factories.inventory import ready_computers
+    from tests.factories.inventory import nwipe_record, ready_computers
     from tests.factories.support import photo_upload
 
     association_a = AssociationFactory(legal_name="Association A du numérique")
@@ -187,24 +187,8 @@ def build_world() -> World:
         .first()
         .computer
     )
-    from inventory.models import WipeEvidence, WipeRecord
-
-    wipe_evidence = WipeEvidence(
-        original_name="nwipe-sda.log", format="nwipe", extension="log", size=5, sha256="0" * 64, actor_label="Stock"
-    )
-    wipe_evidence.file.save("nwipe-sda.log", ContentFile(b"nwipe"), save=False)
-    wipe_evidence.save()
     # The report is the evidence of the unit's wipe: staff see it through the unit's lot (scoped per organiser).
-    WipeRecord.objects.create(
-        computer=computer,
-        method=WipeRecord.Method.NIST_CLEAR,
-        tool="nwipe",
-        result=WipeRecord.Result.PASSED,
-        disk_serial="WD-MATRICE-1",
-        report_reference="NWIPE-MATRICE-1",
-        evidence=wipe_evidence,
-        actor_label="Stock",
-    )
+    wipe_evidence = nwipe_record(computer, reference="NWIPE-MATRICE-1", disk_serial="WD-MATRICE-1").evidence
     from api.services import api_token_create
     from campaigns.models import CampaignDonor
     from inventory.models import Lot

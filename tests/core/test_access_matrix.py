@@ -1006,6 +1006,12 @@ def anonymous_only(expect: Expect = LOGIN) -> dict[str, Expect]:
     return {"anonymous": expect}
 
 
+def members_a_post(route: str, url, to, data=lambda world: {}, **more) -> PostCase:
+    """A POST in association A's space: carried out for A's members (then redirected to ``to``), 404 for everyone
+    else signed in."""
+    return PostCase(route, url, of_a(Redirect(to)), data, allowed=("member_a",), **more)
+
+
 PORTAL_POSTS = [
     # The public offer form: an incomplete offer is refused for everyone (field errors), nothing is saved;
     # a complete one is tested in tests/portal/test_donate.py.
@@ -1032,12 +1038,11 @@ PORTAL_POSTS = [
         lambda w: association_data(w, legal_name="Nouvelle association", rna="W133099999", contact_email="n@x.org"),
         allowed=ROLES[1:],  # any account may register an association (and becomes its member)
     ),
-    PostCase(
+    members_a_post(
         "space/associations/<int:pk>/edit/",
         r("associations:association_edit", pk("association_a")),
-        of_a(Redirect("/space/")),
+        "/space/",
         association_data,
-        allowed=("member_a",),
     ),
     PostCase(
         "space/apply/<slug:slug>/",
@@ -1050,52 +1055,43 @@ PORTAL_POSTS = [
         new_application_data,
         allowed=("member_b",),  # B applies for itself; A already has an application in progress
     ),
-    PostCase(
+    members_a_post(
         "space/applications/<int:pk>/edit/",
         r("associations:application_edit", pk("application")),
-        of_a(Redirect(app_url)),
+        app_url,
         application_data,
-        allowed=("member_a",),
     ),
-    PostCase(
+    members_a_post(
         "space/applications/<int:pk>/answer/",
         r("associations:application_answer", pk("application")),
-        of_a(Redirect(app_url)),
+        app_url,
         lambda w: {"body": "Voici les précisions demandées."},
-        allowed=("member_a",),
     ),
-    PostCase(
-        "space/applications/<int:pk>/withdraw/",
-        r("associations:application_withdraw", pk("application")),
-        of_a(Redirect(app_url)),
-        allowed=("member_a",),
+    members_a_post(
+        "space/applications/<int:pk>/withdraw/", r("associations:application_withdraw", pk("application")), app_url
     ),
-    PostCase(
+    members_a_post(
         "space/allocations/<int:pk>/appointment/confirm/",
         r("donations:appointment_accept", pk("allocation")),
-        of_a(Redirect(alloc_app_url)),
-        allowed=("member_a",),
+        alloc_app_url,
     ),
-    PostCase(
+    members_a_post(
         "space/allocations/<int:pk>/appointment/",
         r("donations:appointment_slots", pk("allocation")),
-        of_a(Redirect(alloc_app_url)),
+        alloc_app_url,
         lambda w: {"slot": str(w.slot.pk)},
-        allowed=("member_a",),
     ),
-    PostCase(
+    members_a_post(
         "space/allocations/<int:pk>/appointment/change/",
         r("donations:appointment_change", pk("allocation")),
-        of_a(Redirect(alloc_app_url)),
+        alloc_app_url,
         lambda w: {"message": "Le mardi matin nous conviendrait mieux."},
-        allowed=("member_a",),
     ),
-    PostCase(
+    members_a_post(
         "space/reports/<int:pk>/",
         r("impact:report", pk("report")),
-        of_a(Redirect(lambda w: w.report.get_absolute_url())),
+        lambda w: w.report.get_absolute_url(),
         lambda w: REPORT_DATA,
-        allowed=("member_a",),
     ),
     PostCase(
         "space/receipts/<int:association_pk>/eligibility/",
@@ -1110,12 +1106,11 @@ PORTAL_POSTS = [
         # A's receipt is issued: issuing it again gives it back, unchanged (tests/impact/test_receipts.py issues).
         of_a(Redirect(lambda w: w.receipt.get_absolute_url())),
     ),
-    PostCase(
+    members_a_post(
         "space/receipts/<int:pk>/cancel/",
         r("impact:receipt_cancel", pk("receipt")),
-        of_a(Redirect(reverse("impact:receipts"))),
+        reverse("impact:receipts"),
         lambda w: {"reason": "Émis pour le mauvais donateur."},
-        allowed=("member_a",),
     ),
     PostCase(
         "donor/<int:pk>/address/",
@@ -1144,20 +1139,18 @@ PORTAL_POSTS = [
         lambda w: {"message": "Je suis bénévole.", "number": w.association_a.rna},
         allowed=("member_b",),  # B's member asks to join A: their own request, that A's members answer
     ),
-    PostCase(
+    members_a_post(
         "space/associations/<int:pk>/invite/",
         r("associations:invite", pk("association_a")),
-        of_a(Redirect(members_a_url)),
+        members_a_url,
         lambda w: {"email": "collegue@asso-a.example.org"},
-        allowed=("member_a",),
     ),
     *[
-        PostCase(
+        members_a_post(
             "space/join-requests/<int:pk>/<str:decision>/",
             r("associations:join_request_decide", pk("join_request"), decision),
-            of_a(Redirect(members_a_url)),
+            members_a_url,
             lambda w: {"reason": ""},
-            allowed=("member_a",),
             variant=decision,
         )
         for decision in ("accept", "refuse")
@@ -1176,12 +1169,11 @@ PORTAL_POSTS = [
         lambda w: {"computer": w.spare_unit.pk, "description": "Le ventilateur fait un bruit fort."},
         allowed=("member_a",),
     ),
-    PostCase(
+    members_a_post(
         "space/support/<int:pk>/",
         r("support:ticket", pk("ticket")),
-        of_a(Redirect(lambda w: w.ticket.get_absolute_url())),
+        lambda w: w.ticket.get_absolute_url(),
         lambda w: {"body": "Il s'éteint aussi tout seul."},
-        allowed=("member_a",),
     ),
     PostCase("space/account/delete/", r("account_delete"), anonymous_only(), lambda w: {"confirm": "on"}),
     # Account pages act on the signed-in account only: anonymous visitors are sent to the login.

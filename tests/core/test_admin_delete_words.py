@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from campaigns.models import Donor
 from core.admin_helpers import delete_words, french_admin_message
 from inventory.models import Lot
+from tests.admin_forms import no_inline_rows
 from tests.factories.campaigns import CampaignFactory, DonorFactory
 from tests.factories.inventory import ComputerFactory, LotFactory
 
@@ -162,7 +163,7 @@ def test_a_feminine_model_s_delete_page(admin_client):
 
 
 def test_add_change_and_bulk_delete_messages_through_the_admin(admin_client):
-    people = {"memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"}  # the donor space's people (inline)
+    people = no_inline_rows("memberships")  # the donor space's people (inline)
     add = admin_client.post(
         reverse("admin:campaigns_donor_add"), {"name": "Orange", "siret": "", "contact_email": "", **people}
     )

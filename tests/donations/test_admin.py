@@ -10,6 +10,7 @@ from campaigns.models import Campaign, CampaignEvent
 from donations import services
 from donations.models import Allocation, Wave
 from inventory.models import Computer
+from tests.admin_forms import no_inline_rows
 from tests.donations.conftest import T0, in_days
 from tests.factories.accounts import UserFactory, staff_with_role
 from tests.factories.associations import approved_application
@@ -226,10 +227,7 @@ def wave_form(campaign, **overrides):
         "opening_hours": "09:00-12:00 14:00-17:00",
         "slot_minutes": "45",
         "desk_capacity": "2",
-        "allocations-TOTAL_FORMS": 0,
-        "allocations-INITIAL_FORMS": 0,
-        "events-TOTAL_FORMS": 0,
-        "events-INITIAL_FORMS": 0,
+        **no_inline_rows("allocations", "events"),
     }
     data.update(overrides)
     return data
@@ -281,10 +279,7 @@ def allocation_form(**overrides):
         "appointment_start": "10:00",
         "appointment_end": "10:30",
         "appointment_place": "Mairie du 1er",
-        "units-TOTAL_FORMS": 0,
-        "units-INITIAL_FORMS": 0,
-        "events-TOTAL_FORMS": 0,
-        "events-INITIAL_FORMS": 0,
+        **no_inline_rows("units", "events"),
     }
     data.update(overrides)
     return data

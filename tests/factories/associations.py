@@ -65,6 +65,10 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     submitted_at = factory.LazyFunction(timezone.now)
     consent_at = factory.LazyFunction(timezone.now)
 
+    class Params:
+        # ``draft=True``: saved by the association, not yet sent (neither submitted nor consented to).
+        draft = factory.Trait(status=Application.Status.DRAFT, submitted_at=None, consent_at=None)
+
 
 def member_of(association: Association, **kwargs) -> User:
     user = UserFactory(**kwargs)

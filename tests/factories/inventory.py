@@ -12,6 +12,9 @@ from demo.stock import ready_computers as demo_ready_computers
 from tests.factories.accounts import StaffFactory, staff_with_role
 from tests.factories.campaigns import DonorFactory, OrganiserFactory
 
+# The wipe the workshop helpers record: an exemption, the donor keeping the drive.
+DRIVE_KEPT = {"kind": "exemption", "exemption": "drive_kept", "exemption_reason": "Disque conservé par le donateur."}
+
 
 def stock_operator(**kwargs) -> User:
     return staff_with_role(roles.INVENTORY_OPERATOR, **kwargs)
@@ -34,6 +37,15 @@ class LotFactory(factory.django.DjangoModelFactory):
         """A lot given a partner: the partner works for the lot's organiser (``=False``: it does not)."""
         if create and obj.partner_id and extracted is not False:
             obj.partner.organisers.add(obj.organiser_id)
+
+
+def passed_wipe(computer, **fields):
+    """A passed wipe record of ``computer`` (a NIST purge by the test factory unless ``fields`` say otherwise), written
+    straight in the database, not through the services; not attached to the unit."""
+    from inventory.models import WipeRecord
+
+    passed = {"kind": "wipe", "method": "nist_purge", "result": "passed", "actor_label": "Usine de test"}
+    return WipeRecord.objects.create(computer=computer, **{**passed, **fields})
 
 
 class ComputerFactory(factory.django.DjangoModelFactory):
@@ -63,7 +75,7 @@ class ComputerFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        from inventory.models import Computer, WipeRecord
+        from inventory.models import Computer
 
         status = kwargs.get("status", "received")
         cleared = status in Computer.CLEARED_STATUSES
@@ -71,20 +83,35 @@ class ComputerFactory(factory.django.DjangoModelFactory):
             kwargs["status"] = "reconditioning"
         computer = super()._create(model_class, *args, **kwargs)
         if cleared:
-            record = WipeRecord.objects.create(
-                computer=computer,
-                kind="wipe",
-                method="nist_purge",
-                tool="Blancco Drive Eraser",
-                tool_version="7.9",
-                result="passed",
-                report_reference=f"BLANCCO-{computer.serial_number}",
-                actor_label="Usine de test",
-            )
+            reference = f"BLANCCO-{computer.serial_number}"
+            record = passed_wipe(computer, tool="Blancco Drive Eraser", tool_version="7.9", report_reference=reference)
             test = passed_functional_tests([computer])[0]
             Computer.objects.filter(pk=computer.pk).update(wipe_record=record, functional_test=test, status=status)
             computer.refresh_from_db()
         return computer
+
+
+def nwipe_record(computer, *, reference: str, disk_serial: str):
+    """A passed nwipe wipe of ``computer`` whose report file is kept as its evidence (as the import leaves it)."""
+    from django.core.files.base import ContentFile
+
+    from inventory.models import WipeEvidence, WipeRecord
+
+    evidence = WipeEvidence(
+        original_name="nwipe-sda.log", format="nwipe", extension="log", size=5, sha256="0" * 64, actor_label="Stock"
+    )
+    evidence.file.save("nwipe-sda.log", ContentFile(b"nwipe"), save=False)
+    evidence.save()
+    return WipeRecord.objects.create(
+        computer=computer,
+        method=WipeRecord.Method.NIST_CLEAR,
+        tool="nwipe",
+        result=WipeRecord.Result.PASSED,
+        report_reference=reference,
+        disk_serial=disk_serial,
+        evidence=evidence,
+        actor_label="Stock",
+    )
 
 
 def wiped_in_workshop(operator, **kwargs):
@@ -94,13 +121,7 @@ def wiped_in_workshop(operator, **kwargs):
     from inventory.models import DEFAULT_CHECKLIST, Computer
 
     computer = ComputerFactory(status=Computer.Status.RECONDITIONING, **kwargs)
-    services.computers_record_wipe(
-        computer_ids=[computer.pk],
-        by=operator,
-        kind="exemption",
-        exemption="drive_kept",
-        exemption_reason="Disque conservé par le donateur.",
-    )
+    services.computers_record_wipe(computer_ids=[computer.pk], by=operator, **DRIVE_KEPT)
     services.computers_record_functional_test(
         computer_ids=[computer.pk],
         by=operator,
@@ -128,28 +149,20 @@ def ready_units(count: int, *, lot=None, manufacturer: str = "Dell", model: str 
     start = Computer.objects.count()
     prefix = prefix or f"{lot.reference}-"
     computers = Computer.objects.bulk_create(
-        [
-            Computer(
-                asset_tag=f"{prefix}{start + i:06d}",
-                manufacturer=manufacturer,
-                model=model,
-                serial_number=f"SN{lot.pk:03d}{start + i:07d}",
-                lot=lot,
-            )
-            for i in range(count)
-        ]
+        ComputerFactory.build(
+            lot=lot,
+            asset_tag=f"{prefix}{start + i:06d}",
+            serial_number=f"SN{lot.pk:03d}{start + i:07d}",
+            manufacturer=manufacturer,
+            model=model,
+        )
+        for i in range(count)
     )
     ids = [c.pk for c in computers] or list(
         Computer.objects.filter(lot=lot, asset_tag__startswith=prefix).values_list("pk", flat=True)
     )
     inventory_services.computers_start_reconditioning(computer_ids=ids, by=operator)
-    inventory_services.computers_record_wipe(
-        computer_ids=ids,
-        by=operator,
-        kind="exemption",
-        exemption="drive_kept",
-        exemption_reason="Disque conservé par le donateur.",
-    )
+    inventory_services.computers_record_wipe(computer_ids=ids, by=operator, **DRIVE_KEPT)
     checklist = checklists_for(ids[:1])
     labels = next(iter(checklist.values())).labels if checklist else ()
     inventory_services.computers_record_functional_test(

@@ -205,19 +205,10 @@ def test_the_reuse_attestation_lists_the_year_serials_and_associations(world, tm
 
 def test_a_1000_unit_lot_report_flows_over_pages_with_its_header_repeated(world, tmp_path):
     lot = LotFactory(donor=world.donor, reference="GROS-LOT")
-    Computer.objects.bulk_create(
-        [
-            Computer(
-                lot=lot,
-                asset_tag=f"BIG-{n:05d}",
-                serial_number=f"BIGSN{n:06d}",
-                manufacturer="HP",
-                model="EliteDesk 800 G4",
-                status="received",
-            )
-            for n in range(1000)
-        ]
-    )
+    units = [
+        ComputerFactory.build(lot=lot, asset_tag=f"BIG-{n:05d}", serial_number=f"BIGSN{n:06d}") for n in range(1000)
+    ]
+    Computer.objects.bulk_create(units)
     document = donor_documents.traceability_report_request(donor=world.donor, lot=lot, by=world.person)
     donor_documents.donor_document_render(document_id=document.pk)
     document.refresh_from_db()

@@ -16,7 +16,7 @@ from tests.factories.associations import ApplicationFactory, approved_applicatio
 from tests.factories.campaigns import CampaignFactory
 from tests.factories.certificates import confirmed_wave
 from tests.factories.donations import WaveFactory
-from tests.factories.inventory import ComputerFactory, ready_computers
+from tests.factories.inventory import ComputerFactory, passed_wipe, ready_computers
 
 pytestmark = pytest.mark.django_db
 
@@ -99,13 +99,11 @@ def test_stock_operator_sees_units_to_wipe_and_to_check(client):
 
 
 def test_stock_operator_sees_units_to_test(client):
-    from inventory.models import Computer, WipeRecord
+    from inventory.models import Computer
 
     for flagged in (False, False, True):
         computer = ComputerFactory(status="reconditioning", functional_test_failed=flagged)
-        record = WipeRecord.objects.create(
-            computer=computer, kind="wipe", method="nist_purge", result="passed", report_reference="R"
-        )
+        record = passed_wipe(computer, report_reference="R")
         Computer.objects.filter(pk=computer.pk).update(wipe_record=record)
     ComputerFactory(status="reconditioning")  # not wiped yet: to wipe first
     ComputerFactory(status="ready")

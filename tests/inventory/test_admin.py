@@ -8,6 +8,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from inventory.models import Computer, ComputerEvent, Lot, WipeRecord
+from tests.admin_forms import admin_action, no_inline_rows
 from tests.factories.campaigns import OrganiserFactory
 from tests.factories.inventory import ComputerFactory, LotFactory, ready_computers
 from tests.roles import ROLES, make_user
@@ -47,11 +48,17 @@ def messages_of(response) -> list[str]:
 
 
 def post_action(client, action: str, computers, **data):
-    return client.post(
-        reverse(CHANGELIST),
-        {"action": action, "_selected_action": [c.pk for c in computers], "index": 0, **data},
-        follow=True,
-    )
+    return admin_action(client, CHANGELIST, action, computers, follow=True, **data)
+
+
+# The wipe form of the « record_wipe » action filled in for a passed wipe (its report reference apart).
+PASSED_WIPE_FORM = {
+    "apply": "1",
+    "kind": "wipe",
+    "method": "nist_purge",
+    "result": "passed",
+    "performed_on": "2026-01-20",
+}
 
 
 def all_items_passed(count: int = 6) -> dict:
@@ -166,8 +173,7 @@ def test_operator_journey_wipe_a_selection_mark_it_ready_and_see_the_summary_cha
     page = response.content.decode()
     assert "3 ordinateurs sélectionnés" in page and wiped[0].asset_tag in page
 
-    wipe = {"apply": "1", "kind": "wipe", "method": "nist_purge", "result": "passed", "performed_on": "2026-01-20"}
-    response = post_action(operator_client, "record_wipe", wiped, **wipe, report_reference="")
+    response = post_action(operator_client, "record_wipe", wiped, **PASSED_WIPE_FORM, report_reference="")
     assert "Un effacement réussi est prouvé par la référence de son rapport." in response.content.decode()
     assert not WipeRecord.objects.exists()
 
@@ -175,7 +181,7 @@ def test_operator_journey_wipe_a_selection_mark_it_ready_and_see_the_summary_cha
         operator_client,
         "record_wipe",
         wiped,
-        **wipe,
+        **PASSED_WIPE_FORM,
         tool="Blancco Drive Eraser",
         tool_version="7.9",
         report_reference="BDE-2026-77",
@@ -298,17 +304,8 @@ def test_the_wipe_form_keeps_a_select_across_selection(operator_client, operator
 def test_unit_page_shows_history_and_offers_the_allowed_actions(operator_client, operator):
     computer = ComputerFactory(status=S.RECONDITIONING)
     url = reverse("admin:inventory_computer_change", args=[computer.pk])
-    post_action(
-        operator_client,
-        "record_wipe",
-        [computer],
-        apply="1",
-        kind="wipe",
-        method="nist_clear",
-        result="passed",
-        report_reference="R-1",
-        performed_on="2026-01-20",
-    )
+    wipe = PASSED_WIPE_FORM | {"method": "nist_clear", "report_reference": "R-1"}
+    post_action(operator_client, "record_wipe", [computer], **wipe)
     post_action(operator_client, "record_functional_test", [computer], **all_items_passed())
     response = operator_client.get(url)
     page = response.content.decode()
@@ -551,12 +548,7 @@ def test_flagging_a_ready_unit_for_a_part_is_a_form_error(operator_client):
         "has_mouse": "on",
         "needs_spare_part": "on",
         "notes": "",
-        "wipe_records-TOTAL_FORMS": 0,
-        "wipe_records-INITIAL_FORMS": 0,
-        "functional_tests-TOTAL_FORMS": 0,
-        "functional_tests-INITIAL_FORMS": 0,
-        "events-TOTAL_FORMS": 0,
-        "events-INITIAL_FORMS": 0,
+        **no_inline_rows("wipe_records", "functional_tests", "events"),
     }
     response = operator_client.post(reverse("admin:inventory_computer_change", args=[computer.pk]), data)
     assert response.status_code == 200

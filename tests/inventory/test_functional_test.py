@@ -16,12 +16,12 @@ from inventory.models import (
     ComputerEvent,
     FunctionalTest,
     FunctionalTestResult,
-    WipeRecord,
 )
 from inventory.selectors import checklists_for
+from tests.admin_forms import admin_action
 from tests.factories.accounts import reviewer
 from tests.factories.campaigns import CampaignFactory, DonorFactory
-from tests.factories.inventory import ComputerFactory, LotFactory, passed_functional_tests
+from tests.factories.inventory import ComputerFactory, LotFactory, passed_functional_tests, passed_wipe
 
 pytestmark = pytest.mark.django_db
 S = Computer.Status
@@ -32,9 +32,7 @@ DEFAULT_LABELS = [str(label) for label, _text in DEFAULT_CHECKLIST]
 def wiped(status=S.RECONDITIONING, **kwargs) -> Computer:
     """A unit in the workshop with a passed wipe, no functional test."""
     computer = ComputerFactory(status=status, **kwargs)
-    record = WipeRecord.objects.create(
-        computer=computer, kind="wipe", method="nist_purge", result="passed", report_reference="R-1"
-    )
+    record = passed_wipe(computer, report_reference="R-1")
     Computer.objects.filter(pk=computer.pk).update(wipe_record=record)
     computer.refresh_from_db()
     return computer
@@ -263,11 +261,7 @@ def test_the_database_refuses_a_failed_item_under_a_passed_test_and_any_change()
 
 
 def post_action(client, computers, **data):
-    return client.post(
-        reverse(CHANGELIST),
-        {"action": "record_functional_test", "_selected_action": [c.pk for c in computers], "index": 0, **data},
-        follow=True,
-    )
+    return admin_action(client, CHANGELIST, "record_functional_test", computers, follow=True, **data)
 
 
 def all_passed(**overrides) -> dict:

@@ -177,10 +177,9 @@ def test_a_handed_over_unit_cannot_be_changed_by_import(lot, operator):
         status="scrapped", scrap_reason="x", scrap_cause="faulty", storage_outcome="removed", recycler="R"
     )  # any final status: here handed over below
     computer = Computer.objects.get()
-    from inventory.models import WipeRecord
+    from tests.factories.inventory import passed_functional_tests, passed_wipe
 
-    record = WipeRecord.objects.create(computer=computer, method="nist_clear", result="passed", report_reference="R")
-    from tests.factories.inventory import passed_functional_tests
+    record = passed_wipe(computer, method="nist_clear", report_reference="R")
 
     test = passed_functional_tests([computer])[0]
     Computer.objects.update(status="handed_over", wipe_record=record, functional_test=test)

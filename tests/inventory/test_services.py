@@ -17,6 +17,7 @@ from tests.factories.inventory import (
     ComputerFactory,
     LotFactory,
     passed_functional_tests,
+    passed_wipe,
     ready_computers,
     stock_operator,
 )
@@ -45,9 +46,7 @@ def unit(status: str, *, wiped: bool = True, tested: bool = True) -> Computer:
     test unless ``tested`` is False."""
     computer = ComputerFactory(status=status)
     if status in (S.RECEIVED, S.RECONDITIONING, S.SCRAPPED) and wiped:
-        record = WipeRecord.objects.create(
-            computer=computer, kind="wipe", method="nist_purge", result="passed", report_reference="R"
-        )
+        record = passed_wipe(computer, report_reference="R")
         Computer.objects.filter(pk=computer.pk).update(wipe_record=record)
     if status in (S.RECEIVED, S.RECONDITIONING, S.SCRAPPED) and tested:
         test = passed_functional_tests([computer])[0]

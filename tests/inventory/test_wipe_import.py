@@ -13,7 +13,8 @@ from core.errors import DomainError
 from core.models import HeldUpload
 from inventory.models import Computer, ComputerEvent, WipeEvidence, WipeRecord
 from inventory.services import wipe_reports_import
-from tests.factories.inventory import ComputerFactory
+from tests.admin_forms import no_inline_rows
+from tests.factories.inventory import ComputerFactory, nwipe_record
 from tests.inventory.wipe_samples import Drive, blancco_csv, blancco_xml, nwipe_log
 from tests.roles import ROLES, make_user
 
@@ -309,24 +310,9 @@ WIPE_PAGES = {
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_reaches_the_wipe_report_pages_or_not(client, role, units):
-    evidence = WipeEvidence.objects.create(
-        original_name="a.log", format="nwipe", extension="log", size=1, sha256="a" * 64, file="wipe-reports/aa/x.log"
-    )
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
-    default_storage.save("wipe-reports/aa/x.log", ContentFile(b"x"))
     # The report is the evidence of a unit's wipe: the stock team of that unit's organiser may download it.
-    record = WipeRecord.objects.create(
-        computer=units["nwipe"],
-        method=WipeRecord.Method.NIST_CLEAR,
-        tool="nwipe",
-        result=WipeRecord.Result.PASSED,
-        report_reference="NWIPE-A",
-        disk_serial="WD-A",
-        evidence=evidence,
-        actor_label="Stock",
-    )
+    record = nwipe_record(units["nwipe"], reference="NWIPE-A", disk_serial="WD-A")
+    evidence = record.evidence
     user = make_user(role)
     if user is not None:
         client.force_login(user)
@@ -366,9 +352,7 @@ def test_the_disk_serial_is_edited_on_the_units_page_and_searched_in_the_list(op
     url = reverse("admin:inventory_computer_change", args=[computer.pk])
     form = operator_client.get(url).context["adminform"].form
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-    data.update({"disk_serial": " wd-wcc4 n0kx ", "wipe_records-TOTAL_FORMS": "0", "wipe_records-INITIAL_FORMS": "0"})
-    data.update({"events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0"})
-    data.update({"functional_tests-TOTAL_FORMS": "0", "functional_tests-INITIAL_FORMS": "0"})
+    data.update({"disk_serial": " wd-wcc4 n0kx ", **no_inline_rows("wipe_records", "events", "functional_tests")})
     response = operator_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     computer.refresh_from_db()

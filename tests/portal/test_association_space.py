@@ -3,14 +3,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from associations.models import Application, Association
-from tests.factories.associations import ApplicationFactory, make_pdf_bytes
+from tests.factories.associations import ApplicationFactory, pdf_upload
 
 pytestmark = pytest.mark.django_db
 S = Application.Status
 
 
 def association_payload(**overrides):
-    data = {
+    from associations.models import Mission
+
+    illectronism = [m.pk for m in Mission.objects.filter(code__in=["illectronism"])]
+    return {
         "legal_name": "Connexions Solidaires",
         "acronym": "CS",
         "rna": "W133012345",
@@ -18,7 +21,7 @@ def association_payload(**overrides):
         "address": "3 boulevard National",
         "postal_code": "13003",
         "city": "Marseille",
-        "missions": [],
+        "missions": illectronism,
         "description": "Ateliers numériques",
         "beneficiaries_per_year": "300",
         "staff_count": "2",
@@ -27,12 +30,8 @@ def association_payload(**overrides):
         "contact_role": "Présidente",
         "contact_email": "fatou@cs.example.org",
         "contact_phone": "04 91 00 00 00",
+        **overrides,
     }
-    from associations.models import Mission
-
-    data["missions"] = [m.pk for m in Mission.objects.filter(code__in=["illectronism"])]
-    data.update(overrides)
-    return data
 
 
 def application_payload(**overrides):
@@ -44,8 +43,8 @@ def application_payload(**overrides):
         "has_premises": "on",
         "has_internet": "on",
         "premises_details": "",
-        "statutes": SimpleUploadedFile("statuts.pdf", make_pdf_bytes(), content_type="application/pdf"),
-        "activity_report": SimpleUploadedFile("rapport.pdf", make_pdf_bytes(), content_type="application/pdf"),
+        "statutes": pdf_upload("statuts.pdf"),
+        "activity_report": pdf_upload("rapport.pdf"),
         "consent": "on",
         "submit": "1",
     }

@@ -165,3 +165,27 @@ def log_in(page, email_address: str, password: str = DEMO_PASSWORD, *, admin: bo
         # A code is accepted once: the same account signed in less than 30 s ago; wait for the next one.
         time.sleep(30 - time.time() % 30 + 1)
     page.wait_for_url(lambda url: "/admin/" in url and "/accounts/" not in url)
+
+
+def open_wave_plan(page, wave: str) -> None:
+    """From the list of waves, the plan of the wave whose name matches ``wave`` (a campaign manager's page)."""
+    page.goto("/admin/donations/wave/")
+    page.get_by_role("link", name=re.compile(wave)).first.click()
+    page.locator("#content").get_by_role("link", name="Planifier cette vague").first.click()
+
+
+def confirm_wave(page) -> int:
+    """Says yes on the wave's confirmation page; returns the number of associations the success message names."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Oui, confirmer la vague et réserver les ordinateurs").click()
+    confirmed = page.locator(".messagelist .success")
+    expect(confirmed).to_contain_text("Vague confirmée")
+    return int(re.search(r"pour (\d+) association", confirmed.inner_text()).group(1))
+
+
+def open_desk(page, wave: str) -> None:
+    """The print desk of the wave whose name matches ``wave``, signed in as the demo's desk."""
+    log_in(page, "desk@demo.test", admin=True)
+    page.goto("/admin/certificates/handover/desk/")
+    page.get_by_role("link", name=re.compile(wave)).click()

@@ -21,7 +21,7 @@ from stdnum import luhn
 
 from tests.e2e.application_form import fill_and_submit_application
 from tests.factories.associations import make_pdf_bytes
-from tests.stack.conftest import body_of, log_in, wait_until
+from tests.stack.conftest import body_of, confirm_wave, log_in, open_desk, open_wave_plan, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -172,23 +172,16 @@ def test_reviewer_approves_and_the_association_sees_it(applied, open_page, wait_
 def test_wave_confirmed_rendered_by_the_worker_handed_over_and_verified(open_page):
     manager = open_page()
     log_in(manager, "manager@demo.test", admin=True)
-    manager.goto("/admin/donations/wave/")
-    manager.get_by_role("link", name=re.compile("Vague 2 – Deuxième distribution")).first.click()
-    manager.locator("#content").get_by_role("link", name="Planifier cette vague").first.click()
+    open_wave_plan(manager, "Vague 2 – Deuxième distribution")
     rows = manager.locator("form tbody tr")
     expect(rows.first).to_be_visible()
     manager.get_by_role("link", name="Confirmer la vague…").click()
-    manager.get_by_role("button", name="Oui, confirmer la vague et réserver les ordinateurs").click()
-    confirmed = manager.locator(".messagelist .success")
-    expect(confirmed).to_contain_text("Vague confirmée")
-    count = int(re.search(r"pour (\d+) association", confirmed.inner_text()).group(1))
+    count = confirm_wave(manager)
     assert count > 0
 
     # The print desk follows the worker's renders (its progress bar polls, then the page reloads).
     desk = open_page()
-    log_in(desk, "desk@demo.test", admin=True)
-    desk.goto("/admin/certificates/handover/desk/")
-    desk.get_by_role("link", name=re.compile("Vague 2 – Deuxième distribution")).click()
+    open_desk(desk, "Vague 2 – Deuxième distribution")
     started = time.monotonic()
     expect(desk.locator("#content-main[data-done=true]")).to_be_attached(timeout=RENDER_TIMEOUT_MS)
     expect(desk.locator('[data-count="ready"]')).to_have_text(str(count))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.stack.conftest import body_of, log_in, read_emails, wait_until
+from tests.stack.conftest import body_of, confirm_wave, log_in, open_desk, open_wave_plan, read_emails, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -68,17 +68,12 @@ def test_redis_stopped_during_a_wave_confirmation_loses_nothing(open_page, stack
     stop_redis, start_redis = stack_redis
     manager = open_page()
     log_in(manager, "manager@demo.test", admin=True)
-    manager.goto("/admin/donations/wave/")
-    manager.get_by_role("link", name=re.compile(WAVE)).first.click()
-    manager.locator("#content").get_by_role("link", name="Planifier cette vague").first.click()
+    open_wave_plan(manager, WAVE)
     manager.get_by_role("link", name="Confirmer la vague…").click()
 
     stop_redis()
     stopped_at = time.monotonic()
-    manager.get_by_role("button", name="Oui, confirmer la vague et réserver les ordinateurs").click()
-    confirmed = manager.locator(".messagelist .success")
-    expect(confirmed).to_contain_text("Vague confirmée")
-    count = int(re.search(r"pour (\d+) association", confirmed.inner_text()).group(1))
+    count = confirm_wave(manager)
     assert count > 0
     public = open_page()
     public.goto("/")
@@ -88,9 +83,7 @@ def test_redis_stopped_during_a_wave_confirmation_loses_nothing(open_page, stack
 
     # Beat's sweeps (every 5 s) send the emails written during the outage and queue the renders again.
     desk = open_page()
-    log_in(desk, "desk@demo.test", admin=True)
-    desk.goto("/admin/certificates/handover/desk/")
-    desk.get_by_role("link", name=re.compile(WAVE)).click()
+    open_desk(desk, WAVE)
     expect(desk.locator("#content-main[data-done=true]")).to_be_attached(timeout=150_000)
     expect(desk.locator('[data-count="ready"]')).to_have_text(str(count))
     progress = desk.request.get(desk.locator("#content-main").get_attribute("data-progress-url")).json()
