@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PYTEST_ARGS ?=
 
-.PHONY: demo test stack-e2e lint format messages worker beat clean
+.PHONY: demo test stack-e2e bench-smoke lint format messages worker beat clean
 
 demo:
 	scripts/demo.sh
@@ -15,6 +15,9 @@ test:
 
 stack-e2e:
 	scripts/stack-e2e.sh $(PYTEST_ARGS)
+
+bench-smoke:
+	scripts/bench-smoke.sh
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports

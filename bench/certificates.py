@@ -41,6 +41,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.clients import ensure_database  # noqa: E402
 from bench.data import approved_applications, open_campaign  # noqa: E402
 from config.celery_worker import worker_command  # noqa: E402
 from demo.stock import ready_computers  # noqa: E402
@@ -49,30 +50,6 @@ TARGET_SECONDS = 30.0
 # 27 associations, 486 units: 6 × 30, 12 × 18, 9 × 10 (the Marseille wave 1 totals).
 GRANTS = [30] * 6 + [18] * 12 + [10] * 9
 REDIS_URL = os.environ.get("REDIS_URL", "")
-
-
-def ensure_database(url: str) -> None:
-    """Create the PostgreSQL database of ``url`` if it does not exist."""
-    from urllib.parse import urlparse
-
-    import psycopg2
-    from psycopg2 import sql
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    connection = psycopg2.connect(
-        dbname="postgres",
-        user=parsed.username or "postgres",
-        password=parsed.password or None,
-        host=parsed.hostname or "127.0.0.1",
-        port=parsed.port or 5432,
-    )
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    connection.close()
 
 
 def configure() -> tempfile.TemporaryDirectory:

@@ -5,6 +5,7 @@ Usage:
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_all .venv/bin/python bench/run_all.py
     BENCH_DATABASE_URL=... .venv/bin/python bench/run_all.py --reuse    # keep the national dataset already built
     .venv/bin/python bench/run_all.py --quick                          # throwaway SQLite files, no 100k case
+    BENCH_DATABASE_URL=... .venv/bin/python bench/run_all.py --smoke    # every step at a tiny size (CI): no figures
 
 Settings are production's on plain HTTP (``bench.settings``): DEBUG off, the same middleware,
 templates and database options; the cache is the local-memory one and Celery runs eagerly (no
@@ -56,6 +57,9 @@ PLANNER_CASES = [
     (100_000, 1_000),
 ]
 IMPORT_ROWS = 10_000
+TRACEABILITY_UNITS = 1_000
+# --smoke (CI): every step runs, at sizes that say nothing of speed, so that a change that breaks a bench is seen.
+SMOKE = {"scale": 0.05, "runs": 2, "warmup": 1, "pdf_runs": 1, "rows": 50, "planner": [(200, 12)], "units": 20}
 
 
 def configure(args) -> tuple[str, str, tempfile.TemporaryDirectory]:
@@ -69,7 +73,7 @@ def configure(args) -> tuple[str, str, tempfile.TemporaryDirectory]:
         scratch = os.environ.get("BENCH_SCRATCH_DATABASE_URL") or urlunparse(
             parsed._replace(path=parsed.path.rstrip("/") + "_scratch")
         )
-        from bench.certificates import ensure_database
+        from bench.clients import ensure_database
 
         ensure_database(url)
         ensure_database(scratch)
@@ -396,10 +400,10 @@ def measure_certificate(table: Table, *, runs: int) -> None:
 # The donor's traceability report of a 1,000-unit lot (scratch database) ------------------------------
 
 
-def measure_traceability(table: Table, *, runs: int) -> None:
+def measure_traceability(table: Table, *, runs: int, units: int = TRACEABILITY_UNITS) -> None:
     from bench.traceability import build_lot, render_report
 
-    result = render_report(build_lot(1000), runs)
+    result = render_report(build_lot(units), runs)
     record_render(
         table,
         "Rapport de traçabilité PDF d'un lot (données, gabarit, WeasyPrint)",
@@ -421,10 +425,10 @@ def record_render(table: Table, measure: str, size: str, result: dict, short: st
 # Planner, assignment, import (scratch database) -----------------------------------------------
 
 
-def measure_planner(table: Table, *, quick: bool) -> None:
+def measure_planner(table: Table, *, quick: bool, cases=PLANNER_CASES) -> None:
     from bench import plan_wave
 
-    for units, associations in PLANNER_CASES:
+    for units, associations in cases:
         if quick and units > 10_000:
             continue
         r = plan_wave.run_case(units, associations, None)
@@ -465,7 +469,7 @@ def measure_import(table: Table, *, rows: int) -> None:
         arrival_date=timezone.localdate(),
         site="Bench",
     )
-    data = import_units.csv_bytes(import_units.make_rows(rows, lot.reference, "CSVA"))
+    data = import_units.csv_bytes(import_units.HEADER, import_units.make_rows(rows, lot.reference, "CSVA"))
     client = logged_in(operator)
     setup_test_environment()  # the test client then keeps each response's context (the confirm form)
     try:
@@ -512,7 +516,18 @@ def main() -> int:
     parser.add_argument(
         "--pages-only", action="store_true", help="only the pages (no certificate, planner, assignment or import)"
     )
+    parser.add_argument(
+        "--smoke", action="store_true", help="every step at a tiny size, to check that the bench runs (no figures)"
+    )
     args = parser.parse_args()
+    smoke = SMOKE if args.smoke else {}
+    if smoke:
+        args.runs, args.warmup, args.pdf_runs, args.rows = (
+            smoke["runs"],
+            smoke["warmup"],
+            smoke["pdf_runs"],
+            smoke["rows"],
+        )
     main_db, scratch_db, tmp = configure(args)
 
     from django.conf import settings
@@ -532,7 +547,7 @@ def main() -> int:
     else:
         if national.exists():
             national.reset()
-        summary = national.build()
+        summary = national.build(scale=smoke.get("scale", 1.0))
         dataset = f"construit en {summary.seconds:.0f} s"
     print(f"Jeu national ({connection.vendor}, base {main_db}) : {dataset}", flush=True)
 
@@ -542,8 +557,8 @@ def main() -> int:
         measure_certificate(table, runs=args.pdf_runs)
         use_database(scratch_db)
         call_command("migrate", interactive=False, verbosity=0)
-        measure_traceability(table, runs=args.pdf_runs)
-        measure_planner(table, quick=args.quick)
+        measure_traceability(table, runs=args.pdf_runs, units=smoke.get("units", TRACEABILITY_UNITS))
+        measure_planner(table, quick=args.quick, cases=smoke.get("planner", PLANNER_CASES))
         measure_import(table, rows=args.rows)
     database = database_label()
     connection.close()
@@ -560,6 +575,8 @@ def main() -> int:
         f"charge (1 min) {load_before[0]:.2f} au début, {load_after[0]:.2f} à la fin ; "
         f"durée totale {time.perf_counter() - started:.0f} s"
     )
+    if smoke:
+        print("--smoke : chaque étape a tourné, à une taille qui ne mesure rien ; ne pas reporter ces chiffres.")
     tmp.cleanup()
     return 0
 
